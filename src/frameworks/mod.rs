@@ -1,0 +1,32 @@
+//! One module per MPC framework. Each is a cost model: a pure function of
+//! (graph, mode, settings) → [`FrameworkReport`], built from documented
+//! per-op formulas. The registry below is the only place that lists them.
+
+use crate::graph::Graph;
+use crate::report::{FrameworkReport, Mode};
+use crate::settings::{SettingSpec, Settings};
+
+/// A framework's cost model.
+pub trait CostModel: Sync {
+    /// Registry name used on the command line (`--framework crypten`) and in `--set crypten.KEY=V`.
+    fn name(&self) -> &'static str;
+    /// Display name with the version modelled.
+    fn title(&self) -> &'static str;
+    /// Settings with the framework's real defaults.
+    fn settings(&self) -> &'static [SettingSpec];
+    /// Whether the framework can run a training step at all.
+    fn supports_training(&self) -> bool;
+    /// Prices the graph. Nodes the framework cannot run go to `unsupported`
+    /// with a reason; the rest are still priced.
+    fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport;
+}
+
+/// Every framework mpclens models, in display order.
+pub fn all() -> Vec<&'static dyn CostModel> {
+    vec![]
+}
+
+/// Looks a framework up by registry name (case-insensitive).
+pub fn by_name(name: &str) -> Option<&'static dyn CostModel> {
+    all().into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+}

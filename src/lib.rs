@@ -1,0 +1,21 @@
+//! mpclens: a static profiler of the communication cost of ONNX models under
+//! secure multi-party computation.
+//!
+//! Data flows one way (see ARCHITECTURE.md):
+//! ONNX bytes → [`loader`] → [`graph::Graph`] → [`frameworks`] (per-framework
+//! cost, training included) → [`report::Report`] → CLI / web views.
+
+pub mod cost;
+pub mod frameworks;
+pub mod graph;
+pub mod loader;
+pub mod profile;
+pub mod report;
+pub mod scope;
+pub mod settings;
+pub mod training;
+
+pub use graph::Graph;
+pub use loader::{load, load_file, LoadError, LoadOptions};
+pub use profile::{profile, ProfileRequest};
+pub use report::{Mode, Report};

@@ -1,0 +1,346 @@
+//! Parse the weight-free protobuf with tract and read back concrete shapes.
+
+use super::dims::{self, patch_int};
+use super::wire::Stripped;
+use super::{attrs, LoadError, LoadOptions};
+use crate::graph::{Graph, Node, Origin, Problem, Tensor};
+use crate::scope::scope_of;
+use prost::Message;
+use std::collections::{HashMap, HashSet};
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::{Factoid, InferenceFact, InferenceModelExt};
+
+/// ONNX float element types: initializers of these types are model weights.
+const FLOAT_TYPES: [i32; 4] = [1, 10, 11, 16];
+
+/// Ops whose single output has the shape and type of their first input, used to
+/// keep shapes flowing past ops the parser does not implement.
+const SAME_SHAPE_OPS: &[&str] = &[
+    "FastGelu", "BiasGelu", "QuickGelu", "Gelu", "SkipLayerNormalization", "SimplifiedLayerNormalization",
+    "SkipSimplifiedLayerNormalization", "RMSNormalization", "Softplus", "Softsign", "Mish", "Celu", "Selu",
+    "ThresholdedRelu", "Shrink", "Swish", "BiasAdd", "RotaryEmbedding",
+];
+
+struct Parsed {
+    model: InferenceModel,
+    outlets: HashMap<String, OutletId>,
+    first_error: Option<String>,
+    /// pb node index → why the parser could not build it.
+    unbuildable: HashMap<usize, String>,
+}
+
+pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, LoadError> {
+    let Stripped { model: small, weights: _, initializers } = stripped;
+    let mut proto = pb::ModelProto::decode(&small[..]).map_err(|e| LoadError::Corrupt { offset: None, what: e.to_string() })?;
+    drop(small);
+    if proto.ir_version == 0 && proto.opset_import.is_empty() {
+        return Err(LoadError::NotOnnx("it declares neither an IR version nor an operator set".into()));
+    }
+    let opset = proto
+        .opset_import
+        .iter()
+        .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map(|o| o.version)
+        .unwrap_or(0);
+    let graph = proto.graph.as_mut().ok_or_else(|| LoadError::NotOnnx("it has no graph".into()))?;
+    if graph.node.is_empty() {
+        return Err(LoadError::EmptyGraph);
+    }
+    let init_names: HashSet<String> = initializers.iter().map(|(n, _, _)| n.clone()).collect();
+    let weight_names: HashSet<String> =
+        initializers.iter().filter(|(_, _, t)| FLOAT_TYPES.contains(t)).map(|(n, _, _)| n.clone()).collect();
+    let parameters: u64 = initializers
+        .iter()
+        .filter(|(_, _, t)| FLOAT_TYPES.contains(t))
+        .map(|(_, d, _)| d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0))
+        .fold(0u64, u64::saturating_add);
+    let pinned = dims::pin(graph, opts, &init_names)?;
+    let mut notes = Vec::new();
+
+    let mut parsed = parse_and_analyse(&mut proto)?;
+    if let (Some(old), Some(new)) = (pinned.old_batch, opts.batch) {
+        let patched = patch_batch_reshapes(&mut proto, &parsed, old, new);
+        notes.push(format!("Re-batched from {old} to {new}."));
+        if !patched.is_empty() {
+            notes.push(format!("Reshape targets with the batch baked in were changed to {new}: {}.", patched.join(", ")));
+            parsed = parse_and_analyse(&mut proto)?;
+        }
+    }
+    let graph = proto.graph.as_ref().expect("checked above");
+    Ok(convert(graph, &parsed, opts, opset, &proto.producer_name, &init_names, &weight_names, parameters, notes))
+}
+
+/// tract parse (retrying past nodes it cannot build) and obstinate shape analysis,
+/// with our fallback shape rules for ops tract does not implement.
+fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
+    let onnx = tract_onnx::onnx();
+    let mut unbuildable = HashMap::new();
+    let nodes = proto.graph.as_ref().map_or(0, |g| g.node.len());
+    let parsed = loop {
+        match onnx.parse(proto, None) {
+            Ok(p) => break p,
+            Err(e) => {
+                let text = format!("{e:#}");
+                let graph = proto.graph.as_mut().expect("has graph");
+                // "Building node NAME (OP)": disable that node and try again.
+                let culprit = graph.node.iter().position(|n| {
+                    !n.op_type.starts_with("mpclens:") && text.contains(&format!("Building node {} ({})", n.name, n.op_type))
+                });
+                match culprit {
+                    Some(i) if unbuildable.len() < nodes => {
+                        let reason = format!("{:#}", e.root_cause());
+                        let n = &mut graph.node[i];
+                        unbuildable.insert(i, format!("the parser cannot build this {} node: {reason}", n.op_type));
+                        n.op_type = format!("mpclens:{}", n.op_type);
+                    }
+                    _ => return Err(LoadError::NotOnnx(format!("the graph cannot be parsed: {text}"))),
+                }
+            }
+        }
+    };
+    // Restore the op names we disabled, for the report.
+    if let Some(g) = proto.graph.as_mut() {
+        for n in &mut g.node {
+            if let Some(orig) = n.op_type.strip_prefix("mpclens:") {
+                n.op_type = orig.to_string();
+            }
+        }
+    }
+    let mut model = parsed.model;
+    let outlets = parsed.outlets_by_name;
+    let mut first_error = model.analyse(true).err().map(|e| format!("{e:#}"));
+    // Fallback shapes for unimplemented ops, then re-analyse; a few passes suffice
+    // since each pass unlocks the next unknown op downstream.
+    let graph = proto.graph.as_ref().expect("has graph");
+    for _ in 0..4 {
+        let mut progressed = false;
+        for n in graph.node.iter().filter(|n| !onnx.op_register.0.contains_key(&n.op_type)) {
+            let Some(out) = n.output.first().and_then(|o| outlets.get(o)) else { continue };
+            if model.outlet_fact(*out).map(|f| f.shape.is_concrete()).unwrap_or(true) {
+                continue;
+            }
+            if let Some(fact) = fallback_fact(n, &model, &outlets) {
+                progressed |= model.set_outlet_fact(*out, fact).is_ok();
+            }
+        }
+        if !progressed {
+            break;
+        }
+        first_error = model.analyse(true).err().map(|e| format!("{e:#}"));
+    }
+    Ok(Parsed { model, outlets, first_error, unbuildable })
+}
+
+/// Shape rules of our own for ops the parser leaves unknown.
+fn fallback_fact(n: &pb::NodeProto, model: &InferenceModel, outlets: &HashMap<String, OutletId>) -> Option<InferenceFact> {
+    let fact_of = |name: &str| outlets.get(name).and_then(|o| model.outlet_fact(*o).ok());
+    let x = fact_of(n.input.first()?)?;
+    let shape: Vec<usize> = x.shape.as_concrete_finite().ok()??.to_vec();
+    let dt = x.datum_type.concretize().unwrap_or(DatumType::F32);
+    let out: Vec<usize> = match n.op_type.as_str() {
+        op if SAME_SHAPE_OPS.contains(&op) => shape,
+        // com.microsoft Attention: [B, S, hidden] with hidden = weight cols / 3.
+        "Attention" if n.domain == "com.microsoft" => {
+            let w = fact_of(n.input.get(1)?)?.shape.as_concrete_finite().ok()??;
+            let mut s = shape;
+            *s.last_mut()? = *w.last()? / 3;
+            s
+        }
+        // ONNX Attention (opset 23): output 0 has Q's shape with V's head size; for
+        // the usual equal head sizes, Q's shape.
+        "Attention" => shape,
+        // Upsample (deprecated): scales from the attribute (opset 7) or input 1.
+        "Upsample" => {
+            let scales: Vec<f64> = match n.attribute.iter().find(|a| a.name == "scales") {
+                Some(a) => a.floats.iter().map(|&f| f64::from(f)).collect(),
+                None => {
+                    let t = fact_of(n.input.get(1)?)?.value.concretize()?;
+                    let t = t.cast_to::<f64>().ok()?;
+                    t.to_plain_array_view::<f64>().ok()?.iter().copied().collect()
+                }
+            };
+            if scales.len() != shape.len() {
+                return None;
+            }
+            shape.iter().zip(&scales).map(|(&d, &s)| (d as f64 * s).floor() as usize).collect()
+        }
+        _ => return None,
+    };
+    Some(InferenceFact::dt_shape(dt, out))
+}
+
+/// After re-batching, Reshape targets that still say the old batch (a torch
+/// export's `[1, -1]`) are changed to the new batch; returns the nodes patched.
+fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, new: u64) -> Vec<String> {
+    let graph = proto.graph.as_mut().expect("has graph");
+    // Tensors computed from the private inputs carry the batch.
+    let mut from_input: HashSet<String> = graph.input.iter().map(|i| i.name.clone()).collect();
+    let inits: HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+    from_input.retain(|n| !inits.contains(n));
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for n in &graph.node {
+        let carries = n.input.iter().any(|i| from_input.contains(i)) && n.op_type != "Shape";
+        if carries {
+            from_input.extend(n.output.iter().cloned());
+        }
+        if n.op_type == "Reshape" && n.input.first().is_some_and(|i| from_input.contains(i)) {
+            if let Some(shape_name) = n.input.get(1) {
+                let dim0 = parsed
+                    .outlets
+                    .get(shape_name)
+                    .and_then(|o| parsed.model.outlet_fact(*o).ok())
+                    .and_then(|f| f.value.concretize())
+                    .and_then(|t| t.cast_to::<i64>().ok().and_then(|t| t.to_plain_array_view::<i64>().ok().and_then(|a| a.iter().next().copied())));
+                if dim0 == Some(old as i64) {
+                    targets.push((n.name.clone(), shape_name.clone()));
+                }
+            }
+        }
+    }
+    let mut patched = Vec::new();
+    for (node, shape_name) in targets {
+        let ok = if let Some(t) = graph.initializer.iter_mut().find(|t| t.name == shape_name) {
+            patch_int(t, 0, new as i64)
+        } else if let Some(c) = graph.node.iter_mut().find(|c| c.op_type == "Constant" && c.output.first() == Some(&shape_name)) {
+            c.attribute.iter_mut().find(|a| a.name == "value").and_then(|a| a.t.as_mut()).is_some_and(|t| patch_int(t, 0, new as i64))
+        } else {
+            false
+        };
+        if ok {
+            patched.push(node);
+        }
+    }
+    patched
+}
+
+fn dtype_name(dt: Option<DatumType>) -> String {
+    let Some(dt) = dt else { return "unknown".into() };
+    match dt {
+        DatumType::F32 => "float",
+        DatumType::F16 => "float16",
+        DatumType::F64 => "double",
+        DatumType::I64 | DatumType::TDim => "int64",
+        DatumType::I32 => "int32",
+        DatumType::I16 => "int16",
+        DatumType::I8 => "int8",
+        DatumType::U8 => "uint8",
+        DatumType::U16 => "uint16",
+        DatumType::U32 => "uint32",
+        DatumType::U64 => "uint64",
+        DatumType::Bool => "bool",
+        DatumType::String => "string",
+        _ => return format!("{dt:?}").to_lowercase(),
+    }
+    .into()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn convert(
+    graph: &pb::GraphProto,
+    parsed: &Parsed,
+    opts: &LoadOptions,
+    opset: i64,
+    producer: &str,
+    init_names: &HashSet<String>,
+    weight_names: &HashSet<String>,
+    parameters: u64,
+    notes: Vec<String>,
+) -> Graph {
+    let mut public: HashSet<String> = init_names.difference(weight_names).cloned().collect();
+    let tensor = |name: &str, origin: Origin| -> Tensor {
+        let fact = parsed.outlets.get(name).and_then(|o| parsed.model.outlet_fact(*o).ok());
+        let shape = fact.and_then(|f| f.shape.as_concrete_finite().ok().flatten()).map(|s| s.iter().map(|&d| d as u64).collect());
+        let dtype = dtype_name(fact.and_then(|f| f.datum_type.concretize()));
+        let value = fact.and_then(|f| f.value.concretize()).filter(|t| t.len() <= 4096).and_then(|t| {
+            let t = t.cast_to::<f64>().ok()?;
+            let v: Vec<f64> = t.to_plain_array_view::<f64>().ok()?.iter().copied().collect();
+            Some(v)
+        });
+        Tensor { name: name.to_string(), shape, dtype, origin, value }
+    };
+    let inputs: Vec<Tensor> =
+        graph.input.iter().filter(|i| !init_names.contains(&i.name)).map(|i| tensor(&i.name, Origin::Input)).collect();
+    let mut nodes = Vec::with_capacity(graph.node.len());
+    let mut unsupported = Vec::new();
+    let mut first_unknown: Option<String> = None;
+    let known_ops = tract_onnx::onnx().op_register;
+    for (i, n) in graph.node.iter().enumerate() {
+        let name = if !n.name.is_empty() {
+            n.name.clone()
+        } else if n.output.first().is_some_and(|o| !o.is_empty()) {
+            n.output[0].clone()
+        } else {
+            format!("{}-{}", i, n.op_type)
+        };
+        let origin_of = |t: &str| {
+            if weight_names.contains(t) {
+                Origin::Weight
+            } else if public.contains(t) {
+                Origin::Constant
+            } else if init_names.contains(t) {
+                Origin::Constant
+            } else if inputs.iter().any(|x| x.name == t) {
+                Origin::Input
+            } else {
+                Origin::Activation
+            }
+        };
+        let ins: Vec<Tensor> = n.input.iter().filter(|s| !s.is_empty()).map(|s| tensor(s, origin_of(s))).collect();
+        // Outputs are public when computed from public data only (Constant,
+        // Shape of anything, arithmetic on shapes).
+        let out_public = n.op_type == "Constant" || n.op_type == "Shape" || n.op_type == "Size" || (!ins.is_empty() && ins.iter().all(|t| t.origin == Origin::Constant));
+        if out_public {
+            public.extend(n.output.iter().cloned());
+        }
+        let out_origin = if out_public { Origin::Constant } else { Origin::Activation };
+        let outs: Vec<Tensor> = n.output.iter().filter(|s| !s.is_empty()).map(|s| tensor(s, out_origin)).collect();
+        let node = Node {
+            scope: scope_of(&name),
+            name: name.clone(),
+            op: n.op_type.clone(),
+            domain: if n.domain == "ai.onnx" { String::new() } else { n.domain.clone() },
+            inputs: ins,
+            outputs: outs,
+            attrs: attrs::convert(n),
+        };
+        let overflow = node.inputs.iter().chain(&node.outputs).any(|t| t.shape.as_ref().is_some_and(|s| crate::graph::numel(s).is_none_or(|c| c > i64::MAX as u64)));
+        let reason = if let Some(r) = parsed.unbuildable.get(&i) {
+            Some(r.clone())
+        } else if !known_ops.0.contains_key(&n.op_type) && !node.shapes_known() {
+            Some(format!("operator {}{} is not supported by the ONNX parser; its output shape is unknown", if n.domain.is_empty() { String::new() } else { format!("{}.", n.domain) }, n.op_type))
+        } else if !known_ops.0.contains_key(&n.op_type) {
+            Some(format!("operator {} is not known to the ONNX parser; shapes were taken from a fallback rule", n.op_type))
+        } else if overflow {
+            Some("a tensor of this node has more than 2^63 elements".to_string())
+        } else if !node.shapes_known() {
+            let why = match (&first_unknown, &parsed.first_error) {
+                (Some(up), _) => format!("shape unknown because an earlier node's shape is unknown ({up})"),
+                (None, Some(e)) => format!("shape inference failed: {}", e.lines().last().unwrap_or(e)),
+                (None, None) => "shape inference could not determine the shape".to_string(),
+            };
+            Some(why)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            if !node.shapes_known() && first_unknown.is_none() {
+                first_unknown = Some(name.clone());
+            }
+            unsupported.push(Problem { node: name, op: n.op_type.clone(), reason });
+        }
+        nodes.push(node);
+    }
+    let outputs = graph.output.iter().map(|o| tensor(&o.name, Origin::Activation)).collect();
+    Graph {
+        file: opts.file_name.clone(),
+        opset,
+        producer: producer.to_string(),
+        inputs,
+        outputs,
+        nodes,
+        unsupported,
+        parameters,
+        notes,
+    }
+}

@@ -1,0 +1,313 @@
+//! Weight stripping at the protobuf wire level.
+//!
+//! Costs need only the *dims* of the weights, so before any protobuf decoding we
+//! rewrite the model bytes: every large or external initializer becomes a graph
+//! input that carries only its element type and shape. The rewritten model is
+//! small (kilobytes for ResNet-50), decodes in a millisecond, and the weights'
+//! bytes are never copied. This is also how graph-only models (external data
+//! files absent) load.
+//!
+//! Field numbers are those of onnx.proto3 (ModelProto, GraphProto, TensorProto,
+//! ValueInfoProto, TypeProto, TensorShapeProto).
+
+/// Initializers with more elements than this are replaced by shape-only inputs.
+/// Small tensors stay: shape targets, axes, exponents, Clip bounds.
+pub const KEEP_MAX_ELEMENTS: u64 = 4096;
+
+/// An initializer that was replaced by a shape-only input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrippedTensor {
+    pub name: String,
+    pub dims: Vec<i64>,
+    /// ONNX `TensorProto.DataType` code.
+    pub data_type: i32,
+    /// True when its data lived in an external file.
+    pub external: bool,
+}
+
+/// The rewritten model and what was taken out of it.
+#[derive(Debug)]
+pub struct Stripped {
+    pub model: Vec<u8>,
+    pub weights: Vec<StrippedTensor>,
+    /// Names and dims of every initializer (stripped or kept), in file order.
+    pub initializers: Vec<(String, Vec<i64>, i32)>,
+}
+
+/// A wire-format problem, with the byte offset where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError {
+    pub offset: usize,
+    pub what: &'static str,
+}
+
+type Res<T> = Result<T, WireError>;
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    base: usize,
+}
+
+enum Value<'a> {
+    Varint(u64),
+    Fixed64,
+    Fixed32,
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8], base: usize) -> Self {
+        Reader { buf, pos: 0, base }
+    }
+    fn err(&self, what: &'static str) -> WireError {
+        WireError { offset: self.base + self.pos, what }
+    }
+    fn varint(&mut self) -> Res<u64> {
+        let mut v: u64 = 0;
+        for i in 0..10 {
+            let b = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated varint"))?;
+            self.pos += 1;
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.err("varint longer than 10 bytes"))
+    }
+    /// Next field: (number, value, raw bytes of the whole field incl. tag).
+    fn field(&mut self) -> Res<Option<(u32, Value<'a>, &'a [u8])>> {
+        if self.pos >= self.buf.len() {
+            return Ok(None);
+        }
+        let start = self.pos;
+        let tag = self.varint()?;
+        let number = (tag >> 3) as u32;
+        if number == 0 {
+            return Err(self.err("field number 0"));
+        }
+        let value = match tag & 7 {
+            0 => Value::Varint(self.varint()?),
+            1 => {
+                self.skip(8)?;
+                Value::Fixed64
+            }
+            5 => {
+                self.skip(4)?;
+                Value::Fixed32
+            }
+            2 => {
+                let len = self.varint()?;
+                let len = usize::try_from(len).map_err(|_| self.err("length too large"))?;
+                let from = self.pos;
+                self.skip(len)?;
+                Value::Bytes(&self.buf[from..self.pos])
+            }
+            _ => return Err(self.err("unsupported wire type (groups or invalid)")),
+        };
+        Ok(Some((number, value, &self.buf[start..self.pos])))
+    }
+    fn skip(&mut self, n: usize) -> Res<()> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| self.err("truncated field"))?;
+        self.pos = end;
+        Ok(())
+    }
+    fn offset_of(&self, inner: &[u8]) -> usize {
+        self.base + (inner.as_ptr() as usize - self.buf.as_ptr() as usize)
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+    put_varint(out, (u64::from(field) << 3) | 2);
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn put_int(out: &mut Vec<u8>, field: u32, v: u64) {
+    put_varint(out, u64::from(field) << 3);
+    put_varint(out, v);
+}
+
+/// Header of a TensorProto: everything but its data.
+struct TensorHead {
+    name: String,
+    dims: Vec<i64>,
+    data_type: i32,
+    external: bool,
+}
+
+fn tensor_head(buf: &[u8], base: usize) -> Res<TensorHead> {
+    let mut r = Reader::new(buf, base);
+    let mut h = TensorHead { name: String::new(), dims: Vec::new(), data_type: 0, external: false };
+    while let Some((num, val, _)) = r.field()? {
+        match (num, val) {
+            (1, Value::Varint(v)) => h.dims.push(v as i64),
+            (1, Value::Bytes(packed)) => {
+                let mut p = Reader::new(packed, r.offset_of(packed));
+                while p.pos < packed.len() {
+                    h.dims.push(p.varint()? as i64);
+                }
+            }
+            (2, Value::Varint(v)) => h.data_type = v as i32,
+            (8, Value::Bytes(s)) => h.name = String::from_utf8_lossy(s).into_owned(),
+            (14, Value::Varint(v)) => h.external = v == 1,
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
+fn element_count(dims: &[i64]) -> Option<u64> {
+    dims.iter().try_fold(1u64, |acc, &d| u64::try_from(d).ok().and_then(|d| acc.checked_mul(d)))
+}
+
+/// Encodes a ValueInfoProto { name, type { tensor_type { elem_type, shape } } }.
+fn value_info(name: &str, data_type: i32, dims: &[i64]) -> Vec<u8> {
+    let mut shape = Vec::new();
+    for &d in dims {
+        let mut dim = Vec::new();
+        put_int(&mut dim, 1, d as u64);
+        put_bytes(&mut shape, 1, &dim);
+    }
+    let mut tensor_type = Vec::new();
+    put_int(&mut tensor_type, 1, data_type as u64);
+    put_bytes(&mut tensor_type, 2, &shape);
+    let mut ty = Vec::new();
+    put_bytes(&mut ty, 1, &tensor_type);
+    let mut vi = Vec::new();
+    put_bytes(&mut vi, 1, name.as_bytes());
+    put_bytes(&mut vi, 2, &ty);
+    vi
+}
+
+/// Name of a ValueInfoProto.
+fn value_info_name(buf: &[u8], base: usize) -> Res<String> {
+    let mut r = Reader::new(buf, base);
+    while let Some((num, val, _)) = r.field()? {
+        if let (1, Value::Bytes(s)) = (num, val) {
+            return Ok(String::from_utf8_lossy(s).into_owned());
+        }
+    }
+    Ok(String::new())
+}
+
+fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<(Vec<u8>, Vec<StrippedTensor>, Vec<(String, Vec<i64>, i32)>)> {
+    // Pass 1: decide which initializers go.
+    let mut r = Reader::new(buf, base);
+    let mut stripped = Vec::new();
+    let mut inits = Vec::new();
+    while let Some((num, val, _)) = r.field()? {
+        if let (5, Value::Bytes(t)) = (num, val) {
+            let h = tensor_head(t, r.offset_of(t))?;
+            let big = element_count(&h.dims).is_none_or(|n| n > keep_max);
+            inits.push((h.name.clone(), h.dims.clone(), h.data_type));
+            if h.external || big {
+                stripped.push(StrippedTensor { name: h.name, dims: h.dims, data_type: h.data_type, external: h.external });
+            }
+        }
+    }
+    let gone: std::collections::HashSet<&str> = stripped.iter().map(|s| s.name.as_str()).collect();
+    // Pass 2: copy every field except the stripped initializers and any input
+    // that redeclares them (IR < 4 lists initializers among the inputs); then
+    // append one shape-only input per stripped tensor.
+    let mut out = Vec::with_capacity(buf.len().min(1 << 20));
+    let mut r = Reader::new(buf, base);
+    while let Some((num, val, raw)) = r.field()? {
+        match (num, val) {
+            (5, Value::Bytes(t)) => {
+                let h = tensor_head(t, r.offset_of(t))?;
+                if !gone.contains(h.name.as_str()) {
+                    out.extend_from_slice(raw);
+                }
+            }
+            (11, Value::Bytes(vi)) => {
+                if !gone.contains(value_info_name(vi, r.offset_of(vi))?.as_str()) {
+                    out.extend_from_slice(raw);
+                }
+            }
+            _ => out.extend_from_slice(raw),
+        }
+    }
+    for s in &stripped {
+        put_bytes(&mut out, 11, &value_info(&s.name, s.data_type, &s.dims));
+    }
+    Ok((out, stripped, inits))
+}
+
+/// Rewrites an ONNX model so that no large or external initializer remains.
+pub fn strip_weights(bytes: &[u8], keep_max: u64) -> Result<Stripped, WireError> {
+    let mut r = Reader::new(bytes, 0);
+    let mut out = Vec::new();
+    let mut weights = Vec::new();
+    let mut initializers = Vec::new();
+    let mut graphs = 0;
+    while let Some((num, val, raw)) = r.field()? {
+        match (num, val) {
+            (7, Value::Bytes(g)) => {
+                graphs += 1;
+                let (graph, w, i) = strip_graph(g, r.offset_of(g), keep_max)?;
+                put_bytes(&mut out, 7, &graph);
+                weights.extend(w);
+                initializers.extend(i);
+            }
+            _ => out.extend_from_slice(raw),
+        }
+    }
+    if graphs == 0 {
+        return Err(WireError { offset: bytes.len(), what: "no graph field (not an ONNX model)" });
+    }
+    Ok(Stripped { model: out, weights, initializers })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip() {
+        for v in [0u64, 1, 127, 128, 300, u64::MAX] {
+            let mut b = Vec::new();
+            put_varint(&mut b, v);
+            assert_eq!(Reader::new(&b, 0).varint().unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn truncated_input_names_the_offset() {
+        // graph field (7), length 10, but only 2 bytes follow.
+        let e = strip_weights(&[0x3a, 10, 1, 2], 4096).unwrap_err();
+        assert_eq!(e, WireError { offset: 2, what: "truncated field" });
+    }
+
+    #[test]
+    fn big_initializer_becomes_shape_only_input() {
+        // TensorProto { dims: [100, 100], data_type: 1, name: "w", raw_data: 4 bytes }
+        let mut t = Vec::new();
+        put_int(&mut t, 1, 100);
+        put_int(&mut t, 1, 100);
+        put_int(&mut t, 2, 1);
+        put_bytes(&mut t, 8, b"w");
+        put_bytes(&mut t, 9, &[0; 4]);
+        let mut g = Vec::new();
+        put_bytes(&mut g, 5, &t);
+        let mut m = Vec::new();
+        put_int(&mut m, 1, 8);
+        put_bytes(&mut m, 7, &g);
+        let s = strip_weights(&m, 4096).unwrap();
+        assert_eq!(s.weights, vec![StrippedTensor { name: "w".into(), dims: vec![100, 100], data_type: 1, external: false }]);
+        let mut expect_graph = Vec::new();
+        put_bytes(&mut expect_graph, 11, &value_info("w", 1, &[100, 100]));
+        let mut expect = Vec::new();
+        put_int(&mut expect, 1, 8);
+        put_bytes(&mut expect, 7, &expect_graph);
+        assert_eq!(s.model, expect);
+    }
+}

@@ -1,0 +1,67 @@
+//! Graph → report: runs the requested cost models over a loaded graph.
+
+use crate::frameworks::{self, CostModel};
+use crate::graph::Graph;
+use crate::report::{Mode, Report};
+use crate::settings::Settings;
+use std::collections::BTreeMap;
+
+/// What to profile: which frameworks, which mode, which settings.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileRequest {
+    /// Registry names; empty means every framework.
+    pub frameworks: Vec<String>,
+    pub mode: Mode,
+    /// `framework → key → value`, as given by `--set framework.key=value`.
+    pub settings: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl ProfileRequest {
+    /// Parses one `FRAMEWORK.KEY=VALUE` assignment.
+    pub fn add_setting(&mut self, assignment: &str) -> Result<(), String> {
+        let (lhs, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("invalid setting '{assignment}': expected FRAMEWORK.KEY=VALUE"))?;
+        let (fw, key) = lhs
+            .split_once('.')
+            .ok_or_else(|| format!("invalid setting '{assignment}': expected FRAMEWORK.KEY=VALUE"))?;
+        let model = lookup(fw)?;
+        // Validate now so the error names the bad key or value before any work.
+        Settings::defaults(model.settings()).set(model.settings(), model.name(), key, value)?;
+        self.settings.entry(model.name().to_string()).or_default().insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    /// The effective settings of one framework: its defaults overridden by the request.
+    pub fn settings_for(&self, model: &dyn CostModel) -> Result<Settings, String> {
+        let mut s = Settings::defaults(model.settings());
+        if let Some(kv) = self.settings.get(model.name()) {
+            for (k, v) in kv {
+                s.set(model.settings(), model.name(), k, v)?;
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
+    frameworks::by_name(name).ok_or_else(|| {
+        let names: Vec<_> = frameworks::all().iter().map(|f| f.name()).collect();
+        format!("unknown framework '{name}': available are {}", if names.is_empty() { "none yet".to_string() } else { names.join(", ") })
+    })
+}
+
+/// Profiles `graph` for every framework the request names.
+pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
+    let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all") {
+        frameworks::all()
+    } else {
+        req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?
+    };
+    let mut report = Report::from_graph(graph, req.mode);
+    for m in models {
+        let settings = req.settings_for(m)?;
+        report.frameworks.push(m.profile(graph, req.mode, &settings));
+    }
+    Ok(report)
+}
