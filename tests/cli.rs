@@ -1,0 +1,99 @@
+//! The command line as a script would use it: exit codes, formats, messages.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn mpclens(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpclens")).args(args).output().expect("runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn sample(name: &str) -> String {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "static", "samples", name].iter().collect();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let (code, out, err) = mpclens(&["profile", &sample("lenet.onnx"), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["model"]["file"], "lenet.onnx");
+    assert_eq!(v["model"]["inputs"][0]["shape"], serde_json::json!([1, 1, 28, 28]));
+    let nodes = v["nodes"].as_array().unwrap();
+    assert_eq!(v["model"]["node_count"].as_u64().unwrap() as usize, nodes.len());
+    // LeNet-5 as exported by validation/samples/export.py: the first conv keeps 28×28 (padding 2).
+    let conv = nodes.iter().find(|n| n["op"] == "Conv").unwrap();
+    assert_eq!(conv["outputs"][0], serde_json::json!([1, 6, 28, 28]));
+    assert!(v["unsupported"].as_array().unwrap().is_empty());
+    // Every registered framework answers, with every setting spelled out.
+    for f in v["frameworks"].as_array().unwrap() {
+        assert!(f["settings"].as_object().is_some_and(|s| !s.is_empty()) || f["framework"] == "none");
+        assert!(f["total"]["parties"].as_array().unwrap().len() >= 2);
+    }
+}
+
+#[test]
+fn batch_rebatches_a_fixed_batch_export() {
+    let (code, out, err) = mpclens(&["profile", &sample("lenet.onnx"), "--batch", "8", "--format", "json", "--framework", "all"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["batch"], 8);
+    let last = v["nodes"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["outputs"][0], serde_json::json!([8, 10]));
+}
+
+#[test]
+fn table_and_csv_are_readable() {
+    let (code, out, _) = mpclens(&["profile", &sample("lenet.onnx"), "--nodes"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("model  lenet.onnx  (opset"), "{out}");
+    assert!(out.contains("[1×6×28×28]"));
+    let (code, out, _) = mpclens(&["profile", &sample("lenet.onnx"), "--format", "csv", "--framework", "all"]);
+    assert_eq!(code, 0);
+    let header = out.lines().next().unwrap();
+    assert!(header == "framework,phase,node,op,scope,bytes,rounds,online,offline,parties" || header.starts_with("node,op,scope"));
+}
+
+#[test]
+fn unknown_framework_and_setting_list_the_valid_ones() {
+    let (code, _, err) = mpclens(&["profile", &sample("lenet.onnx"), "--framework", "nosuch"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown framework 'nosuch': available are"), "{err}");
+    let (code, _, err) = mpclens(&["profile", &sample("lenet.onnx"), "--set", "nosuch.key=1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown framework 'nosuch'"), "{err}");
+    let (code, _, err) = mpclens(&["profile", &sample("lenet.onnx"), "--set", "parties=3"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("expected FRAMEWORK.KEY=VALUE"), "{err}");
+}
+
+#[test]
+fn bad_files_give_specific_messages() {
+    let dir = std::env::temp_dir().join(format!("mpclens-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.onnx");
+    std::fs::write(&empty, b"").unwrap();
+    let (code, _, err) = mpclens(&["profile", empty.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("The file is empty (0 bytes)"), "{err}");
+
+    let text = dir.join("notes.onnx");
+    std::fs::write(&text, b"this is a text file, not a protobuf\n").unwrap();
+    let (code, _, err) = mpclens(&["profile", text.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("Not a valid ONNX file") || err.contains("Not an ONNX model"), "{err}");
+
+    let bytes = std::fs::read(sample("lenet.onnx")).unwrap();
+    let cut = dir.join("cut.onnx");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, err) = mpclens(&["profile", cut.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("damaged at byte") || err.contains("truncated"), "{err}");
+
+    let (code, _, err) = mpclens(&["profile", dir.join("absent.onnx").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
