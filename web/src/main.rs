@@ -17,5 +17,6 @@ mod upload;
 fn main() {
     panic::install();
     let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    root.set_inner_html("");
     yew::Renderer::<app::App>::with_root(root).render();
 }
