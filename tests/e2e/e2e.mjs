@@ -67,8 +67,11 @@ async function rows(p) {
 }
 const fmtShape = (s) => (s.length === 0 ? 'scalar' : s.join('×'));
 async function loadInput(p, file) {
+  const name = path.basename(file);
   await p.setInputFiles('#file', file);
-  await p.waitForSelector('#nodes tbody tr, #error', { timeout: 120000 });
+  await p.waitForFunction((name) => !document.querySelector('#progress') &&
+    (document.querySelector('#error') || document.querySelector('#model-title')?.textContent.startsWith(name + ' ')), name, { timeout: 120000 });
+  if (!(await p.$('#error')) && !(await p.$('#nodes'))) await p.click('#tab-model');
 }
 async function download(p, selector) {
   const [d] = await Promise.all([p.waitForEvent('download', { timeout: 30000 }), p.click(selector)]);
@@ -105,9 +108,9 @@ for (const s of samples) {
     if (viaInput) await loadInput(page, path.join(dist, 'samples', `${s}.onnx`));
     else {
       await page.click(`#sample-${s}`);
-      await page.waitForFunction((n) => document.querySelector('#model-title')?.textContent.startsWith(n + '.onnx') || document.querySelector('#error'), s, { timeout: 120000 });
+      await page.waitForFunction((n) => !document.querySelector('#progress') && (document.querySelector('#model-title')?.textContent.startsWith(n + '.onnx') || document.querySelector('#error')), s, { timeout: 120000 });
     }
-    check(!(await page.$('#error')), 'error shown: ' + (await page.textContent('#error').catch(() => '')));
+    if (await page.$('#error')) check(false, 'error shown: ' + (await page.textContent('#error')));
     if (!(await page.$('#nodes'))) await page.click('#tab-model');
     const got = await rows(page);
     const fx = path.join(fixtures, `${s}.json`);
@@ -131,7 +134,7 @@ for (const s of samples) {
 }
 
 await test('symbolic dims: form prefilled with 1, values kept, model loads', async () => {
-  const f = path.join(ROOT, 'tests', 'fixtures', 'models', 'mlp_dynamic.onnx');
+  const f = path.join(HERE, 'fixtures', 'seq_dynamic.onnx');
   await loadInput(page, f);
   await page.waitForSelector('#dims input');
   const vals = await page.$$eval('#dims input', (is) => is.map((i) => i.value));
@@ -143,9 +146,9 @@ await test('symbolic dims: form prefilled with 1, values kept, model loads', asy
   check((await page.$eval('#dims input', (i) => i.value)) === '0', 'entered value kept after an error');
   await first.fill('4');
   await page.click('#dims-apply');
-  await page.waitForSelector('#nodes tbody tr');
+  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('seq_dynamic.onnx '));
   const inputs = await page.textContent('#inputs');
-  check(/4×/.test(inputs), 'dim applied: ' + inputs);
+  check(/1×4×16/.test(inputs), 'dim applied: ' + inputs);
 });
 
 await test('errors from the loader are shown, the page keeps working', async () => {
@@ -156,10 +159,18 @@ await test('errors from the loader are shown, the page keeps working', async () 
   check(/ONNX/.test(err), 'error text: ' + err);
   const empty = path.join(DOWNLOADS, 'empty.onnx');
   fs.writeFileSync(empty, Buffer.alloc(0));
-  await page.setInputFiles('#file', empty);
-  await page.waitForFunction(() => /empty/.test(document.querySelector('#error')?.textContent || ''));
+  await loadInput(page, empty);
+  check(/empty/.test(await page.textContent('#error')), 'empty file error');
   await loadInput(page, path.join(dist, 'samples', 'lenet.onnx'));
   check((await rows(page)).length === 12, 'lenet after errors');
+});
+
+await test('an unknown op is listed as unsupported, the rest is still shown', async () => {
+  await loadInput(page, path.join(HERE, 'fixtures', 'unknown_op.onnx'));
+  if (await page.$('#error')) check(false, 'load error: ' + (await page.textContent('#error')));
+  const u = await page.textContent('#unsupported');
+  check(/FrobnicateX/.test(u) && /\/odd\/FrobnicateX/.test(u), 'unsupported section: ' + u);
+  check((await rows(page)).length === 3, 'all three nodes listed');
 });
 
 await test('drop anywhere on the page loads the file', async () => {
@@ -185,8 +196,27 @@ await test('views render for the loaded model (costs or a clear empty state)', a
   }
   await page.click('#tab-overview');
   const fw = await page.$$('#overview tbody tr');
-  if (fw.length === 0) check(await page.$('#no-frameworks'), 'empty state shown');
-  else check(await page.$('#chart-overview'), 'overview chart');
+  if (fw.length === 0) { check(await page.$('#no-frameworks'), 'empty state shown'); return; }
+  check(await page.$('#chart-overview'), 'overview chart');
+  // Totals shown = the report's JSON (the CLI's schema).
+  const rep = JSON.parse((await download(page, '#export-json')).text);
+  const shown = await page.$$eval('#overview .total-bytes', (tds) => tds.map((t) => Number(t.dataset.bytes)));
+  check(JSON.stringify(shown) === JSON.stringify(rep.frameworks.map((f) => f.total.bytes)), `overview totals ${shown} vs json`);
+  await page.click('#tab-layers');
+  await page.waitForSelector('#layers tbody tr');
+  await page.click('#sort-bytes');
+  const first = await page.$eval('#layers tbody tr td.name', (td) => td.textContent);
+  await page.click('#layers tbody tr');
+  await page.click('#tab-learn');
+  await page.waitForSelector('#learn-node');
+  check((await page.textContent('#learn-node')).includes(first.replace(' ≈', '')), 'learn shows the selected row');
+  await page.click('#tab-layers');
+  check(await page.$('#chart-top') && await page.$('#chart-icicle'), 'top-layers and icicle charts');
+  await page.screenshot({ path: path.join(SHOTS, '04-layers.png'), fullPage: true });
+  await page.click('#tab-overview');
+  await page.click('#sweep');
+  await page.waitForSelector('#chart-sweep', { timeout: 60000 });
+  await page.screenshot({ path: path.join(SHOTS, '05-overview-sweep.png'), fullPage: true });
 });
 
 await test('exports: JSON and CSV parse and match the table', async () => {
@@ -241,6 +271,7 @@ await test('keyboard alone reaches every control', async () => {
 });
 
 await test('share link round trip in a fresh browser context', async () => {
+  await page.click('#tab-model');
   await page.click('#sample-resnet18');
   await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('resnet18.onnx'));
   await page.fill('#batch', '4');
@@ -271,11 +302,17 @@ await test('share link round trip in a fresh browser context', async () => {
 if (big) {
   await test(`large file timing: ${path.basename(big)}`, async () => {
     await open(page);
-    const t0 = await page.evaluate(() => performance.now());
+    const t0 = await page.evaluate(() => {
+      window.__sawProgress = false;
+      new MutationObserver(() => { if (document.querySelector('#progress')) window.__sawProgress = true; })
+        .observe(document.body, { childList: true, subtree: true });
+      return performance.now();
+    });
     await page.setInputFiles('#file', big);
     await page.waitForSelector('#nodes tbody tr', { timeout: 120000 });
     const t1 = await page.evaluate(() => performance.now());
     const timing = await page.textContent('#timing');
+    check(await page.evaluate(() => window.__sawProgress), 'a progress indicator was shown while reading/parsing');
     console.log(`     drop→table ${(t1 - t0).toFixed(0)} ms (page: ${timing}); rows ${(await rows(page)).length}`);
     const chart = await page.$('#chart-overview');
     if (chart) {

@@ -87,7 +87,8 @@ impl Component for App {
         }
         let kl = ctx.link().callback(Msg::Key);
         let keys = web_sys::window().map(|w| {
-            EventListener::new(&w, "keydown", move |e| {
+            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&w, "keydown", opts, move |e| {
                 if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
                     let key = k.key().to_ascii_lowercase();
                     let m = k.ctrl_key() || k.meta_key();
@@ -154,6 +155,9 @@ impl Component for App {
                 self.timing.push(("read".into(), now()));
                 self.status = Status::Busy(format!("Parsing {name} ({}) …", crate::fmt::bytes(bytes.len() as u64)));
                 self.source = Some(Source { name, bytes: Rc::new(bytes) });
+                self.report = None;
+                self.graph = None;
+                self.sweep.clear();
                 self.dim_inputs.clear();
                 self.st.dims.clear();
                 self.schedule_parse(ctx);

@@ -4,7 +4,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    // Yew installs its own console-only hook unless given one.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let msg = info.to_string();
         web_sys::console::error_1(&msg.clone().into());
         let _ = show(&msg);
