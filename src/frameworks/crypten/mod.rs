@@ -1,0 +1,139 @@
+//! CrypTen 0.4.1 (facebookresearch/CrypTen): arithmetic secret sharing over
+//! Z_2^64 with 16 fractional bits, Beaver triples from a trusted first party
+//! (TFP, default) or a trusted third party (TTP).
+//!
+//! Figures are what CrypTen's own counters report (`get_communication_stats()`
+//! with `cfg.communicator.verbose = True`), per party; `tests/crypten.rs`
+//! compares them with counters recorded from real runs (validation/crypten/).
+
+mod ops;
+mod proto;
+
+use super::CostModel;
+use crate::cost::Cost;
+use crate::graph::{Graph, Problem};
+use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
+use crate::settings::{Allowed, SettingSpec, Settings};
+use proto::Tally;
+
+pub struct CrypTen;
+
+/// Settings and their defaults from CrypTen's `configs/default.yaml`.
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec { key: "parties", default: "2", allowed: Allowed::Int { min: 2, max: 16 }, help: "world size; 3+ makes truncation interactive and A2B deeper" },
+    SettingSpec { key: "provider", default: "tfp", allowed: Allowed::OneOf(&["tfp", "ttp"]), help: "tuple provider (mpc.provider); TTP traffic is logged by rank 0 only" },
+    SettingSpec { key: "max_method", default: "log_reduction", allowed: Allowed::OneOf(&["log_reduction", "pairwise"]), help: "functions.max_method (max, MaxPool, Softmax)" },
+    SettingSpec { key: "exp_iterations", default: "8", allowed: Allowed::Int { min: 1, max: 32 }, help: "functions.exp_iterations" },
+    SettingSpec { key: "reciprocal_nr_iters", default: "10", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.reciprocal_nr_iters" },
+    SettingSpec { key: "sqrt_nr_iters", default: "3", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.sqrt_nr_iters" },
+    SettingSpec { key: "log_iterations", default: "2", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.log_iterations" },
+    SettingSpec { key: "erf_iterations", default: "8", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.erf_iterations" },
+];
+
+/// The settings a cost formula reads.
+pub struct Config {
+    pub parties: usize,
+    pub ttp: bool,
+    pub max_method: String,
+    pub exp_iters: u64,
+    pub reciprocal_iters: u64,
+    pub sqrt_iters: u64,
+    pub log_iters: u64,
+    pub erf_iters: u64,
+}
+
+impl Config {
+    fn from(s: &Settings) -> Config {
+        Config {
+            parties: s.int("parties").max(2) as usize,
+            ttp: s.get("provider") == "ttp",
+            max_method: s.get("max_method").to_string(),
+            exp_iters: s.int("exp_iterations") as u64,
+            reciprocal_iters: s.int("reciprocal_nr_iters") as u64,
+            sqrt_iters: s.int("sqrt_nr_iters") as u64,
+            log_iters: s.int("log_iterations") as u64,
+            erf_iters: s.int("erf_iterations") as u64,
+        }
+    }
+}
+
+impl CostModel for CrypTen {
+    fn name(&self) -> &'static str {
+        "crypten"
+    }
+    fn title(&self) -> &'static str {
+        "CrypTen 0.4.1"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        true
+    }
+
+    fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
+        let cfg = Config::from(settings);
+        let mut report = FrameworkReport {
+            framework: self.name().into(),
+            title: self.title().into(),
+            mode,
+            settings: settings.clone(),
+            round_definition: "one communicator call (an all_reduce of a batch of tensors is one round), as counted by CrypTen's communicator".into(),
+            counting: "per party, CrypTen's get_communication_stats() with communicator.verbose: 8 bytes per ring element, sends and receives both logged; TTP dealer traffic only in rank 0's counters (offline). Total = sum over parties / 2 + dealer traffic.".into(),
+            total: Cost::zero(cfg.parties),
+            phases: Vec::new(),
+            nodes: Vec::new(),
+            unsupported: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if mode == Mode::Training {
+            report.warnings.push("Training is not modelled for CrypTen yet: the forward pass is shown.".into());
+        }
+        let mut cannot_load = Vec::new();
+        for node in &graph.nodes {
+            if graph.unsupported.iter().any(|p| p.node == node.name) {
+                continue;
+            }
+            let loadable = ops::LOADABLE.contains(&node.op.as_str());
+            if !loadable {
+                cannot_load.push(node.op.clone());
+            }
+            let mut t = Tally::new(cfg.parties, cfg.ttp);
+            match ops::forward(node, &cfg, &mut t) {
+                Ok(()) => {
+                    let approximate = if !loadable {
+                        Some(format!("CrypTen cannot load {} from ONNX; costed from the math of its tensor function", node.op))
+                    } else if cfg.parties > 2 && cfg.ttp {
+                        Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
+                    } else {
+                        None
+                    };
+                    report.nodes.push(NodeCost {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        scope: node.scope.clone(),
+                        phase: Phase::Forward,
+                        cost: t.total(),
+                        steps: t.steps,
+                        approximate,
+                    });
+                }
+                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: if loadable { "cost of this op's CrypTen implementation not modelled".into() } else { format!("CrypTen does not support ONNX op {}", node.op) },
+                }),
+            }
+        }
+        if !cannot_load.is_empty() {
+            cannot_load.sort();
+            cannot_load.dedup();
+            report.warnings.push(format!(
+                "CrypTen cannot run this model as exported: crypten.nn.from_onnx rejects {}. Workarounds: export at opset ≤ 16 (LayerNorm decomposes), replace Tanh by 2·sigmoid(2x)−1, give shared initializers distinct values (removes Identity).",
+                cannot_load.join(", ")
+            ));
+        }
+        report.finish(cfg.parties);
+        report
+    }
+}
