@@ -1,1 +1,22 @@
-fn main() {}
+//! mpclens in the browser: thin Yew components over the core's report.
+
+mod app;
+mod charts;
+mod controls;
+mod export;
+mod fmt;
+mod layers;
+mod loading;
+mod model_view;
+mod net;
+mod overview;
+mod panic;
+mod state;
+mod upload;
+
+fn main() {
+    panic::install();
+    let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    root.set_inner_html("");
+    yew::Renderer::<app::App>::with_root(root).render();
+}

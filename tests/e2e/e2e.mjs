@@ -1,0 +1,320 @@
+// Browser end-to-end tests of the built site, in headless Debian Chromium
+// driven by playwright-core (no browser download, no test runner).
+// Usage: node e2e.mjs DIST_DIR [--big path/to/large.onnx]
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const args = process.argv.slice(2);
+const dist = path.resolve(args[0] || path.join(ROOT, 'dist'));
+const bigIdx = args.indexOf('--big');
+const big = bigIdx >= 0 ? args[bigIdx + 1] : process.env.MPCLENS_E2E_BIG;
+const SHOTS = path.join(ROOT, 'target', 'e2e-screenshots');
+const DOWNLOADS = fs.mkdtempSync(path.join(os.tmpdir(), 'mpclens-dl-'));
+fs.mkdirSync(SHOTS, { recursive: true });
+const PREFIX = '/some/prefix/';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'];
+
+async function browserContext() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpclens-chrome-'));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+    acceptDownloads: true, viewport: { width: 1300, height: 900 },
+  });
+  return ctx;
+}
+
+let failures = 0, passed = 0;
+const results = [];
+function check(cond, what) {
+  if (!cond) throw new Error('check failed: ' + what);
+}
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+
+const site = await serve(dist, PREFIX);
+console.log(`serving ${dist} at ${site.url}`);
+const requests = [];
+const ctx = await browserContext();
+ctx.on('request', (r) => requests.push(r.url()));
+const page = await ctx.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+async function open(p, url = site.url) {
+  await p.goto(url);
+  await p.waitForSelector('#dropzone', { timeout: 60000 });
+}
+async function rows(p) {
+  return p.$$eval('#nodes tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+}
+const fmtShape = (s) => (s.length === 0 ? 'scalar' : s.join('×'));
+async function loadInput(p, file) {
+  await p.setInputFiles('#file', file);
+  await p.waitForSelector('#nodes tbody tr, #error', { timeout: 120000 });
+}
+async function download(p, selector) {
+  const [d] = await Promise.all([p.waitForEvent('download', { timeout: 30000 }), p.click(selector)]);
+  const file = path.join(DOWNLOADS, d.suggestedFilename());
+  await d.saveAs(file);
+  return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
+await test('page loads from a subpath, says the file stays local, CSP is set', async () => {
+  await open(page);
+  const privacy = await page.textContent('#privacy');
+  check(/never leaves this browser/.test(privacy), 'privacy sentence');
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  check(/connect-src 'self'/.test(csp) && /default-src 'self'/.test(csp) && !/unsafe-inline'[^;]*script|script-src[^;]*unsafe-inline/.test(csp), 'CSP: ' + csp);
+  await page.waitForSelector('.samples button');
+  await page.screenshot({ path: path.join(SHOTS, '01-start.png') });
+});
+
+await test('CSP blocks a request to another origin', async () => {
+  const r = await page.evaluate(async () => {
+    const v = new Promise((res) => document.addEventListener('securitypolicyviolation', (e) => res(e.violatedDirective), { once: true }));
+    let threw = false;
+    try { await fetch('http://127.0.0.2:9/x'); } catch { threw = true; }
+    return { threw, directive: await Promise.race([v, new Promise((r) => setTimeout(() => r('none'), 2000))]) };
+  });
+  check(r.threw && /connect-src/.test(r.directive), JSON.stringify(r));
+});
+
+const samples = JSON.parse(fs.readFileSync(path.join(dist, 'samples', 'index.json'), 'utf8'));
+const fixtures = path.join(ROOT, 'tests', 'fixtures', 'shapes');
+for (const s of samples) {
+  await test(`sample ${s}: node table matches onnx shape inference`, async () => {
+    const viaInput = s === 'lenet' || s === 'resnet50';
+    if (viaInput) await loadInput(page, path.join(dist, 'samples', `${s}.onnx`));
+    else {
+      await page.click(`#sample-${s}`);
+      await page.waitForFunction((n) => document.querySelector('#model-title')?.textContent.startsWith(n + '.onnx') || document.querySelector('#error'), s, { timeout: 120000 });
+    }
+    check(!(await page.$('#error')), 'error shown: ' + (await page.textContent('#error').catch(() => '')));
+    if (!(await page.$('#nodes'))) await page.click('#tab-model');
+    const got = await rows(page);
+    const fx = path.join(fixtures, `${s}.json`);
+    if (!fs.existsSync(fx)) { check(got.length > 0, 'some rows'); return; }
+    const want = JSON.parse(fs.readFileSync(fx, 'utf8'));
+    check(got.length === want.nodes.length, `${got.length} rows, fixture has ${want.nodes.length}`);
+    const byName = new Map(got.map((r) => [r[0], r]));
+    let bad = [];
+    for (const n of want.nodes) {
+      const r = byName.get(n.name);
+      if (!r) { bad.push(`missing ${n.name}`); continue; }
+      if (r[1] !== n.op) bad.push(`${n.name}: op ${r[1]} != ${n.op}`);
+      const outs = n.outputs.map((o) => (o ? fmtShape(o) : '?')).join(', ');
+      if (r[4] !== outs) bad.push(`${n.name}: outputs ${r[4]} != ${outs}`);
+    }
+    check(bad.length === 0, bad.slice(0, 5).join('; ') + (bad.length > 5 ? ` … (${bad.length})` : ''));
+    const inputs = await page.textContent('#inputs');
+    for (const [name, shape] of Object.entries(want.inputs)) check(inputs.includes(name) && inputs.includes(fmtShape(shape)), `input ${name} ${shape} in "${inputs}"`);
+    if (s === 'resnet50' || s === 'bert_base') await page.screenshot({ path: path.join(SHOTS, `02-model-${s}.png`), fullPage: false });
+  });
+}
+
+await test('symbolic dims: form prefilled with 1, values kept, model loads', async () => {
+  const f = path.join(ROOT, 'tests', 'fixtures', 'models', 'mlp_dynamic.onnx');
+  await loadInput(page, f);
+  await page.waitForSelector('#dims input');
+  const vals = await page.$$eval('#dims input', (is) => is.map((i) => i.value));
+  check(vals.length > 0 && vals.every((v) => v === '1'), 'prefilled 1: ' + vals);
+  const first = await page.$('#dims input');
+  await first.fill('0');
+  await page.click('#dims-apply');
+  await page.waitForSelector('#error');
+  check((await page.$eval('#dims input', (i) => i.value)) === '0', 'entered value kept after an error');
+  await first.fill('4');
+  await page.click('#dims-apply');
+  await page.waitForSelector('#nodes tbody tr');
+  const inputs = await page.textContent('#inputs');
+  check(/4×/.test(inputs), 'dim applied: ' + inputs);
+});
+
+await test('errors from the loader are shown, the page keeps working', async () => {
+  const junk = path.join(DOWNLOADS, 'junk.onnx');
+  fs.writeFileSync(junk, Buffer.from('this is not an onnx file at all, just text'));
+  await loadInput(page, junk);
+  const err = await page.textContent('#error');
+  check(/ONNX/.test(err), 'error text: ' + err);
+  const empty = path.join(DOWNLOADS, 'empty.onnx');
+  fs.writeFileSync(empty, Buffer.alloc(0));
+  await page.setInputFiles('#file', empty);
+  await page.waitForFunction(() => /empty/.test(document.querySelector('#error')?.textContent || ''));
+  await loadInput(page, path.join(dist, 'samples', 'lenet.onnx'));
+  check((await rows(page)).length === 12, 'lenet after errors');
+});
+
+await test('drop anywhere on the page loads the file', async () => {
+  const b64 = fs.readFileSync(path.join(dist, 'samples', 'mlp.onnx')).toString('base64');
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'mlp.onnx'));
+    document.querySelector('header').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, b64);
+  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('mlp.onnx'));
+  check((await rows(page)).length === 5, 'mlp rows');
+});
+
+await test('views render for the loaded model (costs or a clear empty state)', async () => {
+  await loadInput(page, path.join(dist, 'samples', 'resnet20.onnx'));
+  for (const v of ['overview', 'layers', 'ops', 'compare', 'learn', 'model']) {
+    await page.click(`#tab-${v}`);
+    await page.waitForSelector('#panel');
+    const txt = await page.textContent('#panel');
+    check(txt.length > 20, `view ${v} has content`);
+    await page.screenshot({ path: path.join(SHOTS, `03-view-${v}.png`) });
+  }
+  await page.click('#tab-overview');
+  const fw = await page.$$('#overview tbody tr');
+  if (fw.length === 0) check(await page.$('#no-frameworks'), 'empty state shown');
+  else check(await page.$('#chart-overview'), 'overview chart');
+});
+
+await test('exports: JSON and CSV parse and match the table', async () => {
+  await page.click('#tab-model');
+  const j = await download(page, '#export-json');
+  const rep = JSON.parse(j.text);
+  check(rep.schema_version >= 1 && rep.model.file === 'resnet20.onnx' && rep.nodes.length === 70, 'json report');
+  const c = await download(page, '#export-csv');
+  const lines = c.text.trim().split('\n');
+  check(lines[0].startsWith('framework,phase,node,op,scope'), 'csv header');
+  const expectRows = rep.frameworks.length ? rep.frameworks.reduce((a, f) => a + f.nodes.length, 0) : rep.nodes.length;
+  check(lines.length - 1 === expectRows, `csv rows ${lines.length - 1} vs ${expectRows}`);
+  if (rep.frameworks.length) {
+    const s = await download(page, '#export-speedscope');
+    const sp = JSON.parse(s.text);
+    check(sp.profiles.length === rep.frameworks.length, 'speedscope profiles');
+    const svg = await download(page, '#export-svg');
+    check(svg.text.startsWith('<svg'), 'svg export');
+  }
+  // Ctrl+Shift+E exports JSON too.
+  const [d] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+Shift+E')]);
+  check(d.suggestedFilename().endsWith('.json'), 'shortcut export');
+});
+
+await test('Ctrl+F focuses the search box and filters', async () => {
+  await page.click('#tab-model');
+  await page.click('h1');
+  await page.keyboard.press('Control+F');
+  await page.waitForFunction(() => document.activeElement?.id === 'search');
+  await page.keyboard.type('Gemm');
+  await page.waitForFunction(() => document.querySelectorAll('#nodes tbody tr').length === 1);
+  await page.fill('#search', '');
+});
+
+await test('keyboard alone reaches every control', async () => {
+  for (const view of ['model', 'overview']) {
+    await page.click(`#tab-${view}`);
+    await page.click('h1');
+    const want = await page.$$eval('button, input, select, a[href], [tabindex="0"]', (els) =>
+      els.filter((e) => e.offsetParent !== null || e.id === 'file').map((e) => e.id || e.textContent.trim().slice(0, 30)));
+    const seen = new Set();
+    for (let i = 0; i < want.length + 30; i++) {
+      await page.keyboard.press('Tab');
+      const id = await page.evaluate(() => { const e = document.activeElement; return e.id || e.textContent.trim().slice(0, 30); });
+      seen.add(id);
+    }
+    const missed = want.filter((w) => !seen.has(w));
+    check(missed.length === 0, `${view}: not reachable by Tab: ${missed.join(', ')}`);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== 'none', 'focus is visible: ' + outline);
+  }
+});
+
+await test('share link round trip in a fresh browser context', async () => {
+  await page.click('#sample-resnet18');
+  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('resnet18.onnx'));
+  await page.fill('#batch', '4');
+  await page.press('#batch', 'Tab');
+  await page.waitForFunction(() => document.querySelector('#inputs')?.textContent.includes('4×3×224×224'));
+  await page.click('#tab-model');
+  await page.click('#copy-link');
+  await page.waitForSelector('#link-note');
+  const link = page.url();
+  check(link.includes('#') && link.includes('sample=resnet18') && link.includes('batch=4'), 'link ' + link);
+  const before = await rows(page);
+  const ctx2 = await browserContext();
+  const reqs2 = [];
+  ctx2.on('request', (r) => reqs2.push(r.url()));
+  const p2 = await ctx2.newPage();
+  await p2.goto(link);
+  await p2.waitForSelector('#nodes tbody tr', { timeout: 60000 });
+  const after = await rows(p2);
+  check(JSON.stringify(after) === JSON.stringify(before), 'same table after following the link');
+  await p2.goto('about:blank');
+  await p2.goto(site.url + '#v=overview&batch=zero');
+  await p2.waitForSelector('#error');
+  check(/damaged/.test(await p2.textContent('#error')), 'damaged link reported');
+  await ctx2.close();
+  check(reqs2.every((u) => u.startsWith(site.origin) || u.startsWith('blob:') || u.startsWith('data:')), 'fresh context stays on origin');
+});
+
+if (big) {
+  await test(`large file timing: ${path.basename(big)}`, async () => {
+    await open(page);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.setInputFiles('#file', big);
+    await page.waitForSelector('#nodes tbody tr', { timeout: 120000 });
+    const t1 = await page.evaluate(() => performance.now());
+    const timing = await page.textContent('#timing');
+    console.log(`     drop→table ${(t1 - t0).toFixed(0)} ms (page: ${timing}); rows ${(await rows(page)).length}`);
+    const chart = await page.$('#chart-overview');
+    if (chart) {
+      await page.click('#tab-overview');
+      const t2 = await page.evaluate(() => performance.now());
+      console.log(`     first chart visible at ${(t2 - t0).toFixed(0)} ms`);
+    } else console.log('     no chart: no cost model registered in this build');
+  });
+}
+
+await test('no request left the origin', async () => {
+  const off = requests.filter((u) => !(u.startsWith(site.origin) || u.startsWith('blob:') || u.startsWith('data:')));
+  check(off.length === 0, 'off-origin requests: ' + off.join(', '));
+  const outside = requests.filter((u) => u.startsWith(site.origin) && !u.startsWith(site.url));
+  check(outside.length === 0, 'requests outside the subpath: ' + outside.join(', '));
+  const model = requests.filter((u) => /\.onnx/.test(u) && !/\/samples\//.test(u));
+  check(model.length === 0, 'model data requested: ' + model.join(', '));
+});
+
+await test('no console errors during the run', async () => {
+  const real = consoleErrors.filter((e) => !/favicon/.test(e) && !/127\.0\.0\.2/.test(e) && !/Content Security Policy/.test(e));
+  check(real.length === 0, real.join(' | '));
+});
+
+await test('panic hook shows the message and a reload button', async () => {
+  const p = await ctx.newPage();
+  await p.goto(site.url + '?debug=panic');
+  await p.waitForSelector('#panic', { timeout: 60000 });
+  const t = await p.textContent('#panic');
+  check(/debug panic requested/.test(t), 'message: ' + t);
+  check(await p.$('#panic-reload'), 'reload button');
+  await p.screenshot({ path: path.join(SHOTS, '09-panic.png') });
+  const nav = p.waitForNavigation();
+  await p.click('#panic-reload');
+  await nav;
+  await p.close();
+});
+
+await ctx.close();
+site.close();
+console.log(`\n${passed} passed, ${failures} failed; screenshots in ${SHOTS}`);
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,405 @@
+//! The root component: owns the loaded model, the report and the view state.
+//! Every view is a function of (report, view state); none computes a cost.
+
+use crate::state::{View, ViewState};
+use crate::{controls, export, layers, loading, model_view, overview, upload};
+use gloo::events::EventListener;
+use mpclens::report::{Mode, Report};
+use mpclens::{Graph, LoadError, LoadOptions, ProfileRequest};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// The file the user gave, kept so batch/dims changes can reload it.
+pub struct Source {
+    pub name: String,
+    pub bytes: Rc<Vec<u8>>,
+}
+
+pub enum Status {
+    Idle,
+    Busy(String),
+    Error(String),
+}
+
+pub enum Msg {
+    File(web_sys::File),
+    Sample(String),
+    Bytes(String, Vec<u8>),
+    ReadFailed(String),
+    Parse,
+    SetDim(String, String),
+    ApplyDims,
+    SetBatch(String),
+    SetMode(Mode),
+    SetSetting(String, String, String),
+    SetView(View),
+    SetFramework(String),
+    SetCompare(String),
+    SetNet(f64, f64),
+    SetSearch(String),
+    Sort(&'static str),
+    Select(String),
+    SetDepth(usize),
+    Export(export::Kind),
+    CopyLink,
+    Samples(Vec<String>),
+    Key(web_sys::KeyboardEvent),
+    Sweep,
+}
+
+pub struct App {
+    pub status: Status,
+    pub source: Option<Source>,
+    pub graph: Option<Rc<Graph>>,
+    pub report: Option<Rc<Report>>,
+    pub st: ViewState,
+    /// Dims the model needs, as typed (kept on error).
+    pub dim_inputs: Vec<(String, String)>,
+    pub batch_input: String,
+    pub samples: Vec<String>,
+    pub sort: (&'static str, bool),
+    pub timing: Vec<(String, f64)>,
+    pub link_note: Option<String>,
+    pub sweep: Vec<(u64, Vec<(String, u64, u64)>)>,
+    _keys: Option<EventListener>,
+}
+
+pub fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        crate::panic::debug_flag();
+        let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        let (st, status) = match ViewState::from_fragment(&frag) {
+            Ok(st) => (st, Status::Idle),
+            Err(e) => (ViewState::default(), Status::Error(format!("This share link is damaged and was ignored: {e}."))),
+        };
+        let link = ctx.link().clone();
+        ctx.link().send_future(async move { Msg::Samples(loading::sample_list().await) });
+        if let Some(s) = st.sample.clone() {
+            link.send_message(Msg::Sample(s));
+        }
+        let kl = ctx.link().callback(Msg::Key);
+        let keys = web_sys::window().map(|w| {
+            EventListener::new(&w, "keydown", move |e| {
+                if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    let key = k.key().to_ascii_lowercase();
+                    let m = k.ctrl_key() || k.meta_key();
+                    if m && (key == "f" || (k.shift_key() && key == "e")) {
+                        k.prevent_default();
+                        kl.emit(k.clone());
+                    }
+                }
+            })
+        });
+        let batch_input = st.batch.to_string();
+        let dim_inputs = st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        App {
+            status,
+            source: None,
+            graph: None,
+            report: None,
+            st,
+            dim_inputs,
+            batch_input,
+            samples: Vec::new(),
+            sort: ("bytes", true),
+            timing: Vec::new(),
+            link_note: None,
+            sweep: Vec::new(),
+            _keys: keys,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::File(f) => {
+                let name = f.name();
+                let size = f.size();
+                if size > loading::MAX_BYTES as f64 {
+                    self.status = Status::Error(
+                        LoadError::TooLarge { bytes: size as u64, limit: loading::MAX_BYTES }.to_string(),
+                    );
+                    return true;
+                }
+                self.timing = vec![("start".into(), now())];
+                self.status = Status::Busy(format!("Reading {name} ({}) …", crate::fmt::bytes(size as u64)));
+                self.st.sample = None;
+                ctx.link().send_future(async move {
+                    match loading::read_file(f).await {
+                        Ok(b) => Msg::Bytes(name, b),
+                        Err(e) => Msg::ReadFailed(e),
+                    }
+                });
+            }
+            Msg::Sample(s) => {
+                self.timing = vec![("start".into(), now())];
+                self.status = Status::Busy(format!("Fetching the bundled sample {s}.onnx …"));
+                self.st.sample = Some(s.clone());
+                ctx.link().send_future(async move {
+                    match loading::fetch_sample(&s).await {
+                        Ok(b) => Msg::Bytes(format!("{s}.onnx"), b),
+                        Err(e) => Msg::ReadFailed(e),
+                    }
+                });
+            }
+            Msg::ReadFailed(e) => self.status = Status::Error(e),
+            Msg::Bytes(name, bytes) => {
+                self.timing.push(("read".into(), now()));
+                self.status = Status::Busy(format!("Parsing {name} ({}) …", crate::fmt::bytes(bytes.len() as u64)));
+                self.source = Some(Source { name, bytes: Rc::new(bytes) });
+                self.dim_inputs.clear();
+                self.st.dims.clear();
+                self.schedule_parse(ctx);
+            }
+            Msg::Parse => self.parse(),
+            Msg::SetDim(k, v) => {
+                if let Some(e) = self.dim_inputs.iter_mut().find(|(n, _)| *n == k) {
+                    e.1 = v;
+                }
+                return true;
+            }
+            Msg::ApplyDims => {
+                let mut dims = std::collections::BTreeMap::new();
+                for (k, v) in &self.dim_inputs {
+                    match v.trim().parse::<u64>() {
+                        Ok(n) if n >= 1 => {
+                            dims.insert(k.clone(), n);
+                        }
+                        _ => {
+                            self.status = Status::Error(format!("The value '{v}' for dimension {k} is not a positive integer."));
+                            return true;
+                        }
+                    }
+                }
+                self.st.dims = dims;
+                self.reparse(ctx);
+            }
+            Msg::SetBatch(b) => {
+                self.batch_input = b.clone();
+                match b.trim().parse::<u64>() {
+                    Ok(n) if (1..=1 << 20).contains(&n) => {
+                        self.st.batch = n;
+                        self.sweep.clear();
+                        self.reparse(ctx);
+                    }
+                    _ => self.status = Status::Error(format!("The batch size '{b}' is not an integer from 1 to 1048576.")),
+                }
+            }
+            Msg::SetMode(m) => {
+                self.st.mode = m;
+                self.sweep.clear();
+                self.reprofile();
+            }
+            Msg::SetSetting(fw, k, v) => {
+                self.st.settings.entry(fw).or_default().insert(k, v);
+                self.sweep.clear();
+                self.reprofile();
+            }
+            Msg::SetView(v) => self.st.view = v,
+            Msg::SetFramework(f) => self.st.framework = Some(f),
+            Msg::SetCompare(f) => self.st.compare = Some(f),
+            Msg::SetNet(bw, rtt) => {
+                if bw.is_finite() && bw > 0.0 {
+                    self.st.bandwidth_mbps = bw;
+                }
+                if rtt.is_finite() && rtt > 0.0 {
+                    self.st.rtt_ms = rtt;
+                }
+            }
+            Msg::SetSearch(q) => self.st.search = q,
+            Msg::Sort(c) => self.sort = if self.sort.0 == c { (c, !self.sort.1) } else { (c, true) },
+            Msg::Select(n) => self.st.selected = Some(n),
+            Msg::SetDepth(d) => self.st.depth = d,
+            Msg::Export(k) => export::export(self, k),
+            Msg::CopyLink => {
+                let frag = self.st.to_fragment();
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_hash(&frag);
+                    let href = w.location().href().unwrap_or_default();
+                    self.link_note = Some(if self.st.sample.is_none() && self.source.is_some() {
+                        format!("Link set in the address bar ({} characters). It restores the view; the recipient must drop the same file (only bundled samples travel in the link).", href.len())
+                    } else {
+                        format!("Link set in the address bar ({} characters).", href.len())
+                    });
+                }
+            }
+            Msg::Samples(s) => self.samples = s,
+            Msg::Key(k) => {
+                if k.key().eq_ignore_ascii_case("f") && !k.shift_key() {
+                    if self.st.view != View::Layers && self.st.view != View::Model {
+                        self.st.view = if self.has_costs() { View::Layers } else { View::Model };
+                    }
+                    focus_later("search");
+                } else {
+                    export::export(self, export::Kind::Json);
+                    focus_later("export-json");
+                }
+            }
+            Msg::Sweep => self.compute_sweep(),
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+        let ondrop = link.batch_callback(|e: DragEvent| {
+            e.prevent_default();
+            e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)).map(Msg::File)
+        });
+        html! {
+            <div class="app" {ondragover} {ondrop}>
+                <header class="top">
+                    <h1>{"mpclens"}</h1>
+                    <p class="tagline">{"Communication cost of ONNX models under secure multi-party computation, layer by layer."}</p>
+                    <p class="privacy" id="privacy">{"Your file never leaves this browser: it is read and analysed here, and nothing is uploaded."}</p>
+                </header>
+                { upload::view(self, ctx) }
+                { self.status_view() }
+                { if self.report.is_some() { self.main_view(ctx) } else { html!{} } }
+            </div>
+        }
+    }
+}
+
+fn focus_later(id: &'static str) {
+    gloo::timers::callback::Timeout::new(30, move || {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
+            if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = h.focus();
+            }
+        }
+    })
+    .forget();
+}
+
+impl App {
+    pub fn has_costs(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| !r.frameworks.is_empty())
+    }
+
+    fn schedule_parse(&self, ctx: &Context<Self>) {
+        // Let the browser paint the progress indicator before the heavy work.
+        ctx.link().send_future(async {
+            gloo::timers::future::TimeoutFuture::new(30).await;
+            Msg::Parse
+        });
+    }
+
+    fn reparse(&mut self, ctx: &Context<Self>) {
+        if let Some(src) = &self.source {
+            self.timing = vec![("start".into(), now()), ("read".into(), now())];
+            self.status = Status::Busy(format!("Parsing {} …", src.name));
+            self.schedule_parse(ctx);
+        }
+    }
+
+    fn parse(&mut self) {
+        let Some(src) = &self.source else { return };
+        let opts = LoadOptions {
+            file_name: src.name.clone(),
+            batch: Some(self.st.batch),
+            dims: self.st.dims.clone(),
+            max_bytes: loading::MAX_BYTES,
+        };
+        match mpclens::load(&src.bytes, &opts) {
+            Ok(g) => {
+                self.timing.push(("parsed".into(), now()));
+                self.graph = Some(Rc::new(g));
+                self.status = Status::Idle;
+                self.reprofile();
+                self.timing.push(("profiled".into(), now()));
+                if self.st.view == View::Model && self.has_costs() && self.st.sample.is_none() {
+                    self.st.view = View::Overview;
+                }
+            }
+            Err(LoadError::MissingDims(d)) => {
+                for s in &d {
+                    if !self.dim_inputs.iter().any(|(n, _)| *n == s.name) {
+                        self.dim_inputs.push((s.name.clone(), "1".into()));
+                    }
+                }
+                self.status = Status::Error(LoadError::MissingDims(d).to_string());
+            }
+            Err(e) => {
+                self.status = Status::Error(e.to_string());
+            }
+        }
+    }
+
+    pub fn request(&self) -> ProfileRequest {
+        ProfileRequest { frameworks: Vec::new(), mode: self.st.mode, settings: self.st.settings.clone() }
+    }
+
+    fn reprofile(&mut self) {
+        let Some(g) = &self.graph else { return };
+        match mpclens::profile(g, &self.request()) {
+            Ok(r) => {
+                if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
+                    self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
+                }
+                self.report = Some(Rc::new(r));
+            }
+            Err(e) => self.status = Status::Error(format!("Profiling failed: {e}")),
+        }
+    }
+
+    fn compute_sweep(&mut self) {
+        let Some(src) = &self.source else { return };
+        self.sweep.clear();
+        for b in [1u64, 2, 4, 8, 16, 32, 64] {
+            let opts = LoadOptions { file_name: src.name.clone(), batch: Some(b), dims: self.st.dims.clone(), max_bytes: loading::MAX_BYTES };
+            let Ok(g) = mpclens::load(&src.bytes, &opts) else { continue };
+            let Ok(r) = mpclens::profile(&g, &self.request()) else { continue };
+            self.sweep.push((b, r.frameworks.iter().map(|f| (f.framework.clone(), f.total.bytes, f.total.rounds)).collect()));
+        }
+    }
+
+    fn status_view(&self) -> Html {
+        match &self.status {
+            Status::Idle => html! {},
+            Status::Busy(m) => html! {
+                <div class="busy" role="status" aria-live="polite" id="progress">
+                    <span class="spinner" aria-hidden="true"></span>{m.clone()}
+                </div>
+            },
+            Status::Error(m) => html! { <div class="error" role="alert" id="error">{m.clone()}</div> },
+        }
+    }
+
+    fn main_view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let tabs = View::ALL.iter().map(|v| {
+            let v = *v;
+            let sel = self.st.view == v;
+            html! {
+                <button role="tab" id={format!("tab-{}", v.key())} aria-selected={sel.to_string()}
+                    class={classes!("tab", sel.then_some("active"))}
+                    onclick={link.callback(move |_| Msg::SetView(v))}>{v.title()}</button>
+            }
+        });
+        let body = match self.st.view {
+            View::Model => model_view::view(self, ctx),
+            View::Overview => overview::view(self, ctx),
+            View::Layers => layers::view(self, ctx),
+            View::Ops => layers::ops_view(self, ctx),
+            View::Compare => layers::compare_view(self, ctx),
+            View::Learn => layers::learn_view(self, ctx),
+        };
+        html! {
+            <main>
+                { controls::view(self, ctx) }
+                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
+                <section class="panel" role="tabpanel" id="panel">{ body }</section>
+                { export::view(self, ctx) }
+            </main>
+        }
+    }
+}

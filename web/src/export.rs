@@ -1,0 +1,202 @@
+//! Downloads: the report as JSON (the CLI's schema) and CSV, charts as SVG/PNG,
+//! a speedscope profile; plus the share-link button. Everything is generated in
+//! the page and handed to the browser as a local download.
+
+use crate::app::{App, Msg};
+use crate::fmt;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    Json,
+    Csv,
+    Speedscope,
+    Svg,
+    Png,
+}
+
+fn stem(app: &App) -> String {
+    app.report.as_ref().map(|r| r.model.file.trim_end_matches(".onnx").to_string()).unwrap_or_else(|| "mpclens".into())
+}
+
+pub fn download(name: &str, mime: &str, data: &[u8]) {
+    let arr = js_sys::Uint8Array::from(data);
+    let parts = js_sys::Array::of1(&arr);
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) else { return };
+    download_blob(name, &blob);
+}
+
+fn download_blob(name: &str, blob: &web_sys::Blob) {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
+    let doc = gloo::utils::document();
+    if let Ok(a) = doc.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        a.set_href(&url);
+        a.set_download(name);
+        let _ = gloo::utils::body().append_child(&a);
+        a.click();
+        a.remove();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per (framework, node); with no framework, one row per graph node.
+pub fn csv(app: &App) -> String {
+    let Some(r) = &app.report else { return String::new() };
+    let mut out = String::from("framework,phase,node,op,scope,inputs,outputs,elements,bytes,rounds,online,offline\n");
+    let by_name: std::collections::HashMap<&str, &mpclens::report::NodeRow> = r.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+    let shapes = |n: &str| by_name.get(n).map(|x| (fmt::shapes(&x.inputs), fmt::shapes(&x.outputs), x.elements.to_string())).unwrap_or_default();
+    if r.frameworks.is_empty() {
+        for n in &r.nodes {
+            let (i, o, e) = shapes(&n.name);
+            let f = [String::new(), String::new(), n.name.clone(), n.op.clone(), n.scope.join("/"), i, o, e, String::new(), String::new(), String::new(), String::new()];
+            out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
+            out.push('\n');
+        }
+    }
+    for fw in &r.frameworks {
+        for n in &fw.nodes {
+            let (i, o, e) = shapes(&n.node);
+            let c = &n.cost;
+            let f = [fw.framework.clone(), n.phase.as_str().into(), n.node.clone(), n.op.clone(), n.scope.join("/"), i, o, e, c.bytes.to_string(), c.rounds.to_string(), c.online.to_string(), c.offline.to_string()];
+            out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// speedscope's file format: one sampled profile per framework, stacks =
+/// scope path + node, weight = bytes.
+pub fn speedscope(app: &App) -> serde_json::Value {
+    let Some(r) = &app.report else { return json!({}) };
+    let mut frames: Vec<String> = Vec::new();
+    let idx = |s: &str, frames: &mut Vec<String>| match frames.iter().position(|f| f == s) {
+        Some(i) => i,
+        None => {
+            frames.push(s.to_string());
+            frames.len() - 1
+        }
+    };
+    let mut profiles = Vec::new();
+    for fw in &r.frameworks {
+        let mut samples = Vec::new();
+        let mut weights = Vec::new();
+        for n in &fw.nodes {
+            let mut stack: Vec<usize> = n.scope.iter().map(|s| idx(s, &mut frames)).collect();
+            stack.push(idx(&format!("{} ({})", n.node, n.op), &mut frames));
+            samples.push(stack);
+            weights.push(n.cost.bytes);
+        }
+        profiles.push(json!({"type": "sampled", "name": format!("{} — bytes", fw.title), "unit": "bytes", "startValue": 0, "endValue": fw.total.bytes, "samples": samples, "weights": weights}));
+    }
+    json!({
+        "$schema": "https://www.speedscope.app/file-format-schema.json",
+        "shared": {"frames": frames.iter().map(|f| json!({"name": f})).collect::<Vec<_>>()},
+        "profiles": profiles,
+        "name": r.model.file,
+        "exporter": r.tool,
+    })
+}
+
+fn svg_text(id: &str) -> Option<String> {
+    let el = gloo::utils::document().get_element_by_id(id)?;
+    let s = web_sys::XmlSerializer::new().ok()?.serialize_to_string(&el).ok()?;
+    // Inline the colours so the file looks the same outside the page.
+    let style = "<style>text{font:12px sans-serif;fill:#222}.online{fill:#3b6fb6}.offline{fill:#e0a030}.d0{fill:#7aa6d8}.d1{fill:#9cc3a0}.d2{fill:#e3b77a}.d3{fill:#c99ad0}.s0 path{stroke:#3b6fb6}.s1 path{stroke:#d0502a}.s2 path{stroke:#3a9a50}.s3 path{stroke:#8a50b0}.s4 path{stroke:#b08a20}.axisline{stroke:#888}</style>";
+    let at = s.find('>')? + 1;
+    Some(format!("{}{}{}", &s[..at], style, &s[at..]))
+}
+
+fn chart_ids() -> Vec<String> {
+    let doc = gloo::utils::document();
+    let Ok(list) = doc.query_selector_all("svg.chart[id]") else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).map(|e| e.id()).collect()
+}
+
+fn png(id: &str, name: String) {
+    let Some(svg) = svg_text(id) else { return };
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("image/svg+xml");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&svg));
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+    let img2 = img.clone();
+    let url2 = url.clone();
+    let onload = Closure::once_into_js(move || {
+        let doc = gloo::utils::document();
+        let Ok(canvas) = doc.create_element("canvas").map(|c| c.unchecked_into::<web_sys::HtmlCanvasElement>()) else { return };
+        let (w, h) = (img2.natural_width().max(1) * 2, img2.natural_height().max(1) * 2);
+        canvas.set_width(w);
+        canvas.set_height(h);
+        if let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) {
+            ctx.set_fill_style_str("#ffffff");
+            ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
+            let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w as f64, h as f64);
+        }
+        let _ = web_sys::Url::revoke_object_url(&url2);
+        let cb = Closure::once_into_js(move |b: JsValue| {
+            if let Ok(b) = b.dyn_into::<web_sys::Blob>() {
+                download_blob(&name, &b);
+            }
+        });
+        let _ = canvas.to_blob(cb.unchecked_ref());
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&url);
+}
+
+pub fn export(app: &App, kind: Kind) {
+    let Some(r) = &app.report else { return };
+    let stem = stem(app);
+    match kind {
+        Kind::Json => download(&format!("{stem}.mpclens.json"), "application/json", serde_json::to_string_pretty(&**r).unwrap_or_default().as_bytes()),
+        Kind::Csv => download(&format!("{stem}.mpclens.csv"), "text/csv", csv(app).as_bytes()),
+        Kind::Speedscope => download(&format!("{stem}.speedscope.json"), "application/json", speedscope(app).to_string().as_bytes()),
+        Kind::Svg => {
+            for id in chart_ids() {
+                if let Some(s) = svg_text(&id) {
+                    download(&format!("{stem}.{id}.svg"), "image/svg+xml", s.as_bytes());
+                }
+            }
+        }
+        Kind::Png => {
+            for id in chart_ids() {
+                png(&id, format!("{stem}.{id}.png"));
+            }
+        }
+    }
+}
+
+pub fn view(app: &App, ctx: &Context<App>) -> Html {
+    let link = ctx.link();
+    let b = |id: &str, label: &str, k: Kind| html! { <button id={id.to_string()} onclick={link.callback(move |_| Msg::Export(k))}>{label.to_string()}</button> };
+    let costs = app.has_costs();
+    html! {
+        <section class="exports" aria-label="Share and export">
+            <h3>{"Share and export"}</h3>
+            <button id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"Share link"}</button>
+            { b("export-json", "JSON report", Kind::Json) }
+            { b("export-csv", "CSV", Kind::Csv) }
+            if costs { { b("export-speedscope", "speedscope profile", Kind::Speedscope) } }
+            if costs { { b("export-svg", "charts as SVG", Kind::Svg) } }
+            if costs { { b("export-png", "charts as PNG", Kind::Png) } }
+            <button id="print" onclick={Callback::from(|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } })}>{"Print report"}</button>
+            if let Some(n) = &app.link_note { <p id="link-note" role="status">{n.clone()}</p> }
+            <p class="small">{"Shortcuts: Ctrl/⌘+F search, Ctrl/⌘+Shift+E export JSON."}</p>
+        </section>
+    }
+}

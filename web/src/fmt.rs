@@ -1,0 +1,71 @@
+//! Number and shape formatting shared by every view.
+
+use mpclens::graph::Shape;
+
+/// Bytes in decimal units (kB, MB, GB), as network people count them.
+pub fn bytes(b: u64) -> String {
+    let b = b as f64;
+    if b < 1e3 {
+        format!("{b:.0} B")
+    } else if b < 1e6 {
+        format!("{:.1} kB", b / 1e3)
+    } else if b < 1e9 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b < 1e12 {
+        format!("{:.2} GB", b / 1e9)
+    } else {
+        format!("{:.2} TB", b / 1e12)
+    }
+}
+
+/// Seconds with a unit that keeps three significant digits.
+pub fn seconds(s: f64) -> String {
+    if !s.is_finite() {
+        "–".into()
+    } else if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else if s < 120.0 {
+        format!("{s:.2} s")
+    } else if s < 7200.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+/// Integer with thin thousands separators.
+pub fn int(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1×3×224×224`, or `?` when unknown.
+pub fn shape(s: &Option<Shape>) -> String {
+    match s {
+        None => "?".into(),
+        Some(d) if d.is_empty() => "scalar".into(),
+        Some(d) => d.iter().map(u64::to_string).collect::<Vec<_>>().join("×"),
+    }
+}
+
+/// Several shapes, comma separated.
+pub fn shapes(s: &[Option<Shape>]) -> String {
+    s.iter().map(shape).collect::<Vec<_>>().join(", ")
+}
+
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}

@@ -1,0 +1,230 @@
+//! Per-layer table, top layers, scope roll-up and icicle; per-op-type; compare; learn.
+
+use crate::app::{App, Msg};
+use crate::charts::{self, Bar, Cell};
+use crate::fmt;
+use crate::model_view::{matches, search_box};
+use crate::overview::empty_state;
+use mpclens::report::{FrameworkReport, NodeCost};
+use std::collections::{BTreeMap, HashMap};
+use yew::prelude::*;
+
+pub fn current(app: &App) -> Option<&FrameworkReport> {
+    let r = app.report.as_ref()?;
+    let f = app.st.framework.as_deref();
+    r.frameworks.iter().find(|x| Some(x.framework.as_str()) == f).or(r.frameworks.first())
+}
+
+fn picker(app: &App, ctx: &Context<App>, id: &str, label: &str, value: Option<&str>, compare: bool) -> Html {
+    let Some(r) = &app.report else { return html! {} };
+    let cb = ctx.link().callback(move |e: Event| {
+        let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+        if compare { Msg::SetCompare(v) } else { Msg::SetFramework(v) }
+    });
+    html! {
+        <label>{format!("{label} ")}
+            <select id={id.to_string()} onchange={cb}>
+                { for r.frameworks.iter().map(|f| html!{ <option value={f.framework.clone()} selected={Some(f.framework.as_str()) == value}>{f.title.clone()}</option> }) }
+            </select>
+        </label>
+    }
+}
+
+fn phase_tag(n: &NodeCost) -> String {
+    n.phase.as_str().to_string()
+}
+
+pub fn view(app: &App, ctx: &Context<App>) -> Html {
+    let Some(r) = &app.report else { return html! {} };
+    let Some(f) = current(app) else { return empty_state() };
+    let link = ctx.link();
+    let shapes: HashMap<&str, (&Vec<Option<Vec<u64>>>, &Vec<Option<Vec<u64>>>)> = r.nodes.iter().map(|n| (n.name.as_str(), (&n.inputs, &n.outputs))).collect();
+    let total = f.total.bytes;
+    let mut rows: Vec<&NodeCost> = f.nodes.iter().filter(|n| matches(&app.st.search, &n.node, &n.op)).collect();
+    let (col, desc) = app.sort;
+    rows.sort_by(|a, b| {
+        let o = match col {
+            "name" => a.node.cmp(&b.node),
+            "op" => a.op.cmp(&b.op),
+            "rounds" => a.cost.rounds.cmp(&b.cost.rounds),
+            "online" => a.cost.online.cmp(&b.cost.online),
+            "offline" => a.cost.offline.cmp(&b.cost.offline),
+            _ => a.cost.bytes.cmp(&b.cost.bytes),
+        };
+        if desc { o.reverse() } else { o }
+    });
+    let head = |c: &'static str, label: &str| {
+        let mark = if col == c { if desc { " ▼" } else { " ▲" } } else { "" };
+        let sort = if col == c { if desc { "descending" } else { "ascending" } } else { "none" };
+        html! { <th aria-sort={sort}><button class="sort" id={format!("sort-{c}")} onclick={link.callback(move |_| Msg::Sort(c))}>{format!("{label}{mark}")}</button></th> }
+    };
+    let body = rows.iter().map(|n| {
+        let (ins, outs) = shapes.get(n.node.as_str()).map(|(i, o)| (fmt::shapes(i), fmt::shapes(o))).unwrap_or_default();
+        let name = n.node.clone();
+        let sel = app.st.selected.as_deref() == Some(n.node.as_str());
+        html! {
+            <tr class={classes!("clickable", sel.then_some("selected"))} tabindex="0"
+                onclick={link.callback(move |_| Msg::Select(name.clone()))}
+                onkeydown={{ let name = n.node.clone(); link.batch_callback(move |e: KeyboardEvent| (e.key() == "Enter").then(|| Msg::Select(name.clone()))) }}>
+                <td class="name">{n.node.clone()}{n.approximate.as_ref().map(|a| html!{ <span class="approx" title={a.clone()}>{" ≈"}</span> })}</td>
+                <td>{n.scope.join(" › ")}</td><td>{n.op.clone()}</td>
+                if r.mode == mpclens::Mode::Training { <td>{phase_tag(n)}</td> }
+                <td class="shape">{ins}</td><td class="shape">{outs}</td>
+                <td class="num">{fmt::bytes(n.cost.bytes)}</td><td class="num">{fmt::int(n.cost.rounds)}</td>
+                <td class="num">{fmt::percent(n.cost.bytes, total)}</td>
+                <td class="num">{fmt::bytes(n.cost.online)}</td><td class="num">{fmt::bytes(n.cost.offline)}</td>
+            </tr>
+        }
+    });
+    // Top layers.
+    let mut top: Vec<&NodeCost> = f.nodes.iter().collect();
+    top.sort_by(|a, b| b.cost.bytes.cmp(&a.cost.bytes));
+    let bars: Vec<Bar> = top.iter().take(15).map(|n| Bar { label: n.node.clone(), segments: vec![(n.cost.online as f64, "online", "online"), (n.cost.offline as f64, "offline", "offline")], text: fmt::bytes(n.cost.bytes) }).collect();
+    // Roll-up by scope.
+    let depth = app.st.depth;
+    let mut groups: BTreeMap<String, (u64, u64, usize)> = BTreeMap::new();
+    for n in &f.nodes {
+        let k = if n.scope.is_empty() { "(root)".to_string() } else { n.scope.iter().take(depth.max(1)).cloned().collect::<Vec<_>>().join("/") };
+        let e = groups.entry(k).or_default();
+        e.0 += n.cost.bytes;
+        e.1 += n.cost.rounds;
+        e.2 += 1;
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    let group_rows = groups.iter().map(|(k, (b, rd, c))| html! { <tr><td>{k.clone()}</td><td class="num">{c}</td><td class="num">{fmt::bytes(*b)}</td><td class="num">{fmt::int(*rd)}</td><td class="num">{fmt::percent(*b, total)}</td></tr> });
+    let max_depth = f.nodes.iter().map(|n| n.scope.len()).max().unwrap_or(0).max(1);
+    let on_depth = link.callback(|e: Event| Msg::SetDepth(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(1)));
+    html! {
+        <div class="layers">
+            <div class="row">{ picker(app, ctx, "framework", "Framework", Some(f.framework.as_str()), false) }{ search_box(app, ctx, "layers") }</div>
+            <div class="scroll">
+            <table class="data" id="layers">
+                <thead><tr>{head("name", "name")}<th>{"scope"}</th>{head("op", "op")}
+                    if r.mode == mpclens::Mode::Training { <th>{"phase"}</th> }
+                    <th>{"inputs"}</th><th>{"outputs"}</th>{head("bytes", "bytes")}{head("rounds", "rounds")}<th>{"% of total"}</th>{head("online", "online")}{head("offline", "offline")}</tr></thead>
+                <tbody>{ for body }</tbody>
+                <tfoot><tr><th>{"total"}</th><td></td><td></td>if r.mode == mpclens::Mode::Training { <td></td> }<td></td><td></td>
+                    <td class="num" id="layers-total">{fmt::bytes(f.total.bytes)}</td><td class="num">{fmt::int(f.total.rounds)}</td><td class="num">{"100%"}</td>
+                    <td class="num">{fmt::bytes(f.total.online)}</td><td class="num">{fmt::bytes(f.total.offline)}</td></tr></tfoot>
+            </table>
+            </div>
+            { charts::hbars("chart-top", &format!("Top layers by bytes — {}", f.title), &bars) }
+            <h3>{"Roll-up by scope"}</h3>
+            <label>{"Depth "}<select id="depth" onchange={on_depth}>{ for (1..=max_depth).map(|d| html!{ <option value={d.to_string()} selected={d == depth}>{d}</option> }) }</select></label>
+            <table class="data" id="rollup"><thead><tr><th>{"scope"}</th><th>{"nodes"}</th><th>{"bytes"}</th><th>{"rounds"}</th><th>{"%"}</th></tr></thead><tbody>{ for group_rows }</tbody></table>
+            { icicle(app, ctx, f) }
+        </div>
+    }
+}
+
+fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
+    let total = f.total.bytes.max(1) as f64;
+    // Nodes in file order keep scopes contiguous; each level merges equal prefixes.
+    let mut cells: Vec<Cell> = Vec::new();
+    let max_d = f.nodes.iter().map(|n| n.scope.len()).max().unwrap_or(0);
+    for d in 0..=max_d {
+        let mut start = 0.0;
+        for n in &f.nodes {
+            let w = n.cost.bytes as f64 / total;
+            let label = if d < n.scope.len() { n.scope[..=d].join("/") } else if d == n.scope.len() { format!("{}/{}", n.scope.join("/"), n.node.rsplit('/').next().unwrap_or(&n.node)) } else { String::new() };
+            if !label.is_empty() {
+                match cells.last_mut() {
+                    Some(c) if c.depth == d && c.label == label && (c.start + c.width - start).abs() < 1e-12 => c.width += w,
+                    _ => cells.push(Cell { depth: d, start, width: w, label, text: String::new() }),
+                }
+            }
+            start += w;
+        }
+    }
+    for c in &mut cells {
+        c.text = fmt::bytes((c.width * total) as u64);
+    }
+    let _ = app;
+    charts::icicle("chart-icicle", &format!("Scope tree (icicle), width ∝ bytes — {}", f.title), &cells, ctx.link().callback(Msg::SetSearch))
+}
+
+pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
+    let Some(r) = &app.report else { return html! {} };
+    if r.frameworks.is_empty() {
+        return empty_state();
+    }
+    let _ = ctx;
+    let sections = r.frameworks.iter().map(|f| {
+        let mut by: BTreeMap<&str, (u64, u64, u64, u64, usize)> = BTreeMap::new();
+        for n in &f.nodes {
+            let e = by.entry(n.op.as_str()).or_default();
+            e.0 += n.cost.bytes;
+            e.1 += n.cost.rounds;
+            e.2 += n.cost.online;
+            e.3 += n.cost.offline;
+            e.4 += 1;
+        }
+        let mut v: Vec<_> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        let bars: Vec<Bar> = v.iter().map(|(op, c)| Bar { label: op.to_string(), segments: vec![(c.2 as f64, "online", "online"), (c.3 as f64, "offline", "offline")], text: format!("{} ({})", fmt::bytes(c.0), fmt::percent(c.0, f.total.bytes)) }).collect();
+        let rows = v.iter().map(|(op, c)| html! { <tr><td>{op.to_string()}</td><td class="num">{c.4}</td><td class="num">{fmt::bytes(c.0)}</td><td class="num">{fmt::int(c.1)}</td><td class="num">{fmt::percent(c.0, f.total.bytes)}</td></tr> });
+        html! {
+            <section class="optype">
+                { charts::hbars(&format!("chart-ops-{}", f.framework), &format!("Bytes per op type — {}", f.title), &bars) }
+                <table class="data ops"><thead><tr><th>{"op"}</th><th>{"nodes"}</th><th>{"bytes"}</th><th>{"rounds"}</th><th>{"%"}</th></tr></thead><tbody>{ for rows }</tbody></table>
+            </section>
+        }
+    });
+    html! { <div class="ops">{ for sections }</div> }
+}
+
+pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
+    let Some(r) = &app.report else { return html! {} };
+    if r.frameworks.is_empty() {
+        return empty_state();
+    }
+    let a = current(app).unwrap();
+    let b = app.st.compare.as_deref().and_then(|c| r.frameworks.iter().find(|f| f.framework == c)).or_else(|| r.frameworks.iter().find(|f| f.framework != a.framework)).unwrap_or(a);
+    let bmap: HashMap<(&str, &str), &NodeCost> = b.nodes.iter().map(|n| ((n.node.as_str(), n.phase.as_str()), n)).collect();
+    let mut rows: Vec<(String, String, u64, u64)> = a.nodes.iter().map(|n| (n.node.clone(), n.op.clone(), n.cost.bytes, bmap.get(&(n.node.as_str(), n.phase.as_str())).map(|x| x.cost.bytes).unwrap_or(0))).collect();
+    rows.sort_by_key(|r| std::cmp::Reverse((r.3 as i128 - r.2 as i128).unsigned_abs()));
+    let body = rows.iter().filter(|r| matches(&app.st.search, &r.0, &r.1)).take(200).map(|(n, op, x, y)| {
+        let d = *y as i128 - *x as i128;
+        html! { <tr><td class="name">{n.clone()}</td><td>{op.clone()}</td><td class="num">{fmt::bytes(*x)}</td><td class="num">{fmt::bytes(*y)}</td>
+            <td class="num">{format!("{}{}", if d < 0 { "−" } else { "+" }, fmt::bytes(d.unsigned_abs() as u64))}</td>
+            <td class="num">{if *x > 0 { format!("{:.2}×", *y as f64 / *x as f64) } else { "–".into() }}</td></tr> }
+    });
+    html! {
+        <div class="compare">
+            <div class="row">{ picker(app, ctx, "framework", "A", Some(a.framework.as_str()), false) }{ picker(app, ctx, "compare", "B", Some(b.framework.as_str()), true) }</div>
+            <p id="compare-total">{format!("Total: {} = {} vs {} = {} ({:.2}×).", a.title, fmt::bytes(a.total.bytes), b.title, fmt::bytes(b.total.bytes), b.total.bytes as f64 / a.total.bytes.max(1) as f64)}</p>
+            <table class="data" id="compare"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"A bytes"}</th><th>{"B bytes"}</th><th>{"B − A"}</th><th>{"B / A"}</th></tr></thead><tbody>{ for body }</tbody></table>
+        </div>
+    }
+}
+
+pub fn learn_view(app: &App, ctx: &Context<App>) -> Html {
+    let intro = html! {
+        <div class="intro">
+            <h3>{"How MPC inference costs communication"}</h3>
+            <p>{"In secret sharing, each private value x is split into random shares held by different parties (for two parties, x = x₀ + x₁ mod 2ᵏ). Additions and multiplications by public constants are local: no message is sent."}</p>
+            <p>{"Multiplying two secret values needs help. With a Beaver triple (a, b, c = a·b) prepared in advance (the offline phase, by a dealer or by oblivious transfer / homomorphic encryption), the parties open x − a and y − b to each other in one round and finish locally. Linear layers (Conv, MatMul) cost bytes proportional to their inputs."}</p>
+            <p>{"Comparisons (ReLU, MaxPool, the max inside Softmax) are not arithmetic: frameworks convert to bits and run a comparison circuit, which needs several sequential rounds. That is why a ReLU can cost more time than a large Conv on a high-latency network even when it moves fewer bytes."}</p>
+        </div>
+    };
+    let Some(f) = current(app) else { return html! { <div class="learn">{intro}{ empty_state() }</div> } };
+    let sel = app.st.selected.as_deref().and_then(|s| f.nodes.iter().find(|n| n.node == s));
+    let detail = match sel {
+        None => html! { <p id="learn-hint">{"Click a row in “Per layer” (or press Enter on it) to see how that node is computed and where its bytes and rounds come from."}</p> },
+        Some(n) => {
+            let steps = n.steps.iter().map(|s| html! { <tr><td>{s.name.clone()}</td><td class="num">{fmt::int(s.count)}</td><td>{s.detail.clone()}</td><td class="num">{fmt::bytes(s.cost.bytes)}</td><td class="num">{fmt::int(s.cost.rounds)}</td></tr> });
+            html! {
+                <div id="learn-node">
+                    <h3>{format!("{} ({}) in {}", n.node, n.op, f.title)}</h3>
+                    <p>{format!("{} in {} rounds ({} online, {} offline).", fmt::bytes(n.cost.bytes), fmt::int(n.cost.rounds), fmt::bytes(n.cost.online), fmt::bytes(n.cost.offline))}</p>
+                    if let Some(a) = &n.approximate { <p class="approx">{format!("Approximate: {a}")}</p> }
+                    <table class="data" id="steps"><thead><tr><th>{"protocol step"}</th><th>{"count"}</th><th>{"formula / detail"}</th><th>{"bytes"}</th><th>{"rounds"}</th></tr></thead><tbody>{ for steps }</tbody></table>
+                    <p class="small">{format!("One round in {}: {}. Counting: {}", f.title, f.round_definition, f.counting)}</p>
+                </div>
+            }
+        }
+    };
+    let _ = ctx;
+    html! { <div class="learn">{detail}{intro}</div> }
+}

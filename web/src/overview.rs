@@ -1,0 +1,92 @@
+//! Every framework side by side: bytes (online/offline), rounds, estimated time.
+
+use crate::app::{App, Msg};
+use crate::charts::{self, Bar};
+use crate::fmt;
+use crate::net::{self, Network};
+use yew::prelude::*;
+
+pub fn empty_state() -> Html {
+    html! {
+        <div class="empty" id="no-frameworks">
+            <h3>{"No cost model in this build yet"}</h3>
+            <p>{"The model loaded and its graph is shown under “Model & nodes”. This build registers no MPC framework cost model, so there are no costs to show; frameworks appear here as soon as they are registered."}</p>
+        </div>
+    }
+}
+
+pub fn view(app: &App, ctx: &Context<App>) -> Html {
+    let Some(r) = &app.report else { return html! {} };
+    if r.frameworks.is_empty() {
+        return empty_state();
+    }
+    let custom = Network { bits_per_s: app.st.bandwidth_mbps * 1e6, rtt_s: app.st.rtt_ms / 1e3 };
+    let bars: Vec<Bar> = r
+        .frameworks
+        .iter()
+        .map(|f| Bar {
+            label: f.title.clone(),
+            segments: vec![(f.total.online as f64, "online", "online"), (f.total.offline as f64, "offline", "offline")],
+            text: fmt::bytes(f.total.bytes),
+        })
+        .collect();
+    let rows = r.frameworks.iter().map(|f| {
+        let t = &f.total;
+        let fw = f.framework.clone();
+        html! {
+            <tr class="clickable" tabindex="0" onclick={ctx.link().callback(move |_| Msg::SetFramework(fw.clone()))}>
+                <th scope="row" title={f.counting.clone()}>{f.title.clone()}</th>
+                <td class="num total-bytes" data-bytes={t.bytes.to_string()}>{fmt::bytes(t.bytes)}</td>
+                <td class="num">{fmt::bytes(t.online)}</td>
+                <td class="num">{fmt::bytes(t.offline)}</td>
+                <td class="num total-rounds">{fmt::int(t.rounds)}</td>
+                <td class="num">{fmt::seconds(net::LAN.time(t.bytes, t.rounds))}</td>
+                <td class="num">{fmt::seconds(net::WAN.time(t.bytes, t.rounds))}</td>
+                <td class="num">{fmt::seconds(custom.time(t.bytes, t.rounds))}</td>
+                <td>{f.round_definition.clone()}</td>
+            </tr>
+        }
+    });
+    let phases = if r.mode == mpclens::Mode::Training {
+        let rows = r.frameworks.iter().map(|f| {
+            let cells = f.phases.iter().map(|p| html! { <td class="num">{format!("{} / {} rounds", fmt::bytes(p.cost.bytes), fmt::int(p.cost.rounds))}</td> });
+            html! { <tr><th scope="row">{f.title.clone()}</th>{ for cells }</tr> }
+        });
+        html! {
+            <><h3>{"Training step by phase"}</h3>
+            <table class="data" id="phases"><thead><tr><th>{"framework"}</th><th>{"forward"}</th><th>{"loss"}</th><th>{"backward"}</th><th>{"update"}</th></tr></thead><tbody>{ for rows }</tbody></table></>
+        }
+    } else {
+        html! {}
+    };
+    let warnings = r.frameworks.iter().flat_map(|f| {
+        let unsup = (!f.unsupported.is_empty()).then(|| format!("{}: {} node(s) not priced ({})", f.title, f.unsupported.len(), f.unsupported.iter().map(|p| p.op.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")));
+        f.warnings.iter().map(move |w| format!("{}: {w}", f.title)).chain(unsup)
+    });
+    let sweep = if app.sweep.is_empty() {
+        html! { <button id="sweep" onclick={ctx.link().callback(|_| Msg::Sweep)}>{"Compute the batch sweep (1–64)"}</button> }
+    } else {
+        let xs: Vec<u64> = app.sweep.iter().map(|s| s.0).collect();
+        let series: Vec<(String, Vec<f64>)> = r
+            .frameworks
+            .iter()
+            .map(|f| (f.framework.clone(), app.sweep.iter().map(|(_, v)| v.iter().find(|x| x.0 == f.framework).map(|x| x.1 as f64).unwrap_or(0.0)).collect()))
+            .collect();
+        charts::lines("chart-sweep", "Total bytes vs batch size", &xs, &series, &|v| fmt::bytes(v as u64))
+    };
+    html! {
+        <div class="overview">
+            { charts::hbars("chart-overview", "Total communication per framework (online + offline)", &bars) }
+            <p class="formula">{"Estimated time = 8 × bytes / bandwidth + rounds × RTT (communication only; computation and overlap ignored). "}
+                {format!("LAN = {}, WAN = {} (example settings), custom = {}.", net::LAN.label(), net::WAN.label(), custom.label())}</p>
+            <table class="data" id="overview">
+                <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th><th>{"LAN time"}</th><th>{"WAN time"}</th><th>{"custom time"}</th><th>{"one round is"}</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            { phases }
+            <ul class="warnings">{ for warnings.map(|w| html!{ <li>{w}</li> }) }</ul>
+            <h3>{"Batch sweep"}</h3>
+            { sweep }
+        </div>
+    }
+}
