@@ -26,6 +26,8 @@ def stats():
 
 
 def forward_once(path, shapes, seed):
+    import signal
+    signal.alarm(90)  # a party that fails leaves the others waiting forever
     crypten.init()
     torch.manual_seed(seed)
     with open(path, "rb") as f:
@@ -85,6 +87,8 @@ def main(argv):
         for parties, provider in [(2, "TFP"), (2, "TTP"), (3, "TFP")]:
             try:
                 res = measure(path, shapes, parties, provider)
+                if res is None or len(res) != parties:
+                    raise RuntimeError("a party failed or timed out")
                 runs.append({"parties": parties, "provider": provider.lower(), "per_party": res})
             except Exception as e:  # recorded: CrypTen itself cannot run it
                 runs.append({"parties": parties, "provider": provider.lower(), "error": f"{type(e).__name__}: {e}"[:300]})

@@ -8,6 +8,7 @@
 
 mod ops;
 mod proto;
+mod train;
 
 use super::CostModel;
 use crate::cost::Cost;
@@ -86,9 +87,6 @@ impl CostModel for CrypTen {
             unsupported: Vec::new(),
             warnings: Vec::new(),
         };
-        if mode == Mode::Training {
-            report.warnings.push("Training is not modelled for CrypTen yet: the forward pass is shown.".into());
-        }
         let mut cannot_load = Vec::new();
         for node in &graph.nodes {
             if graph.unsupported.iter().any(|p| p.node == node.name) {
@@ -125,6 +123,9 @@ impl CostModel for CrypTen {
                 }),
             }
         }
+        if mode == Mode::Training {
+            self.training_rows(graph, &cfg, &mut report);
+        }
         if !cannot_load.is_empty() {
             cannot_load.sort();
             cannot_load.dedup();
@@ -135,5 +136,48 @@ impl CostModel for CrypTen {
         }
         report.finish(cfg.parties);
         report
+    }
+}
+
+impl CrypTen {
+    /// Loss, backward and update rows of one SGD step (2+ parties, TFP/TTP).
+    fn training_rows(&self, graph: &Graph, cfg: &Config, report: &mut FrameworkReport) {
+        let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
+        let (b, c) = match logits.as_slice() {
+            [b, c] => (*b, *c),
+            _ => {
+                report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+                return;
+            }
+        };
+        let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost {
+            node: name.into(),
+            op: op.into(),
+            scope: Vec::new(),
+            phase,
+            cost: t.total(),
+            steps: t.steps,
+            approximate: None,
+        };
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        train::loss_forward(&mut t, b, c, cfg);
+        report.nodes.push(row("loss/CrossEntropyLoss", "CrossEntropyLoss", Phase::Loss, t));
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        train::loss_backward(&mut t, b, c);
+        report.nodes.push(row("loss/CrossEntropyLoss.backward", "CrossEntropyLoss", Phase::Backward, t));
+        for node in graph.nodes.iter().rev() {
+            let mut t = Tally::new(cfg.parties, cfg.ttp);
+            match train::backward(node, &mut t) {
+                Ok(()) if t.steps.is_empty() => {}
+                Ok(()) => report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Backward, cost: t.total(), steps: t.steps, approximate: None }),
+                Err(_) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under CrypTen's autograd not modelled".into() }),
+            }
+        }
+        // `crypten.optim.SGD.step` with the default grad_threshold=None:
+        // `p −= lr·grad`, a product with a public float: local for 2 parties, a
+        // truncation per parameter element for more (`optim/sgd.py`).
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        t.truncate(graph.parameters, 1);
+        report.nodes.push(row("update/SGD", "SGD", Phase::Update, t));
     }
 }

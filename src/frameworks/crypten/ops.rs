@@ -83,7 +83,7 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
             t.mul("inv_sqrt(x)·x", n, n, n, d);
         }
         "Reciprocal" => t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters),
-        "Log" => log(t, n, d, cfg),
+        "Log" => log_pub(t, n, d, cfg),
         // Pow with a public integer exponent: CrypTen's `pow` recursion.
         "Pow" => {
             let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
@@ -171,7 +171,7 @@ fn erf(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
 /// log, Householder (`approximations.py` `log`, 2 iterations, order 8, exp
 /// iterations 8): initial `exp` (2·8n, 8), then per iteration `exp(−y)`,
 /// `x·exp(−y)` (4n, 1) and the order-8 polynomial (18n, 3 rounds).
-fn log(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
+pub fn log_pub(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
     t.exp(n, d, cfg.exp_iters);
     for _ in 0..cfg.log_iters {
         t.exp(n, d, cfg.exp_iters);
@@ -250,7 +250,7 @@ fn softmax(t: &mut Tally, r: u64, k: u64, d: u64, cfg: &Config, log_softmax: boo
     let n = r * k;
     t.exp(n, d, cfg.exp_iters);
     if log_softmax {
-        log(t, r, d, cfg);
+        log_pub(t, r, d, cfg);
     } else {
         t.reciprocal(r, d, true, cfg.reciprocal_iters, cfg.exp_iters);
         t.mul("exp·(1/Σ)", n, r, n, d);
