@@ -1,0 +1,183 @@
+//! CrypTen 0.4.1 (facebookresearch/CrypTen): arithmetic secret sharing over
+//! Z_2^64 with 16 fractional bits, Beaver triples from a trusted first party
+//! (TFP, default) or a trusted third party (TTP).
+//!
+//! Figures are what CrypTen's own counters report (`get_communication_stats()`
+//! with `cfg.communicator.verbose = True`), per party; `tests/crypten.rs`
+//! compares them with counters recorded from real runs (validation/crypten/).
+
+mod ops;
+mod proto;
+mod train;
+
+use super::CostModel;
+use crate::cost::Cost;
+use crate::graph::{Graph, Problem};
+use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
+use crate::settings::{Allowed, SettingSpec, Settings};
+use proto::Tally;
+
+pub struct CrypTen;
+
+/// Settings and their defaults from CrypTen's `configs/default.yaml`.
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec { key: "parties", default: "2", allowed: Allowed::Int { min: 2, max: 16 }, help: "world size; 3+ makes truncation interactive and A2B deeper" },
+    SettingSpec { key: "provider", default: "tfp", allowed: Allowed::OneOf(&["tfp", "ttp"]), help: "tuple provider (mpc.provider); TTP traffic is logged by rank 0 only" },
+    SettingSpec { key: "max_method", default: "log_reduction", allowed: Allowed::OneOf(&["log_reduction", "pairwise"]), help: "functions.max_method (max, MaxPool, Softmax)" },
+    SettingSpec { key: "exp_iterations", default: "8", allowed: Allowed::Int { min: 1, max: 32 }, help: "functions.exp_iterations" },
+    SettingSpec { key: "reciprocal_nr_iters", default: "10", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.reciprocal_nr_iters" },
+    SettingSpec { key: "sqrt_nr_iters", default: "3", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.sqrt_nr_iters" },
+    SettingSpec { key: "log_iterations", default: "2", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.log_iterations" },
+    SettingSpec { key: "erf_iterations", default: "8", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.erf_iterations" },
+];
+
+/// The settings a cost formula reads.
+pub struct Config {
+    pub parties: usize,
+    pub ttp: bool,
+    pub max_method: String,
+    pub exp_iters: u64,
+    pub reciprocal_iters: u64,
+    pub sqrt_iters: u64,
+    pub log_iters: u64,
+    pub erf_iters: u64,
+}
+
+impl Config {
+    fn from(s: &Settings) -> Config {
+        Config {
+            parties: s.int("parties").max(2) as usize,
+            ttp: s.get("provider") == "ttp",
+            max_method: s.get("max_method").to_string(),
+            exp_iters: s.int("exp_iterations") as u64,
+            reciprocal_iters: s.int("reciprocal_nr_iters") as u64,
+            sqrt_iters: s.int("sqrt_nr_iters") as u64,
+            log_iters: s.int("log_iterations") as u64,
+            erf_iters: s.int("erf_iterations") as u64,
+        }
+    }
+}
+
+impl CostModel for CrypTen {
+    fn name(&self) -> &'static str {
+        "crypten"
+    }
+    fn title(&self) -> &'static str {
+        "CrypTen 0.4.1"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        true
+    }
+
+    fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
+        let cfg = Config::from(settings);
+        let mut report = FrameworkReport {
+            framework: self.name().into(),
+            title: self.title().into(),
+            mode,
+            settings: settings.clone(),
+            round_definition: "one communicator call (an all_reduce of a batch of tensors is one round), as counted by CrypTen's communicator".into(),
+            counting: "per party, CrypTen's get_communication_stats() with communicator.verbose: 8 bytes per ring element, sends and receives both logged; TTP dealer traffic only in rank 0's counters (offline). Total = sum over parties / 2 + dealer traffic.".into(),
+            total: Cost::zero(cfg.parties),
+            phases: Vec::new(),
+            nodes: Vec::new(),
+            unsupported: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let mut cannot_load = Vec::new();
+        for node in &graph.nodes {
+            if graph.unsupported.iter().any(|p| p.node == node.name) {
+                continue;
+            }
+            let loadable = ops::LOADABLE.contains(&node.op.as_str());
+            if !loadable {
+                cannot_load.push(node.op.clone());
+            }
+            let mut t = Tally::new(cfg.parties, cfg.ttp);
+            match ops::forward(node, &cfg, &mut t) {
+                Ok(()) => {
+                    let approximate = if !loadable {
+                        Some(format!("CrypTen cannot load {} from ONNX; costed from the math of its tensor function", node.op))
+                    } else if cfg.parties > 2 && cfg.ttp {
+                        Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
+                    } else {
+                        None
+                    };
+                    report.nodes.push(NodeCost {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        scope: node.scope.clone(),
+                        phase: Phase::Forward,
+                        cost: t.total(),
+                        steps: t.steps,
+                        approximate,
+                    });
+                }
+                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: if loadable { "cost of this op's CrypTen implementation not modelled".into() } else { format!("CrypTen does not support ONNX op {}", node.op) },
+                }),
+            }
+        }
+        if mode == Mode::Training {
+            self.training_rows(graph, &cfg, &mut report);
+        }
+        if !cannot_load.is_empty() {
+            cannot_load.sort();
+            cannot_load.dedup();
+            report.warnings.push(format!(
+                "CrypTen cannot run this model as exported: crypten.nn.from_onnx rejects {}. Workarounds: export at opset ≤ 16 (LayerNorm decomposes), replace Tanh by 2·sigmoid(2x)−1, give shared initializers distinct values (removes Identity).",
+                cannot_load.join(", ")
+            ));
+        }
+        report.finish(cfg.parties);
+        report
+    }
+}
+
+impl CrypTen {
+    /// Loss, backward and update rows of one SGD step (2+ parties, TFP/TTP).
+    fn training_rows(&self, graph: &Graph, cfg: &Config, report: &mut FrameworkReport) {
+        let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
+        let (b, c) = match logits.as_slice() {
+            [b, c] => (*b, *c),
+            _ => {
+                report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+                return;
+            }
+        };
+        let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost {
+            node: name.into(),
+            op: op.into(),
+            scope: Vec::new(),
+            phase,
+            cost: t.total(),
+            steps: t.steps,
+            approximate: None,
+        };
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        train::loss_forward(&mut t, b, c, cfg);
+        report.nodes.push(row("loss/CrossEntropyLoss", "CrossEntropyLoss", Phase::Loss, t));
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        train::loss_backward(&mut t, b, c);
+        report.nodes.push(row("loss/CrossEntropyLoss.backward", "CrossEntropyLoss", Phase::Backward, t));
+        for node in graph.nodes.iter().rev() {
+            let mut t = Tally::new(cfg.parties, cfg.ttp);
+            match train::backward(node, &mut t) {
+                Ok(()) if t.steps.is_empty() => {}
+                Ok(()) => report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Backward, cost: t.total(), steps: t.steps, approximate: None }),
+                Err(_) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under CrypTen's autograd not modelled".into() }),
+            }
+        }
+        // `crypten.optim.SGD.step` with the default grad_threshold=None:
+        // `p −= lr·grad`, a product with a public float: local for 2 parties, a
+        // truncation per parameter element for more (`optim/sgd.py`).
+        let mut t = Tally::new(cfg.parties, cfg.ttp);
+        t.truncate(graph.parameters, 1);
+        report.nodes.push(row("update/SGD", "SGD", Phase::Update, t));
+    }
+}

@@ -1,0 +1,258 @@
+//! ONNX node → the CrypTen calls its `crypten.nn` module makes (forward).
+//!
+//! Module behaviour from `crypten/nn/module.py` (the `from_onnx` modules) and
+//! `crypten/nn/onnx_converter.py` (which ops load at all).
+
+use super::proto::Tally;
+use super::Config;
+use crate::graph::{Node, Origin};
+
+/// ONNX op types `crypten.nn.from_onnx` can load: a `crypten.nn.module` class of
+/// the same name or an alias in `ONNX_TO_CRYPTEN` (`onnx_converter.py`).
+pub const LOADABLE: &[&str] = &[
+    "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout",
+    "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "LogSoftmax", "MatMul", "MaxPool", "Mul", "Pad",
+    "Pow", "Range", "ReduceMean", "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Sqrt", "Squeeze", "Sub",
+    "Transpose", "Unsqueeze", "Where",
+];
+
+/// Ops that move or combine shares locally: no communication.
+const LOCAL: &[&str] = &[
+    "Add", "Sub", "Neg", "Cast", "Concat", "Constant", "ConstantOfShape", "Dropout", "Expand", "Flatten", "Gather", "Identity", "Pad",
+    "Range", "ReduceSum", "Reshape", "Shape", "Slice", "Split", "Squeeze", "Transpose", "Unsqueeze",
+];
+
+/// Why a node could not be priced.
+pub enum Unpriced {
+    /// The math of this op under CrypTen is not modelled.
+    Unknown,
+}
+
+fn private(node: &Node, i: usize) -> bool {
+    node.inputs.get(i).is_some_and(|t| t.origin != Origin::Constant)
+}
+
+fn ndim(node: &Node) -> u64 {
+    node.out_shape(0).map_or(1, |s| s.len() as u64)
+}
+
+/// Rows × row length of a reduction over `axis` of input 0.
+fn rows(node: &Node, axis: i64) -> (u64, u64) {
+    let shape = node.in_shape(0).unwrap_or(&[]);
+    let r = shape.len() as i64;
+    let a = if axis < 0 { axis + r } else { axis }.clamp(0, (r - 1).max(0)) as usize;
+    let k = shape.get(a).copied().unwrap_or(1).max(1);
+    (node.in_numel(0) / k, k)
+}
+
+/// Prices one forward node into `t`; returns `Err` when the op is not modelled.
+pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let d = ndim(node);
+    match node.op.as_str() {
+        op if LOCAL.contains(&op) => {}
+        // Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
+        // of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
+        // public-float products `·alpha` and `bias·beta` (truncations, free for
+        // 2 parties) and a local bias add.
+        "Gemm" | "MatMul" => {
+            t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
+            t.truncate(n, d);
+            if node.op == "Gemm" {
+                t.truncate(n, d); // · alpha
+                if node.inputs.len() > 2 {
+                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64)); // bias · beta
+                }
+            }
+        }
+        // Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
+        // unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
+        "Conv" | "ConvTranspose" => {
+            t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
+            t.truncate(n, d);
+        }
+        "Relu" => t.relu(n, d),
+        // Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
+        // `[x−min; x−max]`: 2n elements through the ReLU circuit.
+        "Clip" => t.relu(2 * n, d + 1),
+        "Sigmoid" | "Tanh" => sigmoid(t, n, d, cfg),
+        "Exp" => t.exp(n, d, cfg.exp_iters),
+        "Erf" => erf(t, n, d, cfg),
+        "Sqrt" => {
+            t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
+            t.mul("inv_sqrt(x)·x", n, n, n, d);
+        }
+        "Reciprocal" => t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters),
+        "Log" => log_pub(t, n, d, cfg),
+        // Pow with a public integer exponent: CrypTen's `pow` recursion.
+        "Pow" => {
+            let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
+            if p.fract() != 0.0 {
+                return Err(Unpriced::Unknown);
+            }
+            t.pow(n, d, p as i64);
+        }
+        // Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
+        // with the signed reciprocal, `mpc.py` `div`); by a public value local,
+        // plus a truncation for more than 2 parties.
+        "Mul" => {
+            if private(node, 0) && private(node, 1) {
+                t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
+            } else {
+                t.truncate(n, d);
+            }
+        }
+        "Div" => {
+            if private(node, 1) {
+                let m = node.in_numel(1);
+                let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+                t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+                t.mul("x·(1/y)", node.in_numel(0), m, n, d);
+            } else {
+                t.truncate(n, d);
+            }
+        }
+        // AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
+        // public integer (`arithmetic.py` `div`): free for 2 parties.
+        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(n, d),
+        "MaxPool" => {
+            let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+            max_rows(t, n, k, d, cfg, true);
+        }
+        "Softmax" | "LogSoftmax" => {
+            let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
+            softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
+        }
+        // BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
+        // `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
+        // cache test `if not self.train` tests a bound method), then
+        // `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
+        "BatchNormalization" => {
+            let c = node.in_numel(1);
+            t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
+            let x = node.in_numel(0);
+            t.mul("(x−μ)·inv_std", x, c, n, d);
+            t.mul("·γ", x, c, n, d);
+        }
+        "Equal" => t.eq(n, d),
+        "Where" => t.where_bit(n, d),
+        _ => return Err(Unpriced::Unknown),
+    }
+    Ok(())
+}
+
+/// Sigmoid, method "reciprocal" (`approximations.py` `sigmoid`): ltz (54n, 8),
+/// `x·sign` (4n, 1), `exp(−|x|)` (2kn, k), reciprocal with public initial 0.75
+/// and 3 NR iterations of which the first is public×private (2 × 6n, 4 rounds),
+/// then `where` (8n, 2). Tanh = `2·sigmoid(2x) − 1` (integer products: free).
+fn sigmoid(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
+    t.ltz(n, d);
+    t.mul_bit("x·sign", n, n, n, d);
+    t.exp(n, d, cfg.exp_iters);
+    t.truncate(n, d); // first NR iteration: public 0.75 times a private value
+    for _ in 1..3 {
+        t.square(n, d);
+        t.mul("y²·x", n, n, n, d);
+    }
+    t.where_bit(n, d);
+}
+
+/// erf, Taylor series (`approximations.py` `erf`): for k = 1..iters,
+/// `x^(2k+1)` via `pos_pow` → `pow` (each power from x, by the pow recursion),
+/// times a public coefficient. Two parties, 8 iterations: 94n, 34 rounds.
+fn erf(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
+    for k in 1..=cfg.erf_iters {
+        t.pow(n, d, 2 * k as i64 + 1);
+        t.truncate(n, d); // · coefficient
+    }
+    t.truncate(n, d); // · 2/√π
+}
+
+/// log, Householder (`approximations.py` `log`, 2 iterations, order 8, exp
+/// iterations 8): initial `exp` (2·8n, 8), then per iteration `exp(−y)`,
+/// `x·exp(−y)` (4n, 1) and the order-8 polynomial (18n, 3 rounds).
+pub fn log_pub(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
+    t.exp(n, d, cfg.exp_iters);
+    for _ in 0..cfg.log_iters {
+        t.exp(n, d, cfg.exp_iters);
+        t.mul("x·exp(−y)", n, n, n, d);
+        t.square(n, d);
+        t.mul("poly: 2n×n", 2 * n, n, 2 * n, d + 1);
+        t.mul("poly: 4n×n", 4 * n, n, 4 * n, d + 1);
+    }
+}
+
+/// `max(dim)` over `r` rows of length `k`, `log_reduction` (`maximum.py`
+/// `_max_helper_log_reduction`): `⌊ln k⌋` tournament steps, each `where(x ≥ y,
+/// x, y)` on ⌊m/2⌋ pairs (ltz + 2 untruncated products); `pairwise` max on the
+/// m' survivors (ltz on (m'−1)·m' per row, a product tree over the m'−1
+/// comparisons, tie-break `weighted_index` and `(x·onehot).sum`); then the
+/// one-hot of the full row (eq on k) and its tie-break `weighted_index`.
+/// k = 4: 740 elements, 46 rounds per row; k = 9: 1674, 57.
+pub fn max_rows(t: &mut Tally, r: u64, k: u64, d: u64, cfg: &Config, values: bool) {
+    let mut m = k;
+    if cfg.max_method == "log_reduction" {
+        let steps = (k as f64).ln().floor() as u64;
+        for _ in 0..steps {
+            let h = m / 2;
+            if h == 0 {
+                break;
+            }
+            t.ltz(r * h, d);
+            t.where_bit(r * h, d);
+            m = m.div_ceil(2);
+        }
+    }
+    pairwise(t, r, m, d);
+    if values || cfg.max_method == "log_reduction" {
+        t.mul_bit("x·onehot", r * m, r * m, r * m, d);
+    }
+    if cfg.max_method == "log_reduction" && m != k {
+        t.eq(r * k, d);
+        weighted_index(t, r, k, d);
+    }
+}
+
+/// Pairwise max over rows of length m (`maximum.py` `_max_helper_pairwise`):
+/// ltz on all (m−1)·m ordered differences, product tree over the m−1
+/// comparisons per candidate, tie-break with `weighted_index`.
+fn pairwise(t: &mut Tally, r: u64, m: u64, d: u64) {
+    if m <= 1 {
+        return;
+    }
+    t.ltz(r * m * (m - 1), d + 1);
+    let mut q = m - 1;
+    while q > 1 {
+        let h = q / 2;
+        t.mul_bit("comparison product", h * r * m, h * r * m, h * r * m, d + 1);
+        q -= h;
+    }
+    weighted_index(t, r, m, d);
+}
+
+/// `weighted_index` (`common/functions/sampling.py`): `crypten.rand` (a 16-bit
+/// B2A: 32r), one product with the row total (4r, scale 1) and ltz on r×k.
+fn weighted_index(t: &mut Tally, r: u64, k: u64, d: u64) {
+    t.symmetric("rand (16-bit B2A)", 32 * r, 1, format!("B2A of 16 random bits: 2·16·{r} elements"));
+    t.dealer("B2A bits", 16 * r, d + 1);
+    t.mul_bit("rand·row total", r, r, r, d);
+    t.ltz(r * k, d);
+}
+
+/// Softmax over `r` rows of length `k` (`approximations.py` `softmax`): max
+/// with argmax, `exp(x − max)`, a local sum, the all-positive reciprocal on r,
+/// one product. LogSoftmax: `x − max − log(Σ exp)`: log on r instead.
+fn softmax(t: &mut Tally, r: u64, k: u64, d: u64, cfg: &Config, log_softmax: bool) {
+    if k <= 1 {
+        return;
+    }
+    max_rows(t, r, k, d, cfg, true);
+    let n = r * k;
+    t.exp(n, d, cfg.exp_iters);
+    if log_softmax {
+        log_pub(t, r, d, cfg);
+    } else {
+        t.reciprocal(r, d, true, cfg.reciprocal_iters, cfg.exp_iters);
+        t.mul("exp·(1/Σ)", n, r, n, d);
+    }
+}

@@ -1,0 +1,114 @@
+//! CrypTen: our figures equal CrypTen 0.4.1's own counters, per party, per node
+//! and in total. The fixtures were recorded by running real CrypTen
+//! (validation/crypten/measure.py): 2 parties TFP, 2 parties TTP, 3 parties TFP.
+
+use mpclens::{load_file, profile, LoadOptions, ProfileRequest};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compares one fixture; returns a list of mismatches (empty = exact).
+fn check(fixture: &Value) -> (usize, Vec<String>) {
+    let model = fixture["model"].as_str().unwrap();
+    let graph = load_file(&root().join(model), &LoadOptions::default()).unwrap_or_else(|e| panic!("{model}: {e}"));
+    let mut misses = Vec::new();
+    let mut checked = 0;
+    for run in fixture["runs"].as_array().unwrap() {
+        let parties = run["parties"].as_u64().unwrap();
+        let provider = run["provider"].as_str().unwrap();
+        let mut req = ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() };
+        req.add_setting(&format!("crypten.parties={parties}")).unwrap();
+        req.add_setting(&format!("crypten.provider={provider}")).unwrap();
+        let report = profile(&graph, &req).unwrap();
+        let fw = &report.frameworks[0];
+        let tag = format!("{model} P={parties} {provider}");
+        let Some(measured) = run["per_party"].as_array() else {
+            // CrypTen itself could not run it: we must say so.
+            let err = run["error"].as_str().unwrap_or("");
+            if err.contains("does not support ONNX op") {
+                assert!(fw.warnings.iter().any(|w| w.contains("CrypTen cannot run this model")), "{tag}: {err}");
+            }
+            continue;
+        };
+        checked += 1;
+        for (rank, m) in measured.iter().enumerate() {
+            let ours = &fw.total.parties[rank];
+            let (b, r) = (m["bytes"].as_u64().unwrap(), m["rounds"].as_u64().unwrap());
+            if (ours.bytes, ours.rounds) != (b, r) {
+                misses.push(format!("{tag} rank {rank} total: ours {} B / {} rounds, CrypTen {b} B / {r} rounds", ours.bytes, ours.rounds));
+            }
+            for (out_name, v) in m["nodes"].as_object().unwrap() {
+                let Some(node) = graph.nodes.iter().find(|n| n.outputs.first().is_some_and(|t| &t.name == out_name)) else { continue };
+                let ours = fw.nodes.iter().find(|c| c.node == node.name).map(|c| c.cost.parties[rank]).unwrap_or_default();
+                let (b, r) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+                if (ours.bytes, ours.rounds) != (b, r) {
+                    misses.push(format!("{tag} rank {rank} node {} ({}): ours {} B / {} rounds, CrypTen {b} B / {r} rounds", node.name, node.op, ours.bytes, ours.rounds));
+                }
+            }
+        }
+    }
+    (checked, misses)
+}
+
+#[test]
+fn every_fixture_matches_crypten_exactly() {
+    let dir = root().join("tests/fixtures/crypten");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    files.sort();
+    let mut all = Vec::new();
+    let mut runs = 0;
+    for f in &files {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let (n, misses) = check(&v);
+        runs += n;
+        all.extend(misses);
+    }
+    assert!(all.is_empty(), "{} mismatches:\n{}", all.len(), all.join("\n"));
+    assert!(files.len() >= 40, "only {} fixtures", files.len());
+    assert!(runs >= 100, "only {runs} measured runs");
+}
+
+/// Hand-derived figures (2 parties, TFP) from CrypTen's source, independent of
+/// the fixtures: ReLU on n elements = A2B (one 64-bit adder: 4n + 6·8n) + 1-bit
+/// B2A (2n) + the untruncated product x·(x≥0) (4n) = 58n elements × 8 B, 9 rounds.
+#[test]
+fn relu_formula_by_hand() {
+    let g = load_file(&root().join("tests/fixtures/crypten/models/op_relu.onnx"), &LoadOptions::default()).unwrap();
+    let r = profile(&g, &ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() }).unwrap();
+    let n = 4 * 16;
+    assert_eq!(r.frameworks[0].total.parties[0].bytes, 58 * n * 8);
+    assert_eq!(r.frameworks[0].total.parties[0].rounds, 9);
+}
+
+/// One training step (forward, loss, backward, update), per party, against
+/// validation/crypten/train.py's real runs (2 parties, TFP, SGD lr 0.01).
+#[test]
+fn training_steps_match_crypten_exactly() {
+    let dir = root().join("tests/fixtures/crypten");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("train_") {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
+        let Some(parties) = v["per_party"].as_array() else { continue };
+        let opts = LoadOptions { batch: v["batch"].as_u64(), ..Default::default() };
+        let g = load_file(&root().join(v["model"].as_str().unwrap()), &opts).unwrap();
+        let req = ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+        let r = profile(&g, &req).unwrap();
+        let fw = &r.frameworks[0];
+        for (rank, m) in parties.iter().enumerate() {
+            for ph in &fw.phases {
+                let want = &m[ph.phase.as_str()];
+                let got = (ph.cost.parties[rank].bytes, ph.cost.parties[rank].rounds);
+                assert_eq!(got, (want[0].as_u64().unwrap(), want[1].as_u64().unwrap()), "{name} rank {rank} {}", ph.phase.as_str());
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "only {seen} training fixtures");
+}

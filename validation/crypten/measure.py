@@ -1,0 +1,103 @@
+"""Runs real CrypTen 0.4.1 on ONNX models and records what its own counters say.
+
+For each (model, parties, provider) it loads the model with crypten.nn.from_onnx,
+encrypts it, runs one private forward pass under crypten.mpc.run_multiprocess and
+records, for EVERY party, get_communication_stats() (cfg.communicator.verbose=True)
+in total and per ONNX node (each crypten.nn module is wrapped to diff the counters).
+Output: tests/fixtures/crypten/<name>.json. Reproduce (from the repository root):
+
+    validation/.venv-torch/bin/python validation/crypten/measure.py
+"""
+import json, os, sys, glob, warnings
+warnings.filterwarnings("ignore")
+import torch
+import crypten
+import crypten.communicator as comm
+from crypten.config import cfg
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "tests", "fixtures", "crypten")
+OPS = os.path.join(OUT, "models")
+
+
+def stats():
+    s = comm.get().get_communication_stats()
+    return int(s["bytes"]), int(s["rounds"])
+
+
+def forward_once(path, shapes, seed):
+    import signal
+    signal.alarm(90)  # a party that fails leaves the others waiting forever
+    crypten.init()
+    torch.manual_seed(seed)
+    with open(path, "rb") as f:
+        model = crypten.nn.from_onnx(f)
+    model.encrypt()
+    model.eval()
+    per_node, names = {}, {}
+    for name, m in (model._modules.items() if hasattr(model, "_modules") else []):
+        names[id(m)] = name
+    orig_call = crypten.nn.Module.__call__
+
+    def call(self, *a, **k):
+        name = names.get(id(self))
+        b0, r0 = stats()
+        out = orig_call(self, *a, **k)
+        b1, r1 = stats()
+        if name is not None and (b1 - b0 or r1 - r0):
+            per_node[name] = [b1 - b0, r1 - r0]
+        return out
+
+    crypten.nn.Module.__call__ = call
+    xs = [crypten.cryptensor(torch.randn(*s) * 0.5, src=0) for s in shapes]
+    comm.get().reset_communication_stats()
+    model(*xs)
+    b, r = stats()
+    return {"bytes": b, "rounds": r, "nodes": per_node}
+
+
+def measure(path, shapes, parties, provider):
+    cfg.communicator.verbose = True
+    cfg.mpc.provider = provider
+    from crypten.mpc import run_multiprocess
+
+    @run_multiprocess(world_size=parties)
+    def job():
+        return forward_once(path, shapes, 0)
+
+    return job()
+
+
+def input_shapes(path):
+    import onnx
+    m = onnx.load(path, load_external_data=False)
+    init = {i.name for i in m.graph.initializer}
+    return [[d.dim_value for d in i.type.tensor_type.shape.dim] for i in m.graph.input if i.name not in init]
+
+
+def main(argv):
+    os.makedirs(OUT, exist_ok=True)
+    models = argv or sorted(glob.glob(os.path.join(OPS, "*.onnx"))) + [
+        os.path.join(ROOT, "static", "samples", n + ".onnx") for n in ("mlp", "lenet", "minionn", "resnet20", "transformer_block")
+    ]
+    for path in models:
+        name = os.path.basename(path)[:-5]
+        shapes = input_shapes(path)
+        runs = []
+        for parties, provider in [(2, "TFP"), (2, "TTP"), (3, "TFP")]:
+            try:
+                res = measure(path, shapes, parties, provider)
+                if res is None or len(res) != parties:
+                    raise RuntimeError("a party failed or timed out")
+                runs.append({"parties": parties, "provider": provider.lower(), "per_party": res})
+            except Exception as e:  # recorded: CrypTen itself cannot run it
+                runs.append({"parties": parties, "provider": provider.lower(), "error": f"{type(e).__name__}: {e}"[:300]})
+        rel = os.path.relpath(path, ROOT)
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump({"model": rel, "inputs": shapes, "crypten": "0.4.1", "runs": runs}, f, indent=1)
+        tot = [r.get("per_party", [{}])[0].get("bytes") if "per_party" in r else r["error"][:60] for r in runs]
+        print(f"{name:28s} {tot}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
