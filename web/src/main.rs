@@ -8,7 +8,6 @@ mod fmt;
 mod layers;
 mod loading;
 mod model_view;
-mod net;
 mod overview;
 mod panic;
 mod state;

@@ -3,7 +3,7 @@
 use crate::app::{App, Msg};
 use crate::charts::{self, Bar};
 use crate::fmt;
-use crate::net::{self, Network};
+use mpclens::network::{self, Network};
 use yew::prelude::*;
 
 pub fn empty_state() -> Html {
@@ -20,7 +20,10 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     if r.frameworks.is_empty() {
         return empty_state();
     }
-    let custom = Network { bits_per_s: app.st.bandwidth_mbps * 1e6, rtt_s: app.st.rtt_ms / 1e3 };
+    let custom = Network::custom(app.st.bandwidth_mbps, app.st.rtt_ms);
+    let mut nets = network::presets();
+    nets.push(custom.clone());
+    let net_heads = nets.iter().map(|n| html! { <th title={n.source.clone()}>{format!("time: {}", n.name)}</th> });
     let bars: Vec<Bar> = r
         .frameworks
         .iter()
@@ -40,9 +43,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
                 <td class="num">{fmt::bytes(t.online)}</td>
                 <td class="num">{fmt::bytes(t.offline)}</td>
                 <td class="num total-rounds">{fmt::int(t.rounds)}</td>
-                <td class="num">{fmt::seconds(net::LAN.time(t.bytes, t.rounds))}</td>
-                <td class="num">{fmt::seconds(net::WAN.time(t.bytes, t.rounds))}</td>
-                <td class="num">{fmt::seconds(custom.time(t.bytes, t.rounds))}</td>
+                { for nets.iter().map(|n| html! { <td class="num">{fmt::seconds(n.seconds(t))}</td> }) }
                 <td>{f.round_definition.clone()}</td>
             </tr>
         }
@@ -77,10 +78,11 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     html! {
         <div class="overview">
             { charts::hbars("chart-overview", "Total communication per framework (online + offline)", &bars) }
-            <p class="formula">{"Estimated time = 8 × bytes / bandwidth + rounds × RTT (communication only; computation and overlap ignored). "}
-                {format!("LAN = {}, WAN = {} (example settings), custom = {}.", net::LAN.label(), net::WAN.label(), custom.label())}</p>
+            <p class="formula" id="formula">{"Estimated time = 8 × bytes / bandwidth + rounds × RTT (communication only; computation and overlap ignored, so a lower bound). "}
+                {format!("Custom: {}.", custom.formula())}</p>
+            <ul class="small" id="net-sources">{ for network::presets().iter().map(|n| html! { <li>{format!("{}: {}", n.name, n.source)}</li> }) }</ul>
             <table class="data" id="overview">
-                <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th><th>{"LAN time"}</th><th>{"WAN time"}</th><th>{"custom time"}</th><th>{"one round is"}</th></tr></thead>
+                <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th>{ for net_heads }<th>{"one round is"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             { phases }
