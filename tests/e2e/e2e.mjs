@@ -68,9 +68,13 @@ async function rows(p) {
 const fmtShape = (s) => (s.length === 0 ? 'scalar' : s.join('×'));
 async function loadInput(p, file) {
   const name = path.basename(file);
+  // With costs, a freshly loaded file opens on the Overview: start from the Model tab
+  // so that a switch away from it (or the new title) marks the end of the load.
+  if (await p.$('#tab-model')) await p.click('#tab-model');
   await p.setInputFiles('#file', file);
   await p.waitForFunction((name) => !document.querySelector('#progress') &&
-    (document.querySelector('#error') || document.querySelector('#model-title')?.textContent.startsWith(name + ' ')), name, { timeout: 120000 });
+    (document.querySelector('#error') || document.querySelector('#model-title')?.textContent.startsWith(name + ' ') ||
+     document.querySelector('#tab-model')?.getAttribute('aria-selected') === 'false'), name, { timeout: 120000 });
   if (!(await p.$('#error')) && !(await p.$('#nodes'))) await p.click('#tab-model');
 }
 async function download(p, selector) {
@@ -146,7 +150,9 @@ await test('symbolic dims: form prefilled with 1, values kept, model loads', asy
   check((await page.$eval('#dims input', (i) => i.value)) === '0', 'entered value kept after an error');
   await first.fill('4');
   await page.click('#dims-apply');
-  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('seq_dynamic.onnx '));
+  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('seq_dynamic.onnx ') ||
+    document.querySelector('#tab-model')?.getAttribute('aria-selected') === 'false');
+  if (!(await page.$('#nodes'))) await page.click('#tab-model');
   const inputs = await page.textContent('#inputs');
   check(/1×4×16/.test(inputs), 'dim applied: ' + inputs);
 });
@@ -175,13 +181,17 @@ await test('an unknown op is listed as unsupported, the rest is still shown', as
 
 await test('drop anywhere on the page loads the file', async () => {
   const b64 = fs.readFileSync(path.join(dist, 'samples', 'mlp.onnx')).toString('base64');
+  await page.click('#tab-model');
   await page.evaluate((b64) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
     dt.items.add(new File([bytes], 'mlp.onnx'));
     document.querySelector('header').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, b64);
-  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('mlp.onnx'));
+  await page.waitForFunction(() => document.querySelector('#model-title')?.textContent.startsWith('mlp.onnx') ||
+    document.querySelector('#tab-model')?.getAttribute('aria-selected') === 'false');
+  if (!(await page.$('#nodes'))) await page.click('#tab-model');
+  check((await page.textContent('#model-title')).startsWith('mlp.onnx'), 'mlp title');
   check((await rows(page)).length === 5, 'mlp rows');
 });
 
@@ -233,8 +243,12 @@ await test('exports: JSON and CSV parse and match the table', async () => {
     const s = await download(page, '#export-speedscope');
     const sp = JSON.parse(s.text);
     check(sp.profiles.length === rep.frameworks.length, 'speedscope profiles');
+    await page.click('#tab-overview');
     const svg = await download(page, '#export-svg');
-    check(svg.text.startsWith('<svg'), 'svg export');
+    check(svg.text.startsWith('<svg') && svg.text.includes('</svg>'), 'svg export');
+    const png = await download(page, '#export-png');
+    check(png.name.endsWith('.png') && fs.statSync(path.join(DOWNLOADS, png.name)).size > 1000, 'png export');
+    await page.click('#tab-model');
   }
   // Ctrl+Shift+E exports JSON too.
   const [d] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+Shift+E')]);
