@@ -46,6 +46,7 @@ pub enum Msg {
     Samples(Vec<String>),
     Key(web_sys::KeyboardEvent),
     Sweep,
+    WhatIf(crate::whatif::WhatIf),
 }
 
 pub struct App {
@@ -62,6 +63,8 @@ pub struct App {
     pub timing: Vec<(String, f64)>,
     pub link_note: Option<String>,
     pub sweep: Vec<(u64, Vec<(String, u64, u64)>)>,
+    pub whatif: crate::whatif::WhatIf,
+    pub whatif_result: Option<(crate::whatif::Deltas, usize)>,
     _keys: Option<EventListener>,
 }
 
@@ -114,6 +117,8 @@ impl Component for App {
             timing: Vec::new(),
             link_note: None,
             sweep: Vec::new(),
+            whatif: Default::default(),
+            whatif_result: None,
             _keys: keys,
         }
     }
@@ -247,6 +252,10 @@ impl Component for App {
                 }
             }
             Msg::Sweep => self.compute_sweep(),
+            Msg::WhatIf(w) => {
+                self.whatif = w;
+                self.whatif_result = crate::whatif::compute(self);
+            }
         }
         true
     }
@@ -350,6 +359,7 @@ impl App {
                     self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
                 }
                 self.report = Some(Rc::new(r));
+                self.whatif_result = crate::whatif::compute(self);
             }
             Err(e) => self.status = Status::Error(format!("Profiling failed: {e}")),
         }

@@ -12,6 +12,7 @@ mod overview;
 mod panic;
 mod state;
 mod upload;
+mod whatif;
 
 fn main() {
     panic::install();

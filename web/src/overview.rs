@@ -87,6 +87,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             </table>
             { phases }
             <ul class="warnings">{ for warnings.map(|w| html!{ <li>{w}</li> }) }</ul>
+            { crate::whatif::view(app, ctx) }
             <h3>{"Batch sweep"}</h3>
             { sweep }
         </div>
