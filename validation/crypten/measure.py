@@ -27,7 +27,7 @@ def stats():
 
 def forward_once(path, shapes, seed):
     import signal
-    signal.alarm(90)  # a party that fails leaves the others waiting forever
+    signal.alarm(int(os.environ.get("PARTY_TIMEOUT", "240")))  # a party that fails leaves the others waiting forever
     crypten.init()
     torch.manual_seed(seed)
     with open(path, "rb") as f:
