@@ -171,7 +171,10 @@ fn erf(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
 /// log, Householder (`approximations.py` `log`, 2 iterations, order 8, exp
 /// iterations 8): initial `exp` (2·8n, 8), then per iteration `exp(−y)`,
 /// `x·exp(−y)` (4n, 1) and the order-8 polynomial (18n, 3 rounds).
+/// For more than 2 parties, `x/120` and the polynomial's public coefficients
+/// (one product on the 8 stacked powers) add truncations.
 pub fn log_pub(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
+    t.truncate(n, d); // x / 120
     t.exp(n, d, cfg.exp_iters);
     for _ in 0..cfg.log_iters {
         t.exp(n, d, cfg.exp_iters);
@@ -179,6 +182,7 @@ pub fn log_pub(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
         t.square(n, d);
         t.mul("poly: 2n×n", 2 * n, n, 2 * n, d + 1);
         t.mul("poly: 4n×n", 4 * n, n, 4 * n, d + 1);
+        t.truncate(8 * n, d + 1); // · coefficients 1/(i+1), order 8
     }
 }
 
