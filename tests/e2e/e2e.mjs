@@ -224,6 +224,13 @@ await test('views render for the loaded model (costs or a clear empty state)', a
   check(await page.$('#chart-top') && await page.$('#chart-icicle'), 'top-layers and icicle charts');
   await page.screenshot({ path: path.join(SHOTS, '04-layers.png'), fullPage: true });
   await page.click('#tab-overview');
+  // What-if: ReLU → x² must change the bytes of every framework that prices ReLU.
+  await page.check('#whatif-relu');
+  await page.waitForSelector('#whatif tbody tr');
+  const deltas = await page.$$eval('#whatif .whatif-delta', (tds) => tds.map((t) => Number(t.dataset.delta)));
+  check(deltas.length === rep.frameworks.length && deltas.some((d) => d !== 0), 'what-if deltas ' + deltas);
+  check(/\d+ node\(s\) substituted/.test(await page.textContent('#whatif-changed')), 'substituted count');
+  await page.uncheck('#whatif-relu');
   await page.click('#sweep');
   await page.waitForSelector('#chart-sweep', { timeout: 60000 });
   await page.screenshot({ path: path.join(SHOTS, '05-overview-sweep.png'), fullPage: true });
