@@ -16,6 +16,9 @@ pub struct Source {
     pub bytes: Rc<Vec<u8>>,
 }
 
+/// Batch sweep: (batch, [(framework, bytes, rounds)]).
+pub type Sweep = Vec<(u64, Vec<(String, u64, u64)>)>;
+
 pub enum Status {
     Idle,
     Busy(String),
@@ -62,7 +65,7 @@ pub struct App {
     pub sort: (&'static str, bool),
     pub timing: Vec<(String, f64)>,
     pub link_note: Option<String>,
-    pub sweep: Vec<(u64, Vec<(String, u64, u64)>)>,
+    pub sweep: Sweep,
     pub whatif: crate::whatif::WhatIf,
     pub whatif_result: Option<(crate::whatif::Deltas, usize)>,
     _keys: Option<EventListener>,

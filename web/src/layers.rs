@@ -9,6 +9,9 @@ use mpclens::report::{FrameworkReport, NodeCost};
 use std::collections::{BTreeMap, HashMap};
 use yew::prelude::*;
 
+/// A node's input and output shapes.
+type Io<'a> = (&'a Vec<Option<Vec<u64>>>, &'a Vec<Option<Vec<u64>>>);
+
 pub fn current(app: &App) -> Option<&FrameworkReport> {
     let r = app.report.as_ref()?;
     let f = app.st.framework.as_deref();
@@ -38,7 +41,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     let Some(r) = &app.report else { return html! {} };
     let Some(f) = current(app) else { return empty_state() };
     let link = ctx.link();
-    let shapes: HashMap<&str, (&Vec<Option<Vec<u64>>>, &Vec<Option<Vec<u64>>>)> = r.nodes.iter().map(|n| (n.name.as_str(), (&n.inputs, &n.outputs))).collect();
+    let shapes: HashMap<&str, Io> = r.nodes.iter().map(|n| (n.name.as_str(), (&n.inputs, &n.outputs))).collect();
     let total = f.total.bytes;
     let mut rows: Vec<&NodeCost> = f.nodes.iter().filter(|n| matches(&app.st.search, &n.node, &n.op)).collect();
     let (col, desc) = app.sort;
@@ -78,7 +81,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     });
     // Top layers.
     let mut top: Vec<&NodeCost> = f.nodes.iter().collect();
-    top.sort_by(|a, b| b.cost.bytes.cmp(&a.cost.bytes));
+    top.sort_by_key(|n| std::cmp::Reverse(n.cost.bytes));
     let bars: Vec<Bar> = top.iter().take(15).map(|n| Bar { label: n.node.clone(), segments: vec![(n.cost.online as f64, "online", "online"), (n.cost.offline as f64, "offline", "offline")], text: fmt::bytes(n.cost.bytes) }).collect();
     // Roll-up by scope.
     let depth = app.st.depth;
@@ -91,7 +94,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         e.2 += 1;
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1 .0));
     let group_rows = groups.iter().map(|(k, (b, rd, c))| html! { <tr><td>{k.clone()}</td><td class="num">{c}</td><td class="num">{fmt::bytes(*b)}</td><td class="num">{fmt::int(*rd)}</td><td class="num">{fmt::percent(*b, total)}</td></tr> });
     let max_depth = f.nodes.iter().map(|n| n.scope.len()).max().unwrap_or(0).max(1);
     let on_depth = link.callback(|e: Event| Msg::SetDepth(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(1)));
@@ -161,7 +164,7 @@ pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
             e.4 += 1;
         }
         let mut v: Vec<_> = by.into_iter().collect();
-        v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        v.sort_by_key(|x| std::cmp::Reverse(x.1 .0));
         let bars: Vec<Bar> = v.iter().map(|(op, c)| Bar { label: op.to_string(), segments: vec![(c.2 as f64, "online", "online"), (c.3 as f64, "offline", "offline")], text: format!("{} ({})", fmt::bytes(c.0), fmt::percent(c.0, f.total.bytes)) }).collect();
         let rows = v.iter().map(|(op, c)| html! { <tr><td>{op.to_string()}</td><td class="num">{c.4}</td><td class="num">{fmt::bytes(c.0)}</td><td class="num">{fmt::int(c.1)}</td><td class="num">{fmt::percent(c.0, f.total.bytes)}</td></tr> });
         html! {
