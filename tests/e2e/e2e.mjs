@@ -342,6 +342,24 @@ if (big) {
   });
 }
 
+await test('print stylesheet hides the controls and keeps the report', async () => {
+  await page.click('#tab-overview');
+  await page.emulateMedia({ media: 'print' });
+  const hidden = await page.$$eval('.upload, .controls, .tabs, .exports', (els) => els.every((e) => getComputedStyle(e).display === 'none'));
+  const shown = await page.$eval('#panel', (e) => getComputedStyle(e).display !== 'none' && e.textContent.length > 20);
+  await page.pdf({ path: path.join(SHOTS, '06-print.pdf') }).catch(() => {});
+  await page.emulateMedia({ media: 'screen' });
+  check(hidden && shown, `print: controls hidden ${hidden}, report shown ${shown}`);
+});
+
+await test('dark mode follows the system', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
+  check(dark !== light && light === 'rgb(255, 255, 255)', `dark ${dark}, light ${light}`);
+});
+
 await test('no request left the origin', async () => {
   const off = requests.filter((u) => !(u.startsWith(site.origin) || u.startsWith('blob:') || u.startsWith('data:')));
   check(off.length === 0, 'off-origin requests: ' + off.join(', '));
