@@ -230,6 +230,9 @@ await test('views render for the loaded model (costs or a clear empty state)', a
   const deltas = await page.$$eval('#whatif .whatif-delta', (tds) => tds.map((t) => Number(t.dataset.delta)));
   check(deltas.length === rep.frameworks.length && deltas.some((d) => d !== 0), 'what-if deltas ' + deltas);
   check(/\d+ node\(s\) substituted/.test(await page.textContent('#whatif-changed')), 'substituted count');
+  // The what-if choice travels in the share link.
+  await page.click('#copy-link');
+  await page.waitForFunction(() => location.hash.includes('wi=relu2'));
   await page.uncheck('#whatif-relu');
   await page.click('#sweep');
   await page.waitForSelector('#chart-sweep', { timeout: 60000 });
@@ -303,6 +306,7 @@ await test('share link round trip in a fresh browser context', async () => {
   await page.waitForSelector('#link-note');
   const link = page.url();
   check(link.includes('#') && link.includes('sample=resnet18') && link.includes('batch=4'), 'link ' + link);
+  console.log(`     share link: ${link.length} characters (${link.length - site.url.length} after the site URL): ${link.slice(site.url.length)}`);
   const before = await rows(page);
   const ctx2 = await browserContext();
   const reqs2 = [];

@@ -106,6 +106,7 @@ impl Component for App {
             })
         });
         let batch_input = st.batch.to_string();
+        let st_wi = st.whatif.clone();
         let dim_inputs = st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         App {
             status,
@@ -120,7 +121,7 @@ impl Component for App {
             timing: Vec::new(),
             link_note: None,
             sweep: Vec::new(),
-            whatif: Default::default(),
+            whatif: crate::whatif::WhatIf { relu_square: st_wi.iter().any(|w| w == "relu2"), maxpool_avg: st_wi.iter().any(|w| w == "avgpool") },
             whatif_result: None,
             _keys: keys,
         }
@@ -257,6 +258,7 @@ impl Component for App {
             Msg::Sweep => self.compute_sweep(),
             Msg::WhatIf(w) => {
                 self.whatif = w;
+                self.st.whatif = [(w.relu_square, "relu2"), (w.maxpool_avg, "avgpool")].iter().filter(|x| x.0).map(|x| x.1.to_string()).collect();
                 self.whatif_result = crate::whatif::compute(self);
             }
         }

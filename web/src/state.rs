@@ -60,6 +60,8 @@ pub struct ViewState {
     pub selected: Option<String>,
     pub depth: usize,
     pub search: String,
+    /// What-if substitutions: `relu2`, `avgpool`.
+    pub whatif: Vec<String>,
 }
 
 impl Default for ViewState {
@@ -78,6 +80,7 @@ impl Default for ViewState {
             selected: None,
             depth: 1,
             search: String::new(),
+            whatif: Vec::new(),
         }
     }
 }
@@ -121,6 +124,9 @@ impl ViewState {
         if !self.search.is_empty() {
             kv.push(("q".into(), self.search.clone()));
         }
+        if !self.whatif.is_empty() {
+            kv.push(("wi".into(), self.whatif.join(",")));
+        }
         kv.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
     }
 
@@ -155,6 +161,14 @@ impl ViewState {
                 "sel" => st.selected = Some(v),
                 "depth" => st.depth = v.parse().ok().filter(|d| *d <= 64).ok_or_else(|| format!("bad depth '{v}'"))?,
                 "q" => st.search = v,
+                "wi" => {
+                    for w in v.split(',').filter(|w| !w.is_empty()) {
+                        if w != "relu2" && w != "avgpool" {
+                            return Err(format!("unknown what-if '{w}'"));
+                        }
+                        st.whatif.push(w.to_string());
+                    }
+                }
                 _ => {
                     if let Some(d) = k.strip_prefix("dim.") {
                         let n = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| format!("bad value for dim {d}: '{v}'"))?;
