@@ -97,3 +97,23 @@ fn bad_files_give_specific_messages() {
     assert!(err.contains("cannot read"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `mpclens profile --framework crypten` prints the totals real CrypTen logged
+/// (tests/fixtures/crypten/mlp.json, recorded by validation/crypten/measure.py).
+#[test]
+fn crypten_totals_on_the_command_line_equal_the_measured_ones() {
+    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/tests/fixtures/crypten/mlp.json", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap();
+    for run in fixture["runs"].as_array().unwrap() {
+        let (p, prov) = (run["parties"].as_u64().unwrap(), run["provider"].as_str().unwrap());
+        let (code, out, err) = mpclens(&["profile", &sample("mlp.onnx"), "-f", "crypten", "--set", &format!("crypten.parties={p}"), "--set", &format!("crypten.provider={prov}"), "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let parties = &v["frameworks"][0]["total"]["parties"];
+        for (rank, m) in run["per_party"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(parties[rank]["bytes"], m["bytes"], "P={p} {prov} rank {rank}");
+            assert_eq!(parties[rank]["rounds"], m["rounds"], "P={p} {prov} rank {rank}");
+        }
+    }
+    let (_, out, _) = mpclens(&["profile", &sample("mlp.onnx"), "-f", "crypten"]);
+    assert!(out.contains("total     2.02 MB (2023680 bytes), 21 rounds"), "{out}");
+}
