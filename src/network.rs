@@ -55,7 +55,9 @@ fn fmt_bps(b: f64) -> String {
 
 /// Seconds in a readable unit (µs, ms, s, min, h).
 pub fn fmt_secs(s: f64) -> String {
-    if s < 1e-3 {
+    if !s.is_finite() {
+        "–".into()
+    } else if s < 1e-3 {
         format!("{:.1} µs", s * 1e6)
     } else if s < 1.0 {
         format!("{:.1} ms", s * 1e3)

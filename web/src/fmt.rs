@@ -18,21 +18,9 @@ pub fn bytes(b: u64) -> String {
     }
 }
 
-/// Seconds with a unit that keeps three significant digits.
+/// Seconds in a readable unit (the core's formatter, shared with the CLI).
 pub fn seconds(s: f64) -> String {
-    if !s.is_finite() {
-        "–".into()
-    } else if s < 1e-3 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.1} ms", s * 1e3)
-    } else if s < 120.0 {
-        format!("{s:.2} s")
-    } else if s < 7200.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{:.1} h", s / 3600.0)
-    }
+    mpclens::network::fmt_secs(s)
 }
 
 /// Integer with thin thousands separators.
