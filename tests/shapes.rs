@@ -85,3 +85,82 @@ fn batch_rebatches_fixed_exports() {
         assert!(g.notes.iter().any(|n| n.contains("Re-batched from 1 to 8")), "{name}: {:?}", g.notes);
     }
 }
+
+/// Every operator of the spine's list, and a small conv net at opsets 7–21,
+/// gets the shapes onnx's shape inference gives (validation/samples/ops.py).
+#[test]
+fn every_listed_op_gets_shapes() {
+    let dir = root().join("tests/fixtures/ops");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for e in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let want: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        count += 1;
+        let g = match load_file(&dir.join(format!("{name}.onnx")), &LoadOptions::default()) {
+            Ok(g) => g,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if !g.unsupported.is_empty() {
+            failures.push(format!("{name}: unsupported {:?}", g.unsupported));
+        }
+        for (n, w) in g.nodes.iter().zip(want["nodes"].as_array().unwrap()) {
+            let dims = w["outputs"][0].as_array().cloned().unwrap_or_default();
+            if dims.iter().any(Value::is_null) {
+                // onnx's inference leaves these dims unknown (Einsum,
+                // ConstantOfShape from a computed shape); ours must still be concrete.
+                if n.outputs[0].shape.is_none() {
+                    failures.push(format!("{name}: {} has no shape", n.name));
+                }
+                continue;
+            }
+            let ws: Vec<u64> = dims.iter().map(|d| d.as_u64().unwrap()).collect();
+            if n.outputs[0].shape.as_ref() != Some(&ws) {
+                failures.push(format!("{name}: {} ours {:?}, onnx {:?}", n.name, n.outputs[0].shape, ws));
+            }
+        }
+    }
+    assert!(count >= 70, "{count} op fixtures");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn unknown_op_is_listed_and_the_rest_keeps_shapes() {
+    let g = load_file(&root().join("tests/fixtures/ops/unknown_op.onnx"), &LoadOptions::default()).unwrap();
+    assert_eq!((g.unsupported[0].node.as_str(), g.unsupported[0].op.as_str()), ("/FancyOp", "FancyOp"));
+    assert!(g.unsupported[0].reason.contains("com.example.FancyOp is not supported"), "{:?}", g.unsupported);
+    // Nodes after it lose their shapes and say why; nodes before keep theirs.
+    assert_eq!(g.unsupported.len(), 2);
+    assert!(g.unsupported[1].reason.contains("earlier node's shape is unknown (/FancyOp)"));
+    assert_eq!(g.nodes.len(), 3);
+    assert_eq!(g.nodes[0].outputs[0].shape, Some(vec![2, 3]));
+}
+
+#[test]
+fn dims_past_2_pow_63_are_an_error_not_an_overflow() {
+    // Input [2^31, 2^31, 2^31] → Relu: 2^93 elements. A partial report that names
+    // the node, never a panic or a wrapped count.
+    let r = std::panic::catch_unwind(|| load_file(&root().join("tests/fixtures/ops/huge_dims.onnx"), &LoadOptions::default()));
+    let g = r.expect("no panic").expect("loads as a partial report");
+    assert_eq!(g.unsupported.len(), 1);
+    assert_eq!(g.unsupported[0].reason, "a tensor of this node has more than 2^63 elements");
+    assert_eq!(g.nodes[0].out_numel(0), 0);
+}
+
+/// The two ops onnx's inference leaves unknown, checked by hand:
+/// Einsum "bij,bjk->bik" of [2,3,4]·[2,4,5] is [2,3,5]; ConstantOfShape of
+/// Shape([2,3]) is [2,3].
+#[test]
+fn einsum_and_constant_of_shape_by_hand() {
+    let g = load_file(&root().join("tests/fixtures/ops/Einsum.onnx"), &LoadOptions::default()).unwrap();
+    assert_eq!(g.nodes[0].outputs[0].shape, Some(vec![2, 3, 5]));
+    let g = load_file(&root().join("tests/fixtures/ops/ConstantOfShape.onnx"), &LoadOptions::default()).unwrap();
+    assert_eq!(g.nodes[1].outputs[0].shape, Some(vec![2, 3]));
+}
