@@ -2,6 +2,8 @@
 //! (graph, mode, settings) → [`FrameworkReport`], built from documented
 //! per-op formulas. The registry below is the only place that lists them.
 
+pub mod delphi;
+
 use crate::graph::Graph;
 use crate::report::{FrameworkReport, Mode};
 use crate::settings::{SettingSpec, Settings};
@@ -23,7 +25,7 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![]
+    vec![&delphi::DELPHI]
 }
 
 /// Looks a framework up by registry name (case-insensitive).
