@@ -2,6 +2,7 @@
 //! (graph, mode, settings) → [`FrameworkReport`], built from documented
 //! per-op formulas. The registry below is the only place that lists them.
 
+pub mod cheetah;
 pub mod cryptflow2;
 pub mod delphi;
 pub mod sci;
@@ -27,7 +28,7 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![&cryptflow2::CRYPTFLOW2, &delphi::DELPHI]
+    vec![&cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
 }
 
 /// Looks a framework up by registry name (case-insensitive).
