@@ -27,6 +27,59 @@ class DelphiLeNet(nn.Module):
         return self.f2(torch.relu(self.f1(x)))
 
 
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False); self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False); self.b2 = nn.BatchNorm2d(cout)
+        self.sc = None
+        if stride != 1 or cin != cout:
+            self.sc = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.b1(self.c1(x)))
+        y = self.b2(self.c2(y))
+        return torch.relu(y + (x if self.sc is None else self.sc(x)))
+
+
+class ResNet32(nn.Module):
+    """CIFAR ResNet-32 (He et al.; 3 stages × 5 basic blocks, 16/32/64 channels), 100 classes as Delphi."""
+
+    def __init__(self, classes=100):
+        super().__init__()
+        self.c = nn.Conv2d(3, 16, 3, 1, 1, bias=False); self.b = nn.BatchNorm2d(16)
+        layers, cin = [], 16
+        for cout, st in [(16, 1), (32, 2), (64, 2)]:
+            for i in range(5):
+                layers.append(Block(cin, cout, st if i == 0 else 1)); cin = cout
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.layers(torch.relu(self.b(self.c(x))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class MiniONN(nn.Module):
+    """MiniONN CIFAR-10 network as Delphi's experiments build it (ReLU everywhere, AvgPool)."""
+
+    def __init__(self):
+        super().__init__()
+        ch = [(3, 64), (64, 64), None, (64, 64), (64, 64), None, (64, 64), (64, 64, 1), (64, 16, 1)]
+        mods = []
+        for c in ch:
+            if c is None:
+                mods.append(nn.AvgPool2d(2))
+            else:
+                k = 1 if len(c) == 3 else 3
+                mods += [nn.Conv2d(c[0], c[1], k, 1, 1 if k == 3 else 0), nn.ReLU()]
+        self.f = nn.Sequential(*mods)
+        self.fc = nn.Linear(16 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.f(x), 1))
+
+
 def save(model, shape, name, strip=True):
     torch.manual_seed(0)
     path = os.path.join(OUT, name)
@@ -49,3 +102,7 @@ if __name__ == "__main__":
         import torchvision.models as tv
         save(tv.squeezenet1_1(), (1, 3, 224, 224), "squeezenet1_1.onnx")
         save(tv.densenet121(), (1, 3, 224, 224), "densenet121.onnx")
+        save(tv.squeezenet1_0(), (1, 3, 224, 224), "squeezenet1_0.onnx")
+        save(tv.resnet50(), (1, 3, 224, 224), "resnet50.onnx")
+        save(ResNet32(), (1, 3, 32, 32), "resnet32_cifar.onnx")
+        save(MiniONN(), (1, 3, 32, 32), "minionn.onnx")
