@@ -28,8 +28,9 @@ class DelphiLeNet(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, plain=False):
         super().__init__()
+        self.plain = plain
         self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False); self.b1 = nn.BatchNorm2d(cout)
         self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False); self.b2 = nn.BatchNorm2d(cout)
         self.sc = None
@@ -39,19 +40,21 @@ class Block(nn.Module):
     def forward(self, x):
         y = torch.relu(self.b1(self.c1(x)))
         y = self.b2(self.c2(y))
+        if self.plain:
+            return torch.relu(y)
         return torch.relu(y + (x if self.sc is None else self.sc(x)))
 
 
 class ResNet32(nn.Module):
     """CIFAR ResNet-32 (He et al.; 3 stages × 5 basic blocks, 16/32/64 channels), 100 classes as Delphi."""
 
-    def __init__(self, classes=100):
+    def __init__(self, classes=100, plain=False):
         super().__init__()
         self.c = nn.Conv2d(3, 16, 3, 1, 1, bias=False); self.b = nn.BatchNorm2d(16)
         layers, cin = [], 16
         for cout, st in [(16, 1), (32, 2), (64, 2)]:
             for i in range(5):
-                layers.append(Block(cin, cout, st if i == 0 else 1)); cin = cout
+                layers.append(Block(cin, cout, st if i == 0 else 1, plain)); cin = cout
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(64, classes)
 
@@ -90,7 +93,8 @@ def save(model, shape, name, strip=True):
         for init in m.graph.initializer:  # graph-only: keep dims, drop weight bytes
             if len(init.dims) > 1 or (len(init.dims) == 1 and init.dims[0] > 64):
                 init.ClearField("raw_data"); init.ClearField("float_data")
-                init.data_location = onnx.TensorProto.DEFAULT
+                init.data_location = onnx.TensorProto.EXTERNAL  # weights file deliberately absent
+                e = init.external_data.add(); e.key = "location"; e.value = "weights.bin"
         onnx.save(m, path)
     print(name, os.path.getsize(path))
 
@@ -105,4 +109,6 @@ if __name__ == "__main__":
         save(tv.squeezenet1_0(), (1, 3, 224, 224), "squeezenet1_0.onnx")
         save(tv.resnet50(), (1, 3, 224, 224), "resnet50.onnx")
         save(ResNet32(), (1, 3, 32, 32), "resnet32_cifar.onnx")
+        # Delphi's experiments ResNet-32 is a sequential layer list: no shortcut branches
+        save(ResNet32(plain=True), (1, 3, 32, 32), "resnet32_plain.onnx")
         save(MiniONN(), (1, 3, 32, 32), "minionn.onnx")

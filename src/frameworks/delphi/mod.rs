@@ -211,7 +211,7 @@ impl CostModel for Delphi {
                         ], None)
                     }
                 }
-                "AveragePool" | "GlobalAveragePool" | "Flatten" | "Reshape" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
+                "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
                 "BatchNormalization" => (vec![], Some("Delphi folds BatchNorm into the preceding conv".into())),
                 op => {
                     rep.unsupported.push(prob(n, &format!("Delphi has no {op} layer (supported: Conv2d, FC, AvgPool, ReLU, PolyApprox)")));
