@@ -82,7 +82,7 @@ fn cheetah_partitions() {
     // shape_inference::Conv2D, H·W ≤ 4096: C=64, 56×56 (3136): Cn = min(⌊4096/3136⌋=1, 64, ⌊4096/9⌋) = 1
     assert_eq!(cheetah::conv_cts(64, 64, 58, 58, 3), (64, 64));
     // 16 ch 32×32 (1024): Cn = 4 → 4 in-cts, M=16 out
-    assert_eq!(cheetah::conv_cts(16, 16, 34, 34, 3), (6 * 1, 16));
+    assert_eq!(cheetah::conv_cts(16, 16, 34, 34, 3), (6, 16));
     // FC 2048→1000: d1=2048? d0=2 → 1+500; d1=4 → 512+1 ... best d1=64,d0=64: 32+16 = 48
     assert_eq!(cheetah::fc_cts(2048, 1000), (32, 16));
 }
