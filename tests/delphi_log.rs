@@ -102,3 +102,19 @@ fn lenet_online_matches_client_log() {
     assert_eq!(on, (12_242_747, 31_192));
     assert_eq!(r.total.online, 12_242_747 + 31_192);
 }
+
+/// Delphi has no MaxPool layer (neural-network/src/layers): ResNet-50's stem MaxPool is
+/// listed as unsupported with a reason, the rest is still priced; training is refused.
+#[test]
+fn unsupported_ops_and_training() {
+    let fw = by_name("delphi").unwrap();
+    let g = mpclens::load_file(std::path::Path::new("tests/fixtures/models/resnet50.onnx"), &Default::default()).unwrap();
+    let r = fw.profile(&g, Mode::Inference, &Settings::defaults(fw.settings()));
+    assert_eq!(r.unsupported.iter().filter(|u| u.op == "MaxPool").count(), 1);
+    assert!(r.unsupported[0].reason.contains("no MaxPool"));
+    assert!(r.total.bytes > 0);
+    assert!(!fw.supports_training());
+    let t = fw.profile(&g, Mode::Training, &Settings::defaults(fw.settings()));
+    assert_eq!(t.total.bytes, 0);
+    assert!(!t.warnings.is_empty());
+}
