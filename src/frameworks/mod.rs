@@ -2,7 +2,11 @@
 //! (graph, mode, settings) → [`FrameworkReport`], built from documented
 //! per-op formulas. The registry below is the only place that lists them.
 
+pub mod cheetah;
+pub mod cryptflow2;
 pub mod crypten;
+pub mod delphi;
+pub mod sci;
 
 use crate::graph::Graph;
 use crate::report::{FrameworkReport, Mode};
@@ -25,7 +29,7 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![&crypten::CrypTen]
+    vec![&crypten::CrypTen, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
 }
 
 /// Looks a framework up by registry name (case-insensitive).
