@@ -1,6 +1,6 @@
 """Graph-only ONNX exports used by the protocol tests (deterministic; weights random).
 
-Reproduce: /work/main/validation/.venv-torch/bin/python validation/protocols/export_models.py
+Reproduce: validation/.venv-torch/bin/python validation/protocols/export_models.py
 """
 import os, sys
 import torch, torch.nn as nn
