@@ -100,7 +100,8 @@ fn training_steps_match_crypten_exactly() {
         let Some(parties) = v["per_party"].as_array() else { continue };
         let opts = LoadOptions { batch: v["batch"].as_u64(), ..Default::default() };
         let g = load_file(&root().join(v["model"].as_str().unwrap()), &opts).unwrap();
-        let req = ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+        let mut req = ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+        req.add_setting(&format!("crypten.optimizer={}", v["optimizer"].as_str().unwrap_or("sgd"))).unwrap();
         let r = profile(&g, &req).unwrap();
         let fw = &r.frameworks[0];
         for (rank, m) in parties.iter().enumerate() {

@@ -23,7 +23,7 @@ def stats():
     return int(s["bytes"]), int(s["rounds"])
 
 
-def step(path, shape, classes):
+def step(path, shape, classes, optimizer="sgd"):
     signal.alarm(300)
     crypten.init()
     torch.manual_seed(0)
@@ -41,7 +41,11 @@ def step(path, shape, classes):
     out = model(x); marks.append(stats())
     loss = loss_fn(out, y); marks.append(stats())
     opt.zero_grad(); loss.backward(); marks.append(stats())
-    opt.step(); marks.append(stats())
+    if optimizer == "sgd":
+        opt.step()
+    else:  # Module.update_parameters with its default grad_threshold=100
+        model.update_parameters(0.01)
+    marks.append(stats())
     names = ["forward", "loss", "backward", "update"]
     return {n: [marks[i + 1][0] - marks[i][0], marks[i + 1][1] - marks[i][1]] for i, n in enumerate(names)}
 
@@ -50,20 +54,22 @@ def main(argv):
     cfg.communicator.verbose = True
     cfg.mpc.provider = "TFP"
     from crypten.mpc import run_multiprocess
-    jobs = [("mlp", [8, 784], 10), ("lenet", [8, 1, 28, 28], 10), ("minionn", [2, 3, 32, 32], 10)]
-    for name, shape, classes in jobs:
-        if argv and name not in argv:
+    jobs = [("mlp", [8, 784], 10, "sgd"), ("lenet", [8, 1, 28, 28], 10, "sgd"), ("minionn", [2, 3, 32, 32], 10, "sgd"),
+            ("mlp", [8, 784], 10, "update_parameters")]
+    for name, shape, classes, optimizer in jobs:
+        if argv and name not in argv and optimizer not in argv:
             continue
         path = os.path.join(ROOT, "static", "samples", name + ".onnx")
 
         @run_multiprocess(world_size=2)
         def job():
-            return step(path, shape, classes)
+            return step(path, shape, classes, optimizer)
 
         res = job()
-        rec = {"model": os.path.relpath(path, ROOT), "batch": shape[0], "parties": 2, "provider": "tfp", "crypten": "0.4.1",
+        rec = {"model": os.path.relpath(path, ROOT), "batch": shape[0], "parties": 2, "provider": "tfp", "crypten": "0.4.1", "optimizer": optimizer,
                "per_party": res, "error": None if res else "a party failed"}
-        with open(os.path.join(OUT, f"train_{name}_b{shape[0]}.json"), "w") as f:
+        suffix = "" if optimizer == "sgd" else "_" + optimizer
+        with open(os.path.join(OUT, f"train_{name}_b{shape[0]}{suffix}.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(name, res, flush=True)
 

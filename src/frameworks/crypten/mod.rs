@@ -29,6 +29,7 @@ const SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "sqrt_nr_iters", default: "3", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.sqrt_nr_iters" },
     SettingSpec { key: "log_iterations", default: "2", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.log_iterations" },
     SettingSpec { key: "erf_iterations", default: "8", allowed: Allowed::Int { min: 1, max: 64 }, help: "functions.erf_iterations" },
+    SettingSpec { key: "optimizer", default: "sgd", allowed: Allowed::OneOf(&["sgd", "update_parameters"]), help: "training update: crypten.optim.SGD (no gradient threshold) or Module.update_parameters (grad_threshold=100)" },
 ];
 
 /// The settings a cost formula reads.
@@ -41,6 +42,7 @@ pub struct Config {
     pub sqrt_iters: u64,
     pub log_iters: u64,
     pub erf_iters: u64,
+    pub update_parameters: bool,
 }
 
 impl Config {
@@ -54,6 +56,7 @@ impl Config {
             sqrt_iters: s.int("sqrt_nr_iters") as u64,
             log_iters: s.int("log_iterations") as u64,
             erf_iters: s.int("erf_iterations") as u64,
+            update_parameters: s.get("optimizer") == "update_parameters",
         }
     }
 }
@@ -139,6 +142,21 @@ impl CostModel for CrypTen {
     }
 }
 
+/// The model's parameter tensors (float initializers), each once: name,
+/// elements, dims.
+fn weight_tensors(graph: &Graph) -> Vec<(String, u64, u64)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for n in &graph.nodes {
+        for t in &n.inputs {
+            if t.origin == crate::graph::Origin::Weight && seen.insert(t.name.clone()) {
+                out.push((t.name.clone(), t.numel().unwrap_or(0), t.shape.as_ref().map_or(1, |s| s.len() as u64)));
+            }
+        }
+    }
+    out
+}
+
 impl CrypTen {
     /// Loss, backward and update rows of one SGD step (2+ parties, TFP/TTP).
     fn training_rows(&self, graph: &Graph, cfg: &Config, report: &mut FrameworkReport) {
@@ -173,11 +191,26 @@ impl CrypTen {
                 Err(_) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under CrypTen's autograd not modelled".into() }),
             }
         }
-        // `crypten.optim.SGD.step` with the default grad_threshold=None:
-        // `p −= lr·grad`, a product with a public float: local for 2 parties, a
-        // truncation per parameter element for more (`optim/sgd.py`).
         let mut t = Tally::new(cfg.parties, cfg.ttp);
-        t.truncate(graph.parameters, 1);
-        report.nodes.push(row("update/SGD", "SGD", Phase::Update, t));
+        if cfg.update_parameters {
+            // `Module.update_parameters(lr)` with its default grad_threshold=100
+            // (`nn/module.py`): per parameter tensor, clip the gradient by
+            // `grad.square() > threshold²` → square (2n, 1), ltz (54n, 8), and the
+            // product with the 0/1 mask (4n, 1): 60n elements, 10 rounds per tensor.
+            for (name, n, d) in weight_tensors(graph) {
+                let _ = name;
+                t.square(n, d);
+                t.ltz(n, d);
+                t.mul_bit("grad·mask", n, n, n, d);
+                t.truncate(n, d); // · lr
+            }
+            report.nodes.push(row("update/update_parameters", "update_parameters", Phase::Update, t));
+        } else {
+            // `crypten.optim.SGD.step` with the default grad_threshold=None:
+            // `p −= lr·grad`, a product with a public float: local for 2 parties, a
+            // truncation per parameter element for more (`optim/sgd.py`).
+            t.truncate(graph.parameters, 1);
+            report.nodes.push(row("update/SGD", "SGD", Phase::Update, t));
+        }
     }
 }
