@@ -276,9 +276,7 @@ fn convert(
         let origin_of = |t: &str| {
             if weight_names.contains(t) {
                 Origin::Weight
-            } else if public.contains(t) {
-                Origin::Constant
-            } else if init_names.contains(t) {
+            } else if public.contains(t) || init_names.contains(t) {
                 Origin::Constant
             } else if inputs.iter().any(|x| x.name == t) {
                 Origin::Input

@@ -199,7 +199,10 @@ fn value_info_name(buf: &[u8], base: usize) -> Res<String> {
     Ok(String::new())
 }
 
-fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<(Vec<u8>, Vec<StrippedTensor>, Vec<(String, Vec<i64>, i32)>)> {
+/// Every initializer's header (stripped or not): name, dims, ONNX data type.
+type InitHead = (String, Vec<i64>, i32);
+
+fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<(Vec<u8>, Vec<StrippedTensor>, Vec<InitHead>)> {
     // Pass 1: decide which initializers go.
     let mut r = Reader::new(buf, base);
     let mut stripped = Vec::new();
