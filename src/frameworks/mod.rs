@@ -7,6 +7,7 @@ pub mod cryptflow2;
 pub mod crypten;
 pub mod delphi;
 pub mod sci;
+pub mod semi2k;
 
 use crate::graph::Graph;
 use crate::report::{FrameworkReport, Mode};
@@ -29,7 +30,7 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![&crypten::CrypTen, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
+    vec![&crypten::CrypTen, &semi2k::Semi2k, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
 }
 
 /// Looks a framework up by registry name (case-insensitive).

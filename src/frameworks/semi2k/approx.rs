@@ -1,0 +1,197 @@
+//! SPU's fixed-point approximations (`kernel/hal/fxp_approx.cc`,
+//! `kernel/hal/fxp_base.cc`), each as the sequence of primitives it runs.
+//! Costs are per party; every function prices `n` elements.
+
+use super::proto::Tally;
+use super::Config;
+
+/// `detail::polynomial` (`fxp_base.cc`): the powers x, x², …, x^d are built in
+/// `⌈log2 d⌉` levels; level `i` computes `min(|known|, d − |known|)` products
+/// vmapped into one `f_mul` (one open, one truncation). The coefficients are
+/// public, so the weighted sum costs one final truncation.
+pub fn polynomial(t: &mut Tally, n: u64, degree: u64) {
+    let mut known = 1u64;
+    while known < degree {
+        let size = known.min(degree - known);
+        t.f_mul(&format!("powers x^{}..x^{}", known + 1, known + size), size * n);
+        known += size;
+    }
+    t.trunc(n);
+}
+
+/// `f_exp`, default mode TAYLOR (`fxp_approx.cc` `exp_taylor`):
+/// `(1 + x/2^N)^(2^N)`: one truncation by N bits, then N `f_square`.
+/// Bytes `n(t + N(ℓ+t))`, rounds `1 + 2N` (FM64, N = 8: 100n, 17).
+/// PADE (`exp_pade`) first clamps x to ±32/log2(e) (2 comparisons + selects)
+/// and evaluates a rational function: priced as its clamp, the degree-4
+/// polynomials and one division.
+pub fn exp(t: &mut Tally, n: u64, cfg: &Config) {
+    if cfg.exp_pade {
+        for _ in 0..2 {
+            t.max(n);
+        }
+        polynomial(t, n, 4);
+        polynomial(t, n, 4);
+        div(t, n, cfg);
+        return;
+    }
+    let iters = cfg.exp_iters;
+    t.trunc_bits(n, iters);
+    for _ in 0..iters {
+        t.f_square(n);
+    }
+}
+
+/// The part shared by reciprocal and division (`fxp_base.cc`
+/// `div_goldschmidt_general` / `reciprocal_goldschmidt`): sign by MSB and a
+/// 1-bit B2A (`_prefer_a`), `|b|` by a `mul_aa` mux, the highest set bit by
+/// prefix-OR, the bit-reversed factor 2^(f−m) by a B2A of 2f bits, then
+/// `reciprocal_goldschmidt_normalized_approx`: `c = |b|·factor`, `e = 1 − c·w`
+/// (2 f_mul), I iterations of `r(1+e)` with `e²` between them.
+fn goldschmidt_core(t: &mut Tally, n: u64, cfg: &Config) {
+    t.msb(n);
+    t.b2a(n, 1);
+    t.mul_aa("|b| = mux(sign, −b, b)", n);
+    t.prefix_or(n);
+    t.b2a(n, 2 * t.ring.f);
+    t.f_mul("c = |b|·factor", n);
+    t.f_mul("e = 1 − c·w", n);
+    let iters = cfg.goldschmidt_iters(t.ring.f);
+    for i in 0..iters {
+        t.f_mul("r = r(1+e)", n);
+        if i + 1 < iters {
+            t.f_square(n);
+        }
+    }
+}
+
+/// `f_reciprocal` of a secret (`reciprocal_goldschmidt`): the Goldschmidt core,
+/// `r·factor` (f_mul) and the sign mux (`mul_aa`).
+/// FM64, I = 2: 505n bytes, 36 rounds.
+pub fn reciprocal(t: &mut Tally, n: u64, cfg: &Config) {
+    goldschmidt_core(t, n, cfg);
+    t.f_mul("r·factor", n);
+    t.mul_aa("sign mux", n);
+}
+
+/// `reciprocal_goldschmidt_positive` (`fxp_base.cc`), for a divisor known to
+/// be positive (erf): no sign test and no sign mux: prefix-OR, B2A of the 2f-bit
+/// factor, the normalised Goldschmidt iterations, `r·factor`.
+/// FM64: 416n bytes, 26 rounds.
+pub fn reciprocal_positive(t: &mut Tally, n: u64, cfg: &Config) {
+    t.prefix_or(n);
+    t.b2a(n, 2 * t.ring.f);
+    t.f_mul("c = b·factor", n);
+    t.f_mul("e = 1 − c·w", n);
+    let iters = cfg.goldschmidt_iters(t.ring.f);
+    for i in 0..iters {
+        t.f_mul("r = r(1+e)", n);
+        if i + 1 < iters {
+            t.f_square(n);
+        }
+    }
+    t.f_mul("r·factor", n);
+}
+
+/// `f_div(a, b)` with a secret divisor (`div_goldschmidt_general`): the core,
+/// then `r·a` and `r·factor` (2 f_mul) and the sign mux. FM64: 525n, 38.
+/// A public numerator makes `r·a` a truncation only.
+pub fn div_secret_num(t: &mut Tally, n: u64, cfg: &Config, numerator_secret: bool) {
+    goldschmidt_core(t, n, cfg);
+    if numerator_secret {
+        t.f_mul("r·a", n);
+    } else {
+        t.trunc(n);
+    }
+    t.f_mul("r·factor", n);
+    t.mul_aa("sign mux", n);
+}
+
+/// Division of two secrets.
+pub fn div(t: &mut Tally, n: u64, cfg: &Config) {
+    div_secret_num(t, n, cfg, true);
+}
+
+/// `f_rsqrt` (`fxp_approx.cc`): `z = 2^(e+f)` by prefix-OR; the initial guess
+/// on `u = x·z_rev` ∈ [0.25, 0.5) (B2A of 2f bits, one f_mul) by a degree-4
+/// polynomial (degree 2 with `enable_lower_accuracy_rsqrt`); the compensation
+/// `2^(−(e−1)/2)` from a 1-bit parity B2A, a B2A of 2⌊f/2⌋ bits and one
+/// `mul_aa`; finally one f_mul. FM64: 429n bytes, 26 rounds.
+pub fn rsqrt(t: &mut Tally, n: u64, cfg: &Config) {
+    t.prefix_or(n);
+    t.b2a(n, 2 * t.ring.f);
+    t.f_mul("u = x·z_rev", n);
+    polynomial(t, n, if cfg.lower_accuracy_rsqrt { 2 } else { 4 });
+    t.b2a(n, 1);
+    t.b2a(n, 2 * (t.ring.f / 2));
+    t.mul_aa("compensation mux(b)·a_rev", n);
+    t.f_mul("r·comp", n);
+}
+
+/// `f_sqrt` (`fxp_approx.cc`): rsqrt, `g = x·y₀` (f_mul), `h = y₀·0.5`
+/// (public: truncation), then one Newton step `r = 1.5 − g·h`, `g·r`, `h·r`
+/// (3 f_mul, in sequence). FM64: 513n bytes, 35 rounds.
+pub fn sqrt(t: &mut Tally, n: u64, cfg: &Config) {
+    rsqrt(t, n, cfg);
+    t.f_mul("g = x·y0", n);
+    t.trunc(n);
+    t.f_mul("g·h", n);
+    t.f_mul("g·r", n);
+    t.f_mul("h·r", n);
+}
+
+/// `_clamp(x, lo, hi)` with public bounds (`hal/ring.cc`): two compare-and-select
+/// in sequence.
+pub fn clamp(t: &mut Tally, n: u64) {
+    t.max(n);
+    t.max(n);
+}
+
+/// `f_tanh` (`fxp_approx.cc` `tanh_chebyshev`): clamp to [−5, 5], ×0.2 (public:
+/// truncation), Chebyshev polynomials of 9 terms (`f_square`, then 1 + 7
+/// sequential f_mul), the public-coefficient matmul (truncation only).
+/// FM64: 324n bytes, 36 rounds.
+pub fn tanh(t: &mut Tally, n: u64) {
+    clamp(t, n);
+    t.trunc(n);
+    t.f_square(n);
+    for _ in 0..8 {
+        t.f_mul("Chebyshev recurrence", n);
+    }
+    t.trunc(n);
+}
+
+/// `f_log`, default MINMAX (`fxp_approx.cc` `log_minmax`): prefix-OR; the
+/// exponent by popcount of 2f+2 bits (one B2A of the bits); the normalising
+/// factor by B2A of 2f+1 bits and one f_mul; `log(1+x)` on [0, 1] by a degree-8
+/// polynomial; `(k−f−1)·ln 2` (public mul: truncation).
+pub fn log(t: &mut Tally, n: u64) {
+    let f = t.ring.f;
+    t.prefix_or(n);
+    t.b2a((2 * f + 2) * n, 1);
+    t.b2a(n, 2 * f + 1);
+    t.f_mul("x·factor", n);
+    polynomial(t, n, 8);
+    t.trunc(n);
+}
+
+/// ReLU / `max(x, c)` with a public or secret second operand: compare + select.
+pub fn relu(t: &mut Tally, n: u64) {
+    t.max(n);
+}
+
+/// `f_abs` (`fxp_base.cc`): `_sign(x)·x`: MSB, a 1-bit B2A to form 1 − 2·msb,
+/// and an integer `mul_aa` (no truncation).
+pub fn abs(t: &mut Tally, n: u64) {
+    t.msb(n);
+    t.b2a(n, 1);
+    t.mul_aa("sign·x", n);
+}
+
+/// Sigmoid as jax 0.4.34 hands it to SPU: `1/(1 + exp(−x))` — `lax.logistic`
+/// is expanded before SPU sees it, so `sigmoid_mode` has no effect. FM64:
+/// 605n bytes, 53 rounds.
+pub fn sigmoid(t: &mut Tally, n: u64, cfg: &Config) {
+    exp(t, n, cfg);
+    reciprocal(t, n, cfg);
+}

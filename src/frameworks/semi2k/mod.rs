@@ -1,0 +1,267 @@
+//! SecretFlow SPU 0.9.5, protocol SEMI2K, two parties: additive secret sharing
+//! over Z_2^64 (FM64, 18 fraction bits) or Z_2^128 (FM128, 26), Beaver triples
+//! from a trusted first party (PRG seeds, no link traffic).
+//!
+//! The model is priced as the JAX program a user would write for it, node by
+//! node (validation/spu/CONVENTION.md). Figures are what SPU's profiler prints
+//! per party (`Link details: total send bytes …, send actions …`);
+//! `tests/semi2k.rs` compares them with runs recorded by validation/spu/.
+
+mod approx;
+mod ops;
+mod proto;
+mod train;
+
+use super::CostModel;
+use crate::cost::Cost;
+use crate::graph::{Graph, Node, Origin, Problem};
+use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
+use crate::settings::{Allowed, SettingSpec, Settings};
+use proto::{Ring, Tally};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct Semi2k;
+
+/// Settings with SPU's defaults (`spu.proto` RuntimeConfig / CompilerOptions,
+/// `core/config.cc`).
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec { key: "field", default: "FM64", allowed: Allowed::OneOf(&["FM64", "FM128"]), help: "ring Z_2^64 or Z_2^128 (RuntimeConfig.field)" },
+    SettingSpec { key: "fxp_fraction_bits", default: "0", allowed: Allowed::Int { min: 0, max: 62 }, help: "fraction bits; 0 = SPU's default (18 for FM64, 26 for FM128)" },
+    SettingSpec { key: "trunc_allow_msb_error", default: "false", allowed: Allowed::Bool, help: "true: SecureML local truncation, no traffic (probabilistic error)" },
+    SettingSpec { key: "fxp_exp_mode", default: "taylor", allowed: Allowed::OneOf(&["taylor", "pade"]), help: "exp approximation (DEFAULT = TAYLOR)" },
+    SettingSpec { key: "fxp_exp_iters", default: "8", allowed: Allowed::Int { min: 1, max: 32 }, help: "Taylor exp iterations N: (1 + x/2^N)^(2^N)" },
+    SettingSpec { key: "fxp_div_goldschmidt_iters", default: "2", allowed: Allowed::Int { min: 1, max: 16 }, help: "Goldschmidt iterations of reciprocal/division (≥ 3 forced when f ≥ 30)" },
+    SettingSpec { key: "enable_lower_accuracy_rsqrt", default: "false", allowed: Allowed::Bool, help: "degree-2 instead of degree-4 rsqrt polynomial" },
+    SettingSpec { key: "enable_optimize_denominator_with_broadcast", default: "false", allowed: Allowed::Bool, help: "compiler: x / broadcast(y) → x · broadcast(1/y) (softmax: one reciprocal per row)" },
+    SettingSpec { key: "disable_maxpooling_optimization", default: "false", allowed: Allowed::Bool, help: "compiler: training max pool keeps select_and_scatter instead of argmax + scatter" },
+    SettingSpec { key: "experimental_disable_vectorization", default: "false", allowed: Allowed::Bool, help: "open x−a and y−b in two messages: +1 round per Beaver product" },
+    SettingSpec { key: "experimental_disable_mmul_split", default: "false", allowed: Allowed::Bool, help: "do not tile matmuls whose operands exceed 256 MiB" },
+    SettingSpec { key: "weights", default: "secret", allowed: Allowed::OneOf(&["secret", "public"]), help: "model parameters secret-shared (HawkEye, SPU examples) or public" },
+    SettingSpec { key: "relu", default: "jax.nn.relu", allowed: Allowed::OneOf(&["jax.nn.relu", "jnp.maximum"]), help: "how Relu is written: jnp.maximum's gradient recomputes the comparison and tests equality" },
+];
+
+/// The settings a cost formula reads.
+pub struct Config {
+    pub ring: Ring,
+    pub exp_pade: bool,
+    pub exp_iters: u64,
+    pub div_iters: u64,
+    pub lower_accuracy_rsqrt: bool,
+    pub optimize_denominator: bool,
+    pub maxpool_optimization: bool,
+    pub mmul_split: bool,
+    pub public_weights: bool,
+    pub relu_as_maximum: bool,
+}
+
+impl Config {
+    fn from(s: &Settings) -> Config {
+        let k = if s.get("field") == "FM128" { 128 } else { 64 };
+        let f = match s.int("fxp_fraction_bits") {
+            0 => if k == 128 { 26 } else { 18 },
+            v => v as u64,
+        };
+        Config {
+            ring: Ring { k, f, local_trunc: s.flag("trunc_allow_msb_error"), no_vectorization: s.flag("experimental_disable_vectorization") },
+            exp_pade: s.get("fxp_exp_mode") == "pade",
+            exp_iters: s.int("fxp_exp_iters") as u64,
+            div_iters: s.int("fxp_div_goldschmidt_iters") as u64,
+            lower_accuracy_rsqrt: s.flag("enable_lower_accuracy_rsqrt"),
+            optimize_denominator: s.flag("enable_optimize_denominator_with_broadcast"),
+            maxpool_optimization: !s.flag("disable_maxpooling_optimization"),
+            mmul_split: !s.flag("experimental_disable_mmul_split"),
+            public_weights: s.get("weights") == "public",
+            relu_as_maximum: s.get("relu") == "jnp.maximum",
+        }
+    }
+
+    /// Goldschmidt iterations actually run: at least 3 when f ≥ 30
+    /// (`fxp_base.cc` `reciprocal_goldschmidt_normalized_approx`).
+    pub fn goldschmidt_iters(&self, f: u64) -> u64 {
+        if f >= 30 {
+            self.div_iters.max(3)
+        } else {
+            self.div_iters
+        }
+    }
+}
+
+/// What the program around each node looks like: which tensors are public,
+/// and the cross-node rewrites SPU's compiler applies.
+pub struct Program {
+    public: BTreeSet<String>,
+    /// Div nodes whose divisor is a Sqrt rewritten to `· rsqrt`.
+    rewritten_divs: BTreeSet<String>,
+    /// Sqrt nodes that run as rsqrt (all their consumers are rewritten divisions).
+    rsqrt_sqrts: BTreeSet<String>,
+}
+
+impl Program {
+    fn analyse(graph: &Graph, cfg: &Config) -> Program {
+        let mut public = BTreeSet::new();
+        for n in &graph.nodes {
+            for t in &n.inputs {
+                if t.origin == Origin::Constant || (cfg.public_weights && t.origin == Origin::Weight) {
+                    public.insert(t.name.clone());
+                }
+            }
+            // Shapes are static: shape computations are public however they start.
+            let shape_only = matches!(n.op.as_str(), "Shape" | "Size" | "ConstantOfShape" | "Constant");
+            if shape_only || n.inputs.iter().all(|t| public.contains(&t.name)) {
+                for o in &n.outputs {
+                    public.insert(o.name.clone());
+                }
+            }
+        }
+        let producers: BTreeMap<&str, &Node> = graph.nodes.iter().flat_map(|n| n.outputs.iter().map(move |o| (o.name.as_str(), n))).collect();
+        let mut consumers: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+        for n in &graph.nodes {
+            for t in &n.inputs {
+                consumers.entry(t.name.as_str()).or_default().push(n);
+            }
+        }
+        let mut rewritten_divs = BTreeSet::new();
+        let mut rsqrt_sqrts = BTreeSet::new();
+        for n in graph.nodes.iter().filter(|n| n.op == "Sqrt") {
+            let Some(out) = n.outputs.first() else { continue };
+            let users = consumers.get(out.name.as_str()).cloned().unwrap_or_default();
+            let mut all_rewritten = !users.is_empty();
+            for u in &users {
+                let ok = u.op == "Div" && u.inputs.get(1).is_some_and(|d| d.name == out.name) && u.inputs.first().is_some_and(|x| x.name != out.name) && div_sqrt_rewrite_applies(n, u, &producers);
+                if ok {
+                    rewritten_divs.insert(u.name.clone());
+                } else {
+                    all_rewritten = false;
+                }
+            }
+            if all_rewritten {
+                rsqrt_sqrts.insert(n.name.clone());
+            }
+        }
+        Program { public, rewritten_divs, rsqrt_sqrts }
+    }
+
+    fn secret(&self, node: &Node, i: usize) -> bool {
+        node.inputs.get(i).is_some_and(|t| !self.public.contains(&t.name))
+    }
+}
+
+/// SPU's `rewrite_div_sqrt_patterns.cc` turns `y / sqrt(x)` and
+/// `y / broadcast(sqrt(x))` into `y · rsqrt(x)`, but not when a reshape sits
+/// between the sqrt and the broadcast. XLA inserts that reshape when the
+/// sqrt's operand, as XLA shapes it, still has a unit dimension that must be
+/// squeezed before broadcasting: e.g. LayerNorm statistics `[1, S]` of a batch-1
+/// input (the reduced axis itself is dropped by the reduction). Statistics of
+/// a `[C]` parameter (BatchNorm variance) have none, so the rewrite applies.
+fn div_sqrt_rewrite_applies(sqrt: &Node, div: &Node, producers: &BTreeMap<&str, &Node>) -> bool {
+    let (Some(s), Some(num)) = (sqrt.out_shape(0), div.in_shape(0)) else { return true };
+    if s == num {
+        return true; // no broadcast at all
+    }
+    // Walk back through elementwise adds of constants to the statistic's source.
+    let mut cur = sqrt;
+    for _ in 0..4 {
+        let Some(src) = cur.inputs.first() else { break };
+        match src.origin {
+            Origin::Weight | Origin::Constant | Origin::Input => return true,
+            Origin::Activation => {}
+        }
+        let Some(p) = producers.get(src.name.as_str()) else { break };
+        match p.op.as_str() {
+            "Add" | "Sub" | "Mul" | "Div" | "Cast" | "Identity" => cur = p,
+            "ReduceMean" | "ReduceSum" => {
+                // XLA's reduce drops the reduced axes; a kept unit axis needs a reshape.
+                let axes = reduced_axes(p);
+                let shape = p.in_shape(0).unwrap_or(&[]);
+                return !shape.iter().enumerate().any(|(i, &d)| d == 1 && !axes.contains(&i));
+            }
+            _ => break,
+        }
+    }
+    // Unknown source: a unit dim in the statistic that the numerator also has.
+    !s.iter().zip(num).any(|(&a, &b)| a == 1 && b == 1)
+}
+
+fn reduced_axes(n: &Node) -> Vec<usize> {
+    let rank = n.in_shape(0).map_or(0, <[u64]>::len) as i64;
+    let axes: Option<Vec<i64>> = n
+        .attr_ints("axes")
+        .map(<[i64]>::to_vec)
+        .or_else(|| n.inputs.get(1).and_then(|t| t.value.as_ref()).map(|v| v.iter().map(|&x| x as i64).collect()));
+    match axes {
+        Some(a) if !a.is_empty() => a.iter().map(|&x| (if x < 0 { x + rank } else { x }) as usize).collect(),
+        _ => (0..rank as usize).collect(),
+    }
+}
+
+impl CostModel for Semi2k {
+    fn name(&self) -> &'static str {
+        "semi2k"
+    }
+    fn title(&self) -> &'static str {
+        "SPU 0.9.5 SEMI2K"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        true
+    }
+
+    fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
+        let cfg = Config::from(settings);
+        let program = Program::analyse(graph, &cfg);
+        let mut report = FrameworkReport {
+            framework: self.name().into(),
+            title: self.title().into(),
+            mode,
+            settings: settings.clone(),
+            round_definition: "one send action of a party's link (in 2PC every open is an all-gather: both parties send at once); SPU runs ops in sequence, so rounds add up op by op".into(),
+            counting: "per party, SPU's profiler 'Link details': payload bytes of every send, both parties send the same; wire total = 2 × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.".into(),
+            total: Cost::zero(2),
+            phases: Vec::new(),
+            nodes: Vec::new(),
+            unsupported: Vec::new(),
+            warnings: Vec::new(),
+        };
+        for node in &graph.nodes {
+            if graph.unsupported.iter().any(|p| p.node == node.name) {
+                continue;
+            }
+            let secret = |i: usize| program.secret(node, i);
+            let cx = ops::Ctx {
+                secret: &secret,
+                div_by_rewritten_sqrt: program.rewritten_divs.contains(&node.name),
+                sqrt_as_rsqrt: program.rsqrt_sqrts.contains(&node.name),
+            };
+            let mut t = Tally::new(&cfg.ring);
+            match ops::forward(node, &cfg, &cx, &mut t) {
+                Ok(()) => report.nodes.push(NodeCost {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    scope: node.scope.clone(),
+                    phase: Phase::Forward,
+                    cost: t.total(),
+                    steps: t.steps,
+                    approximate: None,
+                }),
+                Err(e) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: match e {
+                        ops::Unpriced::Unknown => format!("no JAX/SPU counterpart of {} is modelled", node.op),
+                        ops::Unpriced::Missing(what) => format!("cannot price without {what}"),
+                    },
+                }),
+            }
+        }
+        if program.rsqrt_sqrts.len() < graph.nodes.iter().filter(|n| n.op == "Sqrt").count() {
+            report.warnings.push("A division by sqrt(·) keeps SPU's full division (≈ 525 B/element) because a unit dimension (e.g. batch 1) blocks SPU's x/sqrt → x·rsqrt rewrite; squeezing it, or a batch > 1, makes LayerNorm much cheaper.".into());
+        }
+        if mode == Mode::Training {
+            train::rows(graph, &cfg, &program, &mut report);
+        }
+        report.finish(2);
+        report
+    }
+}

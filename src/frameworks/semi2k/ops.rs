@@ -1,0 +1,531 @@
+//! ONNX node → the JAX program a user would write for it → what SPU runs.
+//!
+//! The convention (validation/spu/CONVENTION.md, shared with the validation
+//! interpreter): float initializers are secret inputs (public with
+//! `weights=public`); Constant nodes and static-slot initializers are public
+//! constants; every op maps to the jax/lax call named in its arm below.
+//! Before SPU runs the program, XLA's passes (`compiler/front_end/hlo_importer.cc`)
+//! and SPU's pphlo passes rewrite it; the arms price what survives.
+
+use super::approx;
+use super::proto::Tally;
+use super::Config;
+use crate::graph::{Node, Shape};
+
+/// Ops that only move, reshape or add shares: local, no communication.
+pub const LOCAL: &[&str] = &[
+    "Add", "Sub", "Neg", "Concat", "Constant", "ConstantOfShape", "Dropout", "Expand", "Flatten", "Gather", "Identity", "Pad",
+    "Range", "ReduceSum", "Reshape", "Shape", "Slice", "Split", "Squeeze", "Transpose", "Unsqueeze", "Tile", "GlobalAveragePool_sum",
+    "DepthToSpace", "SpaceToDepth",
+];
+
+/// Why a node could not be priced.
+#[derive(Debug)]
+pub enum Unpriced {
+    /// The op has no modelled JAX/SPU counterpart.
+    Unknown,
+    /// A needed attribute or constant is missing (name given).
+    Missing(&'static str),
+}
+
+/// What an arm needs to know about the program around the node.
+pub struct Ctx<'a> {
+    /// Is input `i` secret? (Public: constants, public weights, values computed
+    /// only from public values.)
+    pub secret: &'a dyn Fn(usize) -> bool,
+    /// The divisor of this Div is a Sqrt that SPU's `rewrite_div_sqrt_patterns`
+    /// turns into `x · rsqrt(v)`.
+    pub div_by_rewritten_sqrt: bool,
+    /// This Sqrt's only consumers are rewritten divisions: it runs as `rsqrt`.
+    pub sqrt_as_rsqrt: bool,
+}
+
+/// Number of reducer calls of SPU's `TreeReduce` over a length-`len` axis
+/// (`kernel/hlo/reduce.cc`): one per halving, plus one per odd tail.
+pub fn tree_calls(mut len: u64) -> u64 {
+    let mut calls = 0;
+    while len > 1 {
+        if len % 2 == 1 {
+            calls += 1;
+        }
+        calls += 1;
+        len /= 2;
+    }
+    calls
+}
+
+/// A max-reduction of `rows` rows of length `len`: `len − 1` compare-and-select
+/// per row in `tree_calls(len)` sequential calls (SPU `TreeReduce`). Each call
+/// is one `max` (MSB + `mul_a1b`) on all the pairs of that level at once.
+pub fn max_reduce(t: &mut Tally, rows: u64, len: u64) {
+    let calls = tree_calls(len);
+    if calls == 0 {
+        return;
+    }
+    let mut sub = Tally::new(&t.ring);
+    sub.max(rows * (len - 1));
+    // Bytes scale with the elements compared; rounds with the calls.
+    let (b, _) = sub.party();
+    let (_, r1) = {
+        let mut one = Tally::new(&t.ring);
+        one.max(1);
+        one.party()
+    };
+    t.step("max tree (MSB + select)", rows * (len - 1), b, r1 * calls, format!("{} compares per row of {len}, {calls} sequential levels", len - 1));
+}
+
+fn shape(node: &Node, i: usize) -> Shape {
+    node.in_shape(i).map(<[u64]>::to_vec).unwrap_or_default()
+}
+
+fn norm_axis(axis: i64, rank: usize) -> usize {
+    let r = rank as i64;
+    (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize
+}
+
+/// Rows × length of a reduction of input 0 over `axis`.
+fn rows(node: &Node, axis: i64) -> (u64, u64, usize) {
+    let s = shape(node, 0);
+    let a = norm_axis(axis, s.len());
+    let k = s.get(a).copied().unwrap_or(1).max(1);
+    (node.in_numel(0) / k, k, a)
+}
+
+/// The axes an ONNX reduction reduces (attribute or, opset ≥ 13/18, input 1).
+fn reduce_axes(node: &Node) -> Vec<usize> {
+    let rank = shape(node, 0).len();
+    let axes: Option<Vec<i64>> = node
+        .attr_ints("axes")
+        .map(<[i64]>::to_vec)
+        .or_else(|| node.inputs.get(1).and_then(|t| t.value.as_ref()).map(|v| v.iter().map(|&x| x as i64).collect()));
+    match axes {
+        Some(a) if !a.is_empty() => a.iter().map(|&x| norm_axis(x, rank)).collect(),
+        _ => (0..rank).collect(),
+    }
+}
+
+/// `Gemm`/`MatMul` as `jnp.dot`/`jnp.matmul`: SPU's `f_mmul` = matrix Beaver
+/// product + one truncation of the output (`hal/fxp_base.cc` `f_mmul`). Leading
+/// dims of a 3-D+ × 2-D product fold into `m` (XLA `DotDecomposer`); true
+/// batch dims loop (`kernel/hlo/basic_binary.cc` `DotGeneral`): one product
+/// and one truncation per batch element, 2 rounds each. Unit batch dims are
+/// removed by `BatchDotSimplification`.
+fn matmul(t: &mut Tally, cfg: &Config, a: &[u64], b: &[u64], secret_a: bool, secret_b: bool, trans_a: bool, trans_b: bool) {
+    let (a, b) = (a.to_vec(), b.to_vec());
+    let (m, k_a, k_b, n, batch) = match (a.len(), b.len()) {
+        (1, 1) => (1, a[0], b[0], 1, 1),
+        (1, _) => (1, a[0], b[b.len() - 2], b[b.len() - 1], b[..b.len() - 2].iter().product()),
+        (_, 1) => (a[..a.len() - 1].iter().product(), a[a.len() - 1], b[0], 1, 1),
+        (_, 2) => {
+            let (m, k) = if trans_a { (a[1], a[0]) } else { (a[..a.len() - 1].iter().product(), a[a.len() - 1]) };
+            let (kb, n) = if trans_b { (b[1], b[0]) } else { (b[0], b[1]) };
+            (m, k, kb, n, 1)
+        }
+        _ => {
+            // Batched: batch dims broadcast between the operands.
+            let (ra, rb) = (a.len(), b.len());
+            let ba: Vec<u64> = a[..ra - 2].to_vec();
+            let bb: Vec<u64> = b[..rb - 2].to_vec();
+            let r = ba.len().max(bb.len());
+            let mut batch = 1u64;
+            for i in 0..r {
+                let da = if i + ba.len() >= r { ba[i + ba.len() - r] } else { 1 };
+                let db = if i + bb.len() >= r { bb[i + bb.len() - r] } else { 1 };
+                batch *= da.max(db);
+            }
+            (a[ra - 2], a[ra - 1], b[rb - 2], b[rb - 1], batch)
+        }
+    };
+    let _ = k_b;
+    let k = k_a;
+    if secret_a && secret_b {
+        // Σ over batch elements; each tile reports its own rounds.
+        let mut one = Tally::new(&t.ring);
+        one.mmul_aa(m, k, n, cfg.mmul_split);
+        one.trunc(m * n);
+        let (bytes, rounds) = one.party();
+        if batch == 1 {
+            t.absorb(one);
+        } else {
+            t.step("batched matmul (loop)", batch, bytes * batch, rounds * batch, format!("{batch} × [matrix Beaver ({m}×{k})·({k}×{n}) + truncation]"));
+        }
+    } else if secret_a || secret_b {
+        // Secret × public: local product, then the truncation.
+        t.trunc(batch * m * n);
+    }
+}
+
+/// Output spatial size and the im2col geometry of a Conv node.
+fn conv_geometry(node: &Node) -> Option<(u64, u64, u64, u64)> {
+    let x = node.in_shape(0)?;
+    let w = node.in_shape(1)?;
+    let y = node.out_shape(0)?;
+    let (nb, c) = (x[0], x[1]);
+    // Conv kernels are O×C/g×kh×kw; ConvTranspose kernels C×O/g×kh×kw.
+    let o = if node.op == "ConvTranspose" { w[1] * node.attr_int("group").unwrap_or(1).max(1) as u64 } else { w[0] };
+    let dil = node.attr_ints("dilations").map(<[i64]>::to_vec).unwrap_or_default();
+    // Dilated kernel: `applyConvolutionPadding` pads the kernel with zeros
+    // (interior padding), so the contraction is over the dilated extent.
+    let mut kk = 1u64;
+    for (i, &kd) in w[2..].iter().enumerate() {
+        let d = dil.get(i).copied().unwrap_or(1).max(1) as u64;
+        kk *= (kd.max(1) - 1) * d + 1;
+    }
+    let out_spatial: u64 = y[2..].iter().product();
+    // Grouped convolutions become one full convolution
+    // (XLA `ConvolutionGroupConverter`, run unconditionally by SPU's importer):
+    // the contraction covers all C input channels.
+    let _ = node.attr_int("group");
+    Some((nb * out_spatial, c * kk, o, nb * out_spatial * o))
+}
+
+/// Prices one inference node. Costs are per party (both parties send the same).
+pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let s0 = (cx.secret)(0);
+    let s1 = node.inputs.len() > 1 && (cx.secret)(1);
+    if !s0 && !s1 && !matches!(node.op.as_str(), "Conv" | "Gemm" | "MatMul") {
+        return Ok(()); // all-public: evaluated in the clear
+    }
+    match node.op.as_str() {
+        op if LOCAL.contains(&op) => {}
+        "Gemm" => {
+            let (a, b) = (shape(node, 0), shape(node, 1));
+            let ta = node.attr_int("transA").unwrap_or(0) != 0;
+            let tb = node.attr_int("transB").unwrap_or(0) != 0;
+            matmul(t, cfg, &a, &b, s0, s1, ta, tb);
+            // alpha, beta: public multiplies, one truncation each, only when ≠ 1.
+            if node.attr_float("alpha").unwrap_or(1.0) != 1.0 {
+                t.trunc(n);
+            }
+            if node.inputs.len() > 2 && node.attr_float("beta").unwrap_or(1.0) != 1.0 && (cx.secret)(2) {
+                t.trunc(node.in_numel(2));
+            }
+        }
+        "MatMul" => matmul(t, cfg, &shape(node, 0), &shape(node, 1), s0, s1, false, false),
+        // Conv → `lax.conv_general_dilated` → im2col + one matmul
+        // (`kernel/hlo/convolution.cc` `Convolution2D`): the expanded input is
+        // (N·Ho·Wo) × (C·kh·kw), the kernel (C·kh·kw) × O; padding is a free pad.
+        "Conv" | "ConvTranspose" => {
+            let (m, k, o, out) = conv_geometry(node).ok_or(Unpriced::Missing("conv shapes"))?;
+            if s0 && s1 {
+                t.mmul_aa(m, k, o, cfg.mmul_split);
+                t.trunc(out);
+            } else if s0 || s1 {
+                t.trunc(out);
+            }
+        }
+        // Relu → `jax.nn.relu` = `maximum(x, 0)`: compare + select.
+        "Relu" => approx::relu(t, n),
+        "Max" | "Min" => {
+            for _ in 1..node.inputs.len() {
+                t.max(n);
+            }
+        }
+        // Clip → `jnp.clip` = `minimum(maximum(x, lo), hi)`: one compare-and-select per bound.
+        "Clip" => {
+            let bounds = node.inputs.len().saturating_sub(1).max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")));
+            for _ in 0..bounds.max(1) {
+                t.max(n);
+            }
+        }
+        "LeakyRelu" => {
+            // `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
+            t.msb(n);
+            t.trunc(n);
+            t.mul_a1b(n);
+        }
+        "HardSigmoid" | "HardSwish" => {
+            // max(0, min(1, αx+β)): truncation + two compare-and-select; HardSwish · x.
+            t.trunc(n);
+            approx::clamp(t, n);
+            if node.op == "HardSwish" {
+                t.f_mul("x·hardsigmoid(x)", n);
+            }
+        }
+        "Abs" => approx::abs(t, n),
+        "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" => t.less(n),
+        "Sigmoid" => approx::sigmoid(t, n, cfg),
+        "Tanh" => approx::tanh(t, n),
+        "Exp" => approx::exp(t, n, cfg),
+        "Log" => approx::log(t, n),
+        "Sqrt" => {
+            if cx.sqrt_as_rsqrt {
+                approx::rsqrt(t, n, cfg);
+            } else {
+                approx::sqrt(t, n, cfg);
+            }
+        }
+        "Reciprocal" => approx::reciprocal(t, n, cfg),
+        "Mul" => {
+            if s0 && s1 {
+                t.f_mul("x·y", n);
+            } else {
+                t.trunc(n);
+            }
+        }
+        "Div" => {
+            if cx.div_by_rewritten_sqrt {
+                t.f_mul("x·rsqrt(v)", n);
+            } else if s1 {
+                if cfg.optimize_denominator && node.in_numel(1) < n {
+                    approx::reciprocal(t, node.in_numel(1), cfg);
+                    t.f_mul("x·(1/y)", n);
+                } else {
+                    approx::div_secret_num(t, n, cfg, s0);
+                }
+            } else {
+                // x / public constant → x · (1/c) (XLA algebraic simplifier): truncation.
+                t.trunc(n);
+            }
+        }
+        // Pow with a public integer exponent → `lax.integer_pow`: binary
+        // exponentiation, one f_mul per squaring and per set bit after the first.
+        "Pow" => {
+            let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Missing("Pow exponent"))?;
+            if p.fract() != 0.0 || p == 0.0 {
+                return Err(Unpriced::Unknown);
+            }
+            let e = p.abs() as u64;
+            let muls = (63 - e.leading_zeros() as u64) + (e.count_ones() as u64 - 1);
+            for _ in 0..muls {
+                t.f_mul("integer_pow", n);
+            }
+            if p < 0.0 {
+                approx::reciprocal(t, n, cfg);
+            }
+        }
+        // MaxPool → `lax.reduce_window(max)` with ONNX pads: SPU expands the
+        // windows and tree-reduces each (`reduce.cc` `ReduceWindowWithoutDilation`).
+        "MaxPool" => {
+            let w: u64 = node.attr_ints("kernel_shape").ok_or(Unpriced::Missing("kernel_shape"))?.iter().map(|&v| v.max(1) as u64).product();
+            max_reduce(t, n, w);
+        }
+        "GlobalMaxPool" => {
+            let s = shape(node, 0);
+            let w: u64 = s[2..].iter().product();
+            max_reduce(t, n, w);
+        }
+        // Averages: window sums are local, the division by the public count
+        // is a multiply by its inverse: one truncation per output.
+        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.trunc(n),
+        "ReduceMax" | "ReduceMin" => {
+            let axes = reduce_axes(node);
+            let s = shape(node, 0);
+            let len: u64 = axes.iter().map(|&a| s.get(a).copied().unwrap_or(1)).product();
+            let rows = node.in_numel(0) / len.max(1);
+            max_reduce(t, rows, len);
+            // The init value is only folded in when axis 0 is reduced
+            // (`pphlo_executor.cc` ReduceOp, `canIgnoreInitialValue`).
+            if axes.contains(&0) {
+                t.max(rows);
+            }
+        }
+        // Softmax → `jax.nn.softmax`: `jnp.max(initial=-inf)` (tree + one more
+        // max against the initial value, which jax applies explicitly), exp of
+        // the shifted input, and a per-element division by the row sums
+        // (or, with `enable_optimize_denominator_with_broadcast`, one reciprocal
+        // per row and an f_mul per element).
+        "Softmax" | "LogSoftmax" => {
+            let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(-1));
+            max_reduce(t, r, len);
+            if axis == 0 {
+                t.max(r);
+            }
+            t.max(r);
+            approx::exp(t, r * len, cfg);
+            if node.op == "Softmax" {
+                if cfg.optimize_denominator {
+                    approx::reciprocal(t, r, cfg);
+                    t.f_mul("e·(1/Σe)", r * len);
+                } else {
+                    approx::div(t, r * len, cfg);
+                }
+            } else {
+                approx::log(t, r);
+            }
+        }
+        // BatchNormalization as written: `(x − mean) / jnp.sqrt(var + eps) *
+        // scale + bias`; the division by a broadcast sqrt becomes `· rsqrt`
+        // (`rewrite_div_sqrt_patterns.cc`), rsqrt on C elements.
+        "BatchNormalization" => {
+            let c = node.in_numel(1);
+            if (cx.secret)(4) {
+                approx::rsqrt(t, c, cfg);
+                t.f_mul("(x−μ)·rsqrt(σ²+ε)", n);
+            } else {
+                t.trunc(n);
+            }
+            if (cx.secret)(1) {
+                t.f_mul("·γ", n);
+            } else {
+                t.trunc(n);
+            }
+        }
+        // LayerNormalization (opset 17): mean (truncation), (x−μ)² (f_mul),
+        // mean (truncation), rsqrt per row (div-sqrt rewrite), ·rsqrt and ·γ (f_mul).
+        "LayerNormalization" => {
+            let (r, _, _) = rows(node, node.attr_int("axis").unwrap_or(-1));
+            t.trunc(r);
+            t.f_mul("(x−μ)²", n);
+            t.trunc(r);
+            approx::rsqrt(t, r, cfg);
+            t.f_mul("(x−μ)·rsqrt", n);
+            if (cx.secret)(1) {
+                t.f_mul("·γ", n);
+            } else {
+                t.trunc(n);
+            }
+        }
+        // Gelu (opset 20) → `jax.nn.gelu`: tanh form x³ (2 f_mul), 3 public
+        // multiplies, tanh, one f_mul; exact form through `erf`.
+        "Gelu" => {
+            if node.attr_str("approximate") == Some("tanh") {
+                t.f_mul("x²", n);
+                t.f_mul("x³", n);
+                t.trunc(n);
+                t.trunc(n);
+                approx::tanh(t, n);
+                t.trunc(n);
+                t.f_mul("0.5x·(1+tanh)", n);
+            } else {
+                gelu_erfc(t, n, cfg);
+            }
+        }
+        "Erf" => erf(t, n, cfg),
+        "Where" => t.mul_a1b(n),
+        "Equal" => t.equal(n),
+        // Cast of a secret float to an integer type: `fxp2int`. Other casts are free.
+        "Cast" => {
+            let to = node.attr_int("to").unwrap_or(1);
+            let from_float = node.inputs.first().is_some_and(|x| matches!(x.dtype.as_str(), "float" | "float16" | "double" | "bfloat16"));
+            if from_float && !matches!(to, 1 | 10 | 11 | 16) {
+                t.fxp2int(n);
+            }
+        }
+        // ArgMax → `jnp.argmax`: a variadic reduce over (value, index) whose
+        // comparator (jax `_argmax`) tests `x < y`, NaN (`x == x`), equality
+        // and the index order: per compared pair 2 equalities, 2 MSB, 3 ANDs
+        // on 1-bit shares and 2 selects (each a full-width B2A + `mul_aa`),
+        // over SPU's `TreeReduce` levels. FM64: 374 B per pair, 35 rounds per level.
+        "ArgMax" | "ArgMin" => {
+            let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(0));
+            let mut calls = tree_calls(len);
+            let mut pairs = r * (len - 1);
+            if axis == 0 {
+                calls += 1;
+                pairs += r;
+            }
+            let mut one = Tally::new(&t.ring);
+            argmax_pair(&mut one, 1);
+            let (b, rd) = one.party();
+            t.step("argmax comparator tree", pairs, b * pairs, rd * calls, format!("{pairs} (value, index) comparisons in {calls} levels"));
+        }
+        "Einsum" => einsum(t, cfg, node, s0, s1)?,
+        _ => return Err(Unpriced::Unknown),
+    }
+    Ok(())
+}
+
+/// One comparator of jax's argmax reduce, on `n` pairs (see the ArgMax arm).
+fn argmax_pair(t: &mut Tally, n: u64) {
+    let k = t.ring.k;
+    t.less(n);
+    t.equal(n); // x == x (NaN test)
+    t.step("OR (AND of 1-bit shares)", n, 2 * n, 1, "2·w(1)·n".into());
+    t.b2a(n, k);
+    t.mul_aa("select value", n);
+    t.equal(n);
+    t.less(n); // index order
+    t.step("AND of 1-bit shares", n, 2 * n, 1, "2·w(1)·n".into());
+    t.step("OR (AND of 1-bit shares)", n, 2 * n, 1, "2·w(1)·n".into());
+    t.b2a(n, k);
+    t.mul_aa("select index", n);
+}
+
+/// Einsum of two operands → `jnp.einsum` → one `dot_general`: indices in both
+/// operands and the output are batch dims (looped), indices in both operands
+/// only are contracted.
+fn einsum(t: &mut Tally, cfg: &Config, node: &Node, s0: bool, s1: bool) -> Result<(), Unpriced> {
+    let eq = node.attr_str("equation").ok_or(Unpriced::Missing("equation"))?.replace(' ', "");
+    let (lhs, out) = eq.split_once("->").ok_or(Unpriced::Unknown)?;
+    let ops: Vec<&str> = lhs.split(',').collect();
+    if ops.len() != 2 || eq.contains("...") {
+        return Err(Unpriced::Unknown);
+    }
+    let (a, b) = (shape(node, 0), shape(node, 1));
+    let dim = |sub: &str, s: &[u64], c: char| sub.chars().position(|x| x == c).and_then(|i| s.get(i).copied()).unwrap_or(1);
+    let (mut batch, mut m, mut k, mut n) = (1u64, 1u64, 1u64, 1u64);
+    for c in ops[0].chars() {
+        let (in_b, in_out) = (ops[1].contains(c), out.contains(c));
+        match (in_b, in_out) {
+            (true, true) => batch *= dim(ops[0], &a, c),
+            (true, false) => k *= dim(ops[0], &a, c),
+            (false, _) => m *= dim(ops[0], &a, c),
+        }
+    }
+    for c in ops[1].chars().filter(|&c| !ops[0].contains(c)) {
+        n *= dim(ops[1], &b, c);
+    }
+    matmul(t, cfg, &[batch, m, k], &[batch, k, n], s0, s1, false, false);
+    Ok(())
+}
+
+/// `lax.erf` → `custom_call @mhlo.erf` → SPU's own `f_erf` (`fxp_approx.cc`):
+/// `x < 0` (MSB), `|x|` (`f_abs`), `|x| < 3` (MSB), `ErfImpl(|x|)` =
+/// `1 − 1/p(|x|)⁴` with a degree-4 polynomial, two `f_square` and
+/// `reciprocal_goldschmidt_positive`, then two selects (`mul_a1b`).
+/// FM64: 721n bytes, 60 rounds.
+pub fn erf(t: &mut Tally, n: u64, cfg: &Config) {
+    t.less(n);
+    approx::abs(t, n);
+    t.less(n);
+    approx::polynomial(t, n, 4);
+    t.f_square(n);
+    t.f_square(n);
+    approx::reciprocal_positive(t, n, cfg);
+    t.mul_a1b(n);
+    t.mul_a1b(n);
+}
+
+/// `jax.nn.gelu(x, approximate=False)` in jax 0.4.34 is `0.5·x·erfc(−x/√2)`,
+/// and `lax.erfc` reaches SPU already expanded by XLA into its float32
+/// rational approximation (the pphlo program has no erfc op): on `z = −x/√2`,
+/// `|z|`, four comparisons, `z²`, a 6-term polynomial in z² (small |z|),
+/// `exp(−z²)/|z|` times 8- and 7-term polynomials in `1/z²` (large |z|),
+/// two reciprocals, four selects. Read off the compiled program:
+/// 23 f_mul, 5 public-multiply truncations, 4 MSB, 4 selects, |·|, exp,
+/// 2 reciprocals. FM64: 1951n bytes, 181 rounds.
+pub fn gelu_erfc(t: &mut Tally, n: u64, cfg: &Config) {
+    t.trunc(n); // 0.5·x
+    t.trunc(n); // z = −x·(1/√2)
+    approx::abs(t, n);
+    t.less(n); // |z| < 1
+    t.f_mul("z²", n);
+    t.trunc(n); // first Horner coefficient
+    for _ in 0..5 {
+        t.f_mul("Horner step in z²", n);
+    }
+    t.f_mul("z·P(z²)", n);
+    t.less(n); // z < 0
+    t.less(n); // −z² < log(min float)
+    approx::exp(t, n, cfg);
+    approx::reciprocal(t, n, cfg); // 1/|z|
+    t.f_mul("exp(−z²)/|z|", n);
+    t.less(n); // |z| < 2
+    approx::reciprocal(t, n, cfg); // 1/z²
+    t.trunc(n);
+    for _ in 0..7 {
+        t.f_mul("Horner step in 1/z²", n);
+    }
+    t.trunc(n);
+    for _ in 0..6 {
+        t.f_mul("Horner step in 1/z²", n);
+    }
+    t.mul_a1b(n);
+    t.f_mul("exp(−z²)/|z|·R", n);
+    t.mul_a1b(n);
+    t.mul_a1b(n);
+    t.mul_a1b(n);
+    t.f_mul("0.5x·erfc", n);
+}

@@ -1,0 +1,102 @@
+//! SPU SEMI2K: our per-party bytes and rounds equal SPU 0.9.5's own profiler
+//! ('Link details: total send bytes …, send actions …') for every recorded
+//! run. The fixtures were recorded by running real SPU, one OS process per
+//! party over its 2-party link on 127.0.0.1 (validation/spu/measure.py).
+
+use mpclens::{load_file, profile, LoadOptions, Mode, ProfileRequest};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// SPU option names in a fixture's `config` → our setting keys (same names).
+fn request(run: &Value, mode: Mode) -> ProfileRequest {
+    let mut req = ProfileRequest { frameworks: vec!["semi2k".into()], mode, ..Default::default() };
+    if let Some(field) = run["field"].as_str() {
+        req.add_setting(&format!("semi2k.field={field}")).unwrap();
+    }
+    let options = run["config"].as_object().into_iter().chain(run["compiler"].as_object());
+    for cfg in options {
+        for (k, v) in cfg {
+            let v = match v {
+                Value::String(s) => s.to_lowercase(),
+                other => other.to_string(),
+            };
+            req.add_setting(&format!("semi2k.{k}={v}")).unwrap_or_else(|e| panic!("fixture option {k}: {e}"));
+        }
+    }
+    req
+}
+
+/// Compares every run of one fixture file; returns (runs checked, mismatches).
+fn check_file(path: &Path) -> (usize, Vec<String>) {
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let model = fixture["model"].as_str().unwrap();
+    let mut opts = LoadOptions::default();
+    if let Some(b) = fixture["batch"].as_u64() {
+        opts.batch = Some(b);
+    }
+    let graph = load_file(&root().join(model), &opts).unwrap_or_else(|e| panic!("{model}: {e}"));
+    let mut misses = Vec::new();
+    let mut checked = 0;
+    for run in fixture["runs"].as_array().unwrap() {
+        let Some(parties) = run["per_party"].as_array() else { continue };
+        let program = run["program"].as_str().unwrap_or("inference");
+        let mode = if program == "inference" || program == "forward" { Mode::Inference } else { Mode::Training };
+        let report = profile(&graph, &request(run, mode)).unwrap();
+        let fw = &report.frameworks[0];
+        let ours = match program {
+            "inference" | "forward" | "step" => fw.total.clone(),
+            _ => continue, // partial programs (forward+loss, grad) are diagnostics
+        };
+        checked += 1;
+        for (rank, m) in parties.iter().enumerate() {
+            let (b, r) = (m["bytes"].as_u64().unwrap(), m["rounds"].as_u64().unwrap());
+            let o = &ours.parties[rank];
+            if (o.bytes, o.rounds) != (b, r) {
+                misses.push(format!(
+                    "{} [{} {} {}] rank {rank}: ours {} B / {} rounds, SPU {} B / {} rounds ({:+} B, {:+} rounds)",
+                    path.file_name().unwrap().to_string_lossy(),
+                    program,
+                    run["field"].as_str().unwrap_or("FM64"),
+                    run["config"].to_string() + &run["compiler"].to_string(),
+                    o.bytes,
+                    o.rounds,
+                    b,
+                    r,
+                    o.bytes as i64 - b as i64,
+                    o.rounds as i64 - r as i64
+                ));
+            }
+        }
+    }
+    (checked, misses)
+}
+
+fn check_dir(dir: &str) -> (usize, usize) {
+    let mut files: Vec<_> = std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    let mut all = Vec::new();
+    let mut runs = 0;
+    for f in &files {
+        let (c, m) = check_file(f);
+        runs += c;
+        all.extend(m);
+    }
+    assert!(all.is_empty(), "{} of {runs} SPU runs differ:\n{}", all.len(), all.join("\n"));
+    (files.len(), runs)
+}
+
+#[test]
+fn single_ops_match_spu_exactly() {
+    let (files, runs) = check_dir("tests/fixtures/spu/ops");
+    assert!(files >= 25 && runs >= 25, "only {files} op fixtures / {runs} runs");
+}
+
+#[test]
+fn models_match_spu_exactly() {
+    let (files, runs) = check_dir("tests/fixtures/spu/models");
+    assert!(files >= 10, "only {files} model fixtures / {runs} runs");
+}
