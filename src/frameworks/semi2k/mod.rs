@@ -251,6 +251,7 @@ impl CostModel for Semi2k {
                     reason: match e {
                         ops::Unpriced::Unknown => format!("no JAX/SPU counterpart of {} is modelled", node.op),
                         ops::Unpriced::Missing(what) => format!("cannot price without {what}"),
+                        ops::Unpriced::SecretExponent => "Pow with a secret exponent (SPU computes exp2(y·log2 x)) is not modelled".into(),
                     },
                 }),
             }

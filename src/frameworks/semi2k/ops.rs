@@ -24,6 +24,8 @@ pub const LOCAL: &[&str] = &[
 pub enum Unpriced {
     /// The op has no modelled JAX/SPU counterpart.
     Unknown,
+    /// `x ** y` with a secret exponent (SPU: exp2(y·log2 x)) is not modelled.
+    SecretExponent,
     /// A needed attribute or constant is missing (name given).
     Missing(&'static str),
 }
@@ -229,6 +231,41 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
                 t.max(n);
             }
         }
+        // PRelu → `jnp.where(x >= 0, x, slope·x)`: MSB, the product with the
+        // slope (f_mul when the slope is secret), select.
+        "PRelu" => {
+            t.msb(n);
+            if s1 {
+                t.f_mul("slope·x", n);
+            } else {
+                t.trunc(n);
+            }
+            t.mul_a1b(n);
+        }
+        // InstanceNormalization: mean over H·W (truncation), (x−μ)² (f_mul),
+        // mean (truncation), then `(x−μ)/sqrt(var+ε)·s + b` — the division by
+        // the [N, C] statistic keeps SPU's full division when N or C is 1
+        // (see `div_sqrt_rewrite_applies`), else becomes `· rsqrt`.
+        "InstanceNormalization" => {
+            let s = shape(node, 0);
+            let stats = s.first().copied().unwrap_or(1) * s.get(1).copied().unwrap_or(1);
+            t.trunc(stats);
+            t.f_mul("(x−μ)²", n);
+            t.trunc(stats);
+            let unit = s.first() == Some(&1) || s.get(1) == Some(&1);
+            if unit {
+                approx::sqrt(t, stats, cfg);
+                approx::div(t, n, cfg);
+            } else {
+                approx::rsqrt(t, stats, cfg);
+                t.f_mul("(x−μ)·rsqrt", n);
+            }
+            if s1 {
+                t.f_mul("·s", n);
+            } else {
+                t.trunc(n);
+            }
+        }
         "LeakyRelu" => {
             // `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
             t.msb(n);
@@ -282,6 +319,9 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // Pow with a public integer exponent → `lax.integer_pow`: binary
         // exponentiation, one f_mul per squaring and per set bit after the first.
         "Pow" => {
+            if s1 {
+                return Err(Unpriced::SecretExponent);
+            }
             let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Missing("Pow exponent"))?;
             if p.fract() != 0.0 || p == 0.0 {
                 return Err(Unpriced::Unknown);
@@ -365,12 +405,20 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // LayerNormalization (opset 17): mean (truncation), (x−μ)² (f_mul),
         // mean (truncation), rsqrt per row (div-sqrt rewrite), ·rsqrt and ·γ (f_mul).
         "LayerNormalization" => {
-            let (r, _, _) = rows(node, node.attr_int("axis").unwrap_or(-1));
+            let s = shape(node, 0);
+            let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
+            let r: u64 = s[..axis].iter().product();
             t.trunc(r);
             t.f_mul("(x−μ)²", n);
             t.trunc(r);
-            approx::rsqrt(t, r, cfg);
-            t.f_mul("(x−μ)·rsqrt", n);
+            // Statistics of shape s[..axis]: a unit dim there blocks the rewrite.
+            if s[..axis].contains(&1) {
+                approx::sqrt(t, r, cfg);
+                approx::div(t, n, cfg);
+            } else {
+                approx::rsqrt(t, r, cfg);
+                t.f_mul("(x−μ)·rsqrt", n);
+            }
             if (cx.secret)(1) {
                 t.f_mul("·γ", n);
             } else {
