@@ -101,6 +101,6 @@ fn single_ops_match_spu_exactly() {
 
 #[test]
 fn models_match_spu_exactly() {
-    let (files, runs) = check_dir("tests/fixtures/spu/models");
+    let (files, runs) = check_dir("tests/fixtures/spu");
     assert!(files >= 10, "only {files} model fixtures / {runs} runs");
 }

@@ -199,3 +199,50 @@ pub fn sigmoid(t: &mut Tally, n: u64, cfg: &Config) {
     exp(t, n, cfg);
     reciprocal(t, n, cfg);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frameworks::semi2k::proto::Ring;
+    use crate::settings::Settings;
+
+    fn cfg(field: &str) -> Config {
+        let mut s = Settings::defaults(super::super::SETTINGS);
+        s.set(super::super::SETTINGS, "semi2k", "field", field).unwrap();
+        Config::from(&s)
+    }
+
+    fn per_element(f: impl Fn(&mut Tally, &Config), field: &str) -> (u64, u64) {
+        let c = cfg(field);
+        let mut t = Tally::new(&c.ring);
+        f(&mut t, &c);
+        t.party()
+    }
+
+    /// Per-element constants, FM64 (ℓ = 8, t = 4, f = 18, L = 6), from the
+    /// breakdowns in the doc comments:
+    /// exp = 4 + 8·12 = 100 B, 1 + 16 = 17 rounds;
+    /// reciprocal = 56+1+16+296+8+5·20+12+16 = 505 B, 7+1+1+13+1+10+2+1 = 36;
+    /// division = reciprocal + 20 = 525 B, 38; rsqrt = 296+8+20+20+40+4+1+4+16+20 = 429 B, 26;
+    /// tanh = 2·72+4+12+8·20+4 = 324 B, 16+1+2+16+1 = 36; sigmoid = 605 B, 53.
+    #[test]
+    fn fm64_constants() {
+        assert_eq!(per_element(|t, c| exp(t, 1, c), "FM64"), (100, 17));
+        assert_eq!(per_element(|t, c| reciprocal(t, 1, c), "FM64"), (505, 36));
+        assert_eq!(per_element(|t, c| div(t, 1, c), "FM64"), (525, 38));
+        assert_eq!(per_element(|t, c| rsqrt(t, 1, c), "FM64"), (429, 26));
+        assert_eq!(per_element(|t, _| tanh(t, 1), "FM64"), (324, 36));
+        assert_eq!(per_element(|t, c| sigmoid(t, 1, c), "FM64"), (605, 53));
+    }
+
+    /// FM128 (ℓ = 16, f = 26, L = 7): MSB 104 B / 8, prefix-OR 688 B / 15;
+    /// reciprocal = 104+1+32+688+w(52)=8+5·36+20+32 = 1065 B, 8+1+1+15+1+10+2+1 = 39.
+    #[test]
+    fn fm128_constants() {
+        assert_eq!(per_element(|t, c| reciprocal(t, 1, c), "FM128"), (1065, 39));
+        let r = Ring { k: 128, f: 26, local_trunc: false, no_vectorization: false };
+        let mut t = Tally::new(&r);
+        t.msb(1);
+        assert_eq!(t.party(), (104, 8));
+    }
+}

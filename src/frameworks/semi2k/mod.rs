@@ -224,8 +224,18 @@ impl CostModel for Semi2k {
             unsupported: Vec::new(),
             warnings: Vec::new(),
         };
+        let grads = if mode == Mode::Training { crate::training::plan(graph).requires_grad } else { BTreeSet::new() };
         for node in &graph.nodes {
             if graph.unsupported.iter().any(|p| p.node == node.name) {
+                continue;
+            }
+            // Training: a max pool the gradient flows through runs as argmax.
+            let argmax_pool = node.op == "MaxPool" && cfg.maxpool_optimization && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
+            if argmax_pool {
+                let w: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+                let mut t = Tally::new(&cfg.ring);
+                train::maxpool_argmax(&mut t, node.out_numel(0), w);
+                report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Forward, cost: t.total(), steps: t.steps, approximate: None });
                 continue;
             }
             let secret = |i: usize| program.secret(node, i);

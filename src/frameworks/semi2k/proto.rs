@@ -108,13 +108,6 @@ impl Tally {
 
     // ---- arithmetic ----
 
-    /// Open (`a2p`): each party sends its share, `ℓ·n` bytes, 1 round
-    /// (`semi2k/arithmetic.cc` `A2P`).
-    pub fn open(&mut self, what: &str, n: u64) {
-        let l = self.ring.l();
-        self.step(&format!("open ({what})"), n, l * n, 1, format!("ℓ·n = {l}·{n} B"));
-    }
-
     /// Beaver product of two secret tensors, `mul_aa`: `x−a` and `y−b` opened
     /// in one message (`semi2k/arithmetic.cc` `MulOpen`, vmapped), `2ℓ·n` bytes,
     /// 1 round; 2 rounds when vectorization is disabled. Triples come from the

@@ -1,10 +1,183 @@
-//! One SGD step under SPU: the loss, JAX's backward pass and the update.
+//! One SGD step under SPU, as the JAX program
+//! `w − lr · grad(mean softmax cross-entropy)(w)` compiles: the loss value
+//! itself is dead code (only the new weights are returned), so XLA removes its
+//! `log`; JAX's backward reuses the forward's ReLU masks; SPU's
+//! `optimize_maxpool` pass turns a max pool and its `select_and_scatter`
+//! into `argmax` + `maxpool_scatter`. Every rule below was read off the
+//! compiled pphlo program of a step and checked against real runs
+//! (tests/fixtures/spu/models/*train*).
 
-use super::{Config, Program};
-use crate::graph::Graph;
-use crate::report::FrameworkReport;
+use super::ops::{self, max_reduce};
+use super::proto::Tally;
+use super::{approx, Config, Program};
+use crate::graph::{Graph, Node, Origin, Problem};
+use crate::report::{FrameworkReport, NodeCost, Phase};
+use crate::training::{plan, TrainingPlan};
+
+/// Forward cost of a max pool in a training step: with the maxpool
+/// optimisation (default) and a gradient flowing through it, SPU runs
+/// `pphlo.argmax` (`kernel/hlo/reduce.cc` `ArgMax`): a `TreeReduce` over the
+/// window of (value, one-hot index) pairs; each pair compares (MSB), turns the
+/// bit arithmetic (1-bit B2A, `_prefer_a`), selects the value (`mul_aa`) and
+/// the W-wide one-hot index (`mul_aa`, free on the first level where the
+/// indices are the public identity).
+pub fn maxpool_argmax(t: &mut Tally, n_out: u64, window: u64) {
+    let mut len = window;
+    let mut level = 0;
+    let mut tails = 0u64;
+    while len > 1 {
+        let half = len / 2;
+        if len % 2 == 1 {
+            tails += 1;
+        }
+        argmax_level(t, n_out * half, window, level == 0);
+        len = half;
+        level += 1;
+    }
+    for _ in 0..tails {
+        argmax_level(t, n_out, window, false);
+    }
+}
+
+fn argmax_level(t: &mut Tally, pairs: u64, window: u64, public_index: bool) {
+    t.less(pairs);
+    t.b2a(pairs, 1);
+    t.mul_aa("select value", pairs);
+    if !public_index {
+        t.mul_aa("select one-hot index", pairs * window);
+    }
+}
 
 /// Adds the loss, backward and update rows of one training step.
-pub fn rows(_graph: &Graph, _cfg: &Config, _program: &Program, report: &mut FrameworkReport) {
-    report.warnings.push("SPU training step: only the forward pass is priced so far.".into());
+pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut FrameworkReport) {
+    let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
+    let (b, c) = match logits.as_slice() {
+        [b, c] => (*b, *c),
+        _ => {
+            report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+            return;
+        }
+    };
+    let p = plan(graph);
+    let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost { node: name.into(), op: op.into(), scope: Vec::new(), phase, cost: t.total(), steps: t.steps, approximate: None };
+
+    // Loss forward that survives dead-code elimination: log_softmax's max
+    // (tree + the explicit `initial=-inf` max) and exp. Its log is dead.
+    let mut t = Tally::new(&cfg.ring);
+    max_reduce(&mut t, b, c);
+    t.max(b);
+    approx::exp(&mut t, b * c, cfg);
+    report.nodes.push(row("loss/softmax_cross_entropy", "SoftmaxCrossEntropy", Phase::Loss, t));
+
+    // Loss backward: −y/B (public multiply: truncation), then
+    // log_softmax's VJP `g − softmax·Σg`, computed as `exp · (Σg / Σexp)`:
+    // one division per row and one f_mul per logit.
+    let mut t = Tally::new(&cfg.ring);
+    t.trunc(b * c);
+    approx::div(&mut t, b, cfg);
+    t.f_mul("exp·(Σg/Σexp)", b * c);
+    report.nodes.push(row("loss/softmax_cross_entropy.backward", "SoftmaxCrossEntropy", Phase::Backward, t));
+
+    for item in &p.backward {
+        let node = &graph.nodes[item.node];
+        let mut t = Tally::new(&cfg.ring);
+        match backward(node, &item.needs_grad, cfg, program, &p, &mut t) {
+            Ok(()) if t.steps.is_empty() => {}
+            Ok(()) => report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Backward, cost: t.total(), steps: t.steps, approximate: None }),
+            Err(()) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under JAX autodiff in SPU not modelled".into() }),
+        }
+    }
+
+    // Update `w − lr·g`: a public multiply, one truncation per parameter element.
+    let mut t = Tally::new(&cfg.ring);
+    let params: u64 = weights(graph, program).iter().map(|(_, n)| n).sum();
+    t.trunc(params);
+    report.nodes.push(row("update/SGD", "SGD", Phase::Update, t));
+}
+
+/// Trainable (secret float) parameter tensors, each once.
+fn weights(graph: &Graph, program: &Program) -> Vec<(String, u64)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for n in &graph.nodes {
+        for (i, t) in n.inputs.iter().enumerate() {
+            if t.origin == Origin::Weight && program.secret(n, i) && seen.insert(t.name.clone()) {
+                out.push((t.name.clone(), t.numel().unwrap_or(0)));
+            }
+        }
+    }
+    out
+}
+
+/// Backward of one node: the VJPs JAX emits for the inputs that need a gradient.
+fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, p: &TrainingPlan, t: &mut Tally) -> Result<(), ()> {
+    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
+    let g = node.out_numel(0);
+    match node.op.as_str() {
+        op if ops::LOCAL.contains(&op) => {}
+        // y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and
+        // one truncation each); db is a local sum.
+        "Gemm" | "MatMul" => {
+            let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+            if a.len() != 2 || w.len() != 2 {
+                return Err(());
+            }
+            let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
+            let (bsz, k) = (a[0], a[1]);
+            let n = if trans_b { w[0] } else { w[1] };
+            if need(0) {
+                t.mmul_aa(bsz, n, k, cfg.mmul_split);
+                t.trunc(bsz * k);
+            }
+            if need(1) {
+                t.mmul_aa(n, bsz, k, cfg.mmul_split);
+                t.trunc(n * k);
+            }
+        }
+        // Conv: dX = conv(pad(dY), reverse(W)) over the input's positions
+        // (contraction O·kh·kw); dW = conv of the input (batch as channels)
+        // with dY as the kernel (contraction Ho'·Wo'·N, Ho' = (Ho−1)·s+1 with
+        // the stride as kernel dilation), output C·kh·kw × O.
+        "Conv" => {
+            let (x, w, y) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?, node.out_shape(0).ok_or(())?);
+            if node.attr_int("group").unwrap_or(1) != 1 || x.len() != 4 {
+                return Err(());
+            }
+            let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
+            let (o, kh, kw) = (w[0], w[2], w[3]);
+            let (ho, wo) = (y[2], y[3]);
+            let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+            let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
+            if need(0) {
+                t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
+                t.trunc(nb * h * wd * cin);
+            }
+            if need(1) {
+                let k = ((ho - 1) * sh + 1) * ((wo - 1) * sw + 1) * nb;
+                t.mmul_aa(cin * kh * kw, k, o, cfg.mmul_split);
+                t.trunc(cin * kh * kw * o);
+            }
+        }
+        // ReLU (jax.nn.relu): the forward mask times the gradient, `mul_a1b`.
+        "Relu" => {
+            if cfg.relu_as_maximum {
+                return Err(());
+            }
+            t.mul_a1b(g);
+        }
+        // Max pool, optimised: `maxpool_scatter` multiplies the broadcast
+        // gradient by the one-hot window indices (`mul_aa`, no truncation).
+        "MaxPool" => {
+            let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
+            if !cfg.maxpool_optimization {
+                return Err(());
+            }
+            t.mul_aa("maxpool_scatter", g * w);
+        }
+        // Averages: the gradient times 1/count (truncation), spread locally.
+        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.trunc(g),
+        _ => return Err(()),
+    }
+    let _ = (program, p);
+    Ok(())
 }
