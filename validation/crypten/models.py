@@ -50,6 +50,30 @@ class CNNAvgClip(nn.Module):
         return s.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+class TinyClassifier(nn.Module):
+    """A one-block transformer classifier: decomposed LayerNorm, softmax
+    attention and exact GELU (opset 14), mean over tokens, linear head."""
+    def __init__(s):
+        super().__init__()
+        s.block, s.head = EncoderBlock(16, 2, 32), nn.Linear(16, 4)
+        with torch.no_grad():  # distinct values: the exporter dedups equal initializers into Identity
+            for p in s.block.parameters():
+                p.add_(torch.randn_like(p) * 0.01)
+    def forward(s, x):
+        return s.head(s.block(x).mean(1))
+
+
+class MLPSoftmaxGelu(nn.Module):
+    """Backward rules of softmax and exact GELU (Div, Erf, Add, Mul) without
+    ReduceMean, which CrypTen 0.4.1 cannot differentiate."""
+    def __init__(s):
+        super().__init__()
+        s.fc1, s.fc2, s.fc3 = nn.Linear(32, 16), nn.Linear(16, 16), nn.Linear(16, 4)
+    def forward(s, x):
+        x = torch.softmax(s.fc1(x), dim=1)
+        return s.fc3(F.gelu(s.fc2(x)))
+
+
 def export(model, shape, name, **kw):
     torch.manual_seed(0)
     model.eval()
@@ -67,6 +91,8 @@ def main():
     export(EncoderBlock(16, 2, 32), (1, 8, 16), "tiny_encoder")
     export(SecureMLMLP(), (4, 784), "mlp_batch4")
     export(LeNet5(), (2, 1, 28, 28), "lenet_batch2")
+    export(TinyClassifier(), (2, 8, 16), "tiny_classifier")
+    export(MLPSoftmaxGelu(), (2, 32), "mlp_softmax_gelu")
 
 
 if __name__ == "__main__":

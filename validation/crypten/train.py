@@ -23,9 +23,29 @@ def stats():
     return int(s["bytes"]), int(s["rounds"])
 
 
+def trace_backward(calls):
+    """Wraps every autograd function's backward to log its communication:
+    (function, grad_output shape, bytes, rounds) — for deriving rules."""
+    from crypten.gradients import FUNCTION_REGISTRY
+    for name, fn in FUNCTION_REGISTRY.items():
+        if getattr(fn.backward, "_traced", False):
+            continue
+        orig = fn.backward
+        def wrapped(ctx, grad_output, _orig=orig, _name=name):
+            b0 = stats()
+            out = _orig(ctx, grad_output)
+            b1 = stats()
+            calls.append([_name, list(grad_output.size()) if hasattr(grad_output, "size") else [], b1[0] - b0[0], b1[1] - b0[1]])
+            return out
+        wrapped._traced = True
+        fn.backward = staticmethod(wrapped)
+
+
 def step(path, shape, classes, optimizer="sgd"):
     signal.alarm(300)
     crypten.init()
+    calls = []
+    trace_backward(calls)
     torch.manual_seed(0)
     with open(path, "rb") as f:
         model = crypten.nn.from_onnx(f)
@@ -47,27 +67,43 @@ def step(path, shape, classes, optimizer="sgd"):
         model.update_parameters(0.01)
     marks.append(stats())
     names = ["forward", "loss", "backward", "update"]
-    return {n: [marks[i + 1][0] - marks[i][0], marks[i + 1][1] - marks[i][1]] for i, n in enumerate(names)}
+    res = {n: [marks[i + 1][0] - marks[i][0], marks[i + 1][1] - marks[i][1]] for i, n in enumerate(names)}
+    res["backward_calls"] = calls
+    return res
 
 
 def main(argv):
     cfg.communicator.verbose = True
     cfg.mpc.provider = "TFP"
     from crypten.mpc import run_multiprocess
-    jobs = [("mlp", [8, 784], 10, "sgd"), ("lenet", [8, 1, 28, 28], 10, "sgd"), ("minionn", [2, 3, 32, 32], 10, "sgd"),
-            ("mlp", [8, 784], 10, "update_parameters")]
-    for name, shape, classes, optimizer in jobs:
+    samples = os.path.join(ROOT, "static", "samples")
+    extra = os.path.join(ROOT, "tests", "fixtures", "crypten", "models")
+    jobs = [("mlp", [8, 784], 10, "sgd", samples), ("lenet", [8, 1, 28, 28], 10, "sgd", samples), ("minionn", [2, 3, 32, 32], 10, "sgd", samples),
+            ("mlp", [8, 784], 10, "update_parameters", samples),
+            # Backward rules beyond ReLU/Conv/Gemm/MaxPool: sigmoid, ReLU6 (Clip) and
+            # average pools, x², and a transformer block (LayerNorm, softmax, GELU/erf).
+            ("model_mlp_sigmoid", [2, 784], 10, "sgd", extra), ("model_cnn_avgpool_relu6", [2, 3, 17, 17], 4, "sgd", extra),
+            ("model_cryptonets", [1, 1, 28, 28], 10, "sgd", extra), ("model_tiny_classifier", [2, 8, 16], 4, "sgd", extra),
+            ("model_mlp_softmax_gelu", [2, 32], 4, "sgd", extra), ("model_cnn_batchnorm", [1, 3, 16, 16], 10, "sgd", extra)]
+    for name, shape, classes, optimizer, folder in jobs:
         if argv and name not in argv and optimizer not in argv:
             continue
-        path = os.path.join(ROOT, "static", "samples", name + ".onnx")
+        path = os.path.join(folder, name + ".onnx")
 
         @run_multiprocess(world_size=2)
         def job():
-            return step(path, shape, classes, optimizer)
+            try:
+                return step(path, shape, classes, optimizer)
+            except Exception as e:  # noqa: BLE001 - CrypTen's own failure is a result
+                return {"error": f"{type(e).__name__}: {e}"}
 
-        res = job()
+        try:
+            res = job()
+        except Exception as e:  # noqa: BLE001 - record why CrypTen itself failed
+            res = None
+        err = next((r["error"] for r in (res or []) if isinstance(r, dict) and "error" in r), None if res else "a party failed")
         rec = {"model": os.path.relpath(path, ROOT), "batch": shape[0], "parties": 2, "provider": "tfp", "crypten": "0.4.1", "optimizer": optimizer,
-               "per_party": res, "error": None if res else "a party failed"}
+               "per_party": None if err else res, "error": err}
         suffix = "" if optimizer == "sgd" else "_" + optimizer
         with open(os.path.join(OUT, f"train_{name}_b{shape[0]}{suffix}.json"), "w") as f:
             json.dump(rec, f, indent=1)

@@ -34,11 +34,11 @@ pub fn loss_backward(t: &mut Tally, b: u64, c: u64) {
 }
 
 /// Backward of one forward node, as CrypTen's autograd functions compute it.
-pub fn backward(node: &Node, t: &mut Tally) -> Result<(), Unpriced> {
+pub fn backward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     let g = node.out_numel(0);
     let d = node.out_shape(0).map_or(1, |s| s.len() as u64);
     match node.op.as_str() {
-        "Add" | "Sub" | "Flatten" | "Reshape" | "Transpose" | "Concat" | "Squeeze" | "Unsqueeze" | "Dropout" | "Identity" | "Constant" | "Shape"
+        "Add" | "Sub" | "Neg" | "Flatten" | "Reshape" | "Transpose" | "Concat" | "Squeeze" | "Unsqueeze" | "Dropout" | "Identity" | "Constant" | "Shape"
         | "Gather" | "Slice" | "Pad" | "Cast" => {}
         "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(node.in_numel(0), d),
         // Gemm = `alpha·(x @ Wᵀ) + beta·b` (`module.py` `Gemm.forward`). Backward of
@@ -70,6 +70,57 @@ pub fn backward(node: &Node, t: &mut Tally) -> Result<(), Unpriced> {
         }
         // ReLU backward: `g · (x ≥ 0)` with the stored 0/1 mask, untruncated: 4n, 1.
         "Relu" => t.mul_bit("g·mask", g, g, g, d),
+        // Sigmoid (`AutogradSigmoid.backward`): `g·p·(1−p)`, two private products.
+        "Sigmoid" => {
+            t.mul("g·p", g, g, g, d);
+            t.mul("·(1−p)", g, g, g, d);
+        }
+        // Softmax (`AutogradSoftmax.backward`): `(g − Σ(p·g))·p`, two private products.
+        "Softmax" => {
+            t.mul("p·g", g, g, g, d);
+            t.mul("(g−Σpg)·p", g, g, g, d);
+        }
+        // Clip → hardtanh (`AutogradHardtanh.backward`): the saved 0/1
+        // (encrypted) window mask times the gradient: one private product.
+        // Pow (`AutogradPow.backward`): the saved `p·x^(p−1)` times g.
+        // Sqrt (`AutogradSqrt.backward`): `inv_sqrt/2 · g`.
+        "Clip" | "Pow" | "Sqrt" => t.mul("saved·g", g, g, g, d),
+        // Erf (`AutogradErf.backward`): `exp(−x²)·2/√π·g`: x² by `pos_pow(2)`
+        // (a square), exp, the public factor, one private product.
+        "Erf" => {
+            t.square(g, d);
+            t.exp(g, d, cfg.exp_iters);
+            t.mul("g·exp(−x²)", g, g, g, d);
+        }
+        // Mul (`AutogradMul.backward`): `g·other` and `g·self`, private products
+        // only for private factors (a public factor is local for 2 parties).
+        "Mul" => {
+            let priv0 = node.inputs.first().is_some_and(|x| x.origin != crate::graph::Origin::Constant);
+            let priv1 = node.inputs.get(1).is_some_and(|x| x.origin != crate::graph::Origin::Constant);
+            if priv0 && priv1 {
+                t.mul("g·other", g, node.in_numel(1), g, d);
+                t.mul("g·self", g, node.in_numel(0), g, d);
+            } else {
+                // The public factor's gradient is computed anyway (`g·self`, a
+                // private product); `g·other` with the public factor is local.
+                let x = if priv0 { node.in_numel(0) } else { node.in_numel(1) };
+                t.mul("g·x (gradient w.r.t. the public factor, unused)", g, x, g, d);
+            }
+        }
+        // Div by a public value: `g / c`, local for 2 parties. By a private
+        // tensor (`AutogradDiv.backward`): `1/y·g`, and `(1/y)²·x·g`.
+        "Div" => {
+            let private_divisor = node.inputs.get(1).is_some_and(|x| x.origin != crate::graph::Origin::Constant);
+            if private_divisor {
+                let m = node.in_numel(1);
+                t.mul("(1/y)·g", m, g, g, d);
+                t.square(m, d);
+                t.mul("(1/y)²·x", m, node.in_numel(0), g, d);
+                t.mul("·g", g, g, g, d);
+            } else {
+                t.truncate(g, d);
+            }
+        }
         // MaxPool backward (`AutogradMaxPool2D.backward`): the one-hot indices
         // (scale 1) times the gradient spread over the k² window: 2(r + r·k²), 1.
         "MaxPool" => {
@@ -79,4 +130,69 @@ pub fn backward(node: &Node, t: &mut Tally) -> Result<(), Unpriced> {
         _ => return Err(Unpriced::Unknown),
     }
     Ok(())
+}
+
+/// Tensors that carry a gradient in CrypTen's autograd: computed from a
+/// parameter, except that `GlobalAveragePool` starts from `input.shallow_copy()`
+/// (`nn/module.py`), which drops the autograd history — nothing before it is
+/// differentiated (and its parameters get no gradient).
+pub fn requires_grad(graph: &crate::graph::Graph) -> std::collections::BTreeSet<String> {
+    let mut req = std::collections::BTreeSet::new();
+    for n in &graph.nodes {
+        let from_weight = n.inputs.iter().any(|t| t.origin == crate::graph::Origin::Weight || req.contains(&t.name));
+        if from_weight && n.op != "GlobalAveragePool" {
+            for o in &n.outputs {
+                req.insert(o.name.clone());
+            }
+        }
+    }
+    req
+}
+
+/// Tensors `loss.backward()` reaches: walking back from the outputs through
+/// inputs that carry a gradient.
+pub fn reached(graph: &crate::graph::Graph) -> std::collections::BTreeSet<String> {
+    let req = requires_grad(graph);
+    let mut seen: std::collections::BTreeSet<String> = graph.outputs.iter().map(|t| t.name.clone()).filter(|n| req.contains(n)).collect();
+    for n in graph.nodes.iter().rev() {
+        if n.outputs.iter().any(|o| seen.contains(&o.name)) && n.op != "GlobalAveragePool" {
+            for i in &n.inputs {
+                if req.contains(&i.name) {
+                    seen.insert(i.name.clone());
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// Forward ops whose autograd version (used while training, when the input
+/// carries a gradient) costs differently from inference. Returns false when
+/// the inference rule applies.
+///
+/// - Clip → `AutogradHardtanh.forward`: `stack([x−min, max−x]).gt(0)` (one
+///   comparison on 2n), the mask sum, and one private product `mask·x`.
+/// - Pow(p) → `AutogradPow.forward`: `x^(p−1)` by the power recursion, then a
+///   private product with x (instead of a square for p = 2).
+pub fn training_forward(node: &Node, cfg: &Config, t: &mut Tally) -> bool {
+    let n = node.out_numel(0);
+    let d = node.out_shape(0).map_or(1, |s| s.len() as u64);
+    match node.op.as_str() {
+        "Clip" => {
+            t.ltz(2 * n, d + 1);
+            t.mul("mask·x", n, n, n, d);
+            true
+        }
+        "Pow" => {
+            let Some(p) = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) else { return false };
+            if p.fract() != 0.0 || p < 1.0 {
+                return false;
+            }
+            t.pow(n, d, p as i64 - 1);
+            t.mul("x^(p−1)·x", n, n, n, d);
+            let _ = cfg;
+            true
+        }
+        _ => false,
+    }
 }
