@@ -94,6 +94,8 @@ pub struct Program {
     rewritten_divs: BTreeSet<String>,
     /// Sqrt nodes that run as rsqrt (all their consumers are rewritten divisions).
     rsqrt_sqrts: BTreeSet<String>,
+    /// Average pools whose only consumer (through reshapes) is another average.
+    avg_after_avg: BTreeSet<String>,
 }
 
 impl Program {
@@ -138,7 +140,31 @@ impl Program {
                 rsqrt_sqrts.insert(n.name.clone());
             }
         }
-        Program { public, rewritten_divs, rsqrt_sqrts }
+        let is_avg = |op: &str| matches!(op, "AveragePool" | "GlobalAveragePool" | "ReduceMean");
+        let mut avg_after_avg = BTreeSet::new();
+        for n in graph.nodes.iter().filter(|n| is_avg(&n.op)) {
+            let mut cur = n.outputs.first().map(|o| o.name.clone());
+            while let Some(name) = cur.take() {
+                let users = consumers.get(name.as_str()).cloned().unwrap_or_default();
+                if users.len() != 1 {
+                    break;
+                }
+                let u = users[0];
+                if is_avg(&u.op) {
+                    avg_after_avg.insert(n.name.clone());
+                } else if matches!(u.op.as_str(), "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze") {
+                    cur = u.outputs.first().map(|o| o.name.clone());
+                }
+            }
+        }
+        Program { public, rewritten_divs, rsqrt_sqrts, avg_after_avg }
+    }
+
+    /// Does the gradient reaching this average come straight (through
+    /// reshapes only) from another average's backward scaling? Then XLA folds
+    /// the two constant multiplies into one.
+    fn scaled_gradient(&self, node: &Node) -> bool {
+        self.avg_after_avg.contains(&node.name)
     }
 
     fn secret(&self, node: &Node, i: usize) -> bool {

@@ -88,6 +88,14 @@ fn sas_level(t: &mut Tally, pairs: u64, first: bool) {
     }
 }
 
+/// One batched product `batch × (m×k)(k×n)` with its truncation per element.
+fn batched(t: &mut Tally, cfg: &Config, batch: u64, m: u64, k: u64, n: u64) {
+    for _ in 0..batch {
+        t.mmul_aa(m, k, n, cfg.mmul_split);
+        t.trunc(m * n);
+    }
+}
+
 /// Adds the loss, backward and update rows of one training step.
 pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut FrameworkReport) {
     let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
@@ -159,11 +167,28 @@ fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, p: &Tr
         op if ops::LOCAL.contains(&op) => {}
         // y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and
         // one truncation each); db is a local sum.
+        // Batched MatMul (attention): each operand's gradient is another
+        // batched product, looped per batch element like the forward.
+        "MatMul" if node.in_shape(0).is_some_and(|a| a.len() > 2) && node.in_shape(1).is_some_and(|b| b.len() > 2) => {
+            let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+            let (ra, rb) = (a.len(), b.len());
+            let batch: u64 = a[..ra - 2].iter().product();
+            let (m, k, n) = (a[ra - 2], a[ra - 1], b[rb - 1]);
+            // dA = g·Bᵀ: (m×n)(n×k); dB = Aᵀ·g: (k×m)(m×n).
+            if need(0) {
+                batched(t, cfg, batch, m, n, k);
+            }
+            if need(1) {
+                batched(t, cfg, batch, k, m, n);
+            }
+        }
         "Gemm" | "MatMul" => {
             let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
-            if a.len() != 2 || w.len() != 2 {
+            if w.len() != 2 || a.len() < 2 {
                 return Err(());
             }
+            // Leading dims of a 3-D+ input fold into the rows.
+            let a = [a[..a.len() - 1].iter().product(), a[a.len() - 1]];
             let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
             let (bsz, k) = (a[0], a[1]);
             let n = if trans_b { w[0] } else { w[1] };
@@ -218,7 +243,86 @@ fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, p: &Tr
             }
         }
         // Averages: the gradient times 1/count (truncation), spread locally.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.trunc(g),
+        // XLA folds consecutive constant scalings separated only by
+        // broadcasts/reshapes into one, so a pool whose gradient comes straight
+        // from another average's backward adds nothing.
+        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => {
+            if !program.scaled_gradient(node) {
+                t.trunc(g);
+            }
+        }
+        // Sigmoid: `g·s·(1−s)`: two f_mul.
+        "Sigmoid" => {
+            t.f_mul("s·(1−s)", g);
+            t.f_mul("g·s(1−s)", g);
+        }
+        // Softmax as jax.nn.softmax computes it (`e / Σe`, differentiated as
+        // written): `g/Σe` (a division per element), `(Σe)²` and its
+        // reciprocal per row, `g·(1/(Σe)²)·e`, and the exp's `(·)·e`.
+        "Softmax" => {
+            let axis = node.attr_int("axis").unwrap_or(-1);
+            let s = node.in_shape(0).ok_or(())?;
+            let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
+            let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+            approx::div(t, g, cfg);
+            t.f_mul("(Σe)²", rows);
+            approx::reciprocal(t, rows, cfg);
+            t.f_mul("g·(1/(Σe)²)", g);
+            t.f_mul("·e", g);
+            t.f_mul("exp VJP ·e", g);
+        }
+        // Mul: `g·other` and `g·self` for the inputs that need a gradient
+        // (f_mul each); by a public constant a truncation.
+        "Mul" => {
+            let (s0, s1) = (program.secret(node, 0), program.secret(node, 1));
+            if s0 && s1 {
+                for i in 0..2 {
+                    if need(i) {
+                        t.f_mul("g·other", g);
+                    }
+                }
+            } else {
+                t.trunc(g);
+            }
+        }
+        // Div by a public constant: `g·(1/c)`, a truncation. Division by a
+        // sqrt rewritten to `x·rsqrt(v)` (LayerNorm): `g·rsqrt` for the
+        // numerator; for the denominator `rsqrt²` per row and `g·x·rsqrt²`.
+        "Div" => {
+            if !program.secret(node, 1) {
+                t.trunc(g);
+            } else if program.rewritten_divs.contains(&node.name) {
+                let rows = node.in_numel(1);
+                if need(0) {
+                    t.f_mul("g·rsqrt", g);
+                }
+                if need(1) {
+                    t.f_mul("rsqrt²", rows);
+                    t.f_mul("g·rsqrt²", g);
+                    t.f_mul("·x", g);
+                }
+            } else {
+                return Err(());
+            }
+        }
+        // Sqrt running as rsqrt (LayerNorm): `g·0.5·rsqrt`: truncation + f_mul.
+        "Sqrt" if program.rsqrt_sqrts.contains(&node.name) => {
+            t.trunc(g);
+            t.f_mul("g·rsqrt/2", g);
+        }
+        // Pow(x, 2) → `x·x`: VJP `g·2x`, the 2 folded into the incoming
+        // gradient's constant scaling: one f_mul.
+        "Pow" if node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) == Some(2.0) => {
+            t.f_mul("g·2x", g);
+        }
+        // Erf (`lax.erf`'s JVP `2/√π·exp(−x²)`): the constant (truncation),
+        // x² (f_mul), exp, and the product with g.
+        "Erf" => {
+            t.trunc(g);
+            t.f_mul("x²", g);
+            approx::exp(t, g, cfg);
+            t.f_mul("g·exp(−x²)", g);
+        }
         _ => return Err(()),
     }
     let _ = (program, p);
