@@ -17,6 +17,9 @@ fn request(run: &Value, mode: Mode) -> ProfileRequest {
     if let Some(field) = run["field"].as_str() {
         req.add_setting(&format!("semi2k.field={field}")).unwrap();
     }
+    if run["relu"].as_str() == Some("maximum") {
+        req.add_setting("semi2k.relu=jnp.maximum").unwrap();
+    }
     let options = run["config"].as_object().into_iter().chain(run["compiler"].as_object());
     for cfg in options {
         for (k, v) in cfg {

@@ -96,6 +96,10 @@ pub struct Program {
     rsqrt_sqrts: BTreeSet<String>,
     /// Average pools whose only consumer (through reshapes) is another average.
     avg_after_avg: BTreeSet<String>,
+    /// BatchNormalization nodes whose `rsqrt(var + ε)` XLA's CSE already
+    /// computed for an earlier node on the same variance tensor (Identity
+    /// aliases followed: exporters dedup equal initializers into Identity).
+    bn_rsqrt_reused: BTreeSet<String>,
 }
 
 impl Program {
@@ -157,7 +161,24 @@ impl Program {
                 }
             }
         }
-        Program { public, rewritten_divs, rsqrt_sqrts, avg_after_avg }
+        let alias: BTreeMap<&str, &str> = graph.nodes.iter().filter(|n| n.op == "Identity").filter_map(|n| Some((n.outputs.first()?.name.as_str(), n.inputs.first()?.name.as_str()))).collect();
+        let root = |name: &str| {
+            let mut cur = name.to_string();
+            while let Some(a) = alias.get(cur.as_str()) {
+                cur = a.to_string();
+            }
+            cur
+        };
+        let mut seen_var = BTreeSet::new();
+        let mut bn_rsqrt_reused = BTreeSet::new();
+        for n in graph.nodes.iter().filter(|n| n.op == "BatchNormalization") {
+            if let Some(v) = n.inputs.get(4) {
+                if !seen_var.insert((root(&v.name), n.attr_float("epsilon").unwrap_or(1e-5).to_bits())) {
+                    bn_rsqrt_reused.insert(n.name.clone());
+                }
+            }
+        }
+        Program { public, rewritten_divs, rsqrt_sqrts, avg_after_avg, bn_rsqrt_reused }
     }
 
     /// Does the gradient reaching this average come straight (through
@@ -269,6 +290,7 @@ impl CostModel for Semi2k {
                 secret: &secret,
                 div_by_rewritten_sqrt: program.rewritten_divs.contains(&node.name),
                 sqrt_as_rsqrt: program.rsqrt_sqrts.contains(&node.name),
+                rsqrt_reused: program.bn_rsqrt_reused.contains(&node.name),
             };
             let mut t = Tally::new(&cfg.ring);
             match ops::forward(node, &cfg, &cx, &mut t) {

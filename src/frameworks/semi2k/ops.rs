@@ -40,6 +40,8 @@ pub struct Ctx<'a> {
     pub div_by_rewritten_sqrt: bool,
     /// This Sqrt's only consumers are rewritten divisions: it runs as `rsqrt`.
     pub sqrt_as_rsqrt: bool,
+    /// BatchNorm: an earlier node computed the same `rsqrt(var + ε)` (CSE).
+    pub rsqrt_reused: bool,
 }
 
 /// Number of reducer calls of SPU's `TreeReduce` over a length-`len` axis
@@ -391,7 +393,9 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         "BatchNormalization" => {
             let c = node.in_numel(1);
             if (cx.secret)(4) {
-                approx::rsqrt(t, c, cfg);
+                if !cx.rsqrt_reused {
+                    approx::rsqrt(t, c, cfg);
+                }
                 t.f_mul("(x−μ)·rsqrt(σ²+ε)", n);
             } else {
                 t.trunc(n);
