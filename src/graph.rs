@@ -182,6 +182,15 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// `(batch, classes)` of a classifier's first output, the shape a training
+    /// step's cross-entropy loss needs; `None` for other outputs.
+    pub fn classification_logits(&self) -> Option<(u64, u64)> {
+        match self.outputs.first()?.shape.as_deref()? {
+            [b, c] => Some((*b, *c)),
+            _ => None,
+        }
+    }
+
     /// The batch size: dim 0 of the first private input (1 when absent).
     pub fn batch(&self) -> u64 {
         self.inputs

@@ -163,13 +163,9 @@ fn weight_tensors(graph: &Graph) -> Vec<(String, u64, u64)> {
 impl CrypTen {
     /// Loss, backward and update rows of one SGD step (2+ parties, TFP/TTP).
     fn training_rows(&self, graph: &Graph, cfg: &Config, report: &mut FrameworkReport) {
-        let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
-        let (b, c) = match logits.as_slice() {
-            [b, c] => (*b, *c),
-            _ => {
-                report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
-                return;
-            }
+        let Some((b, c)) = graph.classification_logits() else {
+            report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+            return;
         };
         let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost {
             node: name.into(),

@@ -54,6 +54,12 @@ fn goldschmidt_core(t: &mut Tally, n: u64, cfg: &Config) {
     t.mul_aa("|b| = mux(sign, −b, b)", n);
     t.prefix_or(n);
     t.b2a(n, 2 * t.ring.f);
+    normalized_goldschmidt(t, n, cfg);
+}
+
+/// `reciprocal_goldschmidt_normalized_approx` (`fxp_base.cc`): `c = b·factor`,
+/// `e = 1 − c·w` (2 f_mul), then I iterations of `r(1+e)` with `e²` between.
+fn normalized_goldschmidt(t: &mut Tally, n: u64, cfg: &Config) {
     t.f_mul("c = |b|·factor", n);
     t.f_mul("e = 1 − c·w", n);
     let iters = cfg.goldschmidt_iters(t.ring.f);
@@ -81,15 +87,7 @@ pub fn reciprocal(t: &mut Tally, n: u64, cfg: &Config) {
 pub fn reciprocal_positive(t: &mut Tally, n: u64, cfg: &Config) {
     t.prefix_or(n);
     t.b2a(n, 2 * t.ring.f);
-    t.f_mul("c = b·factor", n);
-    t.f_mul("e = 1 − c·w", n);
-    let iters = cfg.goldschmidt_iters(t.ring.f);
-    for i in 0..iters {
-        t.f_mul("r = r(1+e)", n);
-        if i + 1 < iters {
-            t.f_square(n);
-        }
-    }
+    normalized_goldschmidt(t, n, cfg);
     t.f_mul("r·factor", n);
 }
 

@@ -115,13 +115,9 @@ fn batched(t: &mut Tally, cfg: &Config, batch: u64, m: u64, k: u64, n: u64) {
 
 /// Adds the loss, backward and update rows of one training step.
 pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut FrameworkReport) {
-    let logits = graph.outputs.first().and_then(|t| t.shape.clone()).unwrap_or_default();
-    let (b, c) = match logits.as_slice() {
-        [b, c] => (*b, *c),
-        _ => {
-            report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
-            return;
-        }
+    let Some((b, c)) = graph.classification_logits() else {
+        report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+        return;
     };
     let p = plan(graph);
     let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost { node: name.into(), op: op.into(), scope: Vec::new(), phase, cost: t.total(), steps: t.steps, approximate: None };
