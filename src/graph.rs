@@ -18,6 +18,12 @@ pub fn numel(shape: &[u64]) -> Option<u64> {
     shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d))
 }
 
+/// Largest tensor (in elements) the loader passes on with a known shape: 2^40.
+/// A larger tensor's shape is reported as unknown and its node listed as
+/// unsupported, so cost models can multiply element counts by per-element
+/// costs of up to 2^23 bytes without overflowing `u64`.
+pub const MAX_ELEMENTS: u64 = 1 << 40;
+
 /// Element type of a tensor, as ONNX names it (`float`, `int64`, …).
 pub type DType = String;
 

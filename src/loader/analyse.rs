@@ -2,8 +2,8 @@
 
 use super::dims::{self, patch_int};
 use super::wire::Stripped;
-use super::{attrs, LoadError, LoadOptions};
-use crate::graph::{Graph, Node, Origin, Problem, Tensor};
+use super::{attrs, guard, validate, LoadError, LoadOptions};
+use crate::graph::{Graph, Node, Origin, Problem, Tensor, MAX_ELEMENTS};
 use crate::scope::scope_of;
 use prost::Message;
 use std::collections::{HashMap, HashSet};
@@ -31,8 +31,16 @@ struct Parsed {
 }
 
 pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, LoadError> {
-    let Stripped { model: small, weights: _, initializers } = stripped;
-    let mut proto = pb::ModelProto::decode(&small[..]).map_err(|e| LoadError::Corrupt { offset: None, what: e.to_string() })?;
+    let Stripped { model: small, weights: _, initializers, bad_data } = stripped;
+    for (name, d, _) in &initializers {
+        if let Some((axis, v)) = d.iter().enumerate().find(|(_, &v)| v < 0 || v as u64 > dims::MAX_DIM) {
+            return Err(LoadError::BadDim(format!(
+                "Initializer '{name}' has size {v} on axis {axis}; sizes must be between 0 and 2^40 ({}).",
+                dims::MAX_DIM
+            )));
+        }
+    }
+    let mut proto = pb::ModelProto::decode(&small[..]).map_err(decode_error)?;
     drop(small);
     if proto.ir_version == 0 && proto.opset_import.is_empty() {
         return Err(LoadError::NotOnnx("it declares neither an IR version nor an operator set".into()));
@@ -56,7 +64,22 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         .map(|(_, d, _)| d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0))
         .fold(0u64, u64::saturating_add);
     let pinned = dims::pin(graph, opts, &init_names)?;
-    let mut notes = Vec::new();
+    let mut notes = bad_data;
+    // A graph output that nothing produces would crash the parser: drop it, say so.
+    let defined: HashSet<&str> = graph
+        .node
+        .iter()
+        .flat_map(|n| n.output.iter())
+        .chain(graph.input.iter().map(|i| &i.name))
+        .map(String::as_str)
+        .chain(init_names.iter().map(String::as_str))
+        .collect();
+    let (kept, dangling): (Vec<_>, Vec<_>) = std::mem::take(&mut graph.output).into_iter().partition(|o| defined.contains(o.name.as_str()));
+    graph.output = kept;
+    if !dangling.is_empty() {
+        let names: Vec<String> = dangling.iter().map(|o| format!("'{}'", o.name)).collect();
+        notes.push(format!("Graph output {} is produced by no node and was ignored.", names.join(", ")));
+    }
 
     let mut parsed = parse_and_analyse(&mut proto)?;
     if let (Some(old), Some(new)) = (pinned.old_batch, opts.batch) {
@@ -68,7 +91,26 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         }
     }
     let graph = proto.graph.as_ref().expect("checked above");
-    Ok(convert(graph, &parsed, opts, opset, &proto.producer_name, &init_names, &weight_names, parameters, notes))
+    let mut seen = HashSet::new();
+    let dup_inits: HashSet<String> = initializers.iter().filter(|(n, _, _)| !seen.insert(n.as_str())).map(|(n, _, _)| n.clone()).collect();
+    Ok(convert(graph, &parsed, opts, opset, &proto.producer_name, &init_names, &weight_names, parameters, notes, &dup_inits))
+}
+
+/// A protobuf decoding error, made readable: the decoder names the whole path
+/// of nested messages (hundreds of levels for a nesting bomb).
+fn decode_error(e: prost::DecodeError) -> LoadError {
+    let text = e.to_string();
+    if text.contains("recursion limit reached") {
+        return LoadError::TooComplex("its subgraphs (If / Loop / Scan bodies inside each other) are nested too deeply; the decoder stops at 100 levels of nested messages, about 33 levels of subgraphs".into());
+    }
+    // "failed to decode Protobuf message: A.b: C.d: …: reason": keep the reason
+    // and the innermost field.
+    let parts: Vec<&str> = text.split(": ").collect();
+    let what = match parts.as_slice() {
+        [_, .., field, _, reason] if parts.len() > 4 => format!("{reason}, in {field} …"),
+        _ => text.clone(),
+    };
+    LoadError::Corrupt { offset: None, what }
 }
 
 /// tract parse (retrying past nodes it cannot build) and obstinate shape analysis,
@@ -76,10 +118,36 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
 fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
     let onnx = tract_onnx::onnx();
     let mut unbuildable = HashMap::new();
+    let mut hidden_inputs: HashMap<usize, Vec<String>> = HashMap::new();
     let nodes = proto.graph.as_ref().map_or(0, |g| g.node.len());
+    // Attribute values the parser would crash on: keep those nodes out of it.
+    if let Some(graph) = proto.graph.as_mut() {
+        for (i, n) in graph.node.iter_mut().enumerate() {
+            if let Some(why) = validate::node_problem(n) {
+                unbuildable.insert(i, format!("invalid {} node: {why}", n.op_type));
+                n.op_type = format!("mpclens:{}", n.op_type);
+                // Shape analysis re-examines a node each time one of its inputs
+                // changes: a node with 10^5 inputs is quadratic even when unknown.
+                if n.input.len() > validate::MAX_NODE_ARITY {
+                    hidden_inputs.insert(i, std::mem::take(&mut n.input));
+                }
+            }
+        }
+    }
+    let mut checked_all = false;
     let parsed = loop {
         match onnx.parse(proto, None) {
             Ok(p) => break p,
+            Err(e) if !checked_all && e.to_string().starts_with("Building node") => {
+                // Each failed parse costs a full parse: find every node the parser
+                // cannot build in one pass rather than one per retry.
+                checked_all = true;
+                for (i, why) in unbuildable_nodes(&onnx, proto) {
+                    let n = &mut proto.graph.as_mut().expect("has graph").node[i];
+                    unbuildable.insert(i, format!("the parser cannot build this {} node: {why}", n.op_type));
+                    n.op_type = format!("mpclens:{}", n.op_type);
+                }
+            }
             Err(e) => {
                 let text = format!("{e:#}");
                 let graph = proto.graph.as_mut().expect("has graph");
@@ -106,8 +174,12 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
                 n.op_type = orig.to_string();
             }
         }
+        for (i, inputs) in hidden_inputs {
+            g.node[i].input = inputs;
+        }
     }
     let mut model = parsed.model;
+    guard::install(&mut model);
     let outlets = parsed.outlets_by_name;
     let mut first_error = model.analyse(true).err().map(|e| format!("{e:#}"));
     // Fallback shapes for unimplemented ops, then re-analyse; a few passes suffice
@@ -130,6 +202,28 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
         first_error = model.analyse(true).err().map(|e| format!("{e:#}"));
     }
     Ok(Parsed { model, outlets, first_error, unbuildable })
+}
+
+/// Every top-level node whose op builder fails, with the parser's reason.
+fn unbuildable_nodes(onnx: &tract_onnx::model::Onnx, proto: &pb::ModelProto) -> Vec<(usize, String)> {
+    let Some(graph) = proto.graph.as_ref() else { return Vec::new() };
+    let ctx = tract_onnx::model::ParsingContext {
+        onnx_operator_set_version: proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map_or(0, |o| o.version),
+        framework: onnx,
+        model: proto,
+        parent_graphs: vec![graph],
+        model_dir: None,
+        template: InferenceModel::default(),
+    };
+    let mut bad = Vec::new();
+    for (i, n) in graph.node.iter().enumerate() {
+        if let Some(builder) = onnx.op_register.0.get(&n.op_type) {
+            if let Err(e) = builder(&ctx, n) {
+                bad.push((i, format!("{:#}", e.root_cause())));
+            }
+        }
+    }
+    bad
 }
 
 /// Shape rules of our own for ops the parser leaves unknown.
@@ -246,11 +340,15 @@ fn convert(
     weight_names: &HashSet<String>,
     parameters: u64,
     notes: Vec<String>,
+    dup_inits: &HashSet<String>,
 ) -> Graph {
     let mut public: HashSet<String> = init_names.difference(weight_names).cloned().collect();
     let tensor = |name: &str, origin: Origin| -> Tensor {
         let fact = parsed.outlets.get(name).and_then(|o| parsed.model.outlet_fact(*o).ok());
-        let shape = fact.and_then(|f| f.shape.as_concrete_finite().ok().flatten()).map(|s| s.iter().map(|&d| d as u64).collect());
+        let shape = fact
+            .and_then(|f| f.shape.as_concrete_finite().ok().flatten())
+            .map(|s| s.iter().map(|&d| d as u64).collect::<Vec<u64>>())
+            .filter(|s| crate::graph::numel(s).is_some_and(|n| n <= MAX_ELEMENTS));
         let dtype = dtype_name(fact.and_then(|f| f.datum_type.concretize()));
         let value = fact.and_then(|f| f.value.concretize()).filter(|t| t.len() <= 4096).and_then(|t| {
             let t = t.cast_to::<f64>().ok()?;
@@ -259,8 +357,61 @@ fn convert(
         });
         Tensor { name: name.to_string(), shape, dtype, origin, value }
     };
+    // A shape the analysis found but that is too large to price.
+    let too_big = |name: &str| {
+        let fact = parsed.outlets.get(name).and_then(|o| parsed.model.outlet_fact(*o).ok());
+        fact.and_then(|f| f.shape.as_concrete_finite().ok().flatten())
+            .is_some_and(|s| s.iter().try_fold(1u128, |a, &d| a.checked_mul(d as u128)).is_none_or(|n| n > u128::from(MAX_ELEMENTS)))
+    };
     let inputs: Vec<Tensor> =
         graph.input.iter().filter(|i| !init_names.contains(&i.name)).map(|i| tensor(&i.name, Origin::Input)).collect();
+    let input_names: HashSet<&str> = inputs.iter().map(|t| t.name.as_str()).collect();
+    // Who defines each tensor name: graph inputs, initializers, node outputs.
+    let mut declared: HashMap<&str, usize> = HashMap::new();
+    for i in &graph.input {
+        *declared.entry(i.name.as_str()).or_default() += 1;
+    }
+    let mut producers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in graph.node.iter().enumerate() {
+        for o in n.output.iter().filter(|o| !o.is_empty()) {
+            producers.entry(o.as_str()).or_default().push(i);
+        }
+    }
+    let node_label = |i: usize| {
+        let n = &graph.node[i];
+        if n.name.is_empty() { n.output.first().cloned().unwrap_or_else(|| format!("{}-{}", i, n.op_type)) } else { n.name.clone() }
+    };
+    let wiring_problem = |i: usize, n: &pb::NodeProto| -> Option<String> {
+        for s in n.input.iter().filter(|s| !s.is_empty()) {
+            let from_graph = declared.contains_key(s.as_str()) || init_names.contains(s);
+            let by = producers.get(s.as_str());
+            if dup_inits.contains(s) {
+                return Some(format!("tensor '{s}' is defined by more than one initializer"));
+            }
+            if declared.get(s.as_str()).is_some_and(|&c| c > 1) {
+                return Some(format!("tensor '{s}' is declared more than once as a graph input"));
+            }
+            match by {
+                None if !from_graph => return Some(format!("input '{s}' is not produced by any node, nor a graph input or initializer")),
+                Some(p) if !from_graph && p.iter().all(|&j| j >= i) => {
+                    return Some(format!(
+                        "input '{s}' is produced by node '{}', which comes later: the graph has a cycle or is not in topological order",
+                        node_label(p[0])
+                    ))
+                }
+                Some(p) if p.len() > 1 => {
+                    return Some(format!("tensor '{s}' is written by {} nodes ({})", p.len(), p.iter().map(|&j| format!("'{}'", node_label(j))).collect::<Vec<_>>().join(", ")))
+                }
+                _ => {}
+            }
+        }
+        for o in n.output.iter().filter(|o| !o.is_empty()) {
+            if let Some(&first) = producers.get(o.as_str()).and_then(|p| p.first()).filter(|&&j| j != i) {
+                return Some(format!("output '{o}' is also written by node '{}'", node_label(first)));
+            }
+        }
+        None
+    };
     let mut nodes = Vec::with_capacity(graph.node.len());
     let mut unsupported = Vec::new();
     let mut first_unknown: Option<String> = None;
@@ -278,7 +429,7 @@ fn convert(
                 Origin::Weight
             } else if public.contains(t) || init_names.contains(t) {
                 Origin::Constant
-            } else if inputs.iter().any(|x| x.name == t) {
+            } else if input_names.contains(t) {
                 Origin::Input
             } else {
                 Origin::Activation
@@ -293,7 +444,7 @@ fn convert(
         }
         let out_origin = if out_public { Origin::Constant } else { Origin::Activation };
         let outs: Vec<Tensor> = n.output.iter().filter(|s| !s.is_empty()).map(|s| tensor(s, out_origin)).collect();
-        let node = Node {
+        let mut node = Node {
             scope: scope_of(&name),
             name: name.clone(),
             op: n.op_type.clone(),
@@ -302,15 +453,31 @@ fn convert(
             outputs: outs,
             attrs: attrs::convert(n),
         };
-        let overflow = node.inputs.iter().chain(&node.outputs).any(|t| t.shape.as_ref().is_some_and(|s| crate::graph::numel(s).is_none_or(|c| c > i64::MAX as u64)));
-        let reason = if let Some(r) = parsed.unbuildable.get(&i) {
+        let overflow = n.input.iter().chain(&n.output).any(|t| !t.is_empty() && too_big(t));
+        // Problems found by the loader itself: the node's shapes and attributes
+        // cannot be trusted, so cost models see none (they skip such a node).
+        let rejected = if let Some(r) = parsed.unbuildable.get(&i) {
             Some(r.clone())
+        } else if let Some(r) = wiring_problem(i, n) {
+            Some(r)
+        } else if overflow {
+            Some(format!("a tensor of this node has more than 2^40 ({MAX_ELEMENTS}) elements, too large to price"))
+        } else {
+            None
+        };
+        if rejected.is_some() {
+            for t in node.inputs.iter_mut().chain(node.outputs.iter_mut()) {
+                t.shape = None;
+                t.value = None;
+            }
+            node.attrs.clear();
+        }
+        let reason = if rejected.is_some() {
+            rejected
         } else if !known_ops.0.contains_key(&n.op_type) && !node.shapes_known() {
             Some(format!("operator {}{} is not supported by the ONNX parser; its output shape is unknown", if n.domain.is_empty() { String::new() } else { format!("{}.", n.domain) }, n.op_type))
         } else if !known_ops.0.contains_key(&n.op_type) {
             Some(format!("operator {} is not known to the ONNX parser; shapes were taken from a fallback rule", n.op_type))
-        } else if overflow {
-            Some("a tensor of this node has more than 2^63 elements".to_string())
         } else if !node.shapes_known() {
             let why = match (&first_unknown, &parsed.first_error) {
                 (Some(up), _) => format!("shape unknown because an earlier node's shape is unknown ({up})"),

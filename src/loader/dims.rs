@@ -31,7 +31,9 @@ pub fn pin(graph: &mut pb::GraphProto, opts: &LoadOptions, initializers: &HashSe
             match dim.value.clone() {
                 Some(DimValue::DimValue(v)) => {
                     if v < 0 || v as u64 > MAX_DIM {
-                        return Err(LoadError::BadDim(format!("Input '{input}' has an invalid size {v} on axis {axis}.")));
+                        return Err(LoadError::BadDim(format!(
+                            "Input '{input}' has size {v} on axis {axis}; sizes must be between 0 and 2^40 ({MAX_DIM})."
+                        )));
                     }
                     if let (true, Some(b)) = (batch_axis, opts.batch) {
                         if v as u64 != b {

@@ -9,6 +9,8 @@
 mod analyse;
 mod attrs;
 mod dims;
+mod guard;
+mod validate;
 pub mod wire;
 
 use crate::graph::Graph;
@@ -50,6 +52,8 @@ pub enum LoadError {
     MissingDims(Vec<SymbolicDim>),
     /// A dim value that cannot be used (negative, zero, too large).
     BadDim(String),
+    /// Valid ONNX beyond this tool's explicit limits (nesting depth).
+    TooComplex(String),
 }
 
 impl fmt::Display for LoadError {
@@ -76,6 +80,7 @@ impl fmt::Display for LoadError {
                 write!(f, "The model has symbolic dimensions with no value: {}. Give each a value (CLI: --dim NAME=VALUE, or --batch N for the batch).", list.join(", "))
             }
             LoadError::BadDim(m) => write!(f, "{m}"),
+            LoadError::TooComplex(m) => write!(f, "The model is too complex for this tool: {m}."),
         }
     }
 }
@@ -91,7 +96,13 @@ pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Graph, LoadError> {
         return Err(LoadError::TooLarge { bytes: bytes.len() as u64, limit: opts.max_bytes });
     }
     let stripped = wire::strip_weights(bytes, wire::KEEP_MAX_ELEMENTS)
-        .map_err(|e| LoadError::Corrupt { offset: Some(e.offset), what: e.what.to_string() })?;
+        .map_err(|e| {
+            if e.what == wire::NO_GRAPH {
+                LoadError::NotOnnx("the file is a valid protobuf but has no graph (is it an ONNX model, or another protobuf such as a single tensor?)".into())
+            } else {
+                LoadError::Corrupt { offset: Some(e.offset), what: e.what }
+            }
+        })?;
     analyse::build_graph(stripped, opts)
 }
 

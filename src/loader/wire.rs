@@ -14,6 +14,9 @@
 /// Small tensors stay: shape targets, axes, exponents, Clip bounds.
 pub const KEEP_MAX_ELEMENTS: u64 = 4096;
 
+/// [`WireError::what`] when the bytes are a protobuf without a graph field.
+pub const NO_GRAPH: &str = "no graph field";
+
 /// An initializer that was replaced by a shape-only input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StrippedTensor {
@@ -32,13 +35,15 @@ pub struct Stripped {
     pub weights: Vec<StrippedTensor>,
     /// Names and dims of every initializer (stripped or kept), in file order.
     pub initializers: Vec<(String, Vec<i64>, i32)>,
+    /// Small initializers whose inline data was unusable (kept as shape only).
+    pub bad_data: Vec<String>,
 }
 
 /// A wire-format problem, with the byte offset where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireError {
     pub offset: usize,
-    pub what: &'static str,
+    pub what: String,
 }
 
 type Res<T> = Result<T, WireError>;
@@ -47,6 +52,8 @@ struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: usize,
+    /// True when `buf` is the whole file: running past its end means truncation.
+    whole_file: bool,
 }
 
 enum Value<'a> {
@@ -58,10 +65,10 @@ enum Value<'a> {
 
 impl<'a> Reader<'a> {
     fn new(buf: &'a [u8], base: usize) -> Self {
-        Reader { buf, pos: 0, base }
+        Reader { buf, pos: 0, base, whole_file: false }
     }
-    fn err(&self, what: &'static str) -> WireError {
-        WireError { offset: self.base + self.pos, what }
+    fn err(&self, what: &str) -> WireError {
+        WireError { offset: self.base + self.pos, what: what.to_string() }
     }
     fn varint(&mut self) -> Res<u64> {
         let mut v: u64 = 0;
@@ -108,7 +115,15 @@ impl<'a> Reader<'a> {
         Ok(Some((number, value, &self.buf[start..self.pos])))
     }
     fn skip(&mut self, n: usize) -> Res<()> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| self.err("truncated field"))?;
+        let Some(end) = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()) else {
+            let left = self.buf.len() - self.pos;
+            let what = if self.whole_file {
+                format!("a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated", self.base + self.buf.len())
+            } else {
+                format!("a field needs {n} bytes but its enclosing message ends {left} bytes later")
+            };
+            return Err(WireError { offset: self.base + self.pos, what });
+        };
         self.pos = end;
         Ok(())
     }
@@ -142,13 +157,55 @@ struct TensorHead {
     dims: Vec<i64>,
     data_type: i32,
     external: bool,
+    /// Length of `raw_data`, when present.
+    raw_len: Option<usize>,
+    /// Values in the typed data fields (`float_data`, `int64_data`, …).
+    typed: u64,
+}
+
+/// Bytes per element of a fixed-size ONNX data type (4-bit and string types: `None`).
+fn element_size(data_type: i32) -> Option<u64> {
+    Some(match data_type {
+        2 | 3 | 9 | 17..=20 => 1,
+        4 | 5 | 10 | 16 => 2,
+        1 | 6 | 12 => 4,
+        7 | 11 | 13 | 14 => 8,
+        15 => 16,
+        _ => return None,
+    })
+}
+
+impl TensorHead {
+    /// Why a kept (small, inline) tensor's data cannot be used, if it cannot.
+    fn data_problem(&self) -> Option<String> {
+        let n = element_count(&self.dims)?;
+        let complex = matches!(self.data_type, 14 | 15);
+        match (self.raw_len, element_size(self.data_type)) {
+            (Some(len), Some(size)) if len as u64 != n * size => {
+                Some(format!("has {len} bytes of data for {n} elements of {size} bytes"))
+            }
+            (None, _) if self.typed > 0 && self.typed != n * if complex { 2 } else { 1 } && element_size(self.data_type).is_some() => {
+                Some(format!("has {} values for {n} elements", self.typed))
+            }
+            (None, _) if self.typed == 0 && n > 0 => Some(format!("has no data for its {n} elements")),
+            _ => None,
+        }
+    }
 }
 
 fn tensor_head(buf: &[u8], base: usize) -> Res<TensorHead> {
     let mut r = Reader::new(buf, base);
-    let mut h = TensorHead { name: String::new(), dims: Vec::new(), data_type: 0, external: false };
+    let mut h = TensorHead { name: String::new(), dims: Vec::new(), data_type: 0, external: false, raw_len: None, typed: 0 };
     while let Some((num, val, _)) = r.field()? {
         match (num, val) {
+            (9, Value::Bytes(b)) => h.raw_len = Some(b.len()),
+            // float_data (packed fixed32), double_data (packed fixed64), string_data.
+            (4, Value::Bytes(b)) => h.typed += b.len() as u64 / 4,
+            (10, Value::Bytes(b)) => h.typed += b.len() as u64 / 8,
+            (4, Value::Fixed32) | (10, Value::Fixed64) | (6, Value::Bytes(_)) => h.typed += 1,
+            // int32_data, int64_data, uint64_data: packed varints.
+            (5 | 7 | 11, Value::Bytes(b)) => h.typed += b.iter().filter(|&&x| x < 0x80).count() as u64,
+            (5 | 7 | 11, Value::Varint(_)) => h.typed += 1,
             (1, Value::Varint(v)) => h.dims.push(v as i64),
             (1, Value::Bytes(packed)) => {
                 let mut p = Reader::new(packed, r.offset_of(packed));
@@ -202,17 +259,24 @@ fn value_info_name(buf: &[u8], base: usize) -> Res<String> {
 /// Every initializer's header (stripped or not): name, dims, ONNX data type.
 type InitHead = (String, Vec<i64>, i32);
 
-fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<(Vec<u8>, Vec<StrippedTensor>, Vec<InitHead>)> {
+type Graph = (Vec<u8>, Vec<StrippedTensor>, Vec<InitHead>, Vec<String>);
+
+fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<Graph> {
     // Pass 1: decide which initializers go.
     let mut r = Reader::new(buf, base);
     let mut stripped = Vec::new();
     let mut inits = Vec::new();
+    let mut bad_data = Vec::new();
     while let Some((num, val, _)) = r.field()? {
         if let (5, Value::Bytes(t)) = (num, val) {
             let h = tensor_head(t, r.offset_of(t))?;
             let big = element_count(&h.dims).is_none_or(|n| n > keep_max);
             inits.push((h.name.clone(), h.dims.clone(), h.data_type));
-            if h.external || big {
+            let bad = if h.external || big { None } else { h.data_problem() };
+            if let Some(why) = &bad {
+                bad_data.push(format!("Initializer '{}' {why}: its value was ignored, only its shape is used.", h.name));
+            }
+            if h.external || big || bad.is_some() {
                 stripped.push(StrippedTensor { name: h.name, dims: h.dims, data_type: h.data_type, external: h.external });
             }
         }
@@ -242,32 +306,35 @@ fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<(Vec<u8>, Vec<Stri
     for s in &stripped {
         put_bytes(&mut out, 11, &value_info(&s.name, s.data_type, &s.dims));
     }
-    Ok((out, stripped, inits))
+    Ok((out, stripped, inits, bad_data))
 }
 
 /// Rewrites an ONNX model so that no large or external initializer remains.
 pub fn strip_weights(bytes: &[u8], keep_max: u64) -> Result<Stripped, WireError> {
     let mut r = Reader::new(bytes, 0);
+    r.whole_file = true;
     let mut out = Vec::new();
     let mut weights = Vec::new();
     let mut initializers = Vec::new();
+    let mut bad_data = Vec::new();
     let mut graphs = 0;
     while let Some((num, val, raw)) = r.field()? {
         match (num, val) {
             (7, Value::Bytes(g)) => {
                 graphs += 1;
-                let (graph, w, i) = strip_graph(g, r.offset_of(g), keep_max)?;
+                let (graph, w, i, b) = strip_graph(g, r.offset_of(g), keep_max)?;
                 put_bytes(&mut out, 7, &graph);
                 weights.extend(w);
                 initializers.extend(i);
+                bad_data.extend(b);
             }
             _ => out.extend_from_slice(raw),
         }
     }
     if graphs == 0 {
-        return Err(WireError { offset: bytes.len(), what: "no graph field (not an ONNX model)" });
+        return Err(WireError { offset: bytes.len(), what: NO_GRAPH.into() });
     }
-    Ok(Stripped { model: out, weights, initializers })
+    Ok(Stripped { model: out, weights, initializers, bad_data })
 }
 
 #[cfg(test)]
@@ -287,7 +354,7 @@ mod tests {
     fn truncated_input_names_the_offset() {
         // graph field (7), length 10, but only 2 bytes follow.
         let e = strip_weights(&[0x3a, 10, 1, 2], 4096).unwrap_err();
-        assert_eq!(e, WireError { offset: 2, what: "truncated field" });
+        assert_eq!(e, WireError { offset: 2, what: "a field needs 10 bytes but the file ends 2 bytes later, after byte 4: the file is truncated".into() });
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! Bounded constant folding during shape analysis.
+//!
+//! The parser's shape analysis evaluates any node whose inputs are all known
+//! constants, and only afterwards checks whether the result was worth keeping.
+//! A hostile file can therefore ask it to materialise `ConstantOfShape([2^20,
+//! 2^20])`, `Expand`, `Tile` or `Range(0, 2^50)` — terabytes — from a few
+//! bytes of input. [`Guard`] wraps every node's op: it runs the op's shape
+//! rules first and lets the evaluation happen only when the outputs' shapes are
+//! known and their size is within the same budget the parser applies after the
+//! fact. Shapes are still inferred either way; only the value is not computed.
+
+use tract_onnx::tract_hir::infer::{Factoid, InferenceOp};
+use tract_onnx::tract_hir::internal::*;
+use tract_onnx::tract_hir::ops::source::Source;
+
+/// The parser's own budget for a folded constant (tract's `CONST_FOLD_MEM_BUDGET`).
+const FOLD_BUDGET: u64 = 4 << 20;
+
+/// Ops whose output size is bounded by their inputs' even when the output
+/// shape is only known after evaluation (a data-dependent length).
+const BOUNDED_BY_INPUT: &[&str] = &["NonZero", "Compress", "Unique"];
+
+#[derive(Debug, Clone)]
+pub struct Guard(Box<dyn InferenceOp>);
+
+impl PartialEq for Guard {
+    fn eq(&self, _: &Self) -> bool {
+        false
+    }
+}
+impl Eq for Guard {}
+
+/// Wraps every non-source node of `model`.
+pub fn install(model: &mut InferenceModel) {
+    for node in model.nodes_mut() {
+        if node.op_is::<Source>() {
+            continue;
+        }
+        let op = std::mem::replace(&mut node.op, Box::new(tract_onnx::tract_hir::ops::dummy::Dummy::new()));
+        node.op = Box::new(Guard(op));
+    }
+}
+
+fn mem(t: &Tensor) -> u64 {
+    (t.volume() as u64).saturating_mul(t.datum_type().size_of() as u64)
+}
+
+/// Bytes the outputs will take, when every output shape is known (u128: dims
+/// of 2^62 must not wrap).
+fn output_bytes(outputs: &[InferenceFact]) -> Option<u128> {
+    let mut total: u128 = 0;
+    for f in outputs {
+        let shape = f.shape.as_concrete_finite().ok()??;
+        let n = shape.iter().try_fold(1u128, |a, &d| a.checked_mul(d as u128))?;
+        let size = f.datum_type.concretize().map_or(8, |dt| dt.size_of().max(1)) as u128;
+        total = total.checked_add(n.checked_mul(size)?)?;
+    }
+    Some(total)
+}
+
+/// Length of `Range(start, limit, delta)`, from the scalar input values.
+fn range_len(values: &[TValue]) -> Option<u128> {
+    let scalar = |i: usize| -> Option<f64> {
+        let t = values.get(i)?.cast_to::<f64>().ok()?;
+        t.to_plain_array_view::<f64>().ok()?.iter().next().copied()
+    };
+    let (start, limit, delta) = (scalar(0)?, scalar(1)?, scalar(2)?);
+    let n = ((limit - start) / delta).ceil();
+    if !n.is_finite() {
+        return None;
+    }
+    Some(n.max(0.0) as u128)
+}
+
+impl Op for Guard {
+    fn name(&self) -> StaticName {
+        self.0.name()
+    }
+    fn info(&self) -> TractResult<Vec<String>> {
+        self.0.info()
+    }
+    fn validation(&self) -> Validation {
+        self.0.validation()
+    }
+    fn as_typed(&self) -> Option<&dyn TypedOp> {
+        self.0.as_typed()
+    }
+}
+
+impl EvalOp for Guard {
+    fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        self.0.eval(ctx, inputs)
+    }
+    fn eval_out_of_plan(&self, inputs: TVec<TValue>) -> TractResult<Option<TVec<TValue>>> {
+        self.0.eval_out_of_plan(inputs)
+    }
+    fn state(&self, ctx: &EvalContext) -> TractResult<Option<Box<dyn OpState>>> {
+        self.0.state(ctx)
+    }
+}
+
+impl InferenceOp for Guard {
+    /// The parser's default `infer` (rules, then eager evaluation when every
+    /// input is a known constant), with the size check moved before the
+    /// evaluation.
+    fn infer(
+        &mut self,
+        inputs: TVec<&InferenceFact>,
+        outputs: TVec<&InferenceFact>,
+        observed: TVec<&InferenceFact>,
+    ) -> TractResult<(TVec<InferenceFact>, TVec<InferenceFact>, TVec<InferenceFact>)> {
+        let (ins, mut outs, obs) = self.0.infer_facts(inputs, outputs, observed).context("Infering facts")?;
+        if ins.is_empty() {
+            return Ok((ins, outs, obs));
+        }
+        let values: Option<TVec<TValue>> = ins
+            .iter()
+            .map(|i| i.value.concretize().filter(|t| t.is_plain_ram() && mem(t) <= FOLD_BUDGET).map(|t| t.into_tvalue()))
+            .collect();
+        let Some(values) = values else { return Ok((ins, outs, obs)) };
+        let input_mem: u64 = values.iter().map(|t| mem(t)).fold(0, u64::saturating_add);
+        let budget = u128::from(input_mem.max(FOLD_BUDGET));
+        let name = self.0.name();
+        // The parser's Range rule gives length 0 for ranges of 2^32 elements or
+        // more: count the elements from the values themselves.
+        let range_len = if name == "Range" { range_len(&values) } else { None };
+        if let (Some(n), Some(out)) = (range_len, outs.first_mut()) {
+            if let Ok(n) = usize::try_from(n) {
+                out.shape = std::iter::once(n).collect();
+            }
+        }
+        let fits = match output_bytes(&outs) {
+            Some(_) if name == "Range" => range_len.is_some_and(|n| n.saturating_mul(8) <= budget),
+            Some(b) => b <= budget,
+            None => BOUNDED_BY_INPUT.contains(&&*name),
+        };
+        if !fits {
+            return Ok((ins, outs, obs));
+        }
+        match self.0.eval_out_of_plan(values) {
+            Ok(Some(values)) if values.iter().map(|t| mem(t)).fold(0, u64::saturating_add) <= input_mem.max(FOLD_BUDGET) => {
+                let values = values.into_iter().map(|t| t.into_arc_tensor().try_into()).collect::<TractResult<TVec<InferenceFact>>>()?;
+                Ok((ins, values, obs))
+            }
+            Ok(_) => Ok((ins, outs, obs)),
+            Err(e) if e.root_cause().downcast_ref::<tract_onnx::tract_core::tract_data::TooEarly>().is_some() => Ok((ins, outs, obs)),
+            Err(e) => Err(e).context("Eager eval during inference"),
+        }
+    }
+
+    fn infer_facts(
+        &mut self,
+        inputs: TVec<&InferenceFact>,
+        outputs: TVec<&InferenceFact>,
+        observed: TVec<&InferenceFact>,
+    ) -> TractResult<(TVec<InferenceFact>, TVec<InferenceFact>, TVec<InferenceFact>)> {
+        self.0.infer_facts(inputs, outputs, observed)
+    }
+
+    fn incorporate(&self, model: &InferenceModel, node: &InferenceNode) -> TractResult<Option<InferenceModelPatch>> {
+        self.0.incorporate(model, node)
+    }
+
+    fn observe_outlets(&self, model: &InferenceModel, node: &InferenceNode) -> TractResult<Vec<OutletId>> {
+        self.0.observe_outlets(model, node)
+    }
+
+    fn nboutputs(&self) -> TractResult<usize> {
+        self.0.nboutputs()
+    }
+
+    fn as_op(&self) -> &dyn Op {
+        self.0.as_op()
+    }
+
+    fn as_op_mut(&mut self) -> &mut dyn Op {
+        self.0.as_op_mut()
+    }
+
+    fn to_typed(
+        &self,
+        source: &InferenceModel,
+        node: &InferenceNode,
+        target: &mut TypedModel,
+        mapping: &HashMap<OutletId, OutletId>,
+    ) -> TractResult<TVec<OutletId>> {
+        self.0.to_typed(source, node, target, mapping)
+    }
+}

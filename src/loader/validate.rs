@@ -1,0 +1,64 @@
+//! Checks on the protobuf before the parser sees it: attribute values that the
+//! parser would divide by or index with (strides of 0, a `perm` that is not a
+//! permutation) and graph outputs that nothing produces. Such a node is listed
+//! as unsupported with the reason; the rest of the model still loads.
+
+use super::dims::MAX_DIM;
+use tract_onnx::pb;
+
+/// Ops with spatial `kernel_shape` / `strides` / `dilations` attributes.
+const WINDOWED: &[&str] =
+    &["Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool", "MaxUnpool", "DeformConv"];
+
+fn ints<'a>(n: &'a pb::NodeProto, name: &str) -> Option<&'a [i64]> {
+    n.attribute.iter().find(|a| a.name == name).map(|a| a.ints.as_slice())
+}
+
+fn int(n: &pb::NodeProto, name: &str) -> Option<i64> {
+    n.attribute.iter().find(|a| a.name == name).map(|a| a.i)
+}
+
+/// Most inputs or outputs one node may have. The parser's shape analysis of an
+/// n-ary node (Sum, Concat) grows faster than n²: 8000 inputs already take a
+/// second; real models stay far below this.
+pub const MAX_NODE_ARITY: usize = 4096;
+
+/// Why the parser must not see this node, if it must not.
+pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
+    let op = n.op_type.as_str();
+    if n.input.len() > MAX_NODE_ARITY || n.output.len() > MAX_NODE_ARITY {
+        return Some(format!(
+            "it has {} inputs and {} outputs; this tool handles at most {MAX_NODE_ARITY} per node",
+            n.input.len(),
+            n.output.len()
+        ));
+    }
+    if WINDOWED.contains(&op) {
+        for key in ["kernel_shape", "strides", "dilations"] {
+            if let Some(v) = ints(n, key).and_then(|v| v.iter().find(|&&x| x < 1 || x as u64 > MAX_DIM)) {
+                return Some(format!("attribute '{key}' contains {v}; every entry must be between 1 and 2^40"));
+            }
+        }
+        if let Some(v) = ints(n, "pads").and_then(|v| v.iter().find(|&&x| x < 0 || x as u64 > MAX_DIM)) {
+            return Some(format!("attribute 'pads' contains {v}; every entry must be between 0 and 2^40"));
+        }
+        if let Some(v) = ints(n, "output_padding").and_then(|v| v.iter().find(|&&x| x < 0 || x as u64 > MAX_DIM)) {
+            return Some(format!("attribute 'output_padding' contains {v}; every entry must be between 0 and 2^40"));
+        }
+        if let Some(g) = int(n, "group").filter(|&g| g < 1 || g as u64 > MAX_DIM) {
+            return Some(format!("attribute 'group' is {g}; it must be at least 1"));
+        }
+    }
+    if op == "Transpose" {
+        if let Some(perm) = ints(n, "perm") {
+            let mut seen = vec![false; perm.len()];
+            for &p in perm {
+                match usize::try_from(p).ok().filter(|&p| p < perm.len()) {
+                    Some(p) if !seen[p] => seen[p] = true,
+                    _ => return Some(format!("attribute 'perm' is not a permutation of 0..{} (it contains {p})", perm.len())),
+                }
+            }
+        }
+    }
+    None
+}
