@@ -1,0 +1,422 @@
+"""Runs ONNX models in SecretFlow SPU 0.9.5 (SEMI2K, 2 parties) and records what
+SPU's own profiler reports, for each party.
+
+Each measurement compiles the JAX program of validation/spu/onnx2jax.py (all
+inputs and float weights secret, see CONVENTION.md), secret-shares the
+arguments, then starts ONE OS PROCESS PER PARTY. The parties talk over SPU's
+real brpc link on 127.0.0.1, and each one runs `spu.Runtime` with
+`enable_pphlo_profile` and `enable_hal_profile`. Each party's log is parsed for:
+  * the `Link details: total send bytes …, send actions …` line, which gives
+    `bytes` and `rounds` (send actions);
+  * every per-op line at the pphlo (`hlo`) level, and the lines of the `hal` and
+    `mpc` levels that communicate, recorded as [count, send bytes, send actions].
+    SPU's pphlo profiler does not list `custom_call`s (e.g. `lax.erf`), so the
+    `hlo` lines can sum to less than the total; `hal` and `mpc` always add up.
+The outputs are reconstructed and compared with the same JAX program on CPU
+(`max_abs_err`, a sanity check only).
+
+Output: tests/fixtures/spu/<name>.json and tests/fixtures/spu/ops/<Op>.json.
+Reproduce everything (from the repository root):
+
+    validation/.venv-spu/bin/python validation/spu/measure.py --all
+
+Other forms: `--ops [Op ...]`, `--models [name ...]`, `--train` (= train.py),
+or a list of .onnx paths (written to tests/fixtures/spu/<stem>.json).
+"""
+import json
+import os
+import pickle
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "tests", "fixtures", "spu")
+VERSIONS = {"spu": "0.9.5", "jax": "0.4.34"}
+PARTIES = 2
+
+# ---------------------------------------------------------------------------
+# party side: a separate OS process per rank
+
+
+def party_main(rank, jobdir):
+    import spu
+    import spu.libspu as libspu
+
+    with open(os.path.join(jobdir, "job.pkl"), "rb") as f:
+        job = pickle.load(f)
+    desc = libspu.link.Desc()
+    desc.id = "mpclens"
+    desc.connect_retry_times = 120
+    desc.connect_retry_interval_ms = 500
+    desc.recv_timeout_ms = 3600 * 1000
+    desc.http_timeout_ms = 3600 * 1000
+    for r, port in enumerate(job["ports"]):
+        desc.add_party(f"party{r}", f"127.0.0.1:{port}")
+    lctx = libspu.link.create_brpc(desc, rank)
+    for i, run in enumerate(job["runs"]):
+        try:
+            cfg = libspu.RuntimeConfig()
+            cfg.ParseFromString(run["cfg"])
+            exe = libspu.Executable()
+            exe.ParseFromString(run["exe"])
+            rt = spu.Runtime(lctx, cfg)
+            for name, share in zip(exe.input_names, run["shares"]):
+                s = libspu.Share()
+                s.meta, s.share_chunks = share[rank]
+                rt.set_var(name, s)
+            rt.run(exe)
+            outs = []
+            for name in exe.output_names:
+                o = rt.get_var(name)
+                outs.append((o.meta, list(o.share_chunks)))
+            with open(os.path.join(jobdir, f"out{i}_{rank}.pkl"), "wb") as f:
+                pickle.dump(outs, f)
+            del rt
+        except Exception as e:  # the other party is stuck now: stop, the parent restarts the rest
+            with open(os.path.join(jobdir, f"err{i}_{rank}.txt"), "w") as f:
+                f.write(f"{type(e).__name__}: {e}")
+            sys.stdout.flush()
+            os._exit(3)
+    sys.stdout.flush()
+    lctx.stop_link()
+
+
+# ---------------------------------------------------------------------------
+# log parsing
+
+LINE = re.compile(r"- (\S+), executed (\d+) times, duration [^,]+, send bytes (\d+) recv bytes \d+, send actions (\d+), recv actions \d+")
+LINK = re.compile(r"Link details: total send bytes (\d+), recv bytes \d+, send actions (\d+), recv actions \d+")
+LEVELS = {"HLO profiling": "hlo", "HAL profiling": "hal", "MPC profiling": "mpc"}
+
+
+def tidy(levels):
+    """Sorted by name; at the hal and mpc levels only the ops that communicate."""
+    return {lv: {k: v for k, v in sorted(ops.items()) if lv == "hlo" or v[1] or v[2]} for lv, ops in levels.items()}
+
+
+def parse_log(text):
+    """One dict per completed `Runtime.run`, in order."""
+    blocks, cur, level = [], None, None
+    for line in text.splitlines():
+        if "[Profiling] SPU execution" in line:
+            cur, level = {"hlo": {}, "hal": {}, "mpc": {}}, None
+            continue
+        if cur is None:
+            continue
+        for key, lv in LEVELS.items():
+            if key in line:
+                level = lv
+        m = LINE.search(line)
+        if m and level:
+            cur[level][m.group(1)] = [int(m.group(2)), int(m.group(3)), int(m.group(4))]
+        m = LINK.search(line)
+        if m:
+            blocks.append({"bytes": int(m.group(1)), "rounds": int(m.group(2)), **tidy(cur)})
+            cur = None
+    return blocks
+
+
+# ---------------------------------------------------------------------------
+# parent side
+
+
+def dump_json(rec, path):
+    """json with indent 1, but short lists of numbers kept on one line."""
+    text = json.dumps(rec, indent=1)
+    text = re.sub(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]",
+                  lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+
+
+def free_ports(n):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def runtime_config(field, options):
+    import spu.libspu as libspu
+    cfg = libspu.RuntimeConfig(protocol=libspu.ProtocolKind.SEMI2K, field=getattr(libspu.FieldType, field))
+    cfg.enable_pphlo_profile = True
+    cfg.enable_hal_profile = True
+    for k, v in options.items():
+        if not hasattr(cfg, k):
+            raise ValueError(f"RuntimeConfig has no option {k}")
+        setattr(cfg, k, v)
+    return cfg
+
+
+def compiler_options(options):
+    import spu.libspu as libspu
+    copts = libspu.CompilerOptions()
+    for k, v in options.items():
+        if not hasattr(copts, k):
+            raise ValueError(f"CompilerOptions has no option {k}")
+        setattr(copts, k, v)
+    return copts
+
+
+def compile_fn(fn, args, copts):
+    import spu.libspu as libspu
+    from spu.utils import frontend as fe
+    names = [f"in{i}" for i in range(len(args))]
+    exe, _ = fe.compile(fe.Kind.JAX, fn, list(args), {}, names, [libspu.Visibility.VIS_SECRET] * len(args),
+                        lambda outs: [f"out{i}" for i in range(len(outs))], copts=compiler_options(copts))
+    return exe
+
+
+def spawn_pair(jobs, timeout):
+    """Runs `jobs` (dicts with cfg/exe/shares) on a fresh 2-process pair.
+    Returns ([(per_party, outputs) | {'error'}] for the jobs that finished or failed,
+    index of the first job not attempted)."""
+    jobdir = tempfile.mkdtemp(prefix="mpclens-spu-")
+    try:
+        with open(os.path.join(jobdir, "job.pkl"), "wb") as f:
+            pickle.dump({"ports": free_ports(PARTIES), "runs": jobs}, f)
+        logs = [open(os.path.join(jobdir, f"log{r}.txt"), "w") for r in range(PARTIES)]
+        procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--party", str(r), jobdir],
+                                  stdout=logs[r], stderr=subprocess.STDOUT, start_new_session=True)
+                 for r in range(PARTIES)]
+        deadline = time.time() + timeout
+        timed_out = False
+        for p in procs:
+            try:
+                p.wait(timeout=max(1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+        if timed_out or any(p.returncode not in (0, 3) for p in procs):
+            for p in procs:  # if one failed, the other may be waiting forever
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        for f in logs:
+            f.close()
+        texts = [open(os.path.join(jobdir, f"log{r}.txt")).read() for r in range(PARTIES)]
+        blocks = [parse_log(t) for t in texts]
+        results = []
+        for i in range(len(jobs)):
+            outs = [os.path.join(jobdir, f"out{i}_{r}.pkl") for r in range(PARTIES)]
+            if all(os.path.exists(o) for o in outs) and all(len(b) > i for b in blocks):
+                results.append(([b[i] for b in blocks], [pickle.load(open(o, "rb")) for o in outs]))
+                continue
+            errs = [open(os.path.join(jobdir, f"err{i}_{r}.txt")).read()
+                    for r in range(PARTIES) if os.path.exists(os.path.join(jobdir, f"err{i}_{r}.txt"))]
+            if errs:
+                msg = errs[0]
+            elif timed_out:
+                msg = f"timeout after {timeout} s"
+            else:
+                tails = [t.strip().splitlines()[-3:] for t in texts]
+                msg = f"party exit codes {[p.returncode for p in procs]}: {tails}"
+            results.append({"error": msg[:500]})
+            break
+        return results
+    finally:
+        shutil.rmtree(jobdir, ignore_errors=True)
+
+
+def run_all(fn, args, runs, timeout=900, label=""):
+    """Measures `fn(*args)` (all args secret) under each run spec
+    {field, config, compiler, ...}. Returns the fixture run records, in order."""
+    import numpy as np
+    import jax
+    import spu
+    import spu.libspu as libspu
+
+    try:
+        expect = [np.asarray(v, np.float64) for v in jax.tree_util.tree_leaves(jax.jit(fn)(*args))]
+    except Exception as e:
+        return [dict(_spec(r), error=f"jax: {type(e).__name__}: {e}"[:500]) for r in runs]
+    exes, jobs, records = {}, [], []
+    for r in runs:
+        key = json.dumps(r.get("compiler", {}), sort_keys=True)
+        try:
+            if key not in exes:
+                exes[key] = compile_fn(fn, args, r.get("compiler", {})).SerializeToString()
+            cfg = runtime_config(r["field"], r.get("config", {}))
+            io = spu.Io(PARTIES, cfg)
+            shares = []
+            for a in args:
+                sh = io.make_shares(np.asarray(a), libspu.Visibility.VIS_SECRET)
+                shares.append([(s.meta, list(s.share_chunks)) for s in sh])
+            jobs.append({"cfg": cfg.SerializeToString(), "exe": exes[key], "shares": shares, "spec": r, "io": io})
+        except Exception as e:
+            records.append((r, {"error": f"compile: {type(e).__name__}: {e}"[:500]}))
+    pending = jobs
+    results = {}
+    while pending:
+        t0 = time.time()
+        got = spawn_pair([{k: j[k] for k in ("cfg", "exe", "shares")} for j in pending], timeout)
+        for j, res in zip(pending, got):
+            results[id(j)] = res
+        print(f"  {label}: {len(got)}/{len(pending)} runs in {time.time() - t0:.1f} s", flush=True)
+        pending = pending[len(got):]
+    out = []
+    done = {id(r): rec for r, rec in records}
+    for r in runs:
+        if id(r) in done:
+            out.append(dict(_spec(r), **done[id(r)]))
+            continue
+        j = next(j for j in jobs if j["spec"] is r)
+        res = results[id(j)]
+        if isinstance(res, dict):
+            out.append(dict(_spec(r), **res))
+            continue
+        per_party, outs = res
+        err = None
+        try:
+            got = []
+            for k in range(len(outs[0])):
+                shs = []
+                for rank in range(PARTIES):
+                    s = libspu.Share()
+                    s.meta, s.share_chunks = outs[rank][k]
+                    shs.append(s)
+                got.append(np.asarray(j["io"].reconstruct(shs), np.float64))
+            err = max((float(np.max(np.abs(g - e))) if g.size else 0.0) for g, e in zip(got, expect))
+        except Exception as e:
+            err = f"{type(e).__name__}: {e}"[:200]
+        out.append(dict(_spec(r), per_party=per_party, max_abs_err=err))
+    return out
+
+
+def _spec(r):
+    d = {k: v for k, v in r.items() if k not in ("config", "compiler")}
+    d["config"] = r.get("config", {})
+    if r.get("compiler"):
+        d["compiler"] = r["compiler"]
+    return d
+
+
+# ---------------------------------------------------------------------------
+# what we measure
+
+SAMPLES = ["mlp", "lenet", "minionn", "resnet20", "transformer_block"]
+EXTRA_MODELS = ["minionn", "delphi_lenet", "resnet32_cifar"]  # tests/fixtures/models/, fixture models_<name>
+POSITIVE = {"Log", "Sqrt", "Pow", "Div", "Reciprocal"}  # ops whose inputs we keep positive (cost is data-independent)
+SKIP_OPS = {"huge_dims", "unknown_op"}
+FIELD_RUNS = [{"field": "FM64"}, {"field": "FM128"}]
+OPTION_RUNS = [
+    {"field": "FM64", "config": {"trunc_allow_msb_error": True}},
+    {"field": "FM64", "config": {"fxp_exp_iters": 6}},
+    {"field": "FM64", "config": {"fxp_div_goldschmidt_iters": 3}},
+    {"field": "FM64", "config": {"experimental_disable_vectorization": True}},
+]
+OP_OPTIONS = {
+    "Relu": OPTION_RUNS, "Exp": OPTION_RUNS, "Div": OPTION_RUNS, "Sigmoid": OPTION_RUNS, "MatMul": OPTION_RUNS,
+    "Reciprocal": OPTION_RUNS, "Tanh": OPTION_RUNS, "Gemm": OPTION_RUNS, "MaxPool": OPTION_RUNS,
+    "Softmax": OPTION_RUNS + [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}},
+                              {"field": "FM128", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
+    "LogSoftmax": OPTION_RUNS + [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
+    "LayerNormalization": OPTION_RUNS + [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}},
+                                         {"field": "FM128", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    "BatchNormalization": OPTION_RUNS + [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    "Sqrt": OPTION_RUNS + [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+}
+
+
+def measure_model(path, out_file, runs, positive=False, timeout=900, extra=None):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from onnx2jax import Program
+    rel = os.path.relpath(os.path.abspath(path), ROOT)
+    name = os.path.basename(out_file)[:-5]
+    rec = {"model": rel}
+    try:
+        prog = Program(path)
+        args = prog.example_args(seed=0, positive=positive)
+        rec["inputs"] = [s for _, s, _ in prog.inputs]
+        rec["secret_initializers"] = len(prog.secret)
+        rec.update(VERSIONS)
+        if extra:
+            rec.update(extra)
+        if prog.generated:
+            rec["random_initializers"] = prog.generated
+        t0 = time.time()
+        rec["runs"] = run_all(prog.fn, args, runs, timeout=timeout, label=name)
+        secs = time.time() - t0
+    except Exception as e:
+        rec.setdefault("inputs", None)
+        rec.update(VERSIONS)
+        rec["runs"] = [dict(_spec(r), error=f"{type(e).__name__}: {e}"[:500]) for r in runs]
+        secs = 0
+    os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    dump_json(rec, out_file)
+    summary = [(r["field"], r.get("config") or r.get("compiler") or "",
+                r["per_party"][0]["bytes"] if "per_party" in r else r["error"][:80],
+                r["per_party"][0]["rounds"] if "per_party" in r else "") for r in rec["runs"]]
+    print(f"{name:24s} {secs:6.1f}s {summary}", flush=True)
+    return rec
+
+
+def measure_ops(names=None):
+    import glob
+    paths = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "ops", "*.onnx")))
+    for path in paths:
+        op = os.path.basename(path)[:-5]
+        if op in SKIP_OPS or (names and op not in names):
+            continue
+        runs = [dict(r) for r in FIELD_RUNS + OP_OPTIONS.get(op, [])]
+        measure_model(path, os.path.join(OUT, "ops", op + ".json"), runs, positive=op in POSITIVE, timeout=600)
+
+
+def model_list():
+    import glob
+    out = [(os.path.join(ROOT, "static", "samples", n + ".onnx"), n) for n in SAMPLES]
+    out += [(p, os.path.basename(p)[:-5]) for p in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "crypten", "models", "model_*.onnx")))]
+    out += [(os.path.join(ROOT, "tests", "fixtures", "models", n + ".onnx"), "models_" + n) for n in EXTRA_MODELS]
+    return out
+
+
+def measure_models(names=None):
+    for path, name in model_list():
+        if names and name not in names:
+            continue
+        runs = [dict(r) for r in FIELD_RUNS]
+        if name in ("mlp", "lenet", "transformer_block"):
+            runs += [{"field": "FM64", "config": {"trunc_allow_msb_error": True}},
+                     {"field": "FM64", "config": {"experimental_disable_vectorization": True}}]
+        if name == "transformer_block":
+            runs += [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}]
+        # skip anything slower than 10 minutes per party pair
+        measure_model(path, os.path.join(OUT, name + ".json"), runs, timeout=600)
+
+
+def main(argv):
+    if argv[:1] == ["--party"]:
+        party_main(int(argv[1]), argv[2])
+        return
+    if not argv or argv[0] == "--help":
+        print(__doc__)
+        return
+    if argv[0] == "--all":
+        measure_ops()
+        measure_models()
+        import train
+        train.main([])
+    elif argv[0] == "--ops":
+        measure_ops(set(argv[1:]) or None)
+    elif argv[0] == "--models":
+        measure_models(set(argv[1:]) or None)
+    elif argv[0] == "--train":
+        import train
+        train.main(argv[1:])
+    else:
+        for p in argv:
+            measure_model(p, os.path.join(OUT, os.path.basename(p)[:-5] + ".json"), [dict(r) for r in FIELD_RUNS])
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main(sys.argv[1:])

@@ -1,0 +1,97 @@
+"""One SGD training step in SPU 0.9.5 (SEMI2K, 2 parties), measured phase by phase.
+
+The step, on the JAX program of validation/spu/onnx2jax.py (CONVENTION.md):
+  logits = f(x, w)
+  loss   = -(onehot * jax.nn.log_softmax(logits)).sum(-1).mean()
+  g      = jax.grad(loss) with respect to every secret (float) initializer
+  w'     = w - 0.01 * g            (the new weights are the outputs)
+x and the one-hot labels are secret inputs too. Each phase is its own SPU
+program, measured separately (one OS process per party, as in measure.py):
+  forward       returns the logits
+  forward_loss  returns the loss
+  grad          returns jax.value_and_grad(loss): (loss, grads)
+  step          returns the updated weights
+Output: tests/fixtures/spu/train_<model>_b<batch>.json. Reproduce:
+
+    validation/.venv-spu/bin/python validation/spu/train.py
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import measure  # noqa: E402
+
+LR = 0.01
+JOBS = [  # (sample model, batch, classes, extra compiler options to measure)
+    ("mlp", 8, 10, []),
+    ("lenet", 8, 10, [{"disable_maxpooling_optimization": True}]),
+]
+PROGRAMS = ["forward", "forward_loss", "grad", "step"]
+
+
+def programs(prog):
+    import jax
+
+    def logits(x, ws):
+        return prog.fn(x, *ws)[0]
+
+    def loss(ws, x, y):
+        return -(y * jax.nn.log_softmax(logits(x, ws))).sum(-1).mean()
+
+    def forward(x, y, *ws):
+        return logits(x, ws)
+
+    def forward_loss(x, y, *ws):
+        return loss(list(ws), x, y)
+
+    def grad(x, y, *ws):
+        return jax.value_and_grad(loss)(list(ws), x, y)
+
+    def step(x, y, *ws):
+        g = jax.grad(loss)(list(ws), x, y)
+        return [w - LR * gw for w, gw in zip(ws, g)]
+
+    return {"forward": forward, "forward_loss": forward_loss, "grad": grad, "step": step}
+
+
+def train_one(name, batch, classes, extra_copts):
+    import numpy as np
+    from onnx2jax import Program
+    path = os.path.join(measure.ROOT, "static", "samples", name + ".onnx")
+    prog = Program(path, batch=batch)
+    if len(prog.inputs) != 1:
+        raise ValueError("training expects one model input")
+    args = prog.example_args(seed=0)
+    labels = np.eye(classes, dtype=np.float32)[np.arange(batch) % classes]
+    args = [args[0], labels] + args[1:]
+    fns = programs(prog)
+    rec = {"model": os.path.relpath(path, measure.ROOT), "batch": batch, "classes": classes,
+           "inputs": [s for _, s, _ in prog.inputs], "secret_initializers": len(prog.secret), "lr": LR,
+           "loss": "-(onehot * log_softmax(logits)).sum(-1).mean()", **measure.VERSIONS, "runs": []}
+    for copts in [{}] + extra_copts:
+        for pname in PROGRAMS:
+            runs = [{"program": pname, "field": "FM64", "compiler": copts}]
+            if pname == "step" and not copts:
+                runs.append({"program": pname, "field": "FM128", "compiler": copts})
+            t0 = time.time()
+            res = measure.run_all(fns[pname], args, runs, timeout=1200, label=f"{name} {pname}")
+            for r in res:
+                if not r.get("compiler"):
+                    r.pop("compiler", None)
+            rec["runs"] += res
+            print(f"{name} b{batch} {pname:13s} {copts or ''} {time.time() - t0:6.1f}s",
+                  [(r["field"], r["per_party"][0]["bytes"], r["per_party"][0]["rounds"]) if "per_party" in r else r["error"][:80] for r in res], flush=True)
+    out = os.path.join(measure.OUT, f"train_{name}_b{batch}.json")
+    measure.dump_json(rec, out)
+
+
+def main(argv):
+    for name, batch, classes, extra in JOBS:
+        if argv and name not in argv:
+            continue
+        train_one(name, batch, classes, extra)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
