@@ -180,3 +180,28 @@ impl CostModel for Cheetah {
 fn prob(n: &Node, r: &str) -> Problem {
     Problem { node: n.name.clone(), op: n.op.clone(), reason: r.into() }
 }
+
+/// Ferret amortised cost per COT in milli-bits (placeholder until the silent-OT derivation).
+pub const FERRET_MILLIBITS_PER_COT: u64 = 460;
+/// Cheetah millionaire on b bits over silent OT (milli-bits).
+pub fn cheetah_mill_millibits(b: u64) -> u64 {
+    let q = b.div_ceil(4);
+    let t = mill_ands(q);
+    q * (36_000 + 4 * FERRET_MILLIBITS_PER_COT) + 2 * t * FERRET_MILLIBITS_PER_COT + 4_000 * t
+}
+/// Cheetah ReLU, milli-bits per element.
+pub fn cheetah_relu_millibits(ell: u64, s: u64, approx: bool, trunc: bool) -> u64 {
+    let b = if approx {
+        let lo = if trunc { 3 * s / 2 } else { s };
+        let mut l = ell - lo;
+        l -= (l - 1) % 4;
+        l - 1
+    } else {
+        ell - 1
+    };
+    cheetah_mill_millibits(b) + 2 * (1_000 + ell * 1_000 + FERRET_MILLIBITS_PER_COT)
+}
+/// Cheetah `truncate_msb0` (milli-bits per element).
+pub fn cheetah_trunc_millibits(s: u64) -> u64 {
+    (4 + s) * 1_000 + 2 * FERRET_MILLIBITS_PER_COT
+}
