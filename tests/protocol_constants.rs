@@ -124,10 +124,45 @@ fn seal_ciphertext_sizes() {
 
 #[test]
 fn cheetah_partitions() {
-    // shape_inference::Conv2D, H·W ≤ 4096: C=64, 56×56 (3136): Cn = min(⌊4096/3136⌋=1, 64, ⌊4096/9⌋) = 1
-    assert_eq!(cheetah::conv_cts(64, 64, 58, 58, 3), (64, 64));
-    // 16 ch 32×32 (1024): Cn = 4 → 4 in-cts, M=16 out
-    assert_eq!(cheetah::conv_cts(16, 16, 34, 34, 3), (6, 16));
-    // FC 2048→1000: d1=2048? d0=2 → 1+500; d1=4 → 512+1 ... best d1=64,d0=64: 32+16 = 48
-    assert_eq!(cheetah::fc_cts(2048, 1000), (32, 16));
+    // shape_inference::Conv2D, H·W ≤ 4096: C=64, padded 58×58 (3364): Cn = min(⌊4096/3364⌋=1, 64, ⌊4096/9⌋) = 1
+    assert_eq!(cheetah::conv_cts(64, 64, 58, 58, 3, 1), (64, 64));
+    // 16 ch, padded 34×34 (1156): Cn = min(3, 16, 455) = 3 → ⌈16/3⌉ = 6 in-cts, M=16 out
+    assert_eq!(cheetah::conv_cts(16, 16, 34, 34, 3, 1), (6, 16));
+    // ResNet-50 conv1: 230×230, 7×7, stride 2 (VALID after the explicit Pad): H·W > 4096 →
+    // Cn = 1, Hn = Wn = 64, overlap stride 64 − 6 = 58, slices 1 + ⌈166/58⌉ = 4 per dim:
+    // 3·16 = 48 in-cts, 64·16 = 1024 out-cts
+    assert_eq!(cheetah::conv_cts(3, 64, 230, 230, 7, 2), (48, 1024));
+    // a 1×1 stride-2 conv sub-samples first: 56 → 28, 28·28 = 784, Cn = ⌊4096/784⌋ = 5
+    assert_eq!(cheetah::conv_cts(256, 512, 56, 56, 1, 2), (52, 512));
+    // hom_fc_ss getSplit, 2048 → 1001: the first minimum of ⌈2048/d1⌉ + ⌈1001/d0⌉ with d0·d1 ≤ 4096
+    let (i, o) = cheetah::fc_cts(2048, 1001);
+    assert_eq!(i + o, (1..=1001u64).map(|d0| 2048u64.div_ceil((4096 / d0).min(2048)) + 1001u64.div_ceil(d0)).min().unwrap());
+    // setUpForBN at ℓ=37: 2·37 + 1 + 40 = 115 bits → 3 CRT primes of ⌈116/3⌉ = 39 bits
+    assert_eq!(cheetah::bn_crt_count(37), 3);
+}
+
+#[test]
+fn cheetah_silent_ot_bytes() {
+    // ReLU with fused truncation, ℓ=37, s=12, approx: lo = 18, l' = 19 − (18 mod 4) = 17 → 16-bit
+    // compare (q = 4, T = 4)
+    assert_eq!(cheetah::relu_compare_bits(37, 12, true, true), 16);
+    // without truncation lo = 12: l' = 25, (25−1) mod 4 = 0 → 24-bit compare
+    assert_eq!(cheetah::relu_compare_bits(37, 12, true, false), 24);
+    assert_eq!(cheetah::relu_compare_bits(37, 12, false, false), 36);
+    let n = 1u64 << 16;
+    let r = cheetah::cheetah_relu(n, 37, 12, true, true);
+    // leaves: 4n 1-of-16 OTs → 16n COTs, 16n/8 choice bytes, 16-B seed, 4 B of messages per OT;
+    // triples: 4n from each Ferret instance, 2 seeds + 2-B sync, openings 4·4n/8;
+    // mux: 2 COTs with 37-bit correlations: n/8 choice bytes + 16 + 8·⌈8·37/64⌉ = 40 B per 8.
+    let leaves = 2 * n + 16 + 16 * n;
+    let triples = 34 + 2 * n;
+    let mux = 2 * (n / 8 + 16 + 5 * n);
+    assert_eq!(r.bytes, leaves + triples + mux);
+    assert_eq!((r.cots_straight, r.cots_reversed), (16 * n + 4 * n + n, 4 * n + n));
+    // truncate_msb0: 1-of-2 OT with 1-bit msgs (n/8 + 16 + 2 B per 8) + B2A COT_12 (n/8 + 16 + 16 B per 8)
+    let t = cheetah::cheetah_trunc(n, 12);
+    assert_eq!(t.bytes, (n / 8 + 16 + n / 4) + (n / 8 + 16 + 2 * n));
+    // Ferret: 1295 trees × (13 levels × 2 blocks + 1 block) per extension
+    assert_eq!(cheetah::FERRET_EXTENSION_BYTES, 559_440);
+    assert_eq!(cheetah::FERRET_OT_LIMIT, 10_001_853);
 }

@@ -114,20 +114,27 @@ fn cryptflow2_ot_published() {
     assert!(now > 19 * r / 10, "{now}");
 }
 
-/// Cheetah (USENIX Security 2022) abstract: ResNet-50 "2.3 GB" ([paper-v], ePrint 2022/207).
-/// Ours −16 %. Stated cause: ciphertext byte sizes are zstd estimates on synthetic data
-/// (notes §6 item 3) and the Ferret burst accounting is amortised (item 4); the DenseNet-121
-/// and SqueezeNet figures of the Cheetah paper could not be retrieved, so only our values
-/// are pinned (regression) for them.
+/// Cheetah (USENIX Security 2022) abstract: ResNet-50 "2.3 GB" ([paper-v], ePrint 2022/207), on
+/// the network OpenCheetah's `networks/main_resnet50.cpp` runs (same TF ResNet-50 v2 as the SCI
+/// main, conv+BN pairs fused by `USE_FUSED_BN 1`, ℓ = 37, s = 12 from scripts/common.sh).
+/// Ours: 1.984 GB without the layer verification traffic (−13.8 %), 2.437 GB with it (+5.9 %).
+/// Stated cause: ciphertext bytes depend on SEAL 3.7's zstd output, measured on synthetic
+/// ciphertexts with zstd 1.5.4 (in: 62,411 B; out: 32,836 B + 8.007 B per used coefficient,
+/// after `flood_ciphertext`'s switch to one prime and `removeUnusedCoeffs`); the paper run's
+/// build flags (USE_APPROX_RESHARE, BFV_TRUNCATE_*, VERIFY_LAYERWISE) and its zstd version are
+/// not known, and the out-ciphertexts (8,7 k of them, 33–66 KB each) dominate.
 #[test]
 fn cheetah_published() {
-    let r = run("cheetah", "resnet50.onnx", &[]).total.bytes;
-    assert!((-18.0..-14.0).contains(&dev(r, 2.3e9)), "{}", dev(r, 2.3e9));
-    let d = run("cheetah", "densenet121.onnx", &[]).total.bytes;
-    let s = run("cheetah", "squeezenet1_1.onnx", &[]).total.bytes;
-    assert!(d > 4_000_000_000 && d < 6_000_000_000, "{d}");
-    assert!(s > 400_000_000 && s < 600_000_000, "{s}");
+    let r = run("cheetah", "sci_resnet50.onnx", &[]).total.bytes;
+    assert!((-15.0..-12.5).contains(&dev(r, 2.3e9)), "{}", dev(r, 2.3e9));
+    let v = run("cheetah", "sci_resnet50.onnx", &[("verify", "true")]).total.bytes;
+    assert!((4.5..7.0).contains(&dev(v, 2.3e9)), "{}", dev(v, 2.3e9));
     // verification traffic adds ≥ 8 B per ResNet-50 weight (≈ 25.5 M weights)
-    let v = run("cheetah", "resnet50.onnx", &[("verify", "true")]).total.bytes;
     assert!(v - r > 8 * 25_000_000);
+    // DenseNet-121 and SqueezeNet: the Cheetah paper's figures could not be retrieved; our
+    // values are pinned (regression) with their composition stated in the report.
+    let d = run("cheetah", "sci_densenet121.onnx", &[]).total.bytes;
+    let s = run("cheetah", "sci_sqnet.onnx", &[]).total.bytes;
+    assert!(d > 2_000_000_000 && d < 2_400_000_000, "{d}");
+    assert!(s > 400_000_000 && s < 500_000_000, "{s}");
 }

@@ -176,9 +176,8 @@ impl CostModel for CryptFlow2 {
             let mut steps = vec![];
             let mut approx: Option<String> = None;
             let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
-            let out = n.outputs.first().map(|t| t.name.clone()).unwrap_or_default();
             // Athos TruncOpti: truncate an input held at 2s before a product / uninterpreted call.
-            let mut scale_down_input = |name: &str, numel: u64, sc: &mut Scales, steps: &mut Vec<Step>| {
+            let scale_down_input = |name: &str, numel: u64, sc: &mut Scales, steps: &mut Vec<Step>| {
                 if sc.get(name) > 1 {
                     let b = pr.scale_down(numel);
                     let what = if pr.he { "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)" } else { "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A" };
@@ -298,7 +297,7 @@ impl CostModel for CryptFlow2 {
             for o in &n.outputs {
                 sc.0.insert(o.name.clone(), out_scale);
             }
-            let _ = &out;
+
             let mut cost = Cost::zero(2);
             for x in &steps {
                 cost += &x.cost;
