@@ -138,3 +138,26 @@ fn cheetah_published() {
     assert!(d > 2_000_000_000 && d < 2_400_000_000, "{d}");
     assert!(s > 400_000_000 && s < 500_000_000, "{s}");
 }
+
+/// Per-layer check of the SCI_HE ResNet-50 run against the main's call list
+/// (`SCI/networks/main_resnet50.cpp`): 49 ScaleDown4 calls, 49 Relu4(…, 12, 1) calls, one MaxPool,
+/// and conv1 byte for byte.
+#[test]
+fn cryptflow2_he_resnet50_layers() {
+    let r = run("cryptflow2", "sci_resnet50.onnx", &[("ell", "37"), ("scale", "12"), ("linear", "he")]);
+    let steps = |name: &str| r.nodes.iter().flat_map(|n| n.steps.iter()).filter(|s| s.name == name).count();
+    assert_eq!(steps("ScaleDown (input at 2s)"), 49);
+    assert_eq!(steps("fused truncation"), 49);
+    assert_eq!(steps("ReLU"), 49);
+    // ScaleDown sizes as in the main: first after the MaxPool on 56×56×64 (before the first BN)
+    let first_sd = r.nodes.iter().flat_map(|n| n.steps.iter()).find(|s| s.name == "ScaleDown (input at 2s)").unwrap();
+    assert_eq!(first_sd.count, 56 * 56 * 64);
+    // conv1: 4 sub-convs at N = 32768 (see seal33_keys_and_conv): client sends 4 key sets and
+    // 4 × (8 + 2 fresh cts), server returns 4 × (8 + 32 one-prime cts).
+    let c1 = r.nodes.iter().find(|n| n.op == "Conv").unwrap();
+    assert_eq!(c1.cost.parties[1].bytes, 4 * (184_818_000 + 8 + 2 * 1_572_937));
+    assert_eq!(c1.cost.parties[0].bytes, 4 * (8 + 32 * 524_361));
+    // the four key sets are the only keys sent: 739,272,000 B of the 32.04 GB
+    let keys: u64 = r.nodes.iter().filter(|n| n.op == "Conv").map(|n| n.cost.parties[1].bytes).sum::<u64>();
+    assert!(keys > 739_272_000);
+}
