@@ -410,6 +410,7 @@ pub struct HeConv {
 /// N = he_n(lH·lW), img = nextpow2(lH·lW), cph = (N/2)/img, inp_ct = ⌈CI/2cph⌉,
 /// out_ct = ⌈CO/2cph⌉; contexts for N = 8192 and 65536 are made in the constructor (before the
 /// counters), any other N makes fresh keys for that sub-conv alone.
+#[allow(clippy::too_many_arguments)]
 pub fn he_conv(h: u64, w: u64, ci: u64, fh: u64, fw: u64, co: u64, pads: [u64; 4], sh: u64, sw: u64) -> HeConv {
     let ph = h + pads[0] + pads[2];
     let pw = w + pads[1] + pads[3];
