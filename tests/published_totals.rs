@@ -53,56 +53,111 @@ fn delphi_resnet32_offline_exact() {
     assert_eq!(r + w - (435_615_790 + 5_606_615_231), 9 * 524_393 + 4 * 16);
 }
 
-/// CryptFlow2 (CCS 2020) end-to-end table, SCI_OT / SCI_HE communication for ResNet-50
-/// (ℓ=37), DenseNet-121 and SqueezeNet (ℓ=32), as recalled in shared research notes §4
-/// ([paper-r], low confidence; the paper PDF was not retrievable here). GB taken as 10^9 B.
-/// The paper-era OT matmul computed ONE cross term (`both_cross_terms=false`).
-#[test]
-fn cryptflow2_published() {
-    let ot = |m: &str, ell: &str| run("cryptflow2", m, &[("ell", ell), ("both_cross_terms", "false")]).total.bytes;
-    let he = |m: &str, ell: &str| run("cryptflow2", m, &[("ell", ell), ("linear", "he")]).total.bytes;
-    // ResNet-50 SCI_OT 370.8 GB: ours +1.33 %. Stated cause: unresolved beyond the recalled
-    // figure; the ReLU fusion rule (which rescale is fused into a ReLU in main_resnet50.cpp)
-    // is approximated from the ONNX graph (conv → ReLU fused, else SIRNN ScaleDown).
-    let r50 = ot("resnet50.onnx", "37");
-    assert!((1.0..1.7).contains(&dev(r50, 370.8e9)), "{}", dev(r50, 370.8e9));
-    // Current EzPC (TRAINING defined) computes both cross terms: linear part doubles.
-    let r50_now = run("cryptflow2", "resnet50.onnx", &[("ell", "37")]).total.bytes;
-    assert!(r50_now > 19 * r50 / 10);
-    // DenseNet-121 SCI_OT 217 GB: ours +1.16 %. Stated cause: the paper figure is recalled
-    // ([paper-r]); AvgPool division constants (DenseNet transitions) are inferred (c = 2).
-    let d = ot("densenet121.onnx", "32");
-    assert!((1.0..1.4).contains(&dev(d, 217e9)), "{}", dev(d, 217e9));
-    // SqueezeNet (1.1) SCI_OT 26.1 GB: ours +2.6 %, same causes (its final GlobalAveragePool
-    // division over 13×13 is inferred).
-    let s = ot("squeezenet1_1.onnx", "32");
-    assert!((2.3..2.9).contains(&dev(s, 26.1e9)), "{}", dev(s, 26.1e9));
-    // DenseNet-121 SCI_HE 35.6 GB: within 1 %.
-    let dh = he("densenet121.onnx", "32");
-    assert!(dev(dh, 35.6e9).abs() < 1.0, "{}", dev(dh, 35.6e9));
-    // SqueezeNet SCI_HE 5.3 GB: ours +5.3 %; ResNet-50 SCI_HE 32.1 GB: ours −43.6 %.
-    // Stated cause: the fresh-key rule for N ∉ {8192, 65536} and the SEAL 3.3 key sizes are
-    // inferred, not measured (notes §6 item 2); ResNet-50's first layers dominate via keys.
-    let sh = he("squeezenet1_1.onnx", "32");
-    assert!((4.0..7.0).contains(&dev(sh, 5.3e9)), "{}", dev(sh, 5.3e9));
-    let rh = he("resnet50.onnx", "37");
-    assert!((-46.0..-41.0).contains(&dev(rh, 32.1e9)), "{}", dev(rh, 32.1e9));
+/// CryptFlow2 (CCS 2020) end-to-end table, SCI_OT / SCI_HE communication for ResNet-50,
+/// DenseNet-121 and SqueezeNet, as recalled in shared research notes §4 ([paper-r]: the paper
+/// PDF could not be retrieved here; ResNet-50 SCI_HE ≈ 32.1 GB agrees with the Cheetah paper's
+/// abstract, 2.3 GB × 12.9 ≈ 29.7 GB on their re-run). GB taken as 10^9 B.
+///
+/// The models are the networks the SCI mains run (`SCI/networks/main_{resnet50,densenet121,
+/// sqnet}.cpp`: TF pre-activation ResNet-50 v2 with BatchNorm kept, TF DenseNet-121, SqueezeNet
+/// v1.1 at 227×227), exported by validation/protocols/export_models.py as `sci_*.onnx`, with the
+/// mains' ℓ / scale (37/12, 32/11, 32/9). Our per-call model reproduces the mains' call lists
+/// (49 ScaleDowns, 49 ReLUs with truncation, one MaxPool, … for ResNet-50).
+fn cf2(model: &str, ell: &str, s: &str, he: bool, both: bool) -> u64 {
+    let both = if both { "true" } else { "false" };
+    run("cryptflow2", model, &[("ell", ell), ("scale", s), ("linear", if he { "he" } else { "ot" }), ("both_cross_terms", both)]).total.bytes
 }
 
-/// Cheetah (USENIX Security 2022) abstract: ResNet-50 "2.3 GB" ([paper-v], ePrint 2022/207).
-/// Ours −16 %. Stated cause: ciphertext byte sizes are zstd estimates on synthetic data
-/// (notes §6 item 3) and the Ferret burst accounting is amortised (item 4); the DenseNet-121
-/// and SqueezeNet figures of the Cheetah paper could not be retrieved, so only our values
-/// are pinned (regression) for them.
+#[test]
+fn cryptflow2_he_published() {
+    // ResNet-50 SCI_HE 32.1 GB: ours 32.044 GB (−0.18 %). Of it 0.739 GB are the four fresh
+    // SEAL key sets of conv1's stride-2 sub-convs (N = 32768), 0.904 GB conv ciphertexts,
+    // 19.0 GB field truncations (49 ScaleDowns + 49 ReLU-fused divisions), 9.2 GB ReLUs,
+    // 1.65 GB MaxPool, 0.59 GB BatchNorm ciphertexts.
+    let r = cf2("sci_resnet50.onnx", "37", "12", true, true);
+    assert_eq!(r, 32_043_693_236);
+    assert!(dev(r, 32.1e9).abs() < 1.0, "{}", dev(r, 32.1e9));
+    // DenseNet-121 SCI_HE 35.6 GB: ours 36.101 GB (+1.41 %). Stated cause: the paper figure is
+    // recalled ([paper-r]) and the paper-era SCI (7c325fc, Aug 2020) differs from f24bf3e: no
+    // WAN_EXEC in the millionaire (leaf/triple OTs differ), VERIFY_LAYERWISE compiled in.
+    let d = cf2("sci_densenet121.onnx", "32", "11", true, true);
+    assert_eq!(d, 36_101_172_966);
+    // SqueezeNet SCI_HE 5.3 GB: ours 6.177 GB (+16.5 %). Stated cause: as above; in this net the
+    // non-linear layers (MaxPool 2.47 GB on 113×113×64 rows, ReLU 1.87 GB) and the four conv1
+    // key sets (0.739 GB) dominate, exactly the parts the paper-era code computed differently.
+    let q = cf2("sci_sqnet.onnx", "32", "9", true, true);
+    assert_eq!(q, 6_177_176_964);
+}
+
+#[test]
+fn cryptflow2_ot_published() {
+    // SCI_OT with ONE cross term per thread (the paper-era inference build; current EzPC defines
+    // TRAINING and computes both, see below). ResNet-50 370.8 GB: ours 394.9 GB (+6.5 %);
+    // DenseNet-121 217 GB: ours 228.9 GB (+5.5 %); SqueezeNet 26.1 GB: ours 27.73 GB (+6.2 %).
+    // Stated cause: the paper-era linear layer (7c325fc `linear-primary.h` MatMulUniform) sends
+    // ≈ ℓ(ℓ+1)/2 bits per MAC (ResNet-50: 4.089 GMAC → 359.3 GB), the current code's LinearOT
+    // adds 128 bits of IKNP extension per receiver entry with the receiver alternating between
+    // input and filter by thread (373.2 GB of conv for ResNet-50); the recalled figures fit
+    // 359.3 + ≈11 GB of non-linear traffic.
+    let r = cf2("sci_resnet50.onnx", "37", "12", false, false);
+    assert_eq!(r, 394_912_893_136);
+    let d = cf2("sci_densenet121.onnx", "32", "11", false, false);
+    assert_eq!(d, 228_945_286_428);
+    let q = cf2("sci_sqnet.onnx", "32", "9", false, false);
+    assert_eq!(q, 27_726_083_452);
+    for (got, want) in [(r, 370.8e9), (d, 217e9), (q, 26.1e9)] {
+        assert!((5.0..7.0).contains(&dev(got, want)), "{}", dev(got, want));
+    }
+    // Current EzPC (TRAINING defined) runs MultMode::None: both cross terms, receiver picked by
+    // cross_term_cost → the linear part roughly doubles.
+    let now = cf2("sci_resnet50.onnx", "37", "12", false, true);
+    assert!(now > 19 * r / 10, "{now}");
+}
+
+/// Cheetah (USENIX Security 2022) abstract: ResNet-50 "2.3 GB" ([paper-v], ePrint 2022/207), on
+/// the network OpenCheetah's `networks/main_resnet50.cpp` runs (same TF ResNet-50 v2 as the SCI
+/// main, conv+BN pairs fused by `USE_FUSED_BN 1`, ℓ = 37, s = 12 from scripts/common.sh).
+/// Ours: 1.984 GB without the layer verification traffic (−13.8 %), 2.437 GB with it (+5.9 %).
+/// Stated cause: ciphertext bytes depend on SEAL 3.7's zstd output, measured on synthetic
+/// ciphertexts with zstd 1.5.4 (in: 62,411 B; out: 32,836 B + 8.007 B per used coefficient,
+/// after `flood_ciphertext`'s switch to one prime and `removeUnusedCoeffs`); the paper run's
+/// build flags (USE_APPROX_RESHARE, BFV_TRUNCATE_*, VERIFY_LAYERWISE) and its zstd version are
+/// not known, and the out-ciphertexts (8,7 k of them, 33–66 KB each) dominate.
 #[test]
 fn cheetah_published() {
-    let r = run("cheetah", "resnet50.onnx", &[]).total.bytes;
-    assert!((-18.0..-14.0).contains(&dev(r, 2.3e9)), "{}", dev(r, 2.3e9));
-    let d = run("cheetah", "densenet121.onnx", &[]).total.bytes;
-    let s = run("cheetah", "squeezenet1_1.onnx", &[]).total.bytes;
-    assert!(d > 4_000_000_000 && d < 6_000_000_000, "{d}");
-    assert!(s > 400_000_000 && s < 600_000_000, "{s}");
+    let r = run("cheetah", "sci_resnet50.onnx", &[]).total.bytes;
+    assert!((-15.0..-12.5).contains(&dev(r, 2.3e9)), "{}", dev(r, 2.3e9));
+    let v = run("cheetah", "sci_resnet50.onnx", &[("verify", "true")]).total.bytes;
+    assert!((4.5..7.0).contains(&dev(v, 2.3e9)), "{}", dev(v, 2.3e9));
     // verification traffic adds ≥ 8 B per ResNet-50 weight (≈ 25.5 M weights)
-    let v = run("cheetah", "resnet50.onnx", &[("verify", "true")]).total.bytes;
     assert!(v - r > 8 * 25_000_000);
+    // DenseNet-121 and SqueezeNet: the Cheetah paper's figures could not be retrieved; our
+    // values are pinned (regression) with their composition stated in the report.
+    let d = run("cheetah", "sci_densenet121.onnx", &[]).total.bytes;
+    let s = run("cheetah", "sci_sqnet.onnx", &[]).total.bytes;
+    assert!(d > 2_000_000_000 && d < 2_400_000_000, "{d}");
+    assert!(s > 400_000_000 && s < 500_000_000, "{s}");
+}
+
+/// Per-layer check of the SCI_HE ResNet-50 run against the main's call list
+/// (`SCI/networks/main_resnet50.cpp`): 49 ScaleDown4 calls, 49 Relu4(…, 12, 1) calls, one MaxPool,
+/// and conv1 byte for byte.
+#[test]
+fn cryptflow2_he_resnet50_layers() {
+    let r = run("cryptflow2", "sci_resnet50.onnx", &[("ell", "37"), ("scale", "12"), ("linear", "he")]);
+    let steps = |name: &str| r.nodes.iter().flat_map(|n| n.steps.iter()).filter(|s| s.name == name).count();
+    assert_eq!(steps("ScaleDown (input at 2s)"), 49);
+    assert_eq!(steps("fused truncation"), 49);
+    assert_eq!(steps("ReLU"), 49);
+    // ScaleDown sizes as in the main: first after the MaxPool on 56×56×64 (before the first BN)
+    let first_sd = r.nodes.iter().flat_map(|n| n.steps.iter()).find(|s| s.name == "ScaleDown (input at 2s)").unwrap();
+    assert_eq!(first_sd.count, 56 * 56 * 64);
+    // conv1: 4 sub-convs at N = 32768 (see seal33_keys_and_conv): client sends 4 key sets and
+    // 4 × (8 + 2 fresh cts), server returns 4 × (8 + 32 one-prime cts).
+    let c1 = r.nodes.iter().find(|n| n.op == "Conv").unwrap();
+    assert_eq!(c1.cost.parties[1].bytes, 4 * (184_818_000 + 8 + 2 * 1_572_937));
+    assert_eq!(c1.cost.parties[0].bytes, 4 * (8 + 32 * 524_361));
+    // the four key sets are the only keys sent: 739,272,000 B of the 32.04 GB
+    let keys: u64 = r.nodes.iter().filter(|n| n.op == "Conv").map(|n| n.cost.parties[1].bytes).sum::<u64>();
+    assert!(keys > 739_272_000);
 }

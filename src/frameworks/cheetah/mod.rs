@@ -1,44 +1,210 @@
 //! Cheetah (Alibaba-Gemini-Lab/OpenCheetah `f71d4d4`): 2-party inference with
-//! polynomial-coefficient HE (SEAL 3.7 BFV, N = 4096, zstd) for conv/FC/BN and Ferret
-//! silent OT for ReLU and truncation. Ring ℓ = 37, scale 12 (`scripts/common.sh`).
-//! Party 0 = server, party 1 = client: bytes each SENDS. Everything is online (no offline phase).
+//! polynomial-coefficient HE (SEAL 3.7.2 BFV, N = 4096, moduli {60, 49}, zstd serialization) for
+//! conv / FC / BatchNorm and Ferret silent OT (emp-ot `7f3d4f0`) for everything non-linear.
+//! Ring ℓ = 37, scale 12 (`scripts/common.sh` passes `ell=37 k=12 nt=4` to every network).
+//! Party 0 = server, party 1 = client: bytes each SENDS. Everything is online.
+//!
+//! The graph is run as the OpenCheetah mains (`networks/main_*.cpp`, Athos output with
+//! `USE_FUSED_BN 1`) run it: a Conv whose only consumer is a BatchNorm is fused (`FusedBN`: the
+//! server scales the filters, adds the bias locally); remaining BatchNorms truncate their 2s input
+//! first; Athos' truncation rule otherwise as in CryptFlow2 (ReLU fuses the truncation of a 2s
+//! input). Every non-linear call is split over 4 threads in multiples of 8 elements.
 
 use crate::cost::{Cost, Step};
-use crate::graph::{Graph, Node, Problem};
+use crate::graph::{Graph, Node, Origin, Problem};
 use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
 use crate::settings::{Allowed, SettingSpec, Settings};
+use std::collections::HashMap;
 
-use super::cryptflow2::{conv_geom, directed, even};
-use super::sci::*;
+use super::cryptflow2::{conv_geom_pads, directed, even_bytes};
+use super::sci::{cdiv, clog2, mill_ands};
 use super::CostModel;
 
-/// Polynomial degree (`cheetah-api.cpp` ctor).
+/// Polynomial degree (`CheetahLinear` constructor, `cheetah-api.cpp`).
 pub const POLY_N: u64 = 4096;
-/// Client→server ciphertext: symmetric-seeded, only c0 over 2 primes sent, zstd-compressed
-/// ≈ 62.3 KB, + ~100 B SEAL header + 8 B length + 4 B vector count. Measured with the zstd CLI
-/// on RNS-like random data (research notes §2.3) — approximate until calibrated on a run.
-pub const IN_CT_BYTES: u64 = 62_300 + 112;
-/// Server→client ciphertext: switched to one 60-bit prime, low bits zeroed, zstd:
-/// 33.5–56.8 KB by fraction of used coefficients; the midpoint is used — approximate.
-pub const OUT_CT_BYTES: u64 = 45_150 + 108;
+
+/// Bytes of one client→server ciphertext: `encrypt_symmetric` (seeded: c0 over both primes
+/// {60, 49} bits + a 64-B PRNG seed instead of c1), saved with SEAL 3.7's default
+/// `compr_mode_type::zstd` (level 3), plus the 8-B size prefix of `send_ciphertext`.
+/// The zstd output was measured: 62,411 B for the save_members body (zstd 1.5.4, `-3`, on the
+/// exact SEAL 3.7 layout with uniform residues; validation/protocols/zstd_ct_sizes.py), + the 16-B
+/// uncompressed SEALHeader + 8 B.
+pub const IN_CT_BYTES: u64 = 62_411 + 16 + 8;
+/// Server→client ciphertext, fixed part: `flood_ciphertext` switches to the last level (one 60-bit
+/// prime), with `USE_APPROX_RESHARE=ON` (scripts/build.sh) no low bits are truncated, and
+/// `removeUnusedCoeffs` zeroes every c0 coefficient that holds no output. c1 (4096 uniform words)
+/// + header compress to 32,836 B (measured as above); + SEALHeader 16 + size prefix 8.
+pub const OUT_CT_FIXED: u64 = 32_836 + 16 + 8;
+/// Server→client ciphertext, per used c0 coefficient: 8.007 B (measured slope between 0 and
+/// 4096 used coefficients: (65,634 − 32,836)/4096), in milli-bytes.
+pub const OUT_CT_MILLIBYTES_PER_USED: u64 = 8_007;
+
+/// Out-ciphertext bytes for `n_ct` ciphertexts holding `used` outputs in all.
+pub fn out_cts_bytes(n_ct: u64, used: u64) -> u64 {
+    n_ct * OUT_CT_FIXED + (used * OUT_CT_MILLIBYTES_PER_USED).div_ceil(1000)
+}
+
+/// Ferret (emp-ot `ferret/constants.h`): N_REG = 10,608,640 COTs per extension, T_REG = 1295
+/// GGM trees of 2^13 leaves, K_REG = 589,824. Each extension reserves M = K + 13·1295 (pre-OTs)
+/// + 128 (consistency COTs) for the next one: ot_limit = N − M usable COTs.
+pub const FERRET_OT_LIMIT: u64 = 10_608_640 - (589_824 + 13 * 1295 + 128);
+/// Bytes of one semi-honest Ferret extension (`MpcotReg::mpcot` → per tree `SPCOT_Sender::send_f2k`:
+/// 13 levels × 2 blocks via `OTPre::send` + 1 block of secret sum): 1295 · (13·32 + 16), all from
+/// the COT sender; the punctured points come from random pre-OT bits, so the receiver sends nothing.
+pub const FERRET_EXTENSION_BYTES: u64 = 1295 * (13 * 32 + 16);
 
 static SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "ell", default: "37", allowed: Allowed::Int { min: 16, max: 60 }, help: "ring bits ℓ (scripts/common.sh SS_BITLEN=37)" },
     SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale (FXP_SCALE=12)" },
     SettingSpec { key: "relu", default: "approx", allowed: Allowed::OneOf(&["approx", "full"]), help: "ReLU comparison on the reduced ring (OpenCheetah default approx=true) or on ℓ−1 bits" },
-    SettingSpec { key: "verify", default: "false", allowed: Allowed::Bool, help: "include VERIFY_LAYERWISE traffic (server opens input, weights, output of each conv/FC, 8 B/elem); OpenCheetah's Total data sent includes it" },
+    SettingSpec { key: "fuse_bn", default: "true", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv (USE_FUSED_BN 1 in the OpenCheetah mains)" },
+    SettingSpec { key: "verify", default: "false", allowed: Allowed::Bool, help: "include VERIFY_LAYERWISE traffic (server opens input, weights, output of each conv/FC/element-wise BN, 8 B/elem); OpenCheetah's Total data sent includes it" },
 ];
 
 pub struct Cheetah;
 pub static CHEETAH: Cheetah = Cheetah;
 
-/// HomConv2DSS partition (`shape_inference::Conv2D`, `Conv2DSliceHelper`): returns (#in-ct, #out-ct).
-pub fn conv_cts(c: u64, m: u64, h: u64, w: u64, k: u64) -> (u64, u64) {
+/// Silent-OT traffic of a call: bytes on the wire and COTs drawn from the two Ferret instances of
+/// the thread (`silent_ot` = this party as COT sender, `silent_ot_reversed`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Silent {
+    pub bytes: u64,
+    pub cots_straight: u64,
+    pub cots_reversed: u64,
+}
+
+impl std::ops::Add for Silent {
+    type Output = Silent;
+    fn add(self, o: Silent) -> Silent {
+        Silent { bytes: self.bytes + o.bytes, cots_straight: self.cots_straight + o.cots_straight, cots_reversed: self.cots_reversed + o.cots_reversed }
+    }
+}
+
+impl Silent {
+    fn times(self, k: u64) -> Silent {
+        Silent { bytes: self.bytes * k, cots_straight: self.cots_straight * k, cots_reversed: self.cots_reversed * k }
+    }
+}
+
+/// emp `IOChannel::send_bool` (aligned buffer): 8 choice bits per byte, a tail of n mod 8 bools as
+/// one byte each (`FerretCOT::online_recver`).
+pub fn bool_bytes(n: u64) -> u64 {
+    n / 8 + n % 8
+}
+
+fn chunks8(mut n: u64, f: impl Fn(u64) -> u64) -> u64 {
+    let mut t = 0;
+    while n > 0 {
+        let c = n.min(8);
+        t += f(c);
+        n -= c;
+    }
+    t
+}
+
+/// `SilentOT::send_ot_cam_cc` (COT with l-bit correlation: `send_cot`, B2A, mux halves): Ferret
+/// `send_cot` (n COTs + n choice bits from the receiver), a 16-B MITCCRH seed, then per `ot_bsize`
+/// = 8 OTs 8·⌈c·l/64⌉ bytes.
+pub fn silent_cot(n: u64, l: u64, reversed: bool) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    let bytes = bool_bytes(n) + 16 + chunks8(n, |c| 8 * cdiv(c * l, 64));
+    if reversed { Silent { bytes, cots_straight: 0, cots_reversed: n } } else { Silent { bytes, cots_straight: n, cots_reversed: 0 } }
+}
+
+/// `SilentOT::send_ot_cm_cc<uint8_t>(data, n, l)`: 1-of-2 chosen-message OT with l-bit messages:
+/// n COTs + n choice bits, a 16-B seed, then per 8 OTs ⌈2·c·l/8⌉ bytes.
+pub fn silent_ot8(n: u64, l: u64) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    Silent { bytes: bool_bytes(n) + 16 + chunks8(n, |c| cdiv(2 * c * l, 8)), cots_straight: n, cots_reversed: 0 }
+}
+
+/// `SilentOTN::send` (kkot[log N − 1], `send_ot_cm_cc<uint8_t>(data, n, N, l)`): n·log N COTs with
+/// their choice bits, a 16-B seed, then per 8 OTs ⌈c·N·l/8⌉ bytes.
+pub fn silent_otn8(n: u64, big_n: u64, l: u64) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    let logn = clog2(big_n);
+    Silent { bytes: bool_bytes(n * logn) + 16 + chunks8(n, |c| cdiv(c * big_n * l, 8)), cots_straight: n * logn, cots_reversed: 0 }
+}
+
+/// Cheetah `MillionaireProtocol::compare(n, b)` (`SCI/src/Millionaire/millionaire.h` with
+/// USE_CHEETAH): b ≤ 4: one 1-of-2^b SilentOTN with 1-bit messages (b = 1: a 1-of-2 OT).
+/// Otherwise n is padded to m = 8⌈n/8⌉; all q = ⌈b/4⌉ leaf digits through one 1-of-16 SilentOTN
+/// with 2-bit messages; the T = 2q−2−⌈log q⌉ AND triples per comparison from `_2ROT` (T·m random
+/// COTs from each of the two Ferret instances, two 16-B seeds and a 2-B `io->sync`); openings:
+/// e and f by both parties, T·m/2 bytes.
+pub fn cheetah_mill(n: u64, b: u64) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    if b <= 4 {
+        return if b > 1 { silent_otn8(n, 1 << b, 1) } else { silent_ot8(n, 1) };
+    }
+    let m = 8 * cdiv(n, 8);
+    let q = cdiv(b, 4);
+    let t = mill_ands(q) * m;
+    silent_otn8(q * m, 16, 2) + Silent { bytes: 32 + 2 + 4 * t / 8, cots_straight: t, cots_reversed: t }
+}
+
+/// Comparison width of Cheetah's ReLU (`ReLURingProtocol::relu`, `NonLinear/relu-ring.h`): with
+/// approx, lo = ⌊3s/2⌋ if the truncation is fused else s, l' = ℓ − lo, l' −= (l'−1) mod 4,
+/// compare on l'−1 bits; without approx on ℓ−1 bits.
+pub fn relu_compare_bits(ell: u64, s: u64, approx: bool, trunc: bool) -> u64 {
+    if !approx {
+        return ell - 1;
+    }
+    let lo = if trunc { 3 * s / 2 } else { s };
+    let mut l = ell - lo;
+    l -= (l - 1) % 4;
+    l - 1
+}
+
+/// One thread's ReLU: the comparison, then `AuxProtocols::multiplexer` = two COTs with ℓ-bit
+/// correlations (`iknp_straight->send_cot` and `iknp_reversed->recv_cot`).
+pub fn cheetah_relu(n: u64, ell: u64, s: u64, approx: bool, trunc: bool) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    cheetah_mill(n, relu_compare_bits(ell, s, approx, trunc)) + silent_cot(n, ell, false) + silent_cot(n, ell, true)
+}
+
+/// One thread's `Truncation::truncate_msb0` (ReLU-fused truncation and, through the msb0
+/// heuristic, `ScaleDown`; `BuildingBlocks/truncation-cheetah.cpp`): `msb1_to_wrap` = a 1-of-2 OT
+/// with 1-bit messages, then B2A = one COT with s-bit correlation.
+pub fn cheetah_trunc(n: u64, s: u64) -> Silent {
+    if n == 0 {
+        return Silent::default();
+    }
+    silent_ot8(n, 1) + silent_cot(n, s, false)
+}
+
+/// Thread split of OpenCheetah's wrappers (`Relu`, `ScaleDown`, `MaxPool`): n padded to n8 =
+/// 8⌈n/8⌉, threads 0–2 get ⌊n8/32⌋·8, thread 3 the rest.
+pub fn threads8(n: u64) -> [u64; 4] {
+    let n8 = 8 * cdiv(n, 8);
+    let c = (n8 / 32) * 8;
+    [c, c, c, n8 - 3 * c]
+}
+
+fn per_thread8(n: u64, f: impl Fn(u64) -> Silent) -> Silent {
+    threads8(n).iter().fold(Silent::default(), |a, &t| a + f(t))
+}
+
+/// HomConv2DSS partition (`shape_inference::Conv2D`, `Conv2DSliceHelper`): (#in-ct, #out-ct).
+/// `h`, `w` are the padded input sizes; 1×1 filters with stride s sub-sample the input first.
+pub fn conv_cts(c: u64, m: u64, h: u64, w: u64, k: u64, stride: u64) -> (u64, u64) {
+    let (h, w) = if k == 1 && stride > 1 { (cdiv(h, stride), cdiv(w, stride)) } else { (h, w) };
     let cw = (POLY_N / (k * k)).max(1);
     let (cn, hn, wn) = if h * w <= POLY_N {
         ((POLY_N / (h * w)).min(c).min(cw).max(1), h, w)
     } else {
-        let mut hn = ((POLY_N as f64 * h as f64 / w as f64).sqrt().floor() as u64).min(h);
+        let ratio = h as f64 / w as f64;
+        let mut hn = ((POLY_N as f64 * ratio).sqrt() as u64).min(h);
         let mut wn = (POLY_N / hn).min(w);
         if hn.abs_diff(wn) < 2 {
             let mn = hn.min(wn);
@@ -47,24 +213,31 @@ pub fn conv_cts(c: u64, m: u64, h: u64, w: u64, k: u64) -> (u64, u64) {
         }
         (1, hn, wn)
     };
-    let sl = |d: u64, dn: u64| if d > dn { 1 + (d - dn).div_ceil((dn + 1).saturating_sub(k).max(1)) } else { 1 };
+    let sl = |d: u64, dn: u64| if d > dn { 1 + cdiv(d - dn, dn + 1 - k) } else { cdiv(d, dn) };
     let sp = sl(h, hn) * sl(w, wn);
-    (c.div_ceil(cn) * sp, m * sp)
+    (cdiv(c, cn) * sp, m * sp)
 }
 
-/// HomFCSS: pick d0·d1 ≤ 4096 minimising ⌈n_in/d1⌉ + ⌈n_out/d0⌉; (#in-ct, #out-ct).
+/// HomFCSS split (`hom_fc_ss.cc::getSplit`): the first (d0, d1) with d0·d1 ≤ 4096 minimising
+/// ⌈n_in/d1⌉ + ⌈n_out/d0⌉ (d0 ascending, d1 ascending); returns (#in-ct, #out-ct).
 pub fn fc_cts(n_in: u64, n_out: u64) -> (u64, u64) {
     let mut best = (u64::MAX, 0, 0);
-    let mut d1 = 1;
-    while d1 <= POLY_N {
-        let d0 = POLY_N / d1;
-        let (a, b) = (n_in.div_ceil(d1), n_out.div_ceil(d0));
+    for d0 in 1..=POLY_N.min(n_out) {
+        let d1 = (POLY_N / d0).min(n_in);
+        let (a, b) = (cdiv(n_in, d1), cdiv(n_out, d0));
         if a + b < best.0 {
             best = (a + b, a, b);
         }
-        d1 *= 2;
     }
     (best.1, best.2)
+}
+
+/// BN-by-batching plaintext CRT count (`CheetahLinear::setUpForBN`): Σ bits ≥ 2ℓ + 1 + 40 with
+/// primes of at most 50 bits.
+pub fn bn_crt_count(ell: u64) -> u64 {
+    let crt_bits = 2 * ell + 1 + 40;
+    let np = (1..).map(|n| cdiv(crt_bits + 1, n)).find(|&np| np <= 50).unwrap();
+    cdiv(crt_bits, np)
 }
 
 fn step(name: &str, count: u64, detail: String, cost: Cost) -> Step {
@@ -80,6 +253,7 @@ impl CostModel for Cheetah {
         let ell = st.int("ell") as u64;
         let s = st.int("scale") as u64;
         let approx_relu = st.get("relu") == "approx";
+        let fuse_bn = st.flag("fuse_bn");
         let verify = st.flag("verify");
         let mut rep = FrameworkReport {
             framework: "cheetah".into(),
@@ -87,7 +261,7 @@ impl CostModel for Cheetah {
             mode,
             settings: st.clone(),
             round_definition: "one message flight on a thread's NetIO".into(),
-            counting: "per layer \"sent [x] MB\" = this party's CheetahLinear io bytes / 2^20; EndComputation \"Total data sent\" (MiB) = this party's bytes on all threads incl. VERIFY_LAYERWISE openings; Ferret setup and HE key exchange excluded".into(),
+            counting: "per layer \"sent [x] MB\" = this party's CheetahLinear io bytes / 2^20; EndComputation \"Total data sent\" (MiB) = this party's bytes on all threads incl. VERIFY_LAYERWISE openings; Ferret setup/warm-up (first 10 M COTs per instance) and HE key exchange excluded".into(),
             total: Cost::zero(2), phases: vec![], nodes: vec![], unsupported: vec![], warnings: vec![],
         };
         if mode == Mode::Training {
@@ -95,83 +269,180 @@ impl CostModel for Cheetah {
             rep.finish(2);
             return rep;
         }
-        let relu_mb = |approx: bool, trunc: bool| cheetah_relu_millibits(ell, s, approx, trunc);
+        let consumers = |t: &str| graph.nodes.iter().filter(|m| m.inputs.iter().any(|i| i.name == t)).count();
+        let mut scale: HashMap<String, u8> = HashMap::new();
+        let sget = |m: &HashMap<String, u8>, t: &str| *m.get(t).unwrap_or(&1);
+        // tensors whose BN is fused into the producing conv: conv output name → BN node name
+        let mut fused: HashMap<String, String> = HashMap::new();
+        if fuse_bn {
+            for n in graph.nodes.iter().filter(|n| n.op == "BatchNormalization") {
+                let x = &n.inputs[0].name;
+                if graph.nodes.iter().any(|c| c.op == "Conv" && c.outputs.first().map(|o| &o.name) == Some(x)) && consumers(x) == 1 {
+                    fused.insert(x.clone(), n.name.clone());
+                }
+            }
+        }
+        let mut cots = (0u64, 0u64);
         for n in &graph.nodes {
             let mut steps = vec![];
-            let mut approx = Some("ciphertext sizes are zstd estimates; Ferret cost amortised at 0.46 bit/COT".to_string());
-            let mut linear = false;
+            let mut approx: Option<String> = None;
+            let mut sil = Silent::default();
+            let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
+            let mut out_scale = sget(&scale, &x0);
+            let scale_down = |name: &str, numel: u64, scale: &mut HashMap<String, u8>, steps: &mut Vec<Step>, sil: &mut Silent| {
+                if sget(scale, name) > 1 {
+                    let t = per_thread8(numel, |k| cheetah_trunc(k, s));
+                    steps.push(step("ScaleDown (truncate_msb0)", numel, "1-of-2 OT (1-bit msgs) + COT_s per element".into(), even_bytes(t.bytes, 4)));
+                    *sil = *sil + t;
+                    scale.insert(name.to_string(), 1);
+                }
+            };
             match n.op.as_str() {
                 "Conv" => {
-                    let Some(g) = conv_geom(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
-                    let [ci, co, h, w, kh, _, _, _, _, _] = g;
+                    let Some((g, pads)) = conv_geom_pads(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
+                    let [ci, co, h, w, kh, _, sh, _, oh, ow] = g;
                     let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
-                    let (i, o) = conv_cts(ci, co, h, w, kh);
-                    steps.push(step("HomConv2DSS", i + o, format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down × {OUT_CT_BYTES} B"), directed(batch * o * OUT_CT_BYTES, batch * i * IN_CT_BYTES, 2)));
-                    linear = true;
+                    scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
+                    // Conv2DWrapper: any padding → Padding::SAME, i.e. H + h − 1 (MakeSamePadShape)
+                    let same = pads.iter().any(|&p| p != 0);
+                    let (ph, pw) = if same { (h + kh - 1, w + kh - 1) } else { (h, w) };
+                    let (i, o) = conv_cts(ci, co, ph, pw, kh, sh);
+                    let up = 4 + i * IN_CT_BYTES;
+                    let down = 4 + out_cts_bytes(o, co * oh * ow);
+                    steps.push(step("HomConv2DSS", i + o, format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down ({} outputs)", co * oh * ow), directed(batch * down, batch * up, 2)));
+                    if verify {
+                        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
+                        steps.push(step("VERIFY_LAYERWISE", el, "server opens input, weight, output shares, 8 B/elem".into(), directed(8 * el, 0, 1)));
+                    }
+                    out_scale = 2;
                 }
                 "Gemm" | "MatMul" => {
                     let k = n.in_shape(0).and_then(|x| x.last().copied()).unwrap_or(1);
                     let rows = n.in_numel(0) / k.max(1);
-                    let out = n.out_numel(0) / rows.max(1);
-                    let (i, o) = fc_cts(k, out);
-                    steps.push(step("HomFCSS", rows * (i + o), format!("{i} cts up, {o} down per row"), directed(rows * o * OUT_CT_BYTES, rows * i * IN_CT_BYTES, 2)));
-                    linear = true;
+                    let outs = n.out_numel(0) / rows.max(1);
+                    scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
+                    let (i, o) = fc_cts(k, outs);
+                    let up = 4 + i * IN_CT_BYTES;
+                    let down = 4 + out_cts_bytes(o, outs);
+                    steps.push(step("HomFCSS", rows * (i + o), format!("{i} cts up, {o} down per row"), directed(rows * down, rows * up, 2)));
+                    if verify {
+                        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
+                        steps.push(step("VERIFY_LAYERWISE", el, "8 B/elem".into(), directed(8 * el, 0, 1)));
+                    }
+                    out_scale = 2;
+                }
+                "BatchNormalization" => {
+                    if fused.contains_key(&x0) {
+                        steps.push(step("fused into the conv (FusedBN)", 0, "filters scaled by the BN scale, bias added locally".into(), Cost::zero(2)));
+                        out_scale = 2;
+                    } else {
+                        scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
+                        let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
+                        let c = xs.get(1).copied().unwrap_or(1);
+                        let (hh, ww) = (xs.get(2).copied().unwrap_or(1), xs.get(3).copied().unwrap_or(1));
+                        let e = n.in_numel(0);
+                        let coeff = c * cdiv(hh * ww, POLY_N);
+                        let crt = bn_crt_count(ell);
+                        let bfv = cdiv(e, POLY_N) * crt;
+                        if coeff < bfv {
+                            let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
+                            steps.push(step("bn_direct (coefficient packing)", 2 * cts, format!("{cts} cts each way"), directed(4 + out_cts_bytes(cts, e), 4 + cts * IN_CT_BYTES, 2)));
+                        } else {
+                            steps.push(step("bn (BFV batching)", 2 * bfv, format!("{crt} CRT contexts × ⌈n/4096⌉ = {bfv} cts each way"), directed(4 + out_cts_bytes(bfv, bfv * POLY_N), 4 + bfv * IN_CT_BYTES, 2)));
+                            approx = Some("BN-by-batching ciphertext sizes taken as the conv ones (all slots used)".into());
+                            if verify {
+                                steps.push(step("VERIFY_LAYERWISE", 3 * e, "8 B/elem".into(), directed(24 * e, 0, 1)));
+                            }
+                        }
+                        out_scale = 2;
+                    }
                 }
                 "Relu" => {
                     let e = n.out_numel(0);
-                    let fused = graph.nodes.iter().any(|m| matches!(m.op.as_str(), "Conv" | "Gemm" | "MatMul") && n.inputs.first().map(|i| &i.name) == m.outputs.first().map(|o| &o.name));
-                    let mb = relu_mb(approx_relu, fused);
-                    steps.push(step("ReLU (silent OT)", e, format!("{:.1} bits/elem", mb as f64 / 1000.0), even((mb * e).div_ceil(1000), 6)));
-                    if fused {
-                        let t = cheetah_trunc_millibits(s);
-                        steps.push(step("truncate_msb0", e, format!("{:.1} bits/elem", t as f64 / 1000.0), even((t * e).div_ceil(1000), 4)));
+                    let trunc = sget(&scale, &x0) > 1;
+                    let r = per_thread8(e, |k| cheetah_relu(k, ell, s, approx_relu, trunc));
+                    steps.push(step("ReLU (silent OT)", e, format!("compare on {} bits + mux", relu_compare_bits(ell, s, approx_relu, trunc)), even_bytes(r.bytes, 6)));
+                    sil = sil + r;
+                    if trunc {
+                        let t = per_thread8(e, |k| cheetah_trunc(k, s));
+                        steps.push(step("truncate_msb0", e, "1-of-2 OT (1-bit msgs) + COT_s".into(), even_bytes(t.bytes, 4)));
+                        sil = sil + t;
                     }
+                    out_scale = 1;
                 }
                 "MaxPool" => {
                     let e = n.out_numel(0);
                     let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
-                    let mb = relu_mb(false, false);
-                    steps.push(step("sequential full ReLU max", k - 1, format!("(k²−1) × {:.1} bits × {e}", mb as f64 / 1000.0), even((mb * e).div_ceil(1000), 6).times(k - 1)));
+                    let r = per_thread8(e, |t| cheetah_relu(t, ell, s, false, false)).times(k - 1);
+                    steps.push(step("sequential full ReLU max", k - 1, format!("(k²−1) full ReLUs (compare on {} bits) of {e} rows", ell - 1), even_bytes(r.bytes, 6 * (k - 1))));
+                    sil = sil + r;
                 }
                 "AveragePool" | "GlobalAveragePool" => {
                     let e = n.out_numel(0);
-                    let t = cheetah_trunc_millibits(s) + cheetah_mill_millibits(ell - 1);
-                    steps.push(step("division", e, "local sum + ring division (msb0 truncation + compare), not re-derived".into(), even((t * e).div_ceil(1000), 8)));
-                    approx = Some("AvgPool division on silent OT not derived from the code (uncertain)".into());
+                    let d = n.in_numel(0) / e.max(1);
+                    let a = clog2(6 * d);
+                    // funcAvgPoolTwoPowerRing: DReLU (full compare, no mux), 1-of-4 SilentOTN with
+                    // (ℓ+a)-bit uint64 messages, 2 or 3 compares on a−1 bits, old-IKNP COTs.
+                    let r = per_thread8(e, |t| {
+                        let m = cheetah_mill(t, ell - 1) + cheetah_mill(3 * t, a - 1);
+                        m + Silent { bytes: bool_bytes(2 * t) + 16 + chunks8(t, |c| 8 * cdiv(4 * c * (ell + a), 64)) + 16 * 16384 * cdiv(3 * t, 16384) + 24 * t, cots_straight: 2 * t, cots_reversed: 0 }
+                    });
+                    steps.push(step("AvgPool division", e, format!("ring division by {d}"), even_bytes(r.bytes, 10)));
+                    approx = Some("AvgPool: 3 compares per element assumed".into());
+                    sil = sil + r;
                 }
-                "BatchNormalization" => {
-                    let x = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
-                    let c = x.get(1).copied().unwrap_or(1);
-                    let hw = n.in_numel(0) / c.max(1);
-                    let cts = c * hw.div_ceil(POLY_N);
-                    steps.push(step("bn_direct", cts, "C·⌈HW/4096⌉ cts each way".into(), directed(cts * OUT_CT_BYTES, cts * IN_CT_BYTES, 2)));
-                    linear = true;
+                "ArgMax" => {
+                    let e = n.in_numel(0);
+                    let r = cheetah_relu(e, ell, s, false, false);
+                    steps.push(step("ArgMax tournament", e, "≈ (n−1) full ReLUs".into(), even_bytes(r.bytes, 6 * clog2(e))));
+                    approx = Some("ArgMax priced as n full ReLUs".into());
+                    sil = sil + r;
+                    out_scale = 1;
                 }
-                "Add" | "Sum" | "Concat" | "Reshape" | "Flatten" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {
-                    approx = None;
+                "Concat" => {
+                    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
+                        let numel = t.numel().unwrap_or(0);
+                        scale_down(&t.name, numel, &mut scale, &mut steps, &mut sil);
+                    }
+                    out_scale = 1;
                 }
+                "Add" | "Sum" => {
+                    out_scale = n.inputs.iter().map(|t| sget(&scale, &t.name)).max().unwrap_or(1);
+                }
+                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {}
                 op => {
                     rep.unsupported.push(prob(n, &format!("OpenCheetah's CNN mains have no {op}")));
                     continue;
                 }
             }
-            if linear {
-                let out = n.outputs.first().map(|o| o.name.clone()).unwrap_or_default();
-                let to_relu = graph.nodes.iter().any(|m| m.op == "Relu" && m.inputs.first().map(|i| i.name.as_str()) == Some(out.as_str()));
-                if !to_relu {
-                    let e = n.out_numel(0);
-                    let t = cheetah_trunc_millibits(s);
-                    steps.push(step("ScaleDown (truncate_msb0)", e, format!("{:.1} bits/elem", t as f64 / 1000.0), even((t * e).div_ceil(1000), 4)));
-                }
-                if verify && n.op != "BatchNormalization" {
-                    let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
-                    steps.push(step("VERIFY_LAYERWISE", el, "server opens input, weight, output shares, 8 B/elem".into(), directed(8 * el, 0, 1)));
-                }
+            for o in &n.outputs {
+                scale.insert(o.name.clone(), out_scale);
             }
+            cots.0 += sil.cots_straight;
+            cots.1 += sil.cots_reversed;
             let mut cost = Cost::zero(2);
-            for x in &steps { cost += &x.cost; }
+            for x in &steps {
+                cost += &x.cost;
+            }
             rep.nodes.push(NodeCost { node: n.name.clone(), op: n.op.clone(), scope: n.scope.clone(), phase: Phase::Forward, cost, steps, approximate: approx });
         }
+        // Ferret extensions: 4 threads × 2 instances; each instance starts with one free buffer of
+        // FERRET_OT_LIMIT COTs (the warm-up `rcot(1)` in the constructor) and extends when empty.
+        let ext = |total: u64| -> u64 {
+            let per = total.div_ceil(4);
+            4 * if per > FERRET_OT_LIMIT { cdiv(per - FERRET_OT_LIMIT, FERRET_OT_LIMIT) } else { 0 }
+        };
+        let n_ext = ext(cots.0) + ext(cots.1);
+        let c = even_bytes(n_ext * FERRET_EXTENSION_BYTES, 2 * n_ext);
+        rep.nodes.push(NodeCost {
+            node: "ferret/extensions".into(),
+            op: "Ferret".into(),
+            scope: vec![],
+            phase: Phase::Forward,
+            cost: c.clone(),
+            steps: vec![step("Ferret LPN extension", n_ext, format!("{} + {} COTs drawn (straight / reversed instances); {FERRET_EXTENSION_BYTES} B per extension of {FERRET_OT_LIMIT} COTs", cots.0, cots.1), c)],
+            approximate: Some("COTs assumed spread evenly over the 4 threads' instances".into()),
+        });
         rep.finish(2);
         rep
     }

@@ -1,32 +1,45 @@
-//! CryptFlow2 (EzPC SCI `f24bf3e`): 2-party inference, OT variant (ring 2^ℓ, `linear=ot`)
-//! or HE variant (field p, SEAL 3.3 BFV linear layers, `linear=he`). One registry entry
-//! `cryptflow2` with a `linear` setting, as in the paper (SCI_OT / SCI_HE are two builds of
-//! the same tool). Party 0 = server (ALICE, model owner), party 1 = client (BOB): bytes each SENDS.
-//! Non-linear costs are split evenly between the parties (4 threads alternate OT roles).
+//! CryptFlow2 (microsoft/EzPC SCI `f24bf3e`): 2-party inference, OT variant (ring 2^ℓ,
+//! `linear=ot`, the SCI_OT build) or HE variant (field F_p, SEAL 3.3.2 BFV linear layers,
+//! `linear=he`, the SCI_HE build). Party 0 = server (ALICE, model owner), party 1 = client (BOB):
+//! bytes each SENDS.
+//!
+//! The network is run the way the Athos-generated mains (`SCI/networks/main_*.cpp`) run it:
+//! Athos' truncation optimisation (`Athos/SeeDot/IR/IRBuilderCSF.py`, TruncOpti on) keeps a
+//! scale per tensor (s or 2s). A product (Conv, MatMul, BatchNorm scale) or an uninterpreted call
+//! (Concat) first truncates any input held at 2s (`ScaleDown`, msb unknown); its output is at 2s.
+//! A ReLU whose input is at 2s truncates inside the ReLU (`Relu(…, doTruncation = 1)`, msb known);
+//! pools and additions keep the scale (additions scale the lower operand up, locally).
+//! Every non-linear call is split over the 4 threads exactly as `library_fixed_uniform.cpp` does.
 
 use crate::cost::{Cost, PartyCost, Step};
-use crate::graph::{Graph, Node, Problem};
+use crate::graph::{Graph, Node, Origin, Problem};
 use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
 use crate::settings::{Allowed, SettingSpec, Settings};
+use std::collections::HashMap;
 
 use super::sci::*;
 use super::CostModel;
 
 static SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "linear", default: "ot", allowed: Allowed::OneOf(&["ot", "he"]), help: "linear layers via OT (SCI_OT, ring 2^ℓ) or SEAL BFV (SCI_HE, field p)" },
-    SettingSpec { key: "ell", default: "37", allowed: Allowed::Int { min: 16, max: 60 }, help: "ring / field bit width ℓ (main_resnet50.cpp: 37; sqnet/densenet 32; resnet32/minionn 41)" },
-    SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale s (ScaleDown(…,12) in the generated mains)" },
-    SettingSpec { key: "both_cross_terms", default: "true", allowed: Allowed::Bool, help: "OT linear: current EzPC (TRAINING defined) computes both cross terms; false = paper-era MatMulUniform (one)" },
+    SettingSpec { key: "ell", default: "37", allowed: Allowed::Int { min: 16, max: 60 }, help: "ring / field bit width ℓ (main_resnet50.cpp: 37; main_sqnet.cpp, main_densenet121.cpp: 32; resnet32/minionn: 41)" },
+    SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale s (main_resnet50.cpp: 12; main_densenet121.cpp: 11; main_sqnet.cpp: 9)" },
+    SettingSpec { key: "both_cross_terms", default: "true", allowed: Allowed::Bool, help: "OT linear: current EzPC (TRAINING defined) computes both cross terms; false = one cross term per thread (Alice_has_A / Bob_has_A)" },
 ];
 
 pub struct CryptFlow2;
 pub static CRYPTFLOW2: CryptFlow2 = CryptFlow2;
 
-/// Cost of `bits` total, split evenly between the parties, all online.
+/// Cost of `bytes` split evenly between the parties, all online. SCI's 4 threads alternate OT
+/// roles (odd threads swap ALICE and BOB), so non-linear traffic is close to even.
+pub fn even_bytes(bytes: u64, rounds: u64) -> Cost {
+    let a = bytes / 2;
+    Cost { bytes, rounds, online: bytes, offline: 0, parties: vec![PartyCost { bytes: a, rounds }, PartyCost { bytes: bytes - a, rounds }] }
+}
+
+/// Cost of `bits` split evenly (rounded up to bytes).
 pub fn even(bits: u64, rounds: u64) -> Cost {
-    let b = bits.div_ceil(8);
-    let a = b / 2;
-    Cost { bytes: b, rounds, online: b, offline: 0, parties: vec![PartyCost { bytes: a, rounds }, PartyCost { bytes: b - a, rounds }] }
+    even_bytes(bits.div_ceil(8), rounds)
 }
 
 /// Directed cost (server sends s2c, client sends c2s), all online.
@@ -34,8 +47,9 @@ pub fn directed(s2c: u64, c2s: u64, rounds: u64) -> Cost {
     Cost { bytes: s2c + c2s, rounds, online: s2c + c2s, offline: 0, parties: vec![PartyCost { bytes: s2c, rounds }, PartyCost { bytes: c2s, rounds }] }
 }
 
-/// Conv geometry: (CI, CO, H, W, kh, kw, sh, sw, oh, ow), H/W including padding.
-pub fn conv_geom(n: &Node) -> Option<[u64; 10]> {
+/// Conv geometry from a node: (CI, CO, H, W, kh, kw, sh, sw, oh, ow) with H/W WITHOUT padding,
+/// and the ONNX pads [h_begin, w_begin, h_end, w_end].
+pub fn conv_geom_pads(n: &Node) -> Option<([u64; 10], [u64; 4])> {
     let x = n.in_shape(0)?;
     let w = n.in_shape(1)?;
     let y = n.out_shape(0)?;
@@ -44,60 +58,95 @@ pub fn conv_geom(n: &Node) -> Option<[u64; 10]> {
     }
     let p = n.attr_ints("pads").map(|p| p.to_vec()).unwrap_or_else(|| vec![0; 4]);
     let s = n.attr_ints("strides").map(|p| p.to_vec()).unwrap_or_else(|| vec![1, 1]);
-    let ph = (p[0] + p.get(2).copied().unwrap_or(0)) as u64;
-    let pw = (p[1] + p.get(3).copied().unwrap_or(0)) as u64;
-    Some([x[1], w[0], x[2] + ph, x[3] + pw, w[2], w[3], s[0] as u64, s[1] as u64, y[2], y[3]])
+    let pads = [p[0] as u64, p[1] as u64, p.get(2).copied().unwrap_or(p[0]) as u64, p.get(3).copied().unwrap_or(p[1]) as u64];
+    Some(([x[1], w[0], x[2], x[3], w[2], w[3], s[0] as u64, s[1] as u64, y[2], y[3]], pads))
 }
 
-/// HE ring degree for an image / vector of `d` slots: N = min(65536, max(8192, 2·nextpow2(d)))
-/// (`conv-field.cpp::non_strided_conv`, `fc-field.cpp::matrix_multiplication`).
-pub fn he_n(d: u64) -> u64 {
-    (2 * d.next_power_of_two()).clamp(8192, 65536)
+/// Conv geometry with H/W INCLUDING padding (CI, CO, H, W, kh, kw, sh, sw, oh, ow).
+pub fn conv_geom(n: &Node) -> Option<[u64; 10]> {
+    let (mut g, p) = conv_geom_pads(n)?;
+    g[2] += p[0] + p[2];
+    g[3] += p[1] + p[3];
+    Some(g)
 }
 
-/// Fresh key material the client sends when N ∉ {8192, 65536} (keys for those two are set
-/// up in `StartComputation`, outside the counters): pk 64N B + Galois keys (2·log N − 1)·192N B.
-/// Inferred from the SEAL 3.3 layout (3 primes + special prime) — approximate.
-pub fn he_key_bytes(n: u64) -> u64 {
-    if n == 8192 || n == 65536 { 0 } else { 64 * n + (2 * clog2(n) - 1) * 192 * n }
+/// Level sizes of `ArgMaxProtocol::ArgMaxMPC` (`NonLinear/argmax.h`): n made even, then each level
+/// halves the node count and pads it to a multiple of 8 (stopping after 5 levels stuck at 8).
+pub fn argmax_levels(n: u64) -> Vec<u64> {
+    let mut nodes = n + (n & 1);
+    let mut out = vec![];
+    let mut stuck = 0;
+    while nodes > 1 {
+        let mut ch = nodes.div_ceil(2);
+        ch += (8 - ch % 8) % 8;
+        if ch == 8 {
+            stuck += 1;
+        }
+        if stuck >= 5 {
+            break;
+        }
+        out.push(ch);
+        nodes = ch;
+    }
+    out
 }
 
-/// HE conv (`ConvField::convolution`): stride (sh,sw) → sh·sw non-strided sub-convs on
-/// sub-sampled images; per sub-conv img = nextpow2(lH·lW), cph = (N/2)/img,
-/// in = 8 + ⌈CI/2cph⌉·(48N+73) B client→server, out = 8 + ⌈CO/2cph⌉·(16N+73) B back.
-pub fn he_conv_bytes(g: [u64; 10]) -> (u64, u64, u64) {
-    let [ci, co, h, w, kh, kw, sh, sw, _, _] = g;
-    let (mut c2s, mut s2c, mut subs) = (0, 0, 0);
-    for a in 0..sh {
-        for b in 0..sw {
-            let lh = (h - a).div_ceil(sh);
-            let lw = (w - b).div_ceil(sw);
-            let fh = (kh.saturating_sub(a)).div_ceil(sh);
-            let fw = (kw.saturating_sub(b)).div_ceil(sw);
-            if lh == 0 || lw == 0 || fh == 0 || fw == 0 {
-                continue;
-            }
-            let img = (lh * lw).next_power_of_two();
-            let n = he_n(lh * lw);
-            let cph = (n / 2 / img).max(1);
-            c2s += 8 + ci.div_ceil(2 * cph) * seal33_ct_bytes(n, 3) + he_key_bytes(n);
-            s2c += 8 + co.div_ceil(2 * cph) * seal33_ct_bytes(n, 1);
-            subs += 1;
+/// What one CF2 run sends, by protocol, for a given variant.
+struct Proto {
+    he: bool,
+    ell: u64,
+    s: u64,
+    both: bool,
+}
+
+impl Proto {
+    fn relu(&self, n: u64) -> u64 {
+        if self.he { per_thread(n, |t| relu_field_bytes(t, self.ell)) } else { per_thread(n, |t| relu_ring_bytes(t, self.ell, false)) }
+    }
+    /// Truncation fused into a ReLU (msb known): `funcFieldDivWrapper(…, 2^s, msbShare)` on the
+    /// field, `funcTruncateTwoPowerRingWrapper(…, msbShare)` on the ring; 4 threads.
+    fn relu_trunc(&self, n: u64) -> u64 {
+        if self.he {
+            per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, true))
+        } else {
+            per_thread(n, |t| trunc_msb_known_ring_bytes(t, self.ell, self.s))
         }
     }
-    (c2s, s2c, subs)
-}
-
-/// OT matmul of (M×K)·(K×P), both or one direction; the receiver matrix is whichever of
-/// the weights (M·K entries, m = P messages) or input (K·P, m = M) is cheaper (`cross_term_cost`).
-pub fn ot_matmul_bytes(ell: u64, m: u64, k: u64, p: u64, both: bool) -> u64 {
-    let a = cf2_matmul_dir_bytes(ell, m * k, p);
-    let b = cf2_matmul_dir_bytes(ell, k * p, m);
-    a.min(b) * if both { 2 } else { 1 }
+    /// `ScaleDown(size, arr, s)`: field division by 2^s (4 threads, DReLU first) on the field,
+    /// SIRNN `truncation->truncate` (one call on thread 0's OT pack) on the ring.
+    fn scale_down(&self, n: u64) -> u64 {
+        if self.he { per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, false)) } else { sirnn_trunc_bytes(n, self.ell, self.s) }
+    }
+    fn avg_div(&self, n: u64, d: u64) -> u64 {
+        if self.he { per_thread(n, |t| field_div_bytes(t, self.ell, d, false)) } else { per_thread(n, |t| avgpool_ring_bytes(t, self.ell, d)) }
+    }
+    /// ArgMax tournament: per level a DReLU (ReLU with skip_ot) and two 1-of-2 OTs with 128-bit
+    /// block messages (`iknp_straight/reversed->send(block128*, block128*, n)`: 16·pad + 32 B each).
+    fn argmax(&self, n: u64) -> u64 {
+        argmax_levels(n)
+            .iter()
+            .map(|&k| {
+                let d = if self.he { drelu_field_bytes(k, self.ell) } else { relu_ring_bytes(k, self.ell, true) };
+                d + 2 * (iknp_ext_bytes(k) + 32 * k)
+            })
+            .sum()
+    }
+    fn relu_rounds(&self) -> u64 {
+        4 + clog2((self.ell + 1).div_ceil(4)) + 2
+    }
 }
 
 fn step(name: &str, count: u64, detail: String, cost: Cost) -> Step {
     Step { name: name.into(), count, detail, cost }
+}
+
+/// Athos scale of each tensor, in units of s (1 = s, 2 = 2s).
+struct Scales(HashMap<String, u8>);
+
+impl Scales {
+    fn get(&self, t: &str) -> u8 {
+        *self.0.get(t).unwrap_or(&1)
+    }
 }
 
 impl CostModel for CryptFlow2 {
@@ -106,10 +155,7 @@ impl CostModel for CryptFlow2 {
     fn settings(&self) -> &'static [SettingSpec] { SETTINGS }
     fn supports_training(&self) -> bool { false }
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
-        let he = st.get("linear") == "he";
-        let ell = st.int("ell") as u64;
-        let s = st.int("scale") as u64;
-        let both = st.flag("both_cross_terms");
+        let pr = Proto { he: st.get("linear") == "he", ell: st.int("ell") as u64, s: st.int("scale") as u64, both: st.flag("both_cross_terms") };
         let mut rep = FrameworkReport {
             framework: "cryptflow2".into(),
             title: self.title().into(),
@@ -124,95 +170,138 @@ impl CostModel for CryptFlow2 {
             rep.finish(2);
             return rep;
         }
-        let relu_bits = if he { cf2_relu_field_bits(ell) } else { cf2_relu_ring_bits(ell) };
-        let relu_rounds = 6 + clog2(ell.div_ceil(4));
-        // which tensors feed a ReLU directly (truncation then fuses into the ReLU)
-        let consumers = |t: &str| graph.nodes.iter().filter(|m| m.inputs.iter().any(|i| i.name == t)).collect::<Vec<_>>();
+        let mut sc = Scales(HashMap::new());
+        let ell = pr.ell;
         for n in &graph.nodes {
             let mut steps = vec![];
             let mut approx: Option<String> = None;
-            let mut linear_out = false;
+            let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
+            // Athos TruncOpti: truncate an input held at 2s before a product / uninterpreted call.
+            let scale_down_input = |name: &str, numel: u64, sc: &mut Scales, steps: &mut Vec<Step>| {
+                if sc.get(name) > 1 {
+                    let b = pr.scale_down(numel);
+                    let what = if pr.he { "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)" } else { "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A" };
+                    steps.push(step("ScaleDown (input at 2s)", numel, what.into(), even_bytes(b, if pr.he { 14 } else { 12 })));
+                    sc.0.insert(name.to_string(), 1);
+                }
+            };
+            let mut out_scale = sc.get(&x0);
             match n.op.as_str() {
                 "Conv" => {
-                    let Some(g) = conv_geom(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
-                    let [ci, co, _, _, kh, kw, _, _, oh, ow] = g;
+                    let Some((g, pads)) = conv_geom_pads(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
+                    let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
+                    let group = n.attr_int("group").unwrap_or(1).max(1) as u64;
                     let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
-                    if he {
-                        let (c2s, s2c, subs) = he_conv_bytes(g);
-                        steps.push(step("HE conv", subs, "per sub-conv: 8 + in_ct·(48N+73) B up (+keys if N∉{8192,65536}), 8 + out_ct·(16N+73) B down".into(), directed(s2c * batch, c2s * batch, 2 * subs)));
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    if pr.he {
+                        let r = he_conv(h, w, ci, kh, kw, co, pads, sh, sw);
+                        let c2s = batch * (r.c2s + r.keys);
+                        steps.push(step("HE conv (ConvField)", r.subs, format!("{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B", r.subs, r.c2s, r.s2c, r.key_sets, r.keys), directed(batch * r.s2c, c2s, 2 * r.subs + r.key_sets)));
+                        if group > 1 {
+                            approx = Some("grouped conv: SCI_HE has no grouped HE conv; priced as one dense conv".into());
+                        }
                     } else {
-                        let k = ci / n.attr_int("group").unwrap_or(1).max(1) as u64 * kh * kw;
-                        let b = ot_matmul_bytes(ell, co, k, batch * oh * ow, both);
-                        let mut c = even(b * 8, 2 * (1 + u64::from(both)));
-                        c.rounds = 2 * (1 + u64::from(both));
-                        steps.push(step("OT matmul cross terms", co * k * batch * oh * ow, format!("im2col (CO={co})·(K={k})·(P={}) MACs, 16·pad(ℓ·n_R) + Σ n_R⌈m(ℓ−i)/8⌉ B per direction", batch * oh * ow), c));
-                        approx = Some("OT batching to 2^24 messages and the 4-thread K split are not modelled".into());
+                        let k = ci / group * kh * kw;
+                        let p = batch * oh * ow;
+                        let b = group * matmul_ot_bytes(co / group, k, p, ell, pr.both);
+                        steps.push(step("OT matmul (im2col)", co * k * p, format!("MatMul2D(CO={}, K={k}, P={p}) over 4 threads, {}", co / group, if pr.both { "both cross terms" } else { "one cross term" }), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                        if group > 1 {
+                            approx = Some("grouped conv priced as one MatMul2D per group".into());
+                        }
                     }
-                    linear_out = true;
+                    out_scale = 2;
                 }
                 "Gemm" | "MatMul" => {
-                    let x = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
-                    let k = *x.last().unwrap_or(&1);
+                    let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
+                    let k = *xs.last().unwrap_or(&1);
                     let rows = n.in_numel(0) / k.max(1);
-                    let out = n.out_numel(0) / rows.max(1);
-                    if he {
-                        let nn = he_n(k);
-                        let c2s = rows * (8 + seal33_ct_bytes(nn, 3) + he_key_bytes(nn));
-                        let s2c = rows * (8 + seal33_ct_bytes(nn, 1));
-                        steps.push(step("HE FC", rows, format!("1 ct each way per row at N={nn}"), directed(s2c, c2s, 2)));
-                    } else {
-                        let b = ot_matmul_bytes(ell, out, k, rows, both);
-                        steps.push(step("OT matmul cross terms", out * k * rows, "as conv".into(), even(b * 8, 2 * (1 + u64::from(both)))));
+                    let outs = n.out_numel(0) / rows.max(1);
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    if let Some(t) = n.inputs.get(1) {
+                        if t.origin == Origin::Activation {
+                            scale_down_input(&t.name, n.in_numel(1), &mut sc, &mut steps);
+                        }
                     }
-                    linear_out = true;
+                    if pr.he {
+                        let (c2s, s2c, keys) = he_fc(k);
+                        steps.push(step("HE FC (FCField)", rows, format!("1 ct each way per row at N={}{}", he_n(k), if keys > 0 { ", fresh keys" } else { "" }), directed(rows * s2c, rows * c2s, 2)));
+                        if rows > 1 {
+                            approx = Some("SCI_HE FCField only multiplies a matrix by one vector; rows priced as separate calls".into());
+                        }
+                    } else {
+                        let b = matmul_ot_bytes(rows, k, outs, ell, pr.both);
+                        steps.push(step("OT matmul", rows * k * outs, format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                    }
+                    out_scale = 2;
+                }
+                "BatchNormalization" => {
+                    let e = n.out_numel(0);
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    if pr.he {
+                        let (c2s, s2c) = he_elemwise(e);
+                        steps.push(step("HE elementwise scale (ElemWiseProdField)", e.div_ceil(8192), "⌈n/8192⌉ cts at N=8192 each way".into(), directed(s2c, c2s, 2)));
+                    } else {
+                        let b = hadamard_ot_bytes(e, ell, pr.both);
+                        steps.push(step("OT hadamard (ElemWiseActModelVectorMult)", e, format!("ℓ COTs per element, 4 threads, {}", if pr.both { "both cross terms" } else { "one cross term" }), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                    }
+                    out_scale = 2;
                 }
                 "Relu" => {
                     let e = n.out_numel(0);
-                    let fused = graph.nodes.iter().any(|m| matches!(m.op.as_str(), "Conv" | "Gemm" | "MatMul") && n.inputs.first().map(|i| &i.name) == m.outputs.first().map(|o| &o.name));
-                    steps.push(step("ReLU", e, format!("{relu_bits} bits/elem: Mill(ℓ−1) + 2 OT_ℓ"), even(relu_bits * e, relu_rounds)));
-                    if fused {
-                        let x = cf2_relu_trunc_extra_bits(ell, s);
-                        steps.push(step("fused truncation", e, format!("{x} bits/elem (msb-known truncation)"), even(x * e, 4)));
+                    let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
+                    steps.push(step("ReLU", e, what.into(), even_bytes(pr.relu(e), pr.relu_rounds())));
+                    if sc.get(&x0) > 1 {
+                        let what = if pr.he { "field division by 2^s, msb known" } else { "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)" };
+                        steps.push(step("fused truncation", e, what.into(), even_bytes(pr.relu_trunc(e), 6)));
                     }
+                    out_scale = 1;
                 }
                 "MaxPool" => {
                     let e = n.out_numel(0);
                     let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
-                    steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} elements"), even(relu_bits * e, relu_rounds).times(k - 1)));
+                    let one = pr.relu(e);
+                    steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} rows"), even_bytes(one, pr.relu_rounds()).times(k - 1)));
                 }
                 "AveragePool" | "GlobalAveragePool" => {
                     let e = n.out_numel(0);
                     let d = n.in_numel(0) / e.max(1);
-                    let a = clog2(6 * d);
-                    let bits = mill_bits(ell - 1) + 256 + 4 * (ell + a) + 2 * (mill_bits(a.max(2) - 1) + 192);
-                    steps.push(step("division by kernel size", e, format!("{bits} bits/elem: DReLU + KKOT1-of-4 + 2·(Mill(⌈log 6d⌉−1) + COT_64)"), even(bits * e, 12)));
-                    approx = Some("AvgPool division constant inferred (c = 2 assumed)".into());
+                    let what = if pr.he { format!("field division by {d}") } else { format!("ring division by {d} (funcAvgPoolTwoPowerRing)") };
+                    steps.push(step("AvgPool division", e, what, even_bytes(pr.avg_div(e, d), 12)));
+                    if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
+                        approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
+                    }
                 }
-                "BatchNormalization" => {
-                    let e = n.out_numel(0);
-                    let had: u64 = (0..ell).map(|i| 128 + 8 * (ell - i).div_ceil(8)).sum::<u64>() * 2;
-                    let t = cf2_trunc_bits(ell, s);
-                    steps.push(step("hadamard (both cross terms)", e, format!("{had} bits/elem"), even(had * e, 4)));
-                    steps.push(step("ScaleDown", e, format!("{t} bits/elem"), even(t * e, 12)));
+                "ArgMax" => {
+                    let e = n.in_numel(0);
+                    let rows = n.out_numel(0).max(1);
+                    steps.push(step("ArgMax tournament", e, "per level: DReLU + 2 OTs of 128-bit blocks".into(), even_bytes(rows * pr.argmax(e / rows), 2 * argmax_levels(e / rows).len() as u64 * 6)));
+                    approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
+                    out_scale = 1;
                 }
-                "Add" | "Sum" | "Concat" | "Reshape" | "Flatten" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {}
+                "Concat" => {
+                    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
+                        let numel = t.numel().unwrap_or(0);
+                        scale_down_input(&t.name, numel, &mut sc, &mut steps);
+                    }
+                    out_scale = 1;
+                }
+                "Add" | "Sum" => {
+                    out_scale = n.inputs.iter().map(|t| sc.get(&t.name)).max().unwrap_or(1);
+                }
+                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {}
                 op => {
                     rep.unsupported.push(prob(n, &format!("CryptFlow2's CNN flow (Athos → SCI) has no {op}")));
                     continue;
                 }
             }
-            if linear_out {
-                let out = n.outputs.first().map(|o| o.name.clone()).unwrap_or_default();
-                let cs = consumers(&out);
-                let fused = !cs.is_empty() && cs.iter().all(|m| m.op == "Relu");
-                if !fused {
-                    let e = n.out_numel(0);
-                    let t = cf2_trunc_bits(ell, s);
-                    steps.push(step("ScaleDown", e, format!("{t} bits/elem (SIRNN truncation)"), even(t * e, 12)));
-                }
+            for o in &n.outputs {
+                sc.0.insert(o.name.clone(), out_scale);
             }
+
             let mut cost = Cost::zero(2);
-            for x in &steps { cost += &x.cost; }
+            for x in &steps {
+                cost += &x.cost;
+            }
             rep.nodes.push(NodeCost { node: n.name.clone(), op: n.op.clone(), scope: n.scope.clone(), phase: Phase::Forward, cost, steps, approximate: approx });
         }
         rep.finish(2);
