@@ -14,7 +14,9 @@ pub mod profile;
 pub mod report;
 pub mod scope;
 pub mod settings;
+pub mod share;
 pub mod training;
+pub mod whatif;
 
 pub use graph::Graph;
 pub use loader::{load, load_file, LoadError, LoadOptions};

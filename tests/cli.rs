@@ -117,3 +117,40 @@ fn crypten_totals_on_the_command_line_equal_the_measured_ones() {
     let (_, out, _) = mpclens(&["profile", &sample("mlp.onnx"), "-f", "crypten"]);
     assert!(out.contains("total     2.02 MB (2023680 bytes), 21 rounds"), "{out}");
 }
+
+#[test]
+fn what_if_prices_the_substituted_model_and_writes_it() {
+    let out_path = std::env::temp_dir().join(format!("mpclens-whatif-{}.onnx", std::process::id()));
+    let out_s = out_path.to_string_lossy().into_owned();
+    let (code, out, err) = mpclens(&["profile", &sample("lenet.onnx"), "--what-if", "relu-square,maxpool-avg", "--what-if-onnx", &out_s, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    // LeNet-5: 4 ReLUs and 2 MaxPools.
+    assert!(err.contains("6 site(s) substituted"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ops: Vec<&str> = v["nodes"].as_array().unwrap().iter().map(|n| n["op"].as_str().unwrap()).collect();
+    assert!(!ops.contains(&"Relu") && !ops.contains(&"MaxPool"), "{ops:?}");
+    // The written file is an ordinary ONNX model that prices exactly the same.
+    let (code, again, err) = mpclens(&["profile", &out_s, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    for (a, b) in v["frameworks"].as_array().unwrap().iter().zip(again["frameworks"].as_array().unwrap()) {
+        assert_eq!(a["total"], b["total"], "{}", a["framework"]);
+    }
+    std::fs::remove_file(&out_path).ok();
+    let (code, _, err) = mpclens(&["profile", &sample("lenet.onnx"), "--what-if", "relu-cube"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown what-if 'relu-cube'"), "{err}");
+}
+
+#[test]
+fn link_carries_the_model_structure() {
+    let (code, out, err) = mpclens(&["link", &sample("resnet50.onnx"), "--base", "https://example.org/mpclens/", "--batch", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let (base, frag) = out.trim().split_once('#').unwrap();
+    assert_eq!(base, "https://example.org/mpclens/");
+    let st = mpclens::share::ViewState::from_fragment(frag).unwrap();
+    assert_eq!((st.batch, st.file.as_deref()), (2, Some("resnet50.onnx")));
+    let bytes = mpclens::share::structure::decode(st.model.as_deref().unwrap()).unwrap();
+    let g = mpclens::load(&bytes, &mpclens::LoadOptions::default()).unwrap();
+    assert_eq!(g.nodes.iter().filter(|n| n.op == "Conv").count(), 53);
+}

@@ -46,10 +46,12 @@ pub enum Msg {
     SetDepth(usize),
     Export(export::Kind),
     CopyLink,
+    DownloadStructure,
     Samples(Vec<String>),
     Key(web_sys::KeyboardEvent),
     Sweep,
     WhatIf(crate::whatif::WhatIf),
+    WhatIfDownload,
 }
 
 pub struct App {
@@ -68,6 +70,8 @@ pub struct App {
     pub sweep: Sweep,
     pub whatif: crate::whatif::WhatIf,
     pub whatif_result: Option<(crate::whatif::Deltas, usize)>,
+    /// Dims from a share link, applied to the model the link opens.
+    link_dims: std::collections::BTreeMap<String, u64>,
     _keys: Option<EventListener>,
 }
 
@@ -88,8 +92,16 @@ impl Component for App {
         };
         let link = ctx.link().clone();
         ctx.link().send_future(async move { Msg::Samples(loading::sample_list().await) });
+        let mut status = status;
         if let Some(s) = st.sample.clone() {
             link.send_message(Msg::Sample(s));
+        } else if let Some(m) = &st.model {
+            // The link carries the model's structure: decoded here, then loaded
+            // like a dropped file (the loader's checks apply to it as well).
+            match mpclens::share::structure::decode(m) {
+                Ok(b) => link.send_message(Msg::Bytes(st.file.clone().unwrap_or_else(|| "shared-model.onnx".into()), b)),
+                Err(e) => status = Status::Error(format!("This share link's model could not be opened: {e}.")),
+            }
         }
         let kl = ctx.link().callback(Msg::Key);
         let keys = web_sys::window().map(|w| {
@@ -106,6 +118,7 @@ impl Component for App {
             })
         });
         let batch_input = st.batch.to_string();
+        let st_dims = st.dims.clone();
         let st_wi = st.whatif.clone();
         let dim_inputs = st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         App {
@@ -121,8 +134,9 @@ impl Component for App {
             timing: Vec::new(),
             link_note: None,
             sweep: Vec::new(),
-            whatif: crate::whatif::WhatIf { relu_square: st_wi.iter().any(|w| w == "relu2"), maxpool_avg: st_wi.iter().any(|w| w == "avgpool") },
+            whatif: crate::whatif::WhatIf::parse(&st_wi.join(",")).unwrap_or_default(),
             whatif_result: None,
+            link_dims: st_dims,
             _keys: keys,
         }
     }
@@ -141,6 +155,8 @@ impl Component for App {
                 self.timing = vec![("start".into(), now())];
                 self.status = Status::Busy(format!("Reading {name} ({}) …", crate::fmt::bytes(size as u64)));
                 self.st.sample = None;
+                self.st.model = None;
+                self.st.file = None;
                 ctx.link().send_future(async move {
                     match loading::read_file(f).await {
                         Ok(b) => Msg::Bytes(name, b),
@@ -152,6 +168,8 @@ impl Component for App {
                 self.timing = vec![("start".into(), now())];
                 self.status = Status::Busy(format!("Fetching the bundled sample {s}.onnx …"));
                 self.st.sample = Some(s.clone());
+                self.st.model = None;
+                self.st.file = None;
                 ctx.link().send_future(async move {
                     match loading::fetch_sample(&s).await {
                         Ok(b) => Msg::Bytes(format!("{s}.onnx"), b),
@@ -167,8 +185,8 @@ impl Component for App {
                 self.report = None;
                 self.graph = None;
                 self.sweep.clear();
-                self.dim_inputs.clear();
-                self.st.dims.clear();
+                self.st.dims = std::mem::take(&mut self.link_dims);
+                self.dim_inputs = self.st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
                 self.schedule_parse(ctx);
             }
             Msg::Parse => self.parse(),
@@ -231,16 +249,13 @@ impl Component for App {
             Msg::Select(n) => self.st.selected = Some(n),
             Msg::SetDepth(d) => self.st.depth = d,
             Msg::Export(k) => export::export(self, k),
-            Msg::CopyLink => {
-                let frag = self.st.to_fragment();
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().set_hash(&frag);
-                    let href = w.location().href().unwrap_or_default();
-                    self.link_note = Some(if self.st.sample.is_none() && self.source.is_some() {
-                        format!("Link set in the address bar ({} characters). It restores the view; the recipient must drop the same file (only bundled samples travel in the link).", href.len())
-                    } else {
-                        format!("Link set in the address bar ({} characters).", href.len())
-                    });
+            Msg::CopyLink => self.share_link(),
+            Msg::DownloadStructure => {
+                if let Some(src) = &self.source {
+                    match mpclens::share::structure::skeleton(&src.bytes) {
+                        Ok(b) => crate::export::download(&format!("{}.structure.onnx", src.name.trim_end_matches(".onnx")), "application/octet-stream", &b),
+                        Err(e) => self.status = Status::Error(format!("The model structure could not be written: {e}")),
+                    }
                 }
             }
             Msg::Samples(s) => self.samples = s,
@@ -258,8 +273,13 @@ impl Component for App {
             Msg::Sweep => self.compute_sweep(),
             Msg::WhatIf(w) => {
                 self.whatif = w;
-                self.st.whatif = [(w.relu_square, "relu2"), (w.maxpool_avg, "avgpool")].iter().filter(|x| x.0).map(|x| x.1.to_string()).collect();
+                self.st.whatif = w.keys().into_iter().map(String::from).collect();
                 self.whatif_result = crate::whatif::compute(self);
+            }
+            Msg::WhatIfDownload => {
+                if let Err(e) = crate::whatif::download_onnx(self) {
+                    self.status = Status::Error(format!("The substituted model could not be written: {e}"));
+                }
             }
         }
         true
@@ -299,6 +319,42 @@ fn focus_later(id: &'static str) {
 }
 
 impl App {
+    /// Puts the view state, and for a dropped file its structure, in the
+    /// address bar's fragment.
+    fn share_link(&mut self) {
+        let mut note = String::new();
+        self.st.model = None;
+        self.st.file = None;
+        if let (None, Some(src)) = (&self.st.sample, &self.source) {
+            match mpclens::share::structure::encode(&src.bytes) {
+                Ok(m) => {
+                    self.st.model = Some(m);
+                    self.st.file = Some(src.name.clone());
+                }
+                Err(e) => note = format!(" The model could not be packed into the link ({e}); the recipient must drop the same file."),
+            }
+        }
+        let Some(w) = web_sys::window() else { return };
+        let frag = self.st.to_fragment();
+        if frag.len() > mpclens::share::MAX_LINK_CHARS {
+            self.st.model = None;
+            let _ = w.location().set_hash(&self.st.to_fragment());
+            self.link_note = Some(format!("The model is too large for a link ({} characters). The link restores the view; send the model structure file (below) with it.", frag.len()));
+            return;
+        }
+        let _ = w.location().set_hash(&frag);
+        let href = w.location().href().unwrap_or_default();
+        // Best effort: the clipboard may be refused (no permission, no focus).
+        let _ = w.navigator().clipboard().write_text(&href);
+        let carried = if self.st.model.is_some() { " It carries the model's structure (operators, shapes, names; no weights)." } else { "" };
+        let long = if href.len() > mpclens::share::CHAT_LINK_CHARS {
+            " That is long for a chat message: you can send the model structure file (below) instead."
+        } else {
+            ""
+        };
+        self.link_note = Some(format!("Link copied and set in the address bar ({} characters).{carried}{long}{note}", href.len()));
+    }
+
     pub fn has_costs(&self) -> bool {
         self.report.as_ref().is_some_and(|r| !r.frameworks.is_empty())
     }

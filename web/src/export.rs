@@ -195,6 +195,10 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             if costs { { b("export-svg", "charts as SVG", Kind::Svg) } }
             if costs { { b("export-png", "charts as PNG", Kind::Png) } }
             <button id="print" onclick={Callback::from(|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } })}>{"Print report"}</button>
+            if app.st.sample.is_none() && app.source.is_some() {
+                <button id="download-structure" title="The model without its weights: a small ONNX file anyone can drop here"
+                    onclick={link.callback(|_| Msg::DownloadStructure)}>{"Model structure (.onnx, no weights)"}</button>
+            }
             if let Some(n) = &app.link_note { <p id="link-note" role="status">{n.clone()}</p> }
             <p class="small">{"Shortcuts: Ctrl/⌘+F search, Ctrl/⌘+Shift+E export JSON."}</p>
         </section>

@@ -1,7 +1,10 @@
 //! `mpclens` command line: the same core as the web app, for scripts and CI.
 //!
 //! `mpclens profile MODEL.onnx [--framework NAME|all]... [--mode inference|training]
-//!  [--batch N] [--dim NAME=VALUE]... [--set FRAMEWORK.KEY=VALUE]... [--format table|json|csv]`
+//!  [--batch N] [--dim NAME=VALUE]... [--set FRAMEWORK.KEY=VALUE]... [--format table|json|csv]
+//!  [--what-if KEYS [--what-if-onnx OUT.onnx]]`
+//!
+//! `mpclens link MODEL.onnx [--base URL]`: a share link carrying the model's structure.
 //!
 //! Exit codes: 0 success (unsupported ops are reported, not fatal), 1 the model
 //! could not be loaded or profiled, 2 a usage error (clap's own code).
@@ -9,6 +12,8 @@
 mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use mpclens::share::{View, ViewState};
+use mpclens::whatif::WhatIf;
 use mpclens::{frameworks, load, LoadOptions, Mode, ProfileRequest};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,6 +32,23 @@ enum Command {
     Profile(ProfileArgs),
     /// List the frameworks and their settings with defaults.
     Frameworks,
+    /// Print a share link that opens this model (its structure, no weights) in the web app.
+    Link(LinkArgs),
+}
+
+#[derive(clap::Args)]
+struct LinkArgs {
+    model: PathBuf,
+    /// Address of the deployed web app; the model travels in the fragment after `#`.
+    #[arg(long, default_value = "http://localhost:8080/")]
+    base: String,
+    #[arg(long, default_value = "inference", value_parser = Mode::parse)]
+    mode: Mode,
+    #[arg(long, default_value_t = 1)]
+    batch: u64,
+    /// Framework shown first.
+    #[arg(long = "framework", short = 'f')]
+    framework: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -63,6 +85,13 @@ struct ProfileArgs {
     /// Table format: show only the N most expensive layers per framework (0 = all).
     #[arg(long, default_value_t = 15)]
     top: usize,
+    /// Price the model after substitutions, comma-separated: relu-square, maxpool-avg,
+    /// gelu-tanh, gelu-quad, softmax-2relu, softmax-2quad. Before/after totals go to stderr.
+    #[arg(long = "what-if", value_name = "KEYS")]
+    what_if: Option<String>,
+    /// With --what-if: write the substituted ONNX file here (weights copied unchanged).
+    #[arg(long = "what-if-onnx", value_name = "PATH", requires = "what_if")]
+    what_if_onnx: Option<PathBuf>,
 }
 
 fn parse_dim(s: &str) -> Result<(String, u64), String> {
@@ -79,6 +108,7 @@ fn main() -> ExitCode {
             print!("{}", table::frameworks());
             Ok(())
         }
+        Command::Link(args) => run_link(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -101,6 +131,7 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     for s in &args.settings {
         req.add_setting(s)?;
     }
+    let what_if = args.what_if.as_deref().map(WhatIf::parse).transpose()?;
     let bytes = std::fs::read(&args.model).map_err(|e| format!("cannot read {}: {e}", args.model.display()))?;
     let opts = LoadOptions {
         file_name: args.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -108,9 +139,26 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         dims: args.dims.iter().cloned().collect::<BTreeMap<_, _>>(),
         max_bytes: 0,
     };
-    let graph = load(&bytes, &opts).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    let mut graph = load(&bytes, &opts).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    let mut before = None;
+    if let Some(w) = what_if {
+        if let Some(path) = &args.what_if_onnx {
+            let (onnx, _) = mpclens::whatif::apply_onnx(&bytes, &graph, w)?;
+            std::fs::write(path, onnx).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        let (g2, sites) = mpclens::whatif::apply(&graph, w);
+        eprintln!("what-if {}: {sites} site(s) substituted", w.keys().join(","));
+        before = Some(mpclens::profile(&graph, &req)?);
+        graph = g2;
+    }
     drop(bytes);
     let report = mpclens::profile(&graph, &req)?;
+    for (b, a) in before.iter().flat_map(|b| b.frameworks.iter().zip(&report.frameworks)) {
+        let pct = if b.total.bytes > 0 { (a.total.bytes as f64 / b.total.bytes as f64 - 1.0) * 100.0 } else { 0.0 };
+        let unsup = (b.unsupported.len(), a.unsupported.len());
+        let unsup = if unsup == (0, 0) { String::new() } else { format!(", unsupported nodes {} → {} (not priced)", unsup.0, unsup.1) };
+        eprintln!("  {:<10} bytes {} → {} ({pct:+.1} %), rounds {} → {}{unsup}", b.framework, b.total.bytes, a.total.bytes, b.total.rounds, a.total.rounds);
+    }
     for p in &report.unsupported {
         eprintln!("warning: unsupported node {} ({}): {}", p.node, p.op, p.reason);
     }
@@ -120,6 +168,27 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         Format::Table => table::report(&report, args.nodes, args.top),
     };
     print!("{out}");
+    Ok(())
+}
+
+fn run_link(args: LinkArgs) -> Result<(), String> {
+    let bytes = std::fs::read(&args.model).map_err(|e| format!("cannot read {}: {e}", args.model.display()))?;
+    // Load first: a link to a model the app cannot open helps nobody.
+    load(&bytes, &LoadOptions { batch: Some(args.batch), ..Default::default() }).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    let st = ViewState {
+        view: View::Overview,
+        framework: args.framework,
+        mode: args.mode,
+        batch: args.batch,
+        file: args.model.file_name().map(|n| n.to_string_lossy().into_owned()),
+        model: Some(mpclens::share::structure::encode(&bytes)?),
+        ..Default::default()
+    };
+    let frag = st.to_fragment();
+    if frag.len() > mpclens::share::CHAT_LINK_CHARS {
+        eprintln!("note: the link is {} characters, long for a chat message", frag.len());
+    }
+    println!("{}#{frag}", args.base.split('#').next().unwrap_or_default());
     Ok(())
 }
 

@@ -208,10 +208,10 @@ impl CostModel for Delphi {
                         (vec![
                             step("GC garble + OT", k, "18,416 B/act S→C, 672 B/act C→S (+ fixed base OTs, 24 B per 8192-chunk)".into(), cost2(s2c, c2s, 3, false)),
                             step("online GC labels", k, "16 + 1,184 B per activation S→C".into(), cost2(MSG_FRAME + RELU_ONLINE_PER * k, 0, 1, true)),
-                        ], None)
+                        ], (op == "Clip").then(|| "Delphi has no ReLU6 circuit; Clip counted as its garbled ReLU".to_string()))
                     }
                 }
-                "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
+                "Constant" | "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
                 "BatchNormalization" => (vec![], Some("Delphi folds BatchNorm into the preceding conv".into())),
                 op => {
                     rep.unsupported.push(prob(n, &format!("Delphi has no {op} layer (supported: Conv2d, FC, AvgPool, ReLU, PolyApprox)")));

@@ -1,0 +1,262 @@
+//! The view state that a share link carries: small, plain `key=value` pairs in
+//! the URL fragment. Decoding is defensive: unknown keys are ignored, bad values
+//! are reported, nothing in a link is ever executed.
+//!
+//! Pure Rust (no browser API), so the decoder is fuzzed natively
+//! (`fuzz/fuzz_targets/share_link.rs`); the web app uses it as is.
+
+pub mod structure;
+
+use crate::report::Mode;
+use crate::whatif::WhatIf;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Model,
+    Overview,
+    Layers,
+    Ops,
+    Compare,
+    Learn,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [View::Model, View::Overview, View::Layers, View::Ops, View::Compare, View::Learn];
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Model => "model",
+            View::Overview => "overview",
+            View::Layers => "layers",
+            View::Ops => "ops",
+            View::Compare => "compare",
+            View::Learn => "learn",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Model => "Model & nodes",
+            View::Overview => "Overview",
+            View::Layers => "Per layer",
+            View::Ops => "Per op type",
+            View::Compare => "Compare",
+            View::Learn => "Learn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.key() == s)
+    }
+}
+
+/// Everything a share link restores.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewState {
+    pub view: View,
+    /// Bundled sample to load (links to a user's own file cannot carry it yet).
+    pub sample: Option<String>,
+    pub framework: Option<String>,
+    pub compare: Option<String>,
+    pub mode: Mode,
+    pub batch: u64,
+    pub dims: BTreeMap<String, u64>,
+    /// `framework → key → value` overrides.
+    pub settings: BTreeMap<String, BTreeMap<String, String>>,
+    pub bandwidth_mbps: f64,
+    pub rtt_ms: f64,
+    pub selected: Option<String>,
+    pub depth: usize,
+    pub search: String,
+    /// What-if substitutions, as [`WhatIf`] keys.
+    pub whatif: Vec<String>,
+    /// The dropped model's file name (shown; never used as a path).
+    pub file: Option<String>,
+    /// The dropped model's structure ([`structure::encode`]): no weights.
+    pub model: Option<String>,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState {
+            view: View::Model,
+            sample: None,
+            framework: None,
+            compare: None,
+            mode: Mode::Inference,
+            batch: 1,
+            dims: BTreeMap::new(),
+            settings: BTreeMap::new(),
+            bandwidth_mbps: 1000.0,
+            rtt_ms: 0.5,
+            selected: None,
+            depth: 1,
+            search: String::new(),
+            whatif: Vec::new(),
+            file: None,
+            model: None,
+        }
+    }
+}
+
+/// The bytes `encodeURIComponent` leaves as they are: `A–Z a–z 0–9 - _ . ! ~ * ' ( )`.
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
+
+/// `encodeURIComponent`.
+pub fn enc(s: &str) -> String {
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
+/// `decodeURIComponent`: a malformed escape or invalid UTF-8 is an error, as in the browser.
+pub fn dec(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    // percent_decode passes a malformed escape through unchanged; the browser throws.
+    let malformed = b.iter().enumerate().any(|(i, &c)| c == b'%' && !b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if malformed {
+        return Err(format!("bad escape in '{s}'"));
+    }
+    percent_decode_str(s).decode_utf8().map(|c| c.into_owned()).map_err(|_| format!("bad escape in '{s}'"))
+}
+
+/// Longest fragment accepted: a link carrying a model structure of
+/// [`structure::MAX_STRUCTURE_BYTES`] would never be shared as a link anyway.
+pub const MAX_LINK_CHARS: usize = 2_000_000;
+
+/// Share links longer than this do not fit a chat message; the app offers the
+/// report file instead.
+pub const CHAT_LINK_CHARS: usize = 32_000;
+
+impl ViewState {
+    /// The fragment, without the leading `#`.
+    pub fn to_fragment(&self) -> String {
+        let mut kv: Vec<(String, String)> = vec![("v".into(), self.view.key().into())];
+        if let Some(s) = &self.sample {
+            kv.push(("sample".into(), s.clone()));
+        }
+        if let Some(f) = &self.framework {
+            kv.push(("fw".into(), f.clone()));
+        }
+        if let Some(f) = &self.compare {
+            kv.push(("cmp".into(), f.clone()));
+        }
+        kv.push(("mode".into(), self.mode.as_str().into()));
+        kv.push(("batch".into(), self.batch.to_string()));
+        for (k, v) in &self.dims {
+            kv.push((format!("dim.{k}"), v.to_string()));
+        }
+        for (fw, m) in &self.settings {
+            for (k, v) in m {
+                kv.push((format!("set.{fw}.{k}"), v.clone()));
+            }
+        }
+        kv.push(("bw".into(), self.bandwidth_mbps.to_string()));
+        kv.push(("rtt".into(), self.rtt_ms.to_string()));
+        if let Some(s) = &self.selected {
+            kv.push(("sel".into(), s.clone()));
+        }
+        kv.push(("depth".into(), self.depth.to_string()));
+        if !self.search.is_empty() {
+            kv.push(("q".into(), self.search.clone()));
+        }
+        if !self.whatif.is_empty() {
+            kv.push(("wi".into(), self.whatif.join(",")));
+        }
+        if let Some(f) = &self.file {
+            kv.push(("file".into(), f.clone()));
+        }
+        if let Some(m) = &self.model {
+            // Last, so the readable settings come first in the link.
+            kv.push(("m".into(), m.clone()));
+        }
+        kv.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// Parses a fragment (with or without `#`). Errors name the bad part.
+    pub fn from_fragment(frag: &str) -> Result<ViewState, String> {
+        let frag = frag.trim_start_matches('#');
+        let mut st = ViewState::default();
+        if frag.is_empty() {
+            return Ok(st);
+        }
+        if frag.len() > MAX_LINK_CHARS {
+            return Err(format!("the link is {} characters long, more than a share link can be ({MAX_LINK_CHARS})", frag.len()));
+        }
+        for part in frag.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| format!("'{part}' is not key=value"))?;
+            let (k, v) = (dec(k)?, dec(v)?);
+            let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| format!("{k}={v} is not a positive number"));
+            match k.as_str() {
+                "v" => st.view = View::parse(&v).ok_or_else(|| format!("unknown view '{v}'"))?,
+                "sample" => {
+                    if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') || v.len() > 64 {
+                        return Err(format!("bad sample name '{v}'"));
+                    }
+                    st.sample = Some(v)
+                }
+                "fw" => st.framework = Some(v),
+                "cmp" => st.compare = Some(v),
+                "mode" => st.mode = Mode::parse(&v)?,
+                "batch" => st.batch = v.parse().ok().filter(|b| (1..=1 << 20).contains(b)).ok_or_else(|| format!("bad batch '{v}'"))?,
+                "bw" => st.bandwidth_mbps = num(&v)?,
+                "rtt" => st.rtt_ms = num(&v)?,
+                "sel" => st.selected = Some(v),
+                "depth" => st.depth = v.parse().ok().filter(|d| *d <= 64).ok_or_else(|| format!("bad depth '{v}'"))?,
+                "q" => st.search = v,
+                "file" => st.file = Some(v),
+                "m" => {
+                    if !v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
+                        return Err("the model part of the link is damaged (characters outside URL-safe base64)".into());
+                    }
+                    st.model = Some(v)
+                }
+                "wi" => {
+                    st.whatif = WhatIf::parse(&v)?.keys().into_iter().map(String::from).collect();
+                }
+                _ => {
+                    if let Some(d) = k.strip_prefix("dim.") {
+                        let n = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| format!("bad value for dim {d}: '{v}'"))?;
+                        st.dims.insert(d.to_string(), n);
+                    } else if let Some(rest) = k.strip_prefix("set.") {
+                        let (fw, key) = rest.split_once('.').ok_or_else(|| format!("bad setting '{k}'"))?;
+                        st.settings.entry(fw.to_string()).or_default().insert(key.to_string(), v);
+                    }
+                }
+            }
+        }
+        Ok(st)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_matches_the_browser() {
+        // Values of encodeURIComponent / decodeURIComponent in a browser.
+        assert_eq!(enc("a b/c=d&e"), "a%20b%2Fc%3Dd%26e");
+        assert_eq!(enc("é~*'()!"), "%C3%A9~*'()!");
+        assert_eq!(dec("%C3%A9%20x").unwrap(), "é x");
+        assert!(dec("%E0%A4%A").is_err());
+        assert!(dec("%zz").is_err());
+        assert!(dec("%C3").is_err(), "a lone UTF-8 lead byte is rejected");
+    }
+
+    #[test]
+    fn a_state_survives_the_round_trip() {
+        let mut st = ViewState { view: View::Layers, sample: Some("resnet18".into()), batch: 4, depth: 3, search: "a&b=c %".into(), ..Default::default() };
+        st.dims.insert("seq".into(), 128);
+        st.settings.entry("crypten".into()).or_default().insert("parties".into(), "3".into());
+        st.whatif.push("relu-square".into());
+        st.model = Some("eJzLSM3JyQcABiwCFQ".into());
+        st.file = Some("my net.onnx".into());
+        assert_eq!(ViewState::from_fragment(&format!("#{}", st.to_fragment())).unwrap(), st);
+    }
+
+    #[test]
+    fn bad_links_name_the_bad_part() {
+        assert_eq!(ViewState::from_fragment("batch=zero").unwrap_err(), "bad batch 'zero'");
+        assert_eq!(ViewState::from_fragment("v=nosuch").unwrap_err(), "unknown view 'nosuch'");
+        assert_eq!(ViewState::from_fragment("justakey").unwrap_err(), "'justakey' is not key=value");
+        assert_eq!(ViewState::from_fragment("sample=..%2F..%2Fetc").unwrap_err(), "bad sample name '../../etc'");
+    }
+}
