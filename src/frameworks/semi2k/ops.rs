@@ -7,6 +7,7 @@
 //! Before SPU runs the program, XLA's passes (`compiler/front_end/hlo_importer.cc`)
 //! and SPU's pphlo passes rewrite it; the arms price what survives.
 
+use crate::graph::Origin;
 use super::approx;
 use super::proto::Tally;
 use super::Config;
@@ -320,8 +321,11 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         }
         // Pow with a public integer exponent → `lax.integer_pow`: binary
         // exponentiation, one f_mul per squaring and per set bit after the first.
+        // The exponent is a static slot (validation/spu/CONVENTION.md): a float
+        // initializer there is a public constant, not a secret weight.
         "Pow" => {
-            if s1 {
+            let static_exponent = node.inputs.get(1).is_some_and(|e| e.value.is_some() && e.origin != Origin::Activation);
+            if s1 && !static_exponent {
                 return Err(Unpriced::SecretExponent);
             }
             let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Missing("Pow exponent"))?;
