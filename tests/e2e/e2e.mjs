@@ -225,15 +225,28 @@ await test('views render for the loaded model (costs or a clear empty state)', a
   await page.screenshot({ path: path.join(SHOTS, '04-layers.png'), fullPage: true });
   await page.click('#tab-overview');
   // What-if: ReLU → x² must change the bytes of every framework that prices ReLU.
-  await page.check('#whatif-relu');
+  await page.check('#whatif-relu-square');
   await page.waitForSelector('#whatif tbody tr');
   const deltas = await page.$$eval('#whatif .whatif-delta', (tds) => tds.map((t) => Number(t.dataset.delta)));
   check(deltas.length === rep.frameworks.length && deltas.some((d) => d !== 0), 'what-if deltas ' + deltas);
-  check(/\d+ node\(s\) substituted/.test(await page.textContent('#whatif-changed')), 'substituted count');
+  check(/\d+ site\(s\) substituted/.test(await page.textContent('#whatif-changed')), 'substituted count');
+  const after = await page.$$eval('#whatif tbody tr', (trs) => trs.map((tr) => Number(tr.querySelector('.whatif-delta').dataset.delta)));
   // The what-if choice travels in the share link.
   await page.click('#copy-link');
-  await page.waitForFunction(() => location.hash.includes('wi=relu2'));
-  await page.uncheck('#whatif-relu');
+  await page.waitForFunction(() => location.hash.includes('wi=relu-square'));
+  // The substituted ONNX downloads, and dropped back in it prices as the what-if said.
+  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click('#whatif-download')]);
+  const subst = path.join(DOWNLOADS, d.suggestedFilename());
+  await d.saveAs(subst);
+  check(/relu-square\.onnx$/.test(subst), 'substituted file name ' + subst);
+  await page.uncheck('#whatif-relu-square');
+  await loadInput(page, subst);
+  await page.click('#tab-overview');
+  const shownAfter = await page.$$eval('#overview .total-bytes', (tds) => tds.map((t) => Number(t.dataset.bytes)));
+  const expectAfter = rep.frameworks.map((f, i) => f.total.bytes + after[i]);
+  check(JSON.stringify(shownAfter) === JSON.stringify(expectAfter), `substituted file totals ${shownAfter} vs what-if ${expectAfter}`);
+  await loadInput(page, path.join(dist, 'samples', 'resnet20.onnx'));
+  await page.click('#tab-overview');
   await page.click('#sweep');
   await page.waitForSelector('#chart-sweep', { timeout: 60000 });
   await page.screenshot({ path: path.join(SHOTS, '05-overview-sweep.png'), fullPage: true });
@@ -292,6 +305,56 @@ await test('keyboard alone reaches every control', async () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     check(outline !== 'none', 'focus is visible: ' + outline);
   }
+});
+
+await test('GELU and softmax what-ifs on a transformer block', async () => {
+  await loadInput(page, path.join(dist, 'samples', 'transformer_block.onnx'));
+  await page.click('#tab-overview');
+  for (const key of ['gelu-tanh', 'gelu-quad', 'softmax-2relu', 'softmax-2quad']) {
+    await page.check(`#whatif-${key}`);
+    await page.waitForSelector('#whatif tbody tr');
+    const crypten = await page.$eval('#whatif tbody tr', (tr) => ({ fw: tr.querySelector('th').textContent, d: Number(tr.querySelector('.whatif-delta').dataset.delta) }));
+    // CrypTen prices tanh as 2·sigmoid(2x) − 1 (a reciprocal and an exp): dearer than its erf.
+    check(/CrypTen/.test(crypten.fw) && (key === "gelu-tanh" ? crypten.d > 0 : crypten.d < 0), `${key}: CrypTen delta ${JSON.stringify(crypten)}`);
+    await page.uncheck(`#whatif-${key}`);
+  }
+  // The two GELU variants exclude each other.
+  await page.check('#whatif-gelu-tanh');
+  await page.check('#whatif-gelu-quad');
+  check(!(await page.isChecked('#whatif-gelu-tanh')), 'gelu-tanh switched off by gelu-quad');
+  await page.uncheck('#whatif-gelu-quad');
+});
+
+await test('share link of a dropped file carries its structure (ResNet-50)', async () => {
+  await loadInput(page, path.join(dist, 'samples', 'resnet50.onnx'));
+  await page.click('#tab-overview');
+  const before = await page.$$eval('#overview .total-bytes', (tds) => tds.map((t) => t.dataset.bytes));
+  await page.click('#copy-link');
+  await page.waitForSelector('#link-note');
+  const link = page.url();
+  check(/[#&]m=/.test(link) && /file=resnet50\.onnx/.test(link), 'link carries the model');
+  console.log(`     ResNet-50 share link with structure: ${link.length} characters`);
+  check(/carries the model's structure/.test(await page.textContent('#link-note')), 'note says what the link holds');
+  const ctx2 = await browserContext();
+  const reqs2 = [];
+  ctx2.on('request', (r) => reqs2.push(r.url()));
+  const p2 = await ctx2.newPage();
+  await p2.goto(link);
+  await p2.waitForSelector('#overview .total-bytes', { timeout: 60000 });
+  const after = await p2.$$eval('#overview .total-bytes', (tds) => tds.map((t) => t.dataset.bytes));
+  check(JSON.stringify(after) === JSON.stringify(before), `same totals after following the link: ${after} vs ${before}`);
+  check(reqs2.every((u) => u.startsWith(site.origin) || u.startsWith('blob:') || u.startsWith('data:')), 'fresh context stays on origin');
+  check(!reqs2.some((u) => /resnet50\.onnx/.test(u)), 'the model came from the link, not the server');
+  // A damaged model part is reported, and the page still works.
+  await p2.goto('about:blank');
+  await p2.goto(site.url + '#v=overview&m=AAAAAAAA');
+  await p2.waitForSelector('#error');
+  check(/could not be opened/.test(await p2.textContent('#error')), 'damaged model link reported');
+  await p2.waitForSelector('.samples button');
+  await ctx2.close();
+  // The structure file (no weights) downloads as an ONNX the page reloads.
+  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click('#download-structure')]);
+  check(/resnet50\.structure\.onnx$/.test(d.suggestedFilename()), d.suggestedFilename());
 });
 
 await test('share link round trip in a fresh browser context', async () => {
