@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { serve } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -18,6 +19,11 @@ const SHOTS = path.join(ROOT, 'target', 'e2e-screenshots');
 const DOWNLOADS = fs.mkdtempSync(path.join(os.tmpdir(), 'mpclens-dl-'));
 fs.mkdirSync(SHOTS, { recursive: true });
 const PREFIX = '/some/prefix/';
+// The command-line build of the same core (cargo test builds target/debug/mpclens).
+// The newest of the two builds, so a stale one is never used.
+const CLI = process.env.MPCLENS_CLI || ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'mpclens'))
+  .filter((f) => fs.existsSync(f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+if (!CLI) { console.error('no mpclens CLI build found (cargo build first, or set MPCLENS_CLI)'); process.exit(2); }
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'];
@@ -134,6 +140,15 @@ for (const s of samples) {
     const inputs = await page.textContent('#inputs');
     for (const [name, shape] of Object.entries(want.inputs)) check(inputs.includes(name) && inputs.includes(fmtShape(shape)), `input ${name} ${shape} in "${inputs}"`);
     if (s === 'resnet50' || s === 'bert_base') await page.screenshot({ path: path.join(SHOTS, `02-model-${s}.png`), fullPage: false });
+    // Totals shown = the command line's JSON for the same file and settings.
+    const cli = JSON.parse(execFileSync(CLI, ['profile', path.join(dist, 'samples', `${s}.onnx`), '--format', 'json'], { maxBuffer: 1 << 28 }).toString());
+    await page.click('#tab-overview');
+    await page.waitForSelector('#overview .total-bytes');
+    const shown = await page.$$eval('#overview .total-bytes', (tds) => tds.map((t) => t.dataset.bytes));
+    check(JSON.stringify(shown) === JSON.stringify(cli.frameworks.map((f) => String(f.total.bytes))), `${s}: page ${shown} vs CLI ${cli.frameworks.map((f) => f.total.bytes)}`);
+    const json = JSON.parse((await download(page, '#export-json')).text);
+    check(JSON.stringify(json.frameworks.map((f) => f.total)) === JSON.stringify(cli.frameworks.map((f) => f.total)), `${s}: page JSON totals equal the CLI's`);
+    await page.click('#tab-model');
   });
 }
 
