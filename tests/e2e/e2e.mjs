@@ -303,23 +303,52 @@ await test('Ctrl+F focuses the search box and filters', async () => {
   await page.fill('#search', '');
 });
 
+async function tabReach(p) {
+  const want = await p.$$eval('button, input, select, a[href], summary, [tabindex="0"]', (els) =>
+    els.filter((e) => (e.offsetParent !== null || e.id === 'file') && !e.closest('details:not([open]) > :not(summary)'))
+      .map((e) => e.id || e.textContent.trim().slice(0, 30)));
+  const seen = new Set();
+  for (let i = 0; i < want.length + 30; i++) {
+    await p.keyboard.press('Tab');
+    seen.add(await p.evaluate(() => { const e = document.activeElement; return e.id || e.textContent.trim().slice(0, 30); }));
+  }
+  return want.filter((w) => !seen.has(w));
+}
+
 await test('keyboard alone reaches every control', async () => {
   for (const view of ['model', 'overview']) {
     await page.click(`#tab-${view}`);
     await page.click('h1');
-    const want = await page.$$eval('button, input, select, a[href], [tabindex="0"]', (els) =>
-      els.filter((e) => e.offsetParent !== null || e.id === 'file').map((e) => e.id || e.textContent.trim().slice(0, 30)));
-    const seen = new Set();
-    for (let i = 0; i < want.length + 30; i++) {
-      await page.keyboard.press('Tab');
-      const id = await page.evaluate(() => { const e = document.activeElement; return e.id || e.textContent.trim().slice(0, 30); });
-      seen.add(id);
-    }
-    const missed = want.filter((w) => !seen.has(w));
+    const missed = await tabReach(page);
     check(missed.length === 0, `${view}: not reachable by Tab: ${missed.join(', ')}`);
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     check(outline !== 'none', 'focus is visible: ' + outline);
   }
+  // The folded framework settings open from the keyboard, and then every setting is reachable.
+  await page.click('h1');
+  for (let i = 0; i < 200 && !(await page.evaluate(() => document.activeElement?.id === 'fw-settings-toggle')); i++) await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  check(await page.$eval('#fw-settings', (d) => d.open), 'settings opened with Enter');
+  await page.click('h1');
+  const missed = await tabReach(page);
+  check(missed.length === 0 && (await page.$$('#fw-settings select, #fw-settings input')).length > 10, `settings not reachable by Tab: ${missed.join(', ')}`);
+  await page.click('#fw-settings-toggle');
+});
+
+await test('compare: a framework against itself with one setting changed', async () => {
+  await loadInput(page, path.join(dist, 'samples', 'lenet.onnx'));
+  await page.click('#tab-compare');
+  await page.selectOption('#framework', 'crypten');
+  await page.selectOption('#compare', 'crypten@parties=16');
+  await page.waitForFunction(() => /with parties=16/.test(document.querySelector('#compare-total')?.textContent || ''));
+  const cli2 = JSON.parse(execFileSync(CLI, ['profile', path.join(dist, 'samples', 'lenet.onnx'), '-f', 'crypten', '--format', 'json']).toString());
+  const cli16 = JSON.parse(execFileSync(CLI, ['profile', path.join(dist, 'samples', 'lenet.onnx'), '-f', 'crypten', '--set', 'crypten.parties=16', '--format', 'json']).toString());
+  const total = await page.textContent('#compare-total');
+  const ratio = (cli16.frameworks[0].total.bytes / cli2.frameworks[0].total.bytes).toFixed(2);
+  check(total.includes(`(${ratio}×)`), `compare total "${total}" vs CLI ratio ${ratio}`);
+  check((await page.$$('#compare tbody tr')).length > 0, 'per-layer difference rows');
+  await page.screenshot({ path: path.join(SHOTS, '07-compare-settings.png') });
+  await page.selectOption('#compare', 'semi2k');
 });
 
 await test('GELU and softmax what-ifs on a transformer block', async () => {

@@ -70,6 +70,8 @@ pub struct App {
     pub sweep: Sweep,
     pub whatif: crate::whatif::WhatIf,
     pub whatif_result: Option<(crate::whatif::Deltas, usize)>,
+    /// Compare view, B = A's framework with one setting changed: (`fw@key=value`, its report).
+    pub compare_alt: Option<Rc<(String, mpclens::report::FrameworkReport)>>,
     /// Dims from a share link, applied to the model the link opens.
     link_dims: std::collections::BTreeMap<String, u64>,
     _keys: Option<EventListener>,
@@ -136,6 +138,7 @@ impl Component for App {
             sweep: Vec::new(),
             whatif: crate::whatif::WhatIf::parse(&st_wi.join(",")).unwrap_or_default(),
             whatif_result: None,
+            compare_alt: None,
             link_dims: st_dims,
             _keys: keys,
         }
@@ -235,7 +238,10 @@ impl Component for App {
             }
             Msg::SetView(v) => self.st.view = v,
             Msg::SetFramework(f) => self.st.framework = Some(f),
-            Msg::SetCompare(f) => self.st.compare = Some(f),
+            Msg::SetCompare(f) => {
+                self.st.compare = Some(f);
+                self.compute_compare_alt();
+            }
             Msg::SetNet(bw, rtt) => {
                 if bw.is_finite() && bw > 0.0 {
                     self.st.bandwidth_mbps = bw;
@@ -421,8 +427,25 @@ impl App {
                 }
                 self.report = Some(Rc::new(r));
                 self.whatif_result = crate::whatif::compute(self);
+                self.compute_compare_alt();
             }
             Err(e) => self.status = Status::Error(format!("Profiling failed: {e}")),
+        }
+    }
+
+    /// When B is `fw@key=value`: prices the model with that one setting changed.
+    fn compute_compare_alt(&mut self) {
+        self.compare_alt = None;
+        let (Some(g), Some(c)) = (&self.graph, self.st.compare.clone()) else { return };
+        let Some((fw, kv)) = c.split_once('@') else { return };
+        let Some((k, v)) = kv.split_once('=') else { return };
+        let mut req = self.request();
+        req.frameworks = vec![fw.to_string()];
+        req.settings.entry(fw.to_string()).or_default().insert(k.to_string(), v.to_string());
+        match mpclens::profile(g, &req) {
+            Ok(mut r) if !r.frameworks.is_empty() => self.compare_alt = Some(Rc::new((c, r.frameworks.remove(0)))),
+            Ok(_) => {}
+            Err(e) => self.status = Status::Error(format!("Cannot compare with {kv}: {e}")),
         }
     }
 

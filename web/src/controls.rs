@@ -16,6 +16,12 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     let bw = app.st.bandwidth_mbps;
     let rtt = app.st.rtt_ms;
     let fws = frameworks::all();
+    // Open the settings when the view (e.g. a share link) changed any of them.
+    let changed = fws
+        .iter()
+        .flat_map(|fw| fw.settings().iter().map(move |s| (fw.name(), s)))
+        .filter(|(name, s)| app.st.settings.get(*name).and_then(|m| m.get(s.key)).is_some_and(|v| v != s.default))
+        .count();
     let settings = fws.iter().map(|fw| {
         let name = fw.name();
         let items = fw.settings().iter().map(|s| {
@@ -60,7 +66,10 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
                 <input type="number" id="rtt" min="0.001" step="any" value={rtt.to_string()}
                     onchange={link.callback(move |e: Event| Msg::SetNet(bw, e.target_unchecked_into::<web_sys::HtmlInputElement>().value().parse().unwrap_or(0.0)))} />
             </label>
-            { for settings }
+            <details class="fw-settings-all" id="fw-settings" open={changed > 0}>
+                <summary id="fw-settings-toggle">{format!("Framework settings ({})", if changed == 0 { "all at their defaults".to_string() } else { format!("{changed} changed from the defaults") })}</summary>
+                { for settings }
+            </details>
         </section>
     }
 }

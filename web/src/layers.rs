@@ -7,6 +7,7 @@ use crate::model_view::{matches, search_box};
 use crate::overview::empty_state;
 use mpclens::report::{FrameworkReport, NodeCost};
 use std::collections::{BTreeMap, HashMap};
+use mpclens::settings::Allowed;
 use yew::prelude::*;
 
 /// A node's input and output shapes.
@@ -24,13 +25,48 @@ fn picker(app: &App, ctx: &Context<App>, id: &str, label: &str, value: Option<&s
         let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
         if compare { Msg::SetCompare(v) } else { Msg::SetFramework(v) }
     });
+    // For B: A's framework with one setting changed (`fw@key=value`).
+    let alternatives = match (compare, current(app)) {
+        (true, Some(a)) => setting_alternatives(app, &a.framework),
+        _ => Vec::new(),
+    };
     html! {
         <label>{format!("{label} ")}
             <select id={id.to_string()} onchange={cb}>
-                { for r.frameworks.iter().map(|f| html!{ <option value={f.framework.clone()} selected={Some(f.framework.as_str()) == value}>{f.title.clone()}</option> }) }
+                <optgroup label="Frameworks">
+                    { for r.frameworks.iter().map(|f| html!{ <option value={f.framework.clone()} selected={Some(f.framework.as_str()) == value}>{f.title.clone()}</option> }) }
+                </optgroup>
+                if !alternatives.is_empty() {
+                    <optgroup label="A with one setting changed">
+                        { for alternatives.iter().map(|(v, text)| html!{ <option value={v.clone()} selected={Some(v.as_str()) == value}>{text.clone()}</option> }) }
+                    </optgroup>
+                }
             </select>
         </label>
     }
+}
+
+/// (`fw@key=value`, label) for every other value of each of `fw`'s settings
+/// (integer settings: their bounds and default).
+fn setting_alternatives(app: &App, fw: &str) -> Vec<(String, String)> {
+    let Some(model) = mpclens::frameworks::by_name(fw) else { return Vec::new() };
+    let mut out = Vec::new();
+    for spec in model.settings() {
+        let cur = app.st.settings.get(fw).and_then(|m| m.get(spec.key)).map(String::as_str).unwrap_or(spec.default);
+        let values: Vec<String> = match &spec.allowed {
+            Allowed::OneOf(words) => words.iter().map(|w| w.to_string()).collect(),
+            Allowed::Bool => vec!["true".into(), "false".into()],
+            Allowed::Int { min, max } => {
+                let mut v = vec![min.to_string(), spec.default.to_string(), max.to_string()];
+                v.dedup();
+                v
+            }
+        };
+        for v in values.into_iter().filter(|v| v != cur) {
+            out.push((format!("{fw}@{}={v}", spec.key), format!("{} = {v}", spec.key)));
+        }
+    }
+    out
 }
 
 fn phase_tag(n: &NodeCost) -> String {
@@ -183,7 +219,15 @@ pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
         return empty_state();
     }
     let a = current(app).unwrap();
-    let b = app.st.compare.as_deref().and_then(|c| r.frameworks.iter().find(|f| f.framework == c)).or_else(|| r.frameworks.iter().find(|f| f.framework != a.framework)).unwrap_or(a);
+    let alt = app.compare_alt.as_deref().filter(|(c, _)| app.st.compare.as_deref() == Some(c.as_str())).map(|(_, f)| f);
+    let b = alt
+        .or_else(|| app.st.compare.as_deref().and_then(|c| r.frameworks.iter().find(|f| f.framework == c)))
+        .or_else(|| r.frameworks.iter().find(|f| f.framework != a.framework))
+        .unwrap_or(a);
+    let b_title = match (alt, app.st.compare.as_deref().and_then(|c| c.split_once('@'))) {
+        (Some(_), Some((_, kv))) => format!("{} with {kv}", b.title),
+        _ => b.title.clone(),
+    };
     let bmap: HashMap<(&str, &str), &NodeCost> = b.nodes.iter().map(|n| ((n.node.as_str(), n.phase.as_str()), n)).collect();
     let mut rows: Vec<(String, String, u64, u64)> = a.nodes.iter().map(|n| (n.node.clone(), n.op.clone(), n.cost.bytes, bmap.get(&(n.node.as_str(), n.phase.as_str())).map(|x| x.cost.bytes).unwrap_or(0))).collect();
     rows.sort_by_key(|r| std::cmp::Reverse((r.3 as i128 - r.2 as i128).unsigned_abs()));
@@ -195,8 +239,8 @@ pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
     });
     html! {
         <div class="compare">
-            <div class="row">{ picker(app, ctx, "framework", "A", Some(a.framework.as_str()), false) }{ picker(app, ctx, "compare", "B", Some(b.framework.as_str()), true) }</div>
-            <p id="compare-total">{format!("Total: {} = {} vs {} = {} ({:.2}×).", a.title, fmt::bytes(a.total.bytes), b.title, fmt::bytes(b.total.bytes), b.total.bytes as f64 / a.total.bytes.max(1) as f64)}</p>
+            <div class="row">{ picker(app, ctx, "framework", "A", Some(a.framework.as_str()), false) }{ picker(app, ctx, "compare", "B", Some(if alt.is_some() { app.st.compare.as_deref().unwrap_or_default() } else { b.framework.as_str() }), true) }</div>
+            <p id="compare-total">{format!("Total: {} = {} vs {} = {} ({:.2}×).", a.title, fmt::bytes(a.total.bytes), b_title, fmt::bytes(b.total.bytes), b.total.bytes as f64 / a.total.bytes.max(1) as f64)}</p>
             <table class="data" id="compare"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"A bytes"}</th><th>{"B bytes"}</th><th>{"B − A"}</th><th>{"B / A"}</th></tr></thead><tbody>{ for body }</tbody></table>
         </div>
     }
