@@ -76,5 +76,21 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
 fn timing(app: &App) -> Option<String> {
     let get = |k: &str| app.timing.iter().find(|(n, _)| n == k).map(|x| x.1);
     let (s, r, p) = (get("start")?, get("read")?, get("profiled")?);
-    Some(format!("Loaded in {} (read {}, parse and profile {}).", fmt::seconds((p - s) / 1e3), fmt::seconds((r - s) / 1e3), fmt::seconds((p - r) / 1e3)))
+    let file = app.source.as_ref().map_or(0, |s| s.bytes.len());
+    Some(format!(
+        "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
+        fmt::seconds((p - s) / 1e3),
+        fmt::seconds((r - s) / 1e3),
+        fmt::seconds((p - r) / 1e3),
+        fmt::bytes(wasm_memory_bytes()),
+        fmt::bytes(file as u64)
+    ))
+}
+
+/// Size of this module's linear memory: it only grows, so it is the peak.
+fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size::<0>() as u64 * 65536;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
 }

@@ -9,6 +9,7 @@
 //! Exit codes: 0 success (unsupported ops are reported, not fatal), 1 the model
 //! could not be loaded or profiled, 2 a usage error (clap's own code).
 
+mod input;
 mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -132,7 +133,7 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         req.add_setting(s)?;
     }
     let what_if = args.what_if.as_deref().map(WhatIf::parse).transpose()?;
-    let bytes = std::fs::read(&args.model).map_err(|e| format!("cannot read {}: {e}", args.model.display()))?;
+    let bytes = input::open(&args.model)?;
     let opts = LoadOptions {
         file_name: args.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         batch: args.batch,
@@ -172,7 +173,7 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
 }
 
 fn run_link(args: LinkArgs) -> Result<(), String> {
-    let bytes = std::fs::read(&args.model).map_err(|e| format!("cannot read {}: {e}", args.model.display()))?;
+    let bytes = input::open(&args.model)?;
     // Load first: a link to a model the app cannot open helps nobody.
     load(&bytes, &LoadOptions { batch: Some(args.batch), ..Default::default() }).map_err(|e| format!("{}: {e}", args.model.display()))?;
     let st = ViewState {
