@@ -13,7 +13,12 @@ use yew::prelude::*;
 /// The file the user gave, kept so batch/dims changes can reload it.
 pub struct Source {
     pub name: String,
+    /// The model bytes the loader sees: the whole file, or for a large file
+    /// only its graph ([`loading::read_graph`]).
     pub bytes: Rc<Vec<u8>>,
+    /// The user's file when `bytes` is only its graph: read in full only to
+    /// write a substituted model with its weights.
+    pub file: Option<web_sys::File>,
 }
 
 /// Batch sweep: (batch, [(framework, bytes, rounds)]).
@@ -29,6 +34,10 @@ pub enum Msg {
     File(web_sys::File),
     Sample(String),
     Bytes(String, Vec<u8>),
+    /// A large file's graph, read without its weights: (name, graph, file, bytes read).
+    Graph(String, Vec<u8>, web_sys::File, u64),
+    /// The whole file, read for the substituted-model download.
+    WhatIfFile(Vec<u8>),
     ReadFailed(String),
     Parse,
     SetDim(String, String),
@@ -67,6 +76,8 @@ pub struct App {
     pub sort: (&'static str, bool),
     pub timing: Vec<(String, f64)>,
     pub link_note: Option<String>,
+    /// How much of a large file was read (shown with the timing).
+    pub read_note: Option<String>,
     pub sweep: Sweep,
     pub whatif: crate::whatif::WhatIf,
     pub whatif_result: Option<(crate::whatif::Deltas, usize)>,
@@ -135,6 +146,7 @@ impl Component for App {
             sort: ("bytes", true),
             timing: Vec::new(),
             link_note: None,
+            read_note: None,
             sweep: Vec::new(),
             whatif: crate::whatif::WhatIf::parse(&st_wi.join(",")).unwrap_or_default(),
             whatif_result: None,
@@ -148,24 +160,40 @@ impl Component for App {
         match msg {
             Msg::File(f) => {
                 let name = f.name();
-                let size = f.size();
-                if size > loading::MAX_BYTES as f64 {
-                    self.status = Status::Error(
-                        LoadError::TooLarge { bytes: size as u64, limit: loading::MAX_BYTES }.to_string(),
-                    );
-                    return true;
-                }
+                let size = f.size() as u64;
                 self.timing = vec![("start".into(), now())];
-                self.status = Status::Busy(format!("Reading {name} ({}) …", crate::fmt::bytes(size as u64)));
                 self.st.sample = None;
                 self.st.model = None;
                 self.st.file = None;
+                if size >= loading::SPARSE_FROM {
+                    // Large: read the graph only, skipping the weights' bytes.
+                    self.status = Status::Busy(format!("Reading the graph of {name} ({}; the weights are skipped) …", crate::fmt::bytes(size)));
+                    ctx.link().send_future(async move {
+                        match loading::read_graph(f.clone()).await {
+                            Ok((g, read)) => Msg::Graph(name, g, f, read),
+                            Err(e) => Msg::ReadFailed(e),
+                        }
+                    });
+                    return true;
+                }
+                self.status = Status::Busy(format!("Reading {name} ({}) …", crate::fmt::bytes(size)));
                 ctx.link().send_future(async move {
                     match loading::read_file(f).await {
                         Ok(b) => Msg::Bytes(name, b),
                         Err(e) => Msg::ReadFailed(e),
                     }
                 });
+            }
+            Msg::Graph(name, bytes, file, read) => {
+                self.timing.push(("read".into(), now()));
+                self.read_note = Some(format!("Read {} of the {} file: the graph, not the weights.", crate::fmt::bytes(read), crate::fmt::bytes(file.size() as u64)));
+                self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: Some(file) });
+            }
+            Msg::WhatIfFile(bytes) => {
+                self.status = Status::Idle;
+                if let Err(e) = crate::whatif::download_onnx(self, &bytes) {
+                    self.status = Status::Error(format!("The substituted model could not be written: {e}"));
+                }
             }
             Msg::Sample(s) => {
                 self.timing = vec![("start".into(), now())];
@@ -183,14 +211,8 @@ impl Component for App {
             Msg::ReadFailed(e) => self.status = Status::Error(e),
             Msg::Bytes(name, bytes) => {
                 self.timing.push(("read".into(), now()));
-                self.status = Status::Busy(format!("Parsing {name} ({}) …", crate::fmt::bytes(bytes.len() as u64)));
-                self.source = Some(Source { name, bytes: Rc::new(bytes) });
-                self.report = None;
-                self.graph = None;
-                self.sweep.clear();
-                self.st.dims = std::mem::take(&mut self.link_dims);
-                self.dim_inputs = self.st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
-                self.schedule_parse(ctx);
+                self.read_note = None;
+                self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: None });
             }
             Msg::Parse => self.parse(),
             Msg::SetDim(k, v) => {
@@ -282,11 +304,24 @@ impl Component for App {
                 self.st.whatif = w.keys().into_iter().map(String::from).collect();
                 self.whatif_result = crate::whatif::compute(self);
             }
-            Msg::WhatIfDownload => {
-                if let Err(e) = crate::whatif::download_onnx(self) {
-                    self.status = Status::Error(format!("The substituted model could not be written: {e}"));
+            Msg::WhatIfDownload => match self.source.as_ref().and_then(|s| s.file.clone()) {
+                // Only the graph is in memory: read the whole file for its weights.
+                Some(f) => {
+                    self.status = Status::Busy(format!("Reading {} to write the substituted model …", f.name()));
+                    ctx.link().send_future(async move {
+                        match loading::read_file(f).await {
+                            Ok(b) => Msg::WhatIfFile(b),
+                            Err(e) => Msg::ReadFailed(e),
+                        }
+                    });
                 }
-            }
+                None => {
+                    let bytes = self.source.as_ref().map(|s| s.bytes.clone()).unwrap_or_default();
+                    if let Err(e) = crate::whatif::download_onnx(self, &bytes) {
+                        self.status = Status::Error(format!("The substituted model could not be written: {e}"));
+                    }
+                }
+            },
         }
         true
     }
@@ -363,6 +398,17 @@ impl App {
 
     pub fn has_costs(&self) -> bool {
         self.report.as_ref().is_some_and(|r| !r.frameworks.is_empty())
+    }
+
+    fn start_parse(&mut self, ctx: &Context<Self>, src: Source) {
+        self.status = Status::Busy(format!("Parsing {} ({}) …", src.name, crate::fmt::bytes(src.bytes.len() as u64)));
+        self.source = Some(src);
+        self.report = None;
+        self.graph = None;
+        self.sweep.clear();
+        self.st.dims = std::mem::take(&mut self.link_dims);
+        self.dim_inputs = self.st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        self.schedule_parse(ctx);
     }
 
     fn schedule_parse(&self, ctx: &Context<Self>) {

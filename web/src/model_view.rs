@@ -76,7 +76,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
 fn timing(app: &App) -> Option<String> {
     let get = |k: &str| app.timing.iter().find(|(n, _)| n == k).map(|x| x.1);
     let (s, r, p) = (get("start")?, get("read")?, get("profiled")?);
-    let file = app.source.as_ref().map_or(0, |s| s.bytes.len());
+    let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
     Some(format!(
         "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
         fmt::seconds((p - s) / 1e3),
@@ -84,7 +84,7 @@ fn timing(app: &App) -> Option<String> {
         fmt::seconds((p - r) / 1e3),
         fmt::bytes(wasm_memory_bytes()),
         fmt::bytes(file as u64)
-    ))
+    ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default())
 }
 
 /// Size of this module's linear memory: it only grows, so it is the peak.

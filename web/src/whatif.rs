@@ -30,10 +30,11 @@ pub fn compute(app: &App) -> Option<(Deltas, usize)> {
     Some((d, changed))
 }
 
-/// Downloads the substituted model: the user's file with only the node list changed.
-pub fn download_onnx(app: &App) -> Result<(), String> {
+/// Downloads the substituted model: the user's file (`file`, the whole of it)
+/// with only the node list changed.
+pub fn download_onnx(app: &App, file: &[u8]) -> Result<(), String> {
     let (Some(src), Some(g)) = (&app.source, &app.graph) else { return Err("no model loaded".into()) };
-    let (bytes, _) = mpclens::whatif::apply_onnx(&src.bytes, g, app.whatif)?;
+    let (bytes, _) = mpclens::whatif::apply_onnx(file, g, app.whatif)?;
     let keys = app.whatif.keys().join("+");
     crate::export::download(&format!("{}.{keys}.onnx", src.name.trim_end_matches(".onnx")), "application/octet-stream", &bytes);
     Ok(())
