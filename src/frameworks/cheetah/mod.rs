@@ -379,7 +379,7 @@ impl CostModel for Cheetah {
                 }
                 "AveragePool" | "GlobalAveragePool" => {
                     let e = n.out_numel(0);
-                    let d = n.in_numel(0) / e.max(1);
+                    let d = (n.in_numel(0) / e.max(1)).max(1);
                     let a = clog2(6 * d);
                     // funcAvgPoolTwoPowerRing: DReLU (full compare, no mux), 1-of-4 SilentOTN with
                     // (ℓ+a)-bit uint64 messages, 2 or 3 compares on a−1 bits, old-IKNP COTs.

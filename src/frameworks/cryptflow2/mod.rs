@@ -264,7 +264,7 @@ impl CostModel for CryptFlow2 {
                 }
                 "AveragePool" | "GlobalAveragePool" => {
                     let e = n.out_numel(0);
-                    let d = n.in_numel(0) / e.max(1);
+                    let d = (n.in_numel(0) / e.max(1)).max(1);
                     let what = if pr.he { format!("field division by {d}") } else { format!("ring division by {d} (funcAvgPoolTwoPowerRing)") };
                     steps.push(step("AvgPool division", e, what, even_bytes(pr.avg_div(e, d), 12)));
                     if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {

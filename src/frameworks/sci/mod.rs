@@ -224,6 +224,8 @@ pub fn avgpool_ring_bytes(n: u64, ell: u64, d: u64) -> u64 {
     if n == 0 {
         return 0;
     }
+    // d = 0 only comes from a malformed graph (an output larger than its input).
+    let d = d.max(1);
     let a = clog2(6 * d);
     let rem = ((1u128 << ell) % d as u128) as u64;
     let c = if 2 * rem < d { 2 } else { 3 };
@@ -355,6 +357,7 @@ pub fn field_div_bytes(n: u64, ell: u64, d: u64, msb_known: bool) -> u64 {
     if n == 0 {
         return 0;
     }
+    let d = d.max(1);
     let p = prime_mod(ell);
     let fb = clog2(p);
     let a = clog2(6 * d);
