@@ -45,6 +45,15 @@ pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
         if let Some(v) = ints(n, "output_padding").and_then(|v| v.iter().find(|&&x| x < 0 || x as u64 > MAX_DIM)) {
             return Some(format!("attribute 'output_padding' contains {v}; every entry must be between 0 and 2^40"));
         }
+        // The parser indexes these per spatial axis: their lengths must agree.
+        let rank = ints(n, "kernel_shape").map(<[i64]>::len).or_else(|| ints(n, "strides").map(<[i64]>::len)).or_else(|| ints(n, "dilations").map(<[i64]>::len));
+        if let Some(r) = rank {
+            for (key, want) in [("kernel_shape", r), ("strides", r), ("dilations", r), ("pads", 2 * r), ("output_padding", r)] {
+                if let Some(v) = ints(n, key).filter(|v| v.len() != want || want == 0) {
+                    return Some(format!("attribute '{key}' has {} entries; {want} expected for {r} spatial axes", v.len()));
+                }
+            }
+        }
         if let Some(g) = int(n, "group").filter(|&g| g < 1 || g as u64 > MAX_DIM) {
             return Some(format!("attribute 'group' is {g}; it must be at least 1"));
         }

@@ -186,6 +186,33 @@ await test('errors from the loader are shown, the page keeps working', async () 
   check((await rows(page)).length === 12, 'lenet after errors');
 });
 
+await test('the hostile-file corpus in the page: the same outcome as natively, no panic', async () => {
+  const dir = path.join(ROOT, 'tests', 'corpus');
+  const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+  const errorsBefore = consoleErrors.length;
+  const bad = [];
+  for (const [file, want] of Object.entries(expected)) {
+    await loadInput(page, path.join(dir, file));
+    const err = await page.$('#error');
+    if (want.outcome === 'error') {
+      const text = err ? await err.textContent() : '(no error shown)';
+      if (!text.includes(want.message)) bad.push(`${file}: "${text.slice(0, 120)}" lacks "${want.message}"`);
+    } else if (err) {
+      bad.push(`${file}: unexpected error "${(await err.textContent()).slice(0, 120)}"`);
+    } else if (want.nodes !== undefined) {
+      const n = (await rows(page)).length;
+      if (n !== want.nodes) bad.push(`${file}: ${n} node rows, natively ${want.nodes}`);
+    }
+  }
+  check(bad.length === 0, bad.join('\n'));
+  check(!(await page.$('#panic')), 'no panic screen');
+  const panics = consoleErrors.slice(errorsBefore).filter((e) => /panicked|unreachable|RuntimeError/.test(e));
+  check(panics.length === 0, panics.join(' | '));
+  await loadInput(page, path.join(dist, 'samples', 'lenet.onnx'));
+  check((await rows(page)).length === 12, 'the next file still loads');
+  console.log(`     ${Object.keys(expected).length} corpus files`);
+});
+
 await test('an unknown op is listed as unsupported, the rest is still shown', async () => {
   await loadInput(page, path.join(HERE, 'fixtures', 'unknown_op.onnx'));
   if (await page.$('#error')) check(false, 'load error: ' + (await page.textContent('#error')));
