@@ -104,10 +104,13 @@ impl<'a> Reader<'a> {
                 Value::Fixed32
             }
             2 => {
+                // Checked as u64 first, so a 32-bit target (wasm) gives the same message.
                 let len = self.varint()?;
-                let len = usize::try_from(len).map_err(|_| self.err("length too large"))?;
+                if len > (self.buf.len() - self.pos) as u64 {
+                    return Err(self.past_end(len));
+                }
                 let from = self.pos;
-                self.skip(len)?;
+                self.skip(len as usize)?;
                 Value::Bytes(&self.buf[from..self.pos])
             }
             _ => return Err(self.err("unsupported wire type (groups or invalid)")),
@@ -116,16 +119,19 @@ impl<'a> Reader<'a> {
     }
     fn skip(&mut self, n: usize) -> Res<()> {
         let Some(end) = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()) else {
-            let left = self.buf.len() - self.pos;
-            let what = if self.whole_file {
-                format!("a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated", self.base + self.buf.len())
-            } else {
-                format!("a field needs {n} bytes but its enclosing message ends {left} bytes later")
-            };
-            return Err(WireError { offset: self.base + self.pos, what });
+            return Err(self.past_end(n as u64));
         };
         self.pos = end;
         Ok(())
+    }
+    fn past_end(&self, n: u64) -> WireError {
+        let left = self.buf.len() - self.pos;
+        let what = if self.whole_file {
+            format!("a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated", self.base + self.buf.len())
+        } else {
+            format!("a field needs {n} bytes but its enclosing message ends {left} bytes later")
+        };
+        WireError { offset: self.base + self.pos, what }
     }
     fn offset_of(&self, inner: &[u8]) -> usize {
         self.base + (inner.as_ptr() as usize - self.buf.as_ptr() as usize)
