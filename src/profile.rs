@@ -44,6 +44,21 @@ impl ProfileRequest {
     }
 }
 
+/// The graph the cost models see: without the nodes whose shapes are unknown
+/// (already listed in the report's `unsupported`) or that compute an empty
+/// tensor. Formulas divide by element counts and windows; such nodes only come
+/// from malformed files, and pricing them would be a guess.
+fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
+    let empty = |t: &crate::graph::Tensor| t.numel() == Some(0) && t.origin == crate::graph::Origin::Activation;
+    let ok = |n: &crate::graph::Node| n.shapes_known() && !n.outputs.iter().chain(&n.inputs).any(empty);
+    if graph.nodes.iter().all(ok) {
+        return std::borrow::Cow::Borrowed(graph);
+    }
+    let mut g = graph.clone();
+    g.nodes.retain(ok);
+    std::borrow::Cow::Owned(g)
+}
+
 fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
     frameworks::by_name(name).ok_or_else(|| {
         let names: Vec<_> = frameworks::all().iter().map(|f| f.name()).collect();
@@ -59,6 +74,8 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
         req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?
     };
     let mut report = Report::from_graph(graph, req.mode);
+    let priced = priceable(graph);
+    let graph = priced.as_ref();
     for m in models {
         let settings = req.settings_for(m)?;
         report.frameworks.push(m.profile(graph, req.mode, &settings));

@@ -179,7 +179,16 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
         }
     }
     let mut model = parsed.model;
-    guard::install(&mut model);
+    let axes = proto
+        .graph
+        .iter()
+        .flat_map(|g| &g.node)
+        .filter_map(|n| {
+            let axis = n.attribute.iter().find(|a| a.name == "axis").map(|a| a.i);
+            Some((n.name.clone(), guard::AxisCheck::for_node(&n.op_type, axis)?))
+        })
+        .collect();
+    guard::install(&mut model, &axes);
     let outlets = parsed.outlets_by_name;
     let mut first_error = model.analyse(true).err().map(|e| format!("{e:#}"));
     // Fallback shapes for unimplemented ops, then re-analyse; a few passes suffice

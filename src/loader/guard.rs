@@ -21,7 +21,25 @@ const FOLD_BUDGET: u64 = 4 << 20;
 const BOUNDED_BY_INPUT: &[&str] = &["NonZero", "Compress", "Unique"];
 
 #[derive(Debug, Clone)]
-pub struct Guard(Box<dyn InferenceOp>);
+pub struct Guard(Box<dyn InferenceOp>, Option<AxisCheck>);
+
+/// The node's ONNX `axis` attribute, checked against its first input's rank
+/// before the parser's rules index a shape with it (they slice without
+/// checking: `Flatten` with axis 65 on a rank-4 input panics).
+#[derive(Debug, Clone, Copy)]
+pub struct AxisCheck {
+    pub axis: i64,
+    /// Flatten accepts axis = rank; the others want axis < rank.
+    pub inclusive: bool,
+}
+
+impl AxisCheck {
+    /// The check for an ONNX node, when its op takes an `axis` over input 0.
+    pub fn for_node(op: &str, axis: Option<i64>) -> Option<AxisCheck> {
+        const AXIS_OPS: &[&str] = &["Flatten", "Softmax", "LogSoftmax", "Hardmax", "Concat", "Split", "Gather", "GatherElements", "ArgMax", "ArgMin", "CumSum", "LpNormalization", "OneHot", "Compress"];
+        AXIS_OPS.contains(&op).then(|| AxisCheck { axis: axis.unwrap_or(if op == "Flatten" { 1 } else { 0 }), inclusive: op == "Flatten" })
+    }
+}
 
 impl PartialEq for Guard {
     fn eq(&self, _: &Self) -> bool {
@@ -30,14 +48,14 @@ impl PartialEq for Guard {
 }
 impl Eq for Guard {}
 
-/// Wraps every non-source node of `model`.
-pub fn install(model: &mut InferenceModel) {
+/// Wraps every non-source node of `model`; `axes` maps node names to their axis check.
+pub fn install(model: &mut InferenceModel, axes: &std::collections::HashMap<String, AxisCheck>) {
     for node in model.nodes_mut() {
         if node.op_is::<Source>() {
             continue;
         }
         let op = std::mem::replace(&mut node.op, Box::new(tract_onnx::tract_hir::ops::dummy::Dummy::new()));
-        node.op = Box::new(Guard(op));
+        node.op = Box::new(Guard(op, axes.get(&node.name).copied()));
     }
 }
 
@@ -109,6 +127,13 @@ impl InferenceOp for Guard {
         outputs: TVec<&InferenceFact>,
         observed: TVec<&InferenceFact>,
     ) -> TractResult<(TVec<InferenceFact>, TVec<InferenceFact>, TVec<InferenceFact>)> {
+        if let (Some(c), Some(rank)) = (self.1, inputs.first().and_then(|f| f.shape.rank().concretize())) {
+            let r = rank as i64;
+            let hi = if c.inclusive { r } else { r - 1 };
+            if c.axis < -r || c.axis > hi {
+                bail!("attribute 'axis' is {} but the input has rank {r}", c.axis);
+            }
+        }
         let (ins, mut outs, obs) = self.0.infer_facts(inputs, outputs, observed).context("Infering facts")?;
         if ins.is_empty() {
             return Ok((ins, outs, obs));

@@ -138,6 +138,10 @@ impl Tally {
     /// 256 MiB are tiled into blocks, one product each (`hal/ring.cc`
     /// `_mmul`, `calcMmulTilingSize`), unless `experimental_disable_mmul_split`.
     pub fn mmul_aa(&mut self, m: u64, k: u64, n: u64, split: bool) {
+        if m == 0 || k == 0 || n == 0 {
+            // An empty product opens nothing (only reached by malformed shapes).
+            return;
+        }
         let l = self.ring.l();
         let (ms, ns, ks) = if split { mmul_tiling(m, n, k, l) } else { (m, n, k) };
         let (mb, nb, kb) = (m.div_ceil(ms), n.div_ceil(ns), k.div_ceil(ks));
