@@ -19,6 +19,7 @@
 //! | `softmax-2quad` | `Softmax(x)` → `(x + c)² / Σ (x + c)²`, c = 5 | MPCFormer "2Quad" (§3.2, `softmax_2quad`, c = 5) |
 
 use crate::graph::{Attr, Graph, Node, Origin, Tensor};
+use crate::loader::wire::put_bytes;
 use crate::scope::scope_of;
 use prost::Message;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -636,20 +637,6 @@ fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, String> {
     Ok(out)
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_message(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
-    put_varint(out, (u64::from(number) << 3) | 2);
-    put_varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
 /// The graph name the loader gives a node (`NodeProto.name`, else its first output).
 fn node_name(p: &pb::NodeProto, i: usize) -> String {
     if !p.name.is_empty() {
@@ -755,10 +742,10 @@ fn rewrite_graph(buf: &[u8], g: &Graph, edits: &[Edit]) -> Result<Vec<u8>, Strin
         if let Some(e) = at.get(&i) {
             let originals: Vec<(String, pb::NodeProto)> = e.remove.iter().map(|&k| (node_name(&protos[k], k), protos[k].clone())).collect();
             for n in &e.nodes {
-                put_message(&mut nodes_out, 1, &node_proto(n, &originals)?.encode_to_vec());
+                put_bytes(&mut nodes_out, 1, &node_proto(n, &originals)?.encode_to_vec());
             }
         } else if !removed.contains(&i) {
-            put_message(&mut nodes_out, 1, raw);
+            put_bytes(&mut nodes_out, 1, raw);
         }
     }
     let mut out = Vec::with_capacity(buf.len() + nodes_out.len());
@@ -795,7 +782,7 @@ pub fn apply_onnx(bytes: &[u8], g: &Graph, w: WhatIf) -> Result<(Vec<u8>, usize)
         match (f.number, f.payload) {
             (7, Some(gb)) => {
                 graphs += 1;
-                put_message(&mut out, 7, &rewrite_graph(gb, g, &edits)?);
+                put_bytes(&mut out, 7, &rewrite_graph(gb, g, &edits)?);
             }
             _ => out.extend_from_slice(f.raw),
         }
