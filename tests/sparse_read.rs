@@ -44,3 +44,15 @@ fn damaged_files_get_the_loaders_kind_of_message() {
     }
     assert!(compact_now(&[0x3a, 0x80][..]).unwrap_err().what.contains("truncated varint"));
 }
+
+/// `cargo test --release --test sparse_read -- --ignored --nocapture` after
+/// `benches/ratios.py` exported the 102 MB ResNet-50: how much the page reads.
+#[test]
+#[ignore]
+fn resnet50_with_weights_read_figures() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/resnet50_full.onnx");
+    let bytes = std::fs::read(&p).expect("run benches/ratios.py first");
+    let c = compact_now(bytes.as_slice()).unwrap();
+    println!("{} bytes: read {} in {} reads; compacted {}", bytes.len(), c.read, c.reads, c.model.len());
+    assert_eq!(report(&c.model, Mode::Inference), report(&bytes, Mode::Inference));
+}
