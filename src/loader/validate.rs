@@ -23,9 +23,34 @@ fn int(n: &pb::NodeProto, name: &str) -> Option<i64> {
 /// second; real models stay far below this.
 pub const MAX_NODE_ARITY: usize = 4096;
 
+/// Fewest (non-empty) inputs an op needs. The parser's shape rules index
+/// `inputs[0]`, `inputs[1]`, … without always checking the count first
+/// (a Flatten with no input panicked in the fuzzer).
+fn min_inputs(op: &str) -> usize {
+    match op {
+        "Constant" | "RandomNormal" | "RandomUniform" => 0,
+        "BatchNormalization" => 5,
+        "Where" | "Range" | "OneHot" | "ScatterElements" | "ScatterND" => 3,
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Mod" | "MatMul" | "MatMulInteger" | "Gemm" | "Conv" | "ConvTranspose" | "Equal" | "Less"
+        | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "And" | "Or" | "Xor" | "BitShift" | "PRelu" | "Reshape" | "Expand" | "Tile" | "Gather"
+        | "GatherElements" | "GatherND" => 2,
+        _ => 1,
+    }
+}
+
 /// Why the parser must not see this node, if it must not.
 pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
     let op = n.op_type.as_str();
+    let given = n.input.iter().take_while(|i| !i.is_empty()).count();
+    if n.domain.is_empty() || n.domain == "ai.onnx" {
+        let need = min_inputs(op);
+        if given < need {
+            return Some(format!("{op} needs at least {need} input(s); this node has {given}"));
+        }
+    }
+    if n.output.first().is_none_or(|o| o.is_empty()) {
+        return Some("the node has no output".into());
+    }
     if n.input.len() > MAX_NODE_ARITY || n.output.len() > MAX_NODE_ARITY {
         return Some(format!(
             "it has {} inputs and {} outputs; this tool handles at most {MAX_NODE_ARITY} per node",
