@@ -169,14 +169,10 @@ class Program:
 
 # ---- op implementations ---------------------------------------------------
 
-def _pool_geometry(shape, a, opset):
-    """Explicit (begin, end) padding per spatial axis for reduce_window, including
-    the extra end padding ceil_mode needs; also returns the ONNX explicit pads."""
-    sp = list(shape[2:])
+def _explicit_pads(a, sp, k, s, d):
+    """ONNX `pads` (begins then ends) after resolving `auto_pad` SAME_UPPER /
+    SAME_LOWER / VALID for spatial sizes `sp`."""
     nd = len(sp)
-    k = list(a["kernel_shape"])
-    s = list(a.get("strides", [1] * nd))
-    d = list(a.get("dilations", [1] * nd))
     pads = list(a.get("pads", [0] * (2 * nd)))
     auto = _s(a.get("auto_pad", "NOTSET"))
     if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -188,6 +184,18 @@ def _pool_geometry(shape, a, opset):
             pads[i], pads[i + nd] = lo, total - lo
     elif auto == "VALID":
         pads = [0] * (2 * nd)
+    return pads
+
+
+def _pool_geometry(shape, a, opset):
+    """Explicit (begin, end) padding per spatial axis for reduce_window, including
+    the extra end padding ceil_mode needs; also returns the ONNX explicit pads."""
+    sp = list(shape[2:])
+    nd = len(sp)
+    k = list(a["kernel_shape"])
+    s = list(a.get("strides", [1] * nd))
+    d = list(a.get("dilations", [1] * nd))
+    pads = _explicit_pads(a, sp, k, s, d)
     ceil = a.get("ceil_mode", 0)
     cfg = []
     for i in range(nd):
@@ -259,17 +267,7 @@ def _conv_pads(x, w, a):
     k = list(a.get("kernel_shape", w.shape[2:]))
     s = list(a.get("strides", [1] * nd))
     d = list(a.get("dilations", [1] * nd))
-    pads = list(a.get("pads", [0] * (2 * nd)))
-    auto = _s(a.get("auto_pad", "NOTSET"))
-    if auto in ("SAME_UPPER", "SAME_LOWER"):
-        pads = [0] * (2 * nd)
-        for i in range(nd):
-            out = -(-x.shape[2 + i] // s[i])
-            total = max(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - x.shape[2 + i])
-            lo = total // 2 if auto == "SAME_UPPER" else total - total // 2
-            pads[i], pads[i + nd] = lo, total - lo
-    elif auto == "VALID":
-        pads = [0] * (2 * nd)
+    pads = _explicit_pads(a, list(x.shape[2:]), k, s, d)
     return s, d, [(pads[i], pads[i + nd]) for i in range(nd)]
 
 
