@@ -199,10 +199,6 @@ impl Graph {
 
     /// The batch size: dim 0 of the first private input (1 when absent).
     pub fn batch(&self) -> u64 {
-        self.inputs
-            .first()
-            .and_then(|t| t.shape.as_ref())
-            .and_then(|s| s.first().copied())
-            .unwrap_or(1)
+        self.inputs.first().and_then(|t| t.shape.as_ref()).and_then(|s| s.first().copied()).unwrap_or(1)
     }
 }

@@ -23,17 +23,42 @@ pub struct Network {
 /// are generic reference points, labelled as such.
 pub fn presets() -> Vec<Network> {
     vec![
-        Network { name: "LAN (CrypTFlow2)".into(), bits_per_second: 377e6 * 8.0, rtt_seconds: 0.3e-3, source: "CrypTFlow2, CCS 2020, §7: 377 MBps, 0.3 ms".into() },
-        Network { name: "WAN (CrypTFlow2)".into(), bits_per_second: 40e6 * 8.0, rtt_seconds: 80e-3, source: "CrypTFlow2, CCS 2020, §7: 40 MBps, 80 ms".into() },
-        Network { name: "Datacenter 10 Gbps".into(), bits_per_second: 10e9, rtt_seconds: 0.1e-3, source: "generic: 10 Gbps, 0.1 ms".into() },
-        Network { name: "Home broadband".into(), bits_per_second: 50e6, rtt_seconds: 30e-3, source: "generic: 50 Mbps, 30 ms".into() },
+        Network {
+            name: "LAN (CrypTFlow2)".into(),
+            bits_per_second: 377e6 * 8.0,
+            rtt_seconds: 0.3e-3,
+            source: "CrypTFlow2, CCS 2020, §7: 377 MBps, 0.3 ms".into(),
+        },
+        Network {
+            name: "WAN (CrypTFlow2)".into(),
+            bits_per_second: 40e6 * 8.0,
+            rtt_seconds: 80e-3,
+            source: "CrypTFlow2, CCS 2020, §7: 40 MBps, 80 ms".into(),
+        },
+        Network {
+            name: "Datacenter 10 Gbps".into(),
+            bits_per_second: 10e9,
+            rtt_seconds: 0.1e-3,
+            source: "generic: 10 Gbps, 0.1 ms".into(),
+        },
+        Network {
+            name: "Home broadband".into(),
+            bits_per_second: 50e6,
+            rtt_seconds: 30e-3,
+            source: "generic: 50 Mbps, 30 ms".into(),
+        },
     ]
 }
 
 impl Network {
     /// A custom profile from user sliders (Mbps and milliseconds).
     pub fn custom(mbps: f64, rtt_ms: f64) -> Network {
-        Network { name: "Custom".into(), bits_per_second: mbps.max(1e-3) * 1e6, rtt_seconds: rtt_ms.max(0.0) / 1e3, source: "custom".into() }
+        Network {
+            name: "Custom".into(),
+            bits_per_second: mbps.max(1e-3) * 1e6,
+            rtt_seconds: rtt_ms.max(0.0) / 1e3,
+            source: "custom".into(),
+        }
     }
     /// Estimated seconds for `cost` on this network.
     pub fn seconds(&self, cost: &Cost) -> f64 {
@@ -81,6 +106,9 @@ mod tests {
         // 40 MB at 40 MB/s = 1 s; 100 rounds × 80 ms = 8 s.
         assert!((wan.seconds(&c) - 9.0).abs() < 1e-9);
         assert_eq!(fmt_secs(9.0), "9.00 s");
-        assert_eq!(Network::custom(100.0, 10.0).seconds(&Cost { bytes: 12_500_000, rounds: 2, ..Cost::default() }), 1.02);
+        assert_eq!(
+            Network::custom(100.0, 10.0).seconds(&Cost { bytes: 12_500_000, rounds: 2, ..Cost::default() }),
+            1.02
+        );
     }
 }

@@ -62,13 +62,17 @@ fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
 fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
     frameworks::by_name(name).ok_or_else(|| {
         let names: Vec<_> = frameworks::all().iter().map(|f| f.name()).collect();
-        format!("unknown framework '{name}': available are {}", if names.is_empty() { "none yet".to_string() } else { names.join(", ") })
+        format!(
+            "unknown framework '{name}': available are {}",
+            if names.is_empty() { "none yet".to_string() } else { names.join(", ") }
+        )
     })
 }
 
 /// Profiles `graph` for every framework the request names.
 pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
-    let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all") {
+    let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all")
+    {
         frameworks::all()
     } else {
         req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?

@@ -31,11 +31,11 @@ impl SettingSpec {
     pub fn check(&self, value: &str) -> Result<String, String> {
         let v = value.trim();
         match &self.allowed {
-            Allowed::OneOf(words) => words
-                .iter()
-                .find(|w| w.eq_ignore_ascii_case(v))
-                .map(|w| w.to_string())
-                .ok_or_else(|| format!("invalid value '{v}' for {}: expected one of {}", self.key, words.join(", "))),
+            Allowed::OneOf(words) => {
+                words.iter().find(|w| w.eq_ignore_ascii_case(v)).map(|w| w.to_string()).ok_or_else(|| {
+                    format!("invalid value '{v}' for {}: expected one of {}", self.key, words.join(", "))
+                })
+            }
             Allowed::Int { min, max } => match v.parse::<i64>() {
                 Ok(n) if n >= *min && n <= *max => Ok(n.to_string()),
                 _ => Err(format!("invalid value '{v}' for {}: expected an integer from {min} to {max}", self.key)),
@@ -112,7 +112,10 @@ mod tests {
     #[test]
     fn bad_value_lists_valid_values() {
         let mut s = Settings::defaults(SPECS);
-        assert_eq!(s.set(SPECS, "crypten", "provider", "dealer").unwrap_err(), "invalid value 'dealer' for provider: expected one of tfp, ttp");
+        assert_eq!(
+            s.set(SPECS, "crypten", "provider", "dealer").unwrap_err(),
+            "invalid value 'dealer' for provider: expected one of tfp, ttp"
+        );
         assert!(s.set(SPECS, "crypten", "parties", "9").unwrap_err().contains("from 2 to 8"));
         s.set(SPECS, "crypten", "provider", "TTP").unwrap();
         assert_eq!(s.get("provider"), "ttp");

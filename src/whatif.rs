@@ -237,7 +237,9 @@ fn gelu_at(g: &Graph, w: &Wiring, e: usize) -> Option<GeluSite> {
     w.sole_consumer(&erf.inputs[0].name)?;
     let dn = &g.nodes[d];
     let x = match dn.op.as_str() {
-        "Div" if dn.inputs.len() == 2 && scalar(&dn.inputs[1]).is_some_and(|v| near(v, std::f64::consts::SQRT_2)) => &dn.inputs[0],
+        "Div" if dn.inputs.len() == 2 && scalar(&dn.inputs[1]).is_some_and(|v| near(v, std::f64::consts::SQRT_2)) => {
+            &dn.inputs[0]
+        }
         "Mul" => other_than_scalar(dn, std::f64::consts::FRAC_1_SQRT_2)?,
         _ => return None,
     };
@@ -273,7 +275,8 @@ fn gelu_at(g: &Graph, w: &Wiring, e: usize) -> Option<GeluSite> {
             // (x · 0.5) · (1 + erf)
             let h = *w.producer.get(y.name.as_str())?;
             let hn = &g.nodes[h];
-            (hn.op == "Mul" && other_than_scalar(hn, 0.5)?.name == x.name && w.sole_consumer(&y.name) == Some(m)).then_some(())?;
+            (hn.op == "Mul" && other_than_scalar(hn, 0.5)?.name == x.name && w.sole_consumer(&y.name) == Some(m))
+                .then_some(())?;
             nodes.push(h);
             mn.outputs.first()?
         }
@@ -339,10 +342,31 @@ impl<'a> Group<'a> {
         self.names.fresh(&format!("{}/{op}", self.group))
     }
     fn tensor(&mut self, node: &str, shape: Vec<u64>, dtype: &str, origin: Origin, value: Option<Vec<f64>>) -> Tensor {
-        Tensor { name: self.names.fresh(&format!("{node}_output_0")), shape: Some(shape), dtype: dtype.into(), origin, value }
+        Tensor {
+            name: self.names.fresh(&format!("{node}_output_0")),
+            shape: Some(shape),
+            dtype: dtype.into(),
+            origin,
+            value,
+        }
     }
-    fn push(&mut self, name: String, op: &str, inputs: Vec<Tensor>, out: Tensor, attrs: BTreeMap<String, Attr>) -> Tensor {
-        self.nodes.push(Node { scope: scope_of(&name), name, op: op.into(), domain: String::new(), inputs, outputs: vec![out.clone()], attrs });
+    fn push(
+        &mut self,
+        name: String,
+        op: &str,
+        inputs: Vec<Tensor>,
+        out: Tensor,
+        attrs: BTreeMap<String, Attr>,
+    ) -> Tensor {
+        self.nodes.push(Node {
+            scope: scope_of(&name),
+            name,
+            op: op.into(),
+            domain: String::new(),
+            inputs,
+            outputs: vec![out.clone()],
+            attrs,
+        });
         out
     }
     /// An activation with the site's shape, computed by a new `op` node.
@@ -435,7 +459,10 @@ fn orphaned_constants(g: &Graph, w: &Wiring, removed: &[usize]) -> Vec<usize> {
             if pn.op != "Constant" || set.contains(&p) || out.contains(&p) {
                 continue;
             }
-            let only_here = pn.outputs.iter().all(|o| !w.outputs.contains(o.name.as_str()) && w.consumers.get(o.name.as_str()).is_none_or(|c| c.iter().all(|c| set.contains(c))));
+            let only_here = pn.outputs.iter().all(|o| {
+                !w.outputs.contains(o.name.as_str())
+                    && w.consumers.get(o.name.as_str()).is_none_or(|c| c.iter().all(|c| set.contains(c)))
+            });
             if only_here {
                 out.push(p);
             }
@@ -468,7 +495,9 @@ pub fn plan(g: &Graph, w: WhatIf) -> Vec<Edit> {
             // AveragePool has no dilations before opset 19 and no Indices output.
             ("MaxPool", "") if w.maxpool_avg => {
                 let dilated = n.attr_ints("dilations").is_some_and(|d| d.iter().any(|&v| v != 1));
-                let indices_used = n.outputs.get(1).is_some_and(|t| wiring.consumers.contains_key(t.name.as_str()) || wiring.outputs.contains(t.name.as_str()));
+                let indices_used = n.outputs.get(1).is_some_and(|t| {
+                    wiring.consumers.contains_key(t.name.as_str()) || wiring.outputs.contains(t.name.as_str())
+                });
                 if !dilated && !indices_used {
                     let mut m = n.clone();
                     m.op = "AveragePool".into();
@@ -494,7 +523,11 @@ pub fn plan(g: &Graph, w: WhatIf) -> Vec<Edit> {
                     let mut remove = site.nodes.clone();
                     remove.extend(orphaned_constants(g, &wiring, &site.nodes));
                     remove.sort_unstable();
-                    let (tag, what) = if w.gelu == Some(GeluSub::Tanh) { ("gelu_tanh", "gelu-tanh") } else { ("gelu_quad", "gelu-quad") };
+                    let (tag, what) = if w.gelu == Some(GeluSub::Tanh) {
+                        ("gelu_tanh", "gelu-tanh")
+                    } else {
+                        ("gelu_quad", "gelu-quad")
+                    };
                     if let Some(mut b) = Group::new(&mut names, &site.prefix, tag, &site.x) {
                         let nodes = match w.gelu {
                             // Opset 20 has the Gelu operator: one node, as PyTorch exports it there.
@@ -518,7 +551,8 @@ pub fn plan(g: &Graph, w: WhatIf) -> Vec<Edit> {
                 let axis = n.attr_int("axis").unwrap_or(if g.opset < 13 { 1 } else { -1 });
                 let a = if axis < 0 { axis + rank } else { axis };
                 if rank > 0 && (0..rank).contains(&a) {
-                    let axes: Vec<usize> = if g.opset < 13 { (a as usize..rank as usize).collect() } else { vec![a as usize] };
+                    let axes: Vec<usize> =
+                        if g.opset < 13 { (a as usize..rank as usize).collect() } else { vec![a as usize] };
                     let prefix = n.name.rfind('/').map_or(String::new(), |k| n.name[..=k].to_string());
                     let (tag, what) = match w.softmax {
                         Some(SoftmaxSub::TwoRelu) => ("softmax_2relu", "softmax-2relu"),
@@ -614,7 +648,10 @@ fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, String> {
         let start = pos;
         let tag = varint(buf, &mut pos)?;
         let skip = |pos: &mut usize, n: usize| -> Result<(), String> {
-            *pos = pos.checked_add(n).filter(|&e| e <= buf.len()).ok_or_else(|| format!("truncated field at byte {start}"))?;
+            *pos = pos
+                .checked_add(n)
+                .filter(|&e| e <= buf.len())
+                .ok_or_else(|| format!("truncated field at byte {start}"))?;
             Ok(())
         };
         let mut payload = None;
@@ -705,7 +742,12 @@ fn node_proto(n: &Node, originals: &[(String, pb::NodeProto)]) -> Result<pb::Nod
     }
     if n.op == "Constant" {
         let t = n.outputs.first().ok_or("a Constant node without output")?;
-        p.attribute = vec![pb::AttributeProto { name: "value".into(), r#type: 4, t: Some(constant_tensor(t)?), ..Default::default() }];
+        p.attribute = vec![pb::AttributeProto {
+            name: "value".into(),
+            r#type: 4,
+            t: Some(constant_tensor(t)?),
+            ..Default::default()
+        }];
     }
     Ok(p)
 }
@@ -714,9 +756,14 @@ fn rewrite_graph(buf: &[u8], g: &Graph, edits: &[Edit]) -> Result<Vec<u8>, Strin
     let fs = fields(buf)?;
     let raw_nodes: Vec<&[u8]> = fs.iter().filter(|f| f.number == 1).filter_map(|f| f.payload).collect();
     if raw_nodes.len() != g.nodes.len() {
-        return Err(format!("the file has {} nodes, the loaded model {}: reload the file and try again", raw_nodes.len(), g.nodes.len()));
+        return Err(format!(
+            "the file has {} nodes, the loaded model {}: reload the file and try again",
+            raw_nodes.len(),
+            g.nodes.len()
+        ));
     }
-    let protos: Vec<pb::NodeProto> = raw_nodes.iter().map(|b| pb::NodeProto::decode(*b).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    let protos: Vec<pb::NodeProto> =
+        raw_nodes.iter().map(|b| pb::NodeProto::decode(*b).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
     for (p, n) in protos.iter().zip(&g.nodes) {
         if p.op_type != n.op {
             return Err(format!("node {} is {} in the file but {} in the loaded model", n.name, p.op_type, n.op));
@@ -729,7 +776,10 @@ fn rewrite_graph(buf: &[u8], g: &Graph, edits: &[Edit]) -> Result<Vec<u8>, Strin
         at.insert(*e.remove.last().ok_or("empty edit")?, e);
     }
     // Tensors that no longer exist lose their value_info.
-    let mut gone: HashSet<&str> = edits.iter().flat_map(|e| e.remove.iter().flat_map(|&i| g.nodes[i].outputs.iter().map(|t| t.name.as_str()))).collect();
+    let mut gone: HashSet<&str> = edits
+        .iter()
+        .flat_map(|e| e.remove.iter().flat_map(|&i| g.nodes[i].outputs.iter().map(|t| t.name.as_str())))
+        .collect();
     for e in edits {
         for n in &e.nodes {
             for t in &n.outputs {
@@ -740,7 +790,8 @@ fn rewrite_graph(buf: &[u8], g: &Graph, edits: &[Edit]) -> Result<Vec<u8>, Strin
     let mut nodes_out = Vec::new();
     for (i, raw) in raw_nodes.iter().enumerate() {
         if let Some(e) = at.get(&i) {
-            let originals: Vec<(String, pb::NodeProto)> = e.remove.iter().map(|&k| (node_name(&protos[k], k), protos[k].clone())).collect();
+            let originals: Vec<(String, pb::NodeProto)> =
+                e.remove.iter().map(|&k| (node_name(&protos[k], k), protos[k].clone())).collect();
             for n in &e.nodes {
                 put_bytes(&mut nodes_out, 1, &node_proto(n, &originals)?.encode_to_vec());
             }
@@ -819,7 +870,12 @@ mod tests {
         let mut seen: HashSet<&str> = g.inputs.iter().map(|t| t.name.as_str()).collect();
         for n in &g.nodes {
             for t in &n.inputs {
-                assert!(seen.contains(t.name.as_str()) || t.origin != Origin::Activation, "{} reads {} before it is written", n.name, t.name);
+                assert!(
+                    seen.contains(t.name.as_str()) || t.origin != Origin::Activation,
+                    "{} reads {} before it is written",
+                    n.name,
+                    t.name
+                );
             }
             for t in &n.outputs {
                 assert!(seen.insert(t.name.as_str()), "{} written twice", t.name);
@@ -833,10 +889,21 @@ mod tests {
     #[test]
     fn parse_lists_and_conflicts() {
         let w = WhatIf::parse("relu-square, maxpool-avg,gelu-tanh,softmax-2quad").unwrap();
-        assert_eq!(w, WhatIf { relu_square: true, maxpool_avg: true, gelu: Some(GeluSub::Tanh), softmax: Some(SoftmaxSub::TwoQuad) });
+        assert_eq!(
+            w,
+            WhatIf {
+                relu_square: true,
+                maxpool_avg: true,
+                gelu: Some(GeluSub::Tanh),
+                softmax: Some(SoftmaxSub::TwoQuad)
+            }
+        );
         assert_eq!(w.keys(), ["relu-square", "maxpool-avg", "gelu-tanh", "softmax-2quad"]);
         assert_eq!(WhatIf::parse("").unwrap(), WhatIf::default());
-        assert_eq!(WhatIf::parse("relu2,avgpool").unwrap(), WhatIf { relu_square: true, maxpool_avg: true, ..Default::default() });
+        assert_eq!(
+            WhatIf::parse("relu2,avgpool").unwrap(),
+            WhatIf { relu_square: true, maxpool_avg: true, ..Default::default() }
+        );
         assert!(WhatIf::parse("gelu-tanh,gelu-quad").unwrap_err().contains("exclude"));
         assert!(WhatIf::parse("softmax-2relu,softmax-2quad").unwrap_err().contains("exclude"));
         assert!(WhatIf::parse("relu-cube").unwrap_err().contains("unknown what-if 'relu-cube'"));
@@ -858,7 +925,11 @@ mod tests {
             assert_eq!(a.out_shape(0), b.out_shape(0));
             match a.op.as_str() {
                 "Relu" => assert!(b.op == "Mul" && b.inputs[0] == a.inputs[0] && b.inputs[1] == a.inputs[0]),
-                "MaxPool" => assert!(b.op == "AveragePool" && b.attrs.get("kernel_shape") == a.attrs.get("kernel_shape") && b.outputs.len() == 1),
+                "MaxPool" => assert!(
+                    b.op == "AveragePool"
+                        && b.attrs.get("kernel_shape") == a.attrs.get("kernel_shape")
+                        && b.outputs.len() == 1
+                ),
                 _ => assert_eq!(a, b),
             }
         }
@@ -877,7 +948,13 @@ mod tests {
         assert!(!ops(&g2).contains(&"Erf"));
         let new: Vec<&Node> = g2.nodes.iter().filter(|n| n.name.starts_with("/gelu_tanh/")).collect();
         let new_ops: Vec<&str> = new.iter().map(|n| n.op.as_str()).collect();
-        assert_eq!(new_ops, ["Mul", "Mul", "Constant", "Mul", "Add", "Constant", "Mul", "Tanh", "Constant", "Add", "Mul", "Constant", "Mul"]);
+        assert_eq!(
+            new_ops,
+            [
+                "Mul", "Mul", "Constant", "Mul", "Add", "Constant", "Mul", "Tanh", "Constant", "Add", "Mul",
+                "Constant", "Mul"
+            ]
+        );
         let last = new.last().unwrap();
         assert_eq!(last.outputs[0].name, "/Mul_1_output_0");
         assert_eq!(new[0].inputs[0].name, "/intermediate/Add_output_0");
@@ -916,12 +993,16 @@ mod tests {
         let sm = g.nodes.iter().find(|n| n.op == "Softmax").unwrap();
         let x = sm.in_shape(0).unwrap().to_vec();
         assert_eq!(x, [1, 4, 64, 64]);
-        for (key, new_ops) in [("softmax-2relu", vec!["Relu", "Constant", "ReduceSum", "Div"]), ("softmax-2quad", vec!["Constant", "Add", "Mul", "Constant", "ReduceSum", "Div"])] {
+        for (key, new_ops) in [
+            ("softmax-2relu", vec!["Relu", "Constant", "ReduceSum", "Div"]),
+            ("softmax-2quad", vec!["Constant", "Add", "Mul", "Constant", "ReduceSum", "Div"]),
+        ] {
             let (g2, n) = apply(&g, WhatIf::parse(key).unwrap());
             assert_eq!(n, 1);
             consistent(&g2);
             assert!(!ops(&g2).contains(&"Softmax"));
-            let new: Vec<&Node> = g2.nodes.iter().filter(|n| n.scope.last().is_some_and(|s| s.starts_with("softmax_"))).collect();
+            let new: Vec<&Node> =
+                g2.nodes.iter().filter(|n| n.scope.last().is_some_and(|s| s.starts_with("softmax_"))).collect();
             assert_eq!(new.iter().map(|n| n.op.as_str()).collect::<Vec<_>>(), new_ops);
             let rs = new.iter().find(|n| n.op == "ReduceSum").unwrap();
             assert_eq!(rs.out_shape(0), Some(&[1, 4, 64, 1][..]));
@@ -945,7 +1026,8 @@ mod tests {
         // Opset 11 Softmax normalises over every axis from `axis` on: axis = -1 here, so [3].
         assert_eq!(rs.attr_ints("axes"), Some(&[3][..]));
         assert_eq!(rs.inputs.len(), 1);
-        let quad: Vec<&str> = g2.nodes.iter().filter(|n| n.name.starts_with("/gelu_quad/")).map(|n| n.op.as_str()).collect();
+        let quad: Vec<&str> =
+            g2.nodes.iter().filter(|n| n.name.starts_with("/gelu_quad/")).map(|n| n.op.as_str()).collect();
         assert_eq!(quad, ["Mul", "Constant", "Mul", "Constant", "Mul", "Add", "Constant", "Add"]);
     }
 
@@ -980,7 +1062,10 @@ mod tests {
             let back = load(&onnx, &LoadOptions { file_name: format!("{name}.onnx"), ..Default::default() }).unwrap();
             assert!(back.unsupported.is_empty(), "{name}: {:?}", back.unsupported);
             assert_eq!(ops(&back), ops(&g2), "{name}");
-            assert_eq!(back.nodes.iter().map(|n| &n.scope).collect::<Vec<_>>(), g2.nodes.iter().map(|n| &n.scope).collect::<Vec<_>>());
+            assert_eq!(
+                back.nodes.iter().map(|n| &n.scope).collect::<Vec<_>>(),
+                g2.nodes.iter().map(|n| &n.scope).collect::<Vec<_>>()
+            );
             assert_eq!(totals(&back), totals(&g2), "{name} {list}");
             assert_eq!(back.parameters, g.parameters);
         }

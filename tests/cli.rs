@@ -5,7 +5,11 @@ use std::process::Command;
 
 fn mpclens(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mpclens")).args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn sample(name: &str) -> String {
@@ -36,7 +40,8 @@ fn json_has_the_documented_shape() {
 
 #[test]
 fn batch_rebatches_a_fixed_batch_export() {
-    let (code, out, err) = mpclens(&["profile", &sample("lenet.onnx"), "--batch", "8", "--format", "json", "--framework", "all"]);
+    let (code, out, err) =
+        mpclens(&["profile", &sample("lenet.onnx"), "--batch", "8", "--format", "json", "--framework", "all"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["batch"], 8);
@@ -53,7 +58,10 @@ fn table_and_csv_are_readable() {
     let (code, out, _) = mpclens(&["profile", &sample("lenet.onnx"), "--format", "csv", "--framework", "all"]);
     assert_eq!(code, 0);
     let header = out.lines().next().unwrap();
-    assert!(header == "framework,phase,node,op,scope,bytes,rounds,online,offline,parties" || header.starts_with("node,op,scope"));
+    assert!(
+        header == "framework,phase,node,op,scope,bytes,rounds,online,offline,parties"
+            || header.starts_with("node,op,scope")
+    );
 }
 
 #[test]
@@ -102,10 +110,24 @@ fn bad_files_give_specific_messages() {
 /// (tests/fixtures/crypten/mlp.json, recorded by validation/crypten/measure.py).
 #[test]
 fn crypten_totals_on_the_command_line_equal_the_measured_ones() {
-    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/tests/fixtures/crypten/mlp.json", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/tests/fixtures/crypten/mlp.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
     for run in fixture["runs"].as_array().unwrap() {
         let (p, prov) = (run["parties"].as_u64().unwrap(), run["provider"].as_str().unwrap());
-        let (code, out, err) = mpclens(&["profile", &sample("mlp.onnx"), "-f", "crypten", "--set", &format!("crypten.parties={p}"), "--set", &format!("crypten.provider={prov}"), "--format", "json"]);
+        let (code, out, err) = mpclens(&[
+            "profile",
+            &sample("mlp.onnx"),
+            "-f",
+            "crypten",
+            "--set",
+            &format!("crypten.parties={p}"),
+            "--set",
+            &format!("crypten.provider={prov}"),
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 0, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let parties = &v["frameworks"][0]["total"]["parties"];
@@ -122,7 +144,16 @@ fn crypten_totals_on_the_command_line_equal_the_measured_ones() {
 fn what_if_prices_the_substituted_model_and_writes_it() {
     let out_path = std::env::temp_dir().join(format!("mpclens-whatif-{}.onnx", std::process::id()));
     let out_s = out_path.to_string_lossy().into_owned();
-    let (code, out, err) = mpclens(&["profile", &sample("lenet.onnx"), "--what-if", "relu-square,maxpool-avg", "--what-if-onnx", &out_s, "--format", "json"]);
+    let (code, out, err) = mpclens(&[
+        "profile",
+        &sample("lenet.onnx"),
+        "--what-if",
+        "relu-square,maxpool-avg",
+        "--what-if-onnx",
+        &out_s,
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     // LeNet-5: 4 ReLUs and 2 MaxPools.
     assert!(err.contains("6 site(s) substituted"), "{err}");
@@ -144,7 +175,8 @@ fn what_if_prices_the_substituted_model_and_writes_it() {
 
 #[test]
 fn link_carries_the_model_structure() {
-    let (code, out, err) = mpclens(&["link", &sample("resnet50.onnx"), "--base", "https://example.org/mpclens/", "--batch", "2"]);
+    let (code, out, err) =
+        mpclens(&["link", &sample("resnet50.onnx"), "--base", "https://example.org/mpclens/", "--batch", "2"]);
     assert_eq!(code, 0, "{err}");
     let (base, frag) = out.trim().split_once('#').unwrap();
     assert_eq!(base, "https://example.org/mpclens/");

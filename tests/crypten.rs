@@ -38,14 +38,24 @@ fn check(fixture: &Value) -> (usize, Vec<String>) {
             let ours = &fw.total.parties[rank];
             let (b, r) = (m["bytes"].as_u64().unwrap(), m["rounds"].as_u64().unwrap());
             if (ours.bytes, ours.rounds) != (b, r) {
-                misses.push(format!("{tag} rank {rank} total: ours {} B / {} rounds, CrypTen {b} B / {r} rounds", ours.bytes, ours.rounds));
+                misses.push(format!(
+                    "{tag} rank {rank} total: ours {} B / {} rounds, CrypTen {b} B / {r} rounds",
+                    ours.bytes, ours.rounds
+                ));
             }
             for (out_name, v) in m["nodes"].as_object().unwrap() {
-                let Some(node) = graph.nodes.iter().find(|n| n.outputs.first().is_some_and(|t| &t.name == out_name)) else { continue };
-                let ours = fw.nodes.iter().find(|c| c.node == node.name).map(|c| c.cost.parties[rank]).unwrap_or_default();
+                let Some(node) = graph.nodes.iter().find(|n| n.outputs.first().is_some_and(|t| &t.name == out_name))
+                else {
+                    continue;
+                };
+                let ours =
+                    fw.nodes.iter().find(|c| c.node == node.name).map(|c| c.cost.parties[rank]).unwrap_or_default();
                 let (b, r) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
                 if (ours.bytes, ours.rounds) != (b, r) {
-                    misses.push(format!("{tag} rank {rank} node {} ({}): ours {} B / {} rounds, CrypTen {b} B / {r} rounds", node.name, node.op, ours.bytes, ours.rounds));
+                    misses.push(format!(
+                        "{tag} rank {rank} node {} ({}): ours {} B / {} rounds, CrypTen {b} B / {r} rounds",
+                        node.name, node.op, ours.bytes, ours.rounds
+                    ));
                 }
             }
         }
@@ -56,7 +66,11 @@ fn check(fixture: &Value) -> (usize, Vec<String>) {
 #[test]
 fn every_fixture_matches_crypten_exactly() {
     let dir = root().join("tests/fixtures/crypten");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json"))
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("train_"))
         .collect();
     files.sort();
@@ -103,16 +117,24 @@ fn training_steps_match_crypten_exactly() {
             if let Some(err) = v["error"].as_str() {
                 let opts = LoadOptions { batch: v["batch"].as_u64(), ..Default::default() };
                 let g = load_file(&root().join(v["model"].as_str().unwrap()), &opts).unwrap();
-                let req = ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+                let req = ProfileRequest {
+                    frameworks: vec!["crypten".into()],
+                    mode: mpclens::Mode::Training,
+                    ..Default::default()
+                };
                 let r = profile(&g, &req).unwrap();
-                assert!(r.frameworks[0].warnings.iter().any(|w| w.contains("cannot run this training step")), "{name}: CrypTen failed ({err}) but the report does not say so");
+                assert!(
+                    r.frameworks[0].warnings.iter().any(|w| w.contains("cannot run this training step")),
+                    "{name}: CrypTen failed ({err}) but the report does not say so"
+                );
                 failed += 1;
             }
             continue;
         };
         let opts = LoadOptions { batch: v["batch"].as_u64(), ..Default::default() };
         let g = load_file(&root().join(v["model"].as_str().unwrap()), &opts).unwrap();
-        let mut req = ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+        let mut req =
+            ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
         req.add_setting(&format!("crypten.optimizer={}", v["optimizer"].as_str().unwrap_or("sgd"))).unwrap();
         let r = profile(&g, &req).unwrap();
         let fw = &r.frameworks[0];
@@ -120,7 +142,12 @@ fn training_steps_match_crypten_exactly() {
             for ph in &fw.phases {
                 let want = &m[ph.phase.as_str()];
                 let got = (ph.cost.parties[rank].bytes, ph.cost.parties[rank].rounds);
-                assert_eq!(got, (want[0].as_u64().unwrap(), want[1].as_u64().unwrap()), "{name} rank {rank} {}", ph.phase.as_str());
+                assert_eq!(
+                    got,
+                    (want[0].as_u64().unwrap(), want[1].as_u64().unwrap()),
+                    "{name} rank {rank} {}",
+                    ph.phase.as_str()
+                );
             }
         }
         seen += 1;

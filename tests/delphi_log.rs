@@ -34,7 +34,8 @@ fn parse() -> (Vec<(u64, u64)>, u64, u64, u64) {
 
 fn model() -> mpclens::report::FrameworkReport {
     let fw = by_name("delphi").unwrap();
-    let g = mpclens::load_file(std::path::Path::new("tests/fixtures/models/delphi_lenet.onnx"), &Default::default()).unwrap();
+    let g = mpclens::load_file(std::path::Path::new("tests/fixtures/models/delphi_lenet.onnx"), &Default::default())
+        .unwrap();
     fw.profile(&g, Mode::Inference, &Settings::defaults(fw.settings()))
 }
 
@@ -57,7 +58,8 @@ fn lenet_offline_per_layer_matches_log() {
     assert!(r.unsupported.is_empty(), "{:?}", r.unsupported);
     let key = r.nodes.iter().find(|n| n.op == "Setup").unwrap();
     assert_eq!(key.cost.parties[1].bytes, keys); // 33,180,315
-    let linear: Vec<_> = r.nodes.iter().filter(|n| matches!(n.op.as_str(), "Conv" | "Gemm" | "MatMul" | "AveragePool")).collect();
+    let linear: Vec<_> =
+        r.nodes.iter().filter(|n| matches!(n.op.as_str(), "Conv" | "Gemm" | "MatMul" | "AveragePool")).collect();
     assert_eq!(linear.len(), 6);
     for (n, d) in linear.iter().zip(&deltas[..6]) {
         assert_eq!(offline(n), *d, "layer {}", n.node);
@@ -92,13 +94,22 @@ fn lenet_offline_totals_match_log() {
 #[test]
 fn lenet_online_matches_client_log() {
     let r = model();
-    let on = r.nodes.iter().flat_map(|n| {
-        let mut v: Vec<(u64, u64)> = n.steps.iter().filter(|s| s.name.starts_with("online")).map(|s| (s.cost.parties[0].bytes, s.cost.parties[1].bytes)).collect();
-        // output share is added to the last linear node outside the steps
-        let st: u64 = n.steps.iter().map(|s| s.cost.parties[0].bytes).sum();
-        v.push((n.cost.parties[0].bytes - st, 0));
-        v
-    }).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let on = r
+        .nodes
+        .iter()
+        .flat_map(|n| {
+            let mut v: Vec<(u64, u64)> = n
+                .steps
+                .iter()
+                .filter(|s| s.name.starts_with("online"))
+                .map(|s| (s.cost.parties[0].bytes, s.cost.parties[1].bytes))
+                .collect();
+            // output share is added to the last linear node outside the steps
+            let st: u64 = n.steps.iter().map(|s| s.cost.parties[0].bytes).sum();
+            v.push((n.cost.parties[0].bytes - st, 0));
+            v
+        })
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     assert_eq!(on, (12_242_747, 31_192));
     assert_eq!(r.total.online, 12_242_747 + 31_192);
 }
@@ -108,7 +119,8 @@ fn lenet_online_matches_client_log() {
 #[test]
 fn unsupported_ops_and_training() {
     let fw = by_name("delphi").unwrap();
-    let g = mpclens::load_file(std::path::Path::new("tests/fixtures/models/resnet50.onnx"), &Default::default()).unwrap();
+    let g =
+        mpclens::load_file(std::path::Path::new("tests/fixtures/models/resnet50.onnx"), &Default::default()).unwrap();
     let r = fw.profile(&g, Mode::Inference, &Settings::defaults(fw.settings()));
     assert_eq!(r.unsupported.iter().filter(|u| u.op == "MaxPool").count(), 1);
     assert!(r.unsupported[0].reason.contains("no MaxPool"));

@@ -53,6 +53,10 @@ fn bert_base_graph_only_sample_loads() {
     // float initializers are 2 scalars.
     assert_eq!(g.parameters, 85_611_264 + 2);
     assert_eq!(g.nodes.len(), 796);
-    let r = mpclens::profile(&g, &ProfileRequest { frameworks: vec!["crypten".into(), "semi2k".into()], ..Default::default() }).unwrap();
+    let r = mpclens::profile(
+        &g,
+        &ProfileRequest { frameworks: vec!["crypten".into(), "semi2k".into()], ..Default::default() },
+    )
+    .unwrap();
     assert!(r.frameworks.iter().all(|f| f.unsupported.is_empty() && f.total.bytes > 1_000_000_000));
 }

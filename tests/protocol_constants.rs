@@ -136,7 +136,10 @@ fn cheetah_partitions() {
     assert_eq!(cheetah::conv_cts(256, 512, 56, 56, 1, 2), (52, 512));
     // hom_fc_ss getSplit, 2048 → 1001: the first minimum of ⌈2048/d1⌉ + ⌈1001/d0⌉ with d0·d1 ≤ 4096
     let (i, o) = cheetah::fc_cts(2048, 1001);
-    assert_eq!(i + o, (1..=1001u64).map(|d0| 2048u64.div_ceil((4096 / d0).min(2048)) + 1001u64.div_ceil(d0)).min().unwrap());
+    assert_eq!(
+        i + o,
+        (1..=1001u64).map(|d0| 2048u64.div_ceil((4096 / d0).min(2048)) + 1001u64.div_ceil(d0)).min().unwrap()
+    );
     // setUpForBN at ℓ=37: 2·37 + 1 + 40 = 115 bits → 3 CRT primes of ⌈116/3⌉ = 39 bits
     assert_eq!(cheetah::bn_crt_count(37), 3);
 }

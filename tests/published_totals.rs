@@ -9,7 +9,8 @@ use mpclens::settings::Settings;
 
 fn run(fw: &str, model: &str, set: &[(&str, &str)]) -> FrameworkReport {
     let f = by_name(fw).unwrap();
-    let g = mpclens::load_file(std::path::Path::new(&format!("tests/fixtures/models/{model}")), &Default::default()).unwrap();
+    let g = mpclens::load_file(std::path::Path::new(&format!("tests/fixtures/models/{model}")), &Default::default())
+        .unwrap();
     let mut st = Settings::defaults(f.settings());
     for (k, v) in set {
         st.set(f.settings(), fw, k, v).unwrap();
@@ -29,9 +30,19 @@ fn dev(got: u64, want: f64) -> f64 {
 /// these logs are the run of the same code. Offline read = keys + HE uploads + GC OT columns.
 fn delphi_offline(model: &str) -> (u64, u64) {
     let r = run("delphi", model, &[]);
-    let p0 = r.nodes.iter().flat_map(|n| n.steps.iter().filter(|s| !s.name.starts_with("online"))).map(|s| s.cost.parties[0].bytes).sum::<u64>();
+    let p0 = r
+        .nodes
+        .iter()
+        .flat_map(|n| n.steps.iter().filter(|s| !s.name.starts_with("online")))
+        .map(|s| s.cost.parties[0].bytes)
+        .sum::<u64>();
     let key = r.nodes.iter().find(|n| n.op == "Setup").unwrap().cost.parties[1].bytes;
-    let p1 = key + r.nodes.iter().flat_map(|n| n.steps.iter().filter(|s| !s.name.starts_with("online"))).map(|s| s.cost.parties[1].bytes).sum::<u64>();
+    let p1 = key
+        + r.nodes
+            .iter()
+            .flat_map(|n| n.steps.iter().filter(|s| !s.name.starts_with("online")))
+            .map(|s| s.cost.parties[1].bytes)
+            .sum::<u64>();
     assert_eq!(p0 + p1, r.total.offline);
     (p1, p0)
 }
@@ -65,7 +76,13 @@ fn delphi_resnet32_offline_exact() {
 /// (49 ScaleDowns, 49 ReLUs with truncation, one MaxPool, … for ResNet-50).
 fn cf2(model: &str, ell: &str, s: &str, he: bool, both: bool) -> u64 {
     let both = if both { "true" } else { "false" };
-    run("cryptflow2", model, &[("ell", ell), ("scale", s), ("linear", if he { "he" } else { "ot" }), ("both_cross_terms", both)]).total.bytes
+    run(
+        "cryptflow2",
+        model,
+        &[("ell", ell), ("scale", s), ("linear", if he { "he" } else { "ot" }), ("both_cross_terms", both)],
+    )
+    .total
+    .bytes
 }
 
 #[test]

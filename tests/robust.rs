@@ -20,9 +20,16 @@ const TIMEOUT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 60 } e
 
 #[derive(Debug)]
 enum Outcome {
-    Error { kind: &'static str, message: String },
+    Error {
+        kind: &'static str,
+        message: String,
+    },
     /// Loaded and profiled; `unsupported` lists (node, reason).
-    Loaded { nodes: usize, parameters: u64, unsupported: Vec<(String, String)> },
+    Loaded {
+        nodes: usize,
+        parameters: u64,
+        unsupported: Vec<(String, String)>,
+    },
 }
 
 fn kind(e: &LoadError) -> &'static str {
@@ -78,7 +85,11 @@ fn guarded(bytes: Vec<u8>, name: &str) -> Result<(Outcome, Duration), String> {
         Err(mpsc::RecvTimeoutError::Timeout) => Err(format!("{name}: no answer after {TIMEOUT:?} (hang)")),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             let payload = h.join().unwrap_err();
-            let msg = payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             Err(format!("{name}: PANIC: {msg}"))
         }
     }
@@ -202,7 +213,12 @@ fn vi(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
         r#type: Some(pb::TypeProto {
             value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
                 elem_type: 1,
-                shape: Some(pb::TensorShapeProto { dim: dims.iter().map(|&d| Dimension { value: Some(D::DimValue(d)), ..Default::default() }).collect() }),
+                shape: Some(pb::TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension { value: Some(D::DimValue(d)), ..Default::default() })
+                        .collect(),
+                }),
             })),
             ..Default::default()
         }),
@@ -220,11 +236,21 @@ fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str]) -> pb::NodeProt
     }
 }
 
-fn model(nodes: Vec<pb::NodeProto>, inputs: Vec<pb::ValueInfoProto>, outputs: Vec<pb::ValueInfoProto>) -> pb::ModelProto {
+fn model(
+    nodes: Vec<pb::NodeProto>,
+    inputs: Vec<pb::ValueInfoProto>,
+    outputs: Vec<pb::ValueInfoProto>,
+) -> pb::ModelProto {
     pb::ModelProto {
         ir_version: 7,
         opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 14 }],
-        graph: Some(pb::GraphProto { node: nodes, input: inputs, output: outputs, name: "g".into(), ..Default::default() }),
+        graph: Some(pb::GraphProto {
+            node: nodes,
+            input: inputs,
+            output: outputs,
+            name: "g".into(),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -274,7 +300,12 @@ fn a_million_nodes() {
 #[test]
 fn huge_strings() {
     let mut n = node("Relu", &"N".repeat(4 << 20), &["x"], &["y"]);
-    n.attribute.push(pb::AttributeProto { name: "comment".into(), r#type: 3, s: vec![b'A'; 16 << 20], ..Default::default() });
+    n.attribute.push(pb::AttributeProto {
+        name: "comment".into(),
+        r#type: 3,
+        s: vec![b'A'; 16 << 20],
+        ..Default::default()
+    });
     let mut m = model(vec![n], vec![vi("x", &[1, 4])], vec![vi("y", &[1, 4])]);
     m.doc_string = "B".repeat(4 << 20);
     expect_generated("huge_strings", m, json!({"outcome": "ok", "nodes": 1}));
@@ -284,9 +315,18 @@ fn huge_strings() {
 #[test]
 fn huge_int_attribute() {
     let mut n = node("Transpose", "tr", &["x"], &["y"]);
-    n.attribute.push(pb::AttributeProto { name: "perm".into(), r#type: 7, ints: (0..1_000_000).collect(), ..Default::default() });
+    n.attribute.push(pb::AttributeProto {
+        name: "perm".into(),
+        r#type: 7,
+        ints: (0..1_000_000).collect(),
+        ..Default::default()
+    });
     let m = model(vec![n], vec![vi("x", &[2, 3])], vec![vi("y", &[3, 2])]);
-    expect_generated("huge_perm", m, json!({"outcome": "partial", "nodes": 1, "unsupported": [{"node": "tr", "reason": "Op expects tensor of rank 1000000, input is actually of rank 2"}]}));
+    expect_generated(
+        "huge_perm",
+        m,
+        json!({"outcome": "partial", "nodes": 1, "unsupported": [{"node": "tr", "reason": "Op expects tensor of rank 1000000, input is actually of rank 2"}]}),
+    );
 }
 
 /// An input of rank 2·10^5 (all ones) and 10^5 graph inputs summed by one node.
@@ -296,6 +336,14 @@ fn huge_rank_and_many_inputs() {
     expect_generated("rank_2e5", m, json!({"outcome": "ok", "nodes": 1}));
     let names: Vec<String> = (0..100_000).map(|i| format!("i{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let m = model(vec![node("Sum", "sum", &refs, &["y"])], names.iter().map(|n| vi(n, &[1, 1])).collect(), vec![vi("y", &[1, 1])]);
-    expect_generated("inputs_1e5", m, json!({"outcome": "partial", "nodes": 1, "unsupported": [{"node": "sum", "reason": "it has 100000 inputs and 1 outputs; this tool handles at most 4096 per node"}]}));
+    let m = model(
+        vec![node("Sum", "sum", &refs, &["y"])],
+        names.iter().map(|n| vi(n, &[1, 1])).collect(),
+        vec![vi("y", &[1, 1])],
+    );
+    expect_generated(
+        "inputs_1e5",
+        m,
+        json!({"outcome": "partial", "nodes": 1, "unsupported": [{"node": "sum", "reason": "it has 100000 inputs and 1 outputs; this tool handles at most 4096 per node"}]}),
+    );
 }

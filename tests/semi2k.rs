@@ -83,7 +83,11 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
 }
 
 fn check_dir(dir: &str) -> (usize, usize) {
-    let mut files: Vec<_> = std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
     let mut all = Vec::new();
     let mut runs = 0;

@@ -24,7 +24,12 @@ fn check(path: &Path, name: &str) {
         assert_eq!(n.name, w["name"].as_str().unwrap(), "{name}: node order");
         assert_eq!(n.op, w["op"].as_str().unwrap());
         for (t, ws) in n.outputs.iter().zip(w["outputs"].as_array().unwrap()) {
-            let ws: Vec<u64> = ws.as_array().unwrap_or_else(|| panic!("{name}/{}: no reference shape", n.name)).iter().map(|d| d.as_u64().unwrap()).collect();
+            let ws: Vec<u64> = ws
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}/{}: no reference shape", n.name))
+                .iter()
+                .map(|d| d.as_u64().unwrap())
+                .collect();
             assert_eq!(t.shape.as_ref(), Some(&ws), "{name}: output {} of {}", t.name, n.name);
         }
     }
@@ -37,7 +42,9 @@ fn check(path: &Path, name: &str) {
 
 #[test]
 fn samples_match_onnx_shape_inference() {
-    for name in ["mlp", "lenet", "minionn", "resnet20", "transformer_block", "resnet18", "resnet50", "mobilenetv2", "bert_base"] {
+    for name in
+        ["mlp", "lenet", "minionn", "resnet20", "transformer_block", "resnet18", "resnet50", "mobilenetv2", "bert_base"]
+    {
         check(&root().join("static/samples").join(format!("{name}.onnx")), name);
     }
 }
@@ -80,7 +87,11 @@ fn symbolic_batch_is_asked_for_then_used() {
 #[test]
 fn batch_rebatches_fixed_exports() {
     for (name, last) in [("resnet20", vec![8, 10]), ("minionn", vec![8, 10]), ("transformer_block", vec![8, 64, 128])] {
-        let g = load_file(&root().join("static/samples").join(format!("{name}.onnx")), &LoadOptions { batch: Some(8), ..Default::default() }).unwrap();
+        let g = load_file(
+            &root().join("static/samples").join(format!("{name}.onnx")),
+            &LoadOptions { batch: Some(8), ..Default::default() },
+        )
+        .unwrap();
         assert_eq!(g.nodes.last().unwrap().outputs[0].shape, Some(last), "{name}");
         assert!(g.notes.iter().any(|n| n.contains("Re-batched from 1 to 8")), "{name}: {:?}", g.notes);
     }
@@ -147,10 +158,15 @@ fn unknown_op_is_listed_and_the_rest_keeps_shapes() {
 fn dims_past_2_pow_63_are_an_error_not_an_overflow() {
     // Input [2^31, 2^31, 2^31] → Relu: 2^93 elements. A partial report that names
     // the node, never a panic or a wrapped count.
-    let r = std::panic::catch_unwind(|| load_file(&root().join("tests/fixtures/ops/huge_dims.onnx"), &LoadOptions::default()));
+    let r = std::panic::catch_unwind(|| {
+        load_file(&root().join("tests/fixtures/ops/huge_dims.onnx"), &LoadOptions::default())
+    });
     let g = r.expect("no panic").expect("loads as a partial report");
     assert_eq!(g.unsupported.len(), 1);
-    assert_eq!(g.unsupported[0].reason, "a tensor of this node has more than 2^40 (1099511627776) elements, too large to price");
+    assert_eq!(
+        g.unsupported[0].reason,
+        "a tensor of this node has more than 2^40 (1099511627776) elements, too large to price"
+    );
     assert_eq!(g.nodes[0].out_numel(0), 0);
 }
 

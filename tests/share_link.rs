@@ -12,7 +12,8 @@ fn sample(name: &str) -> Vec<u8> {
 
 fn report_json(bytes: &[u8], mode: Mode) -> serde_json::Value {
     let g = mpclens::load(bytes, &LoadOptions { file_name: "m.onnx".into(), ..Default::default() }).unwrap();
-    let mut v = serde_json::to_value(mpclens::profile(&g, &ProfileRequest { mode, ..Default::default() }).unwrap()).unwrap();
+    let mut v =
+        serde_json::to_value(mpclens::profile(&g, &ProfileRequest { mode, ..Default::default() }).unwrap()).unwrap();
     // The parameter count is the only thing that reads weight values' presence, not dims.
     v.as_object_mut().unwrap().remove("generated_by");
     v
@@ -20,7 +21,9 @@ fn report_json(bytes: &[u8], mode: Mode) -> serde_json::Value {
 
 #[test]
 fn every_sample_profiles_the_same_from_its_link() {
-    for name in ["lenet.onnx", "mlp.onnx", "minionn.onnx", "resnet20.onnx", "mobilenetv2.onnx", "transformer_block.onnx"] {
+    for name in
+        ["lenet.onnx", "mlp.onnx", "minionn.onnx", "resnet20.onnx", "mobilenetv2.onnx", "transformer_block.onnx"]
+    {
         let bytes = sample(name);
         let st = ViewState { model: Some(structure::encode(&bytes).unwrap()), ..Default::default() };
         let got = ViewState::from_fragment(&st.to_fragment()).unwrap();
@@ -40,7 +43,11 @@ fn big_model_links_fit_a_chat_message() {
         let m = structure::encode(&bytes).unwrap();
         println!("{name}: {} bytes → link model part {} characters", bytes.len(), m.len());
         assert!(m.len() <= max && m.len() < CHAT_LINK_CHARS, "{name}: {}", m.len());
-        assert_eq!(report_json(&structure::decode(&m).unwrap(), Mode::Inference), report_json(&bytes, Mode::Inference), "{name}");
+        assert_eq!(
+            report_json(&structure::decode(&m).unwrap(), Mode::Inference),
+            report_json(&bytes, Mode::Inference),
+            "{name}"
+        );
     }
 }
 
@@ -48,7 +55,10 @@ fn big_model_links_fit_a_chat_message() {
 fn damaged_links_say_so() {
     let m = structure::encode(&sample("lenet.onnx")).unwrap();
     // Cut short: the DEFLATE stream ends early.
-    assert_eq!(structure::decode(&m[..m.len() / 8 * 4]).unwrap_err(), "the model part of the link is damaged (it does not decompress)");
+    assert_eq!(
+        structure::decode(&m[..m.len() / 8 * 4]).unwrap_err(),
+        "the model part of the link is damaged (it does not decompress)"
+    );
     assert!(structure::decode("a*b").unwrap_err().starts_with("the model part of the link is damaged"));
     assert!(ViewState::from_fragment("m=%3Cscript%3E").unwrap_err().contains("outside URL-safe base64"));
     // A decompression bomb: 64 MB of zeros packs into ~64 kB.

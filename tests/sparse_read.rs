@@ -13,7 +13,8 @@ fn report(bytes: &[u8], mode: Mode) -> serde_json::Value {
 
 #[test]
 fn compacted_models_price_like_the_whole_file() {
-    for name in ["mlp.onnx", "lenet.onnx", "minionn.onnx", "resnet20.onnx", "transformer_block.onnx", "bert_base.onnx"] {
+    for name in ["mlp.onnx", "lenet.onnx", "minionn.onnx", "resnet20.onnx", "transformer_block.onnx", "bert_base.onnx"]
+    {
         let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("static/samples").join(name)).unwrap();
         let c = compact_now(bytes.as_slice()).unwrap();
         for mode in [Mode::Inference, Mode::Training] {

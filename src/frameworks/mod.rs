@@ -3,8 +3,8 @@
 //! per-op formulas. The registry below is the only place that lists them.
 
 pub mod cheetah;
-pub mod cryptflow2;
 pub mod crypten;
+pub mod cryptflow2;
 pub mod delphi;
 pub mod sci;
 pub mod semi2k;

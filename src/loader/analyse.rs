@@ -17,9 +17,24 @@ const FLOAT_TYPES: [i32; 4] = [1, 10, 11, 16];
 /// Ops whose single output has the shape and type of their first input, used to
 /// keep shapes flowing past ops the parser does not implement.
 const SAME_SHAPE_OPS: &[&str] = &[
-    "FastGelu", "BiasGelu", "QuickGelu", "Gelu", "SkipLayerNormalization", "SimplifiedLayerNormalization",
-    "SkipSimplifiedLayerNormalization", "RMSNormalization", "Softplus", "Softsign", "Mish", "Celu", "Selu",
-    "ThresholdedRelu", "Shrink", "Swish", "BiasAdd", "RotaryEmbedding",
+    "FastGelu",
+    "BiasGelu",
+    "QuickGelu",
+    "Gelu",
+    "SkipLayerNormalization",
+    "SimplifiedLayerNormalization",
+    "SkipSimplifiedLayerNormalization",
+    "RMSNormalization",
+    "Softplus",
+    "Softsign",
+    "Mish",
+    "Celu",
+    "Selu",
+    "ThresholdedRelu",
+    "Shrink",
+    "Swish",
+    "BiasAdd",
+    "RotaryEmbedding",
 ];
 
 struct Parsed {
@@ -61,7 +76,9 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
     let parameters: u64 = initializers
         .iter()
         .filter(|(_, _, t)| FLOAT_TYPES.contains(t))
-        .map(|(_, d, _)| d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0))
+        .map(|(_, d, _)| {
+            d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0)
+        })
         .fold(0u64, u64::saturating_add);
     let pinned = dims::pin(graph, opts, &init_names)?;
     let mut notes = bad_data;
@@ -74,7 +91,8 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         .map(String::as_str)
         .chain(init_names.iter().map(String::as_str))
         .collect();
-    let (kept, dangling): (Vec<_>, Vec<_>) = std::mem::take(&mut graph.output).into_iter().partition(|o| defined.contains(o.name.as_str()));
+    let (kept, dangling): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut graph.output).into_iter().partition(|o| defined.contains(o.name.as_str()));
     graph.output = kept;
     if !dangling.is_empty() {
         let names: Vec<String> = dangling.iter().map(|o| format!("'{}'", o.name)).collect();
@@ -86,14 +104,29 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         let patched = patch_batch_reshapes(&mut proto, &parsed, old, new);
         notes.push(format!("Re-batched from {old} to {new}."));
         if !patched.is_empty() {
-            notes.push(format!("Reshape targets with the batch baked in were changed to {new}: {}.", patched.join(", ")));
+            notes.push(format!(
+                "Reshape targets with the batch baked in were changed to {new}: {}.",
+                patched.join(", ")
+            ));
             parsed = parse_and_analyse(&mut proto)?;
         }
     }
     let graph = proto.graph.as_ref().expect("checked above");
     let mut seen = HashSet::new();
-    let dup_inits: HashSet<String> = initializers.iter().filter(|(n, _, _)| !seen.insert(n.as_str())).map(|(n, _, _)| n.clone()).collect();
-    Ok(convert(graph, &parsed, opts, opset, &proto.producer_name, &init_names, &weight_names, parameters, notes, &dup_inits))
+    let dup_inits: HashSet<String> =
+        initializers.iter().filter(|(n, _, _)| !seen.insert(n.as_str())).map(|(n, _, _)| n.clone()).collect();
+    Ok(convert(
+        graph,
+        &parsed,
+        opts,
+        opset,
+        &proto.producer_name,
+        &init_names,
+        &weight_names,
+        parameters,
+        notes,
+        &dup_inits,
+    ))
 }
 
 /// A protobuf decoding error, made readable: the decoder names the whole path
@@ -153,7 +186,8 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
                 let graph = proto.graph.as_mut().expect("has graph");
                 // "Building node NAME (OP)": disable that node and try again.
                 let culprit = graph.node.iter().position(|n| {
-                    !n.op_type.starts_with("mpclens:") && text.contains(&format!("Building node {} ({})", n.name, n.op_type))
+                    !n.op_type.starts_with("mpclens:")
+                        && text.contains(&format!("Building node {} ({})", n.name, n.op_type))
                 });
                 match culprit {
                     Some(i) if unbuildable.len() < nodes => {
@@ -217,7 +251,11 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
 fn unbuildable_nodes(onnx: &tract_onnx::model::Onnx, proto: &pb::ModelProto) -> Vec<(usize, String)> {
     let Some(graph) = proto.graph.as_ref() else { return Vec::new() };
     let ctx = tract_onnx::model::ParsingContext {
-        onnx_operator_set_version: proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map_or(0, |o| o.version),
+        onnx_operator_set_version: proto
+            .opset_import
+            .iter()
+            .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+            .map_or(0, |o| o.version),
         framework: onnx,
         model: proto,
         parent_graphs: vec![graph],
@@ -236,7 +274,11 @@ fn unbuildable_nodes(onnx: &tract_onnx::model::Onnx, proto: &pb::ModelProto) -> 
 }
 
 /// Shape rules of our own for ops the parser leaves unknown.
-fn fallback_fact(n: &pb::NodeProto, model: &InferenceModel, outlets: &HashMap<String, OutletId>) -> Option<InferenceFact> {
+fn fallback_fact(
+    n: &pb::NodeProto,
+    model: &InferenceModel,
+    outlets: &HashMap<String, OutletId>,
+) -> Option<InferenceFact> {
     let fact_of = |name: &str| outlets.get(name).and_then(|o| model.outlet_fact(*o).ok());
     let x = fact_of(n.input.first()?)?;
     let shape: Vec<usize> = x.shape.as_concrete_finite().ok()??.to_vec();
@@ -294,7 +336,11 @@ fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, n
                     .get(shape_name)
                     .and_then(|o| parsed.model.outlet_fact(*o).ok())
                     .and_then(|f| f.value.concretize())
-                    .and_then(|t| t.cast_to::<i64>().ok().and_then(|t| t.to_plain_array_view::<i64>().ok().and_then(|a| a.iter().next().copied())));
+                    .and_then(|t| {
+                        t.cast_to::<i64>()
+                            .ok()
+                            .and_then(|t| t.to_plain_array_view::<i64>().ok().and_then(|a| a.iter().next().copied()))
+                    });
                 if dim0 == Some(old as i64) {
                     targets.push((n.name.clone(), shape_name.clone()));
                 }
@@ -305,8 +351,14 @@ fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, n
     for (node, shape_name) in targets {
         let ok = if let Some(t) = graph.initializer.iter_mut().find(|t| t.name == shape_name) {
             patch_int(t, 0, new as i64)
-        } else if let Some(c) = graph.node.iter_mut().find(|c| c.op_type == "Constant" && c.output.first() == Some(&shape_name)) {
-            c.attribute.iter_mut().find(|a| a.name == "value").and_then(|a| a.t.as_mut()).is_some_and(|t| patch_int(t, 0, new as i64))
+        } else if let Some(c) =
+            graph.node.iter_mut().find(|c| c.op_type == "Constant" && c.output.first() == Some(&shape_name))
+        {
+            c.attribute
+                .iter_mut()
+                .find(|a| a.name == "value")
+                .and_then(|a| a.t.as_mut())
+                .is_some_and(|t| patch_int(t, 0, new as i64))
         } else {
             false
         };
@@ -369,8 +421,9 @@ fn convert(
     // A shape the analysis found but that is too large to price.
     let too_big = |name: &str| {
         let fact = parsed.outlets.get(name).and_then(|o| parsed.model.outlet_fact(*o).ok());
-        fact.and_then(|f| f.shape.as_concrete_finite().ok().flatten())
-            .is_some_and(|s| s.iter().try_fold(1u128, |a, &d| a.checked_mul(d as u128)).is_none_or(|n| n > u128::from(MAX_ELEMENTS)))
+        fact.and_then(|f| f.shape.as_concrete_finite().ok().flatten()).is_some_and(|s| {
+            s.iter().try_fold(1u128, |a, &d| a.checked_mul(d as u128)).is_none_or(|n| n > u128::from(MAX_ELEMENTS))
+        })
     };
     let inputs: Vec<Tensor> =
         graph.input.iter().filter(|i| !init_names.contains(&i.name)).map(|i| tensor(&i.name, Origin::Input)).collect();
@@ -388,7 +441,11 @@ fn convert(
     }
     let node_label = |i: usize| {
         let n = &graph.node[i];
-        if n.name.is_empty() { n.output.first().cloned().unwrap_or_else(|| format!("{}-{}", i, n.op_type)) } else { n.name.clone() }
+        if n.name.is_empty() {
+            n.output.first().cloned().unwrap_or_else(|| format!("{}-{}", i, n.op_type))
+        } else {
+            n.name.clone()
+        }
     };
     let wiring_problem = |i: usize, n: &pb::NodeProto| -> Option<String> {
         for s in n.input.iter().filter(|s| !s.is_empty()) {
@@ -447,7 +504,10 @@ fn convert(
         let ins: Vec<Tensor> = n.input.iter().filter(|s| !s.is_empty()).map(|s| tensor(s, origin_of(s))).collect();
         // Outputs are public when computed from public data only (Constant,
         // Shape of anything, arithmetic on shapes).
-        let out_public = n.op_type == "Constant" || n.op_type == "Shape" || n.op_type == "Size" || (!ins.is_empty() && ins.iter().all(|t| t.origin == Origin::Constant));
+        let out_public = n.op_type == "Constant"
+            || n.op_type == "Shape"
+            || n.op_type == "Size"
+            || (!ins.is_empty() && ins.iter().all(|t| t.origin == Origin::Constant));
         if out_public {
             public.extend(n.output.iter().cloned());
         }
@@ -484,9 +544,16 @@ fn convert(
         let reason = if rejected.is_some() {
             rejected
         } else if !known_ops.0.contains_key(&n.op_type) && !node.shapes_known() {
-            Some(format!("operator {}{} is not supported by the ONNX parser; its output shape is unknown", if n.domain.is_empty() { String::new() } else { format!("{}.", n.domain) }, n.op_type))
+            Some(format!(
+                "operator {}{} is not supported by the ONNX parser; its output shape is unknown",
+                if n.domain.is_empty() { String::new() } else { format!("{}.", n.domain) },
+                n.op_type
+            ))
         } else if !known_ops.0.contains_key(&n.op_type) {
-            Some(format!("operator {} is not known to the ONNX parser; shapes were taken from a fallback rule", n.op_type))
+            Some(format!(
+                "operator {} is not known to the ONNX parser; shapes were taken from a fallback rule",
+                n.op_type
+            ))
         } else if !node.shapes_known() {
             let why = match (&first_unknown, &parsed.first_error) {
                 (Some(up), _) => format!("shape unknown because an earlier node's shape is unknown ({up})"),

@@ -17,7 +17,9 @@ pub fn convert(node: &pb::NodeProto) -> BTreeMap<String, Attr> {
             3 => Attr::Str(String::from_utf8_lossy(&a.s).into_owned()),
             6 => Attr::Floats(a.floats.iter().map(|&x| f64::from(x)).collect()),
             7 => Attr::Ints(a.ints.clone()),
-            8 => Attr::Str(a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect::<Vec<_>>().join(",")),
+            8 => Attr::Str(
+                a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect::<Vec<_>>().join(","),
+            ),
             _ => continue,
         };
         out.insert(a.name.clone(), v);

@@ -18,7 +18,11 @@ pub struct Pinned {
 }
 
 /// Makes every private input's shape concrete, or lists the dims still missing.
-pub fn pin(graph: &mut pb::GraphProto, opts: &LoadOptions, initializers: &HashSet<String>) -> Result<Pinned, LoadError> {
+pub fn pin(
+    graph: &mut pb::GraphProto,
+    opts: &LoadOptions,
+    initializers: &HashSet<String>,
+) -> Result<Pinned, LoadError> {
     let mut missing = Vec::new();
     let mut pinned = Pinned { old_batch: None, changed: false };
     for vi in graph.input.iter_mut().filter(|vi| !initializers.contains(&vi.name)) {
@@ -52,7 +56,9 @@ pub fn pin(graph: &mut pb::GraphProto, opts: &LoadOptions, initializers: &HashSe
                     match value {
                         Some(0) => return Err(LoadError::BadDim(format!("Dimension '{name}' must be at least 1."))),
                         Some(v) if v > MAX_DIM => {
-                            return Err(LoadError::BadDim(format!("Dimension '{name}' = {v} is larger than the limit {MAX_DIM}.")))
+                            return Err(LoadError::BadDim(format!(
+                                "Dimension '{name}' = {v} is larger than the limit {MAX_DIM}."
+                            )))
                         }
                         Some(v) => {
                             dim.value = Some(DimValue::DimValue(v as i64));

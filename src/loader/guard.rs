@@ -36,8 +36,26 @@ pub struct AxisCheck {
 impl AxisCheck {
     /// The check for an ONNX node, when its op takes an `axis` over input 0.
     pub fn for_node(op: &str, axis: Option<i64>) -> Option<AxisCheck> {
-        const AXIS_OPS: &[&str] = &["Flatten", "Softmax", "LogSoftmax", "Hardmax", "Concat", "Split", "Gather", "GatherElements", "ArgMax", "ArgMin", "CumSum", "LpNormalization", "OneHot", "Compress"];
-        AXIS_OPS.contains(&op).then(|| AxisCheck { axis: axis.unwrap_or(if op == "Flatten" { 1 } else { 0 }), inclusive: op == "Flatten" })
+        const AXIS_OPS: &[&str] = &[
+            "Flatten",
+            "Softmax",
+            "LogSoftmax",
+            "Hardmax",
+            "Concat",
+            "Split",
+            "Gather",
+            "GatherElements",
+            "ArgMax",
+            "ArgMin",
+            "CumSum",
+            "LpNormalization",
+            "OneHot",
+            "Compress",
+        ];
+        AXIS_OPS.contains(&op).then(|| AxisCheck {
+            axis: axis.unwrap_or(if op == "Flatten" { 1 } else { 0 }),
+            inclusive: op == "Flatten",
+        })
     }
 }
 
@@ -140,7 +158,9 @@ impl InferenceOp for Guard {
         }
         let values: Option<TVec<TValue>> = ins
             .iter()
-            .map(|i| i.value.concretize().filter(|t| t.is_plain_ram() && mem(t) <= FOLD_BUDGET).map(|t| t.into_tvalue()))
+            .map(|i| {
+                i.value.concretize().filter(|t| t.is_plain_ram() && mem(t) <= FOLD_BUDGET).map(|t| t.into_tvalue())
+            })
             .collect();
         let Some(values) = values else { return Ok((ins, outs, obs)) };
         let input_mem: u64 = values.iter().map(|t| mem(t)).fold(0, u64::saturating_add);
@@ -163,12 +183,19 @@ impl InferenceOp for Guard {
             return Ok((ins, outs, obs));
         }
         match self.0.eval_out_of_plan(values) {
-            Ok(Some(values)) if values.iter().map(|t| mem(t)).fold(0, u64::saturating_add) <= input_mem.max(FOLD_BUDGET) => {
-                let values = values.into_iter().map(|t| t.into_arc_tensor().try_into()).collect::<TractResult<TVec<InferenceFact>>>()?;
+            Ok(Some(values))
+                if values.iter().map(|t| mem(t)).fold(0, u64::saturating_add) <= input_mem.max(FOLD_BUDGET) =>
+            {
+                let values = values
+                    .into_iter()
+                    .map(|t| t.into_arc_tensor().try_into())
+                    .collect::<TractResult<TVec<InferenceFact>>>()?;
                 Ok((ins, values, obs))
             }
             Ok(_) => Ok((ins, outs, obs)),
-            Err(e) if e.root_cause().downcast_ref::<tract_onnx::tract_core::tract_data::TooEarly>().is_some() => Ok((ins, outs, obs)),
+            Err(e) if e.root_cause().downcast_ref::<tract_onnx::tract_core::tract_data::TooEarly>().is_some() => {
+                Ok((ins, outs, obs))
+            }
             Err(e) => Err(e).context("Eager eval during inference"),
         }
     }

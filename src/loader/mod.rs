@@ -43,9 +43,15 @@ pub struct SymbolicDim {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadError {
     Empty,
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     /// The bytes are not a well-formed ONNX protobuf.
-    Corrupt { offset: Option<usize>, what: String },
+    Corrupt {
+        offset: Option<usize>,
+        what: String,
+    },
     /// A protobuf, but not an ONNX model (no graph, no opset).
     NotOnnx(String),
     EmptyGraph,

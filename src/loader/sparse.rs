@@ -77,12 +77,22 @@ impl<R: ReadAt + ?Sized> Source<'_, R> {
     /// `len` bytes at `off`, from the window or a new read.
     async fn bytes(&mut self, off: u64, len: usize) -> Result<&[u8], WireError> {
         let end = off.checked_add(len as u64).filter(|&e| e <= self.size).ok_or_else(|| {
-            wire_err(off, format!("a field needs {len} bytes but the file ends {} bytes later: the file is truncated", self.size.saturating_sub(off)))
+            wire_err(
+                off,
+                format!(
+                    "a field needs {len} bytes but the file ends {} bytes later: the file is truncated",
+                    self.size.saturating_sub(off)
+                ),
+            )
         })?;
         let covered = off >= self.win_start && end <= self.win_start + self.win.len() as u64;
         if !covered {
             let want = (len.max(WINDOW) as u64).min(self.size - off) as usize;
-            self.win = self.r.read_at(off, want).await.map_err(|e| wire_err(off, format!("the file could not be read: {e}")))?;
+            self.win = self
+                .r
+                .read_at(off, want)
+                .await
+                .map_err(|e| wire_err(off, format!("the file could not be read: {e}")))?;
             self.win_start = off;
             self.read += want as u64;
             self.reads += 1;
@@ -121,7 +131,12 @@ impl<R: ReadAt + ?Sized> Source<'_, R> {
 }
 
 /// The fields of the message in `[start, end)` of kind `kind`, compacted.
-async fn message<R: ReadAt + ?Sized>(src: &mut Source<'_, R>, start: u64, end: u64, kind: Kind) -> Result<Vec<u8>, WireError> {
+async fn message<R: ReadAt + ?Sized>(
+    src: &mut Source<'_, R>,
+    start: u64,
+    end: u64,
+    kind: Kind,
+) -> Result<Vec<u8>, WireError> {
     let mut out = Vec::new();
     let mut pos = start;
     while pos < end {
@@ -139,7 +154,13 @@ async fn message<R: ReadAt + ?Sized>(src: &mut Source<'_, R>, start: u64, end: u
                 let (len, len_len) = src.varint(body).await?;
                 let payload = body + len_len;
                 let next = payload.checked_add(len).filter(|&n| n <= end).ok_or_else(|| {
-                    wire_err(body, format!("a field needs {len} bytes but its enclosing message ends {} bytes later", end.saturating_sub(payload)))
+                    wire_err(
+                        body,
+                        format!(
+                            "a field needs {len} bytes but its enclosing message ends {} bytes later",
+                            end.saturating_sub(payload)
+                        ),
+                    )
                 })?;
                 let inner = match (kind, number) {
                     (Kind::Model, 7) => Some(Kind::Graph),

@@ -7,8 +7,17 @@ use super::dims::MAX_DIM;
 use tract_onnx::pb;
 
 /// Ops with spatial `kernel_shape` / `strides` / `dilations` attributes.
-const WINDOWED: &[&str] =
-    &["Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool", "MaxUnpool", "DeformConv"];
+const WINDOWED: &[&str] = &[
+    "Conv",
+    "ConvTranspose",
+    "ConvInteger",
+    "QLinearConv",
+    "MaxPool",
+    "AveragePool",
+    "LpPool",
+    "MaxUnpool",
+    "DeformConv",
+];
 
 fn ints<'a>(n: &'a pb::NodeProto, name: &str) -> Option<&'a [i64]> {
     n.attribute.iter().find(|a| a.name == name).map(|a| a.ints.as_slice())
@@ -31,9 +40,9 @@ fn min_inputs(op: &str) -> usize {
         "Constant" | "RandomNormal" | "RandomUniform" => 0,
         "BatchNormalization" => 5,
         "Where" | "Range" | "OneHot" | "ScatterElements" | "ScatterND" => 3,
-        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Mod" | "MatMul" | "MatMulInteger" | "Gemm" | "Conv" | "ConvTranspose" | "Equal" | "Less"
-        | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "And" | "Or" | "Xor" | "BitShift" | "PRelu" | "Reshape" | "Expand" | "Tile" | "Gather"
-        | "GatherElements" | "GatherND" => 2,
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Mod" | "MatMul" | "MatMulInteger" | "Gemm" | "Conv"
+        | "ConvTranspose" | "Equal" | "Less" | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "And" | "Or" | "Xor"
+        | "BitShift" | "PRelu" | "Reshape" | "Expand" | "Tile" | "Gather" | "GatherElements" | "GatherND" => 2,
         _ => 1,
     }
 }
@@ -71,11 +80,19 @@ pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
             return Some(format!("attribute 'output_padding' contains {v}; every entry must be between 0 and 2^40"));
         }
         // The parser indexes these per spatial axis: their lengths must agree.
-        let rank = ints(n, "kernel_shape").map(<[i64]>::len).or_else(|| ints(n, "strides").map(<[i64]>::len)).or_else(|| ints(n, "dilations").map(<[i64]>::len));
+        let rank = ints(n, "kernel_shape")
+            .map(<[i64]>::len)
+            .or_else(|| ints(n, "strides").map(<[i64]>::len))
+            .or_else(|| ints(n, "dilations").map(<[i64]>::len));
         if let Some(r) = rank {
-            for (key, want) in [("kernel_shape", r), ("strides", r), ("dilations", r), ("pads", 2 * r), ("output_padding", r)] {
+            for (key, want) in
+                [("kernel_shape", r), ("strides", r), ("dilations", r), ("pads", 2 * r), ("output_padding", r)]
+            {
                 if let Some(v) = ints(n, key).filter(|v| v.len() != want || want == 0) {
-                    return Some(format!("attribute '{key}' has {} entries; {want} expected for {r} spatial axes", v.len()));
+                    return Some(format!(
+                        "attribute '{key}' has {} entries; {want} expected for {r} spatial axes",
+                        v.len()
+                    ));
                 }
             }
         }
@@ -89,7 +106,12 @@ pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
             for &p in perm {
                 match usize::try_from(p).ok().filter(|&p| p < perm.len()) {
                     Some(p) if !seen[p] => seen[p] = true,
-                    _ => return Some(format!("attribute 'perm' is not a permutation of 0..{} (it contains {p})", perm.len())),
+                    _ => {
+                        return Some(format!(
+                            "attribute 'perm' is not a permutation of 0..{} (it contains {p})",
+                            perm.len()
+                        ))
+                    }
                 }
             }
         }

@@ -127,7 +127,10 @@ impl<'a> Reader<'a> {
     fn past_end(&self, n: u64) -> WireError {
         let left = self.buf.len() - self.pos;
         let what = if self.whole_file {
-            format!("a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated", self.base + self.buf.len())
+            format!(
+                "a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated",
+                self.base + self.buf.len()
+            )
         } else {
             format!("a field needs {n} bytes but its enclosing message ends {left} bytes later")
         };
@@ -190,7 +193,11 @@ impl TensorHead {
             (Some(len), Some(size)) if len as u64 != n * size => {
                 Some(format!("has {len} bytes of data for {n} elements of {size} bytes"))
             }
-            (None, _) if self.typed > 0 && self.typed != n * if complex { 2 } else { 1 } && element_size(self.data_type).is_some() => {
+            (None, _)
+                if self.typed > 0
+                    && self.typed != n * if complex { 2 } else { 1 }
+                    && element_size(self.data_type).is_some() =>
+            {
                 Some(format!("has {} values for {n} elements", self.typed))
             }
             (None, _) if self.typed == 0 && n > 0 => Some(format!("has no data for its {n} elements")),
@@ -201,7 +208,8 @@ impl TensorHead {
 
 fn tensor_head(buf: &[u8], base: usize) -> Res<TensorHead> {
     let mut r = Reader::new(buf, base);
-    let mut h = TensorHead { name: String::new(), dims: Vec::new(), data_type: 0, external: false, raw_len: None, typed: 0 };
+    let mut h =
+        TensorHead { name: String::new(), dims: Vec::new(), data_type: 0, external: false, raw_len: None, typed: 0 };
     while let Some((num, val, _)) = r.field()? {
         match (num, val) {
             (9, Value::Bytes(b)) => h.raw_len = Some(b.len()),
@@ -280,10 +288,16 @@ fn strip_graph(buf: &[u8], base: usize, keep_max: u64) -> Res<Graph> {
             inits.push((h.name.clone(), h.dims.clone(), h.data_type));
             let bad = if h.external || big { None } else { h.data_problem() };
             if let Some(why) = &bad {
-                bad_data.push(format!("Initializer '{}' {why}: its value was ignored, only its shape is used.", h.name));
+                bad_data
+                    .push(format!("Initializer '{}' {why}: its value was ignored, only its shape is used.", h.name));
             }
             if h.external || big || bad.is_some() {
-                stripped.push(StrippedTensor { name: h.name, dims: h.dims, data_type: h.data_type, external: h.external });
+                stripped.push(StrippedTensor {
+                    name: h.name,
+                    dims: h.dims,
+                    data_type: h.data_type,
+                    external: h.external,
+                });
             }
         }
     }
@@ -360,7 +374,14 @@ mod tests {
     fn truncated_input_names_the_offset() {
         // graph field (7), length 10, but only 2 bytes follow.
         let e = strip_weights(&[0x3a, 10, 1, 2], 4096).unwrap_err();
-        assert_eq!(e, WireError { offset: 2, what: "a field needs 10 bytes but the file ends 2 bytes later, after byte 4: the file is truncated".into() });
+        assert_eq!(
+            e,
+            WireError {
+                offset: 2,
+                what: "a field needs 10 bytes but the file ends 2 bytes later, after byte 4: the file is truncated"
+                    .into()
+            }
+        );
     }
 
     #[test]
@@ -378,7 +399,10 @@ mod tests {
         put_int(&mut m, 1, 8);
         put_bytes(&mut m, 7, &g);
         let s = strip_weights(&m, 4096).unwrap();
-        assert_eq!(s.weights, vec![StrippedTensor { name: "w".into(), dims: vec![100, 100], data_type: 1, external: false }]);
+        assert_eq!(
+            s.weights,
+            vec![StrippedTensor { name: "w".into(), dims: vec![100, 100], data_type: 1, external: false }]
+        );
         let mut expect_graph = Vec::new();
         put_bytes(&mut expect_graph, 11, &value_info("w", 1, &[100, 100]));
         let mut expect = Vec::new();

@@ -99,7 +99,16 @@ impl Default for ViewState {
 }
 
 /// The bytes `encodeURIComponent` leaves as they are: `A–Z a–z 0–9 - _ . ! ~ * ' ( )`.
-const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
 /// `encodeURIComponent`.
 pub fn enc(s: &str) -> String {
@@ -110,7 +119,10 @@ pub fn enc(s: &str) -> String {
 pub fn dec(s: &str) -> Result<String, String> {
     let b = s.as_bytes();
     // percent_decode passes a malformed escape through unchanged; the browser throws.
-    let malformed = b.iter().enumerate().any(|(i, &c)| c == b'%' && !b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    let malformed = b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'%' && !b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
     if malformed {
         return Err(format!("bad escape in '{s}'"));
     }
@@ -178,12 +190,20 @@ impl ViewState {
             return Ok(st);
         }
         if frag.len() > MAX_LINK_CHARS {
-            return Err(format!("the link is {} characters long, more than a share link can be ({MAX_LINK_CHARS})", frag.len()));
+            return Err(format!(
+                "the link is {} characters long, more than a share link can be ({MAX_LINK_CHARS})",
+                frag.len()
+            ));
         }
         for part in frag.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| format!("'{part}' is not key=value"))?;
             let (k, v) = (dec(k)?, dec(v)?);
-            let num = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| format!("{k}={v} is not a positive number"));
+            let num = |v: &str| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x > 0.0)
+                    .ok_or_else(|| format!("{k}={v} is not a positive number"))
+            };
             match k.as_str() {
                 "v" => st.view = View::parse(&v).ok_or_else(|| format!("unknown view '{v}'"))?,
                 "sample" => {
@@ -195,7 +215,13 @@ impl ViewState {
                 "fw" => st.framework = Some(v),
                 "cmp" => st.compare = Some(v),
                 "mode" => st.mode = Mode::parse(&v)?,
-                "batch" => st.batch = v.parse().ok().filter(|b| (1..=1 << 20).contains(b)).ok_or_else(|| format!("bad batch '{v}'"))?,
+                "batch" => {
+                    st.batch = v
+                        .parse()
+                        .ok()
+                        .filter(|b| (1..=1 << 20).contains(b))
+                        .ok_or_else(|| format!("bad batch '{v}'"))?
+                }
                 "bw" => st.bandwidth_mbps = num(&v)?,
                 "rtt" => st.rtt_ms = num(&v)?,
                 "sel" => st.selected = Some(v),
@@ -213,7 +239,11 @@ impl ViewState {
                 }
                 _ => {
                     if let Some(d) = k.strip_prefix("dim.") {
-                        let n = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| format!("bad value for dim {d}: '{v}'"))?;
+                        let n = v
+                            .parse()
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| format!("bad value for dim {d}: '{v}'"))?;
                         st.dims.insert(d.to_string(), n);
                     } else if let Some(rest) = k.strip_prefix("set.") {
                         let (fw, key) = rest.split_once('.').ok_or_else(|| format!("bad setting '{k}'"))?;
@@ -243,7 +273,14 @@ mod tests {
 
     #[test]
     fn a_state_survives_the_round_trip() {
-        let mut st = ViewState { view: View::Layers, sample: Some("resnet18".into()), batch: 4, depth: 3, search: "a&b=c %".into(), ..Default::default() };
+        let mut st = ViewState {
+            view: View::Layers,
+            sample: Some("resnet18".into()),
+            batch: 4,
+            depth: 3,
+            search: "a&b=c %".into(),
+            ..Default::default()
+        };
         st.dims.insert("seq".into(), 128);
         st.settings.entry("crypten".into()).or_default().insert("parties".into(), "3".into());
         st.whatif.push("relu-square".into());

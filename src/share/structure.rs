@@ -28,7 +28,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 
 /// The weight-free ONNX bytes of `model` (still a valid ONNX model).
 pub fn skeleton(model: &[u8]) -> Result<Vec<u8>, String> {
-    let stripped = wire::strip_weights(model, KEEP_MAX_ELEMENTS).map_err(|e| format!("cannot read the model at byte {}: {}", e.offset, e.what))?;
+    let stripped = wire::strip_weights(model, KEEP_MAX_ELEMENTS)
+        .map_err(|e| format!("cannot read the model at byte {}: {}", e.offset, e.what))?;
     let mut proto = pb::ModelProto::decode(&stripped.model[..]).map_err(|e| format!("cannot decode the model: {e}"))?;
     proto.doc_string.clear();
     proto.metadata_props.clear();
@@ -40,7 +41,14 @@ pub fn skeleton(model: &[u8]) -> Result<Vec<u8>, String> {
         g.value_info.clear();
         // Intermediate tensor names are never shown (nodes carry the names and
         // scopes): short ids instead shrink BERT-base's link by about a third.
-        let keep: HashSet<String> = g.input.iter().chain(&g.output).map(|v| v.name.clone()).chain(g.initializer.iter().map(|t| t.name.clone())).chain(gone.iter().map(|s| s.to_string())).collect();
+        let keep: HashSet<String> = g
+            .input
+            .iter()
+            .chain(&g.output)
+            .map(|v| v.name.clone())
+            .chain(g.initializer.iter().map(|t| t.name.clone()))
+            .chain(gone.iter().map(|s| s.to_string()))
+            .collect();
         let mut ids: HashMap<String, String> = HashMap::new();
         let mut rename = |t: &mut String| {
             if t.is_empty() || keep.contains(t.as_str()) {

@@ -101,7 +101,9 @@ impl Component for App {
         let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
         let (st, status) = match ViewState::from_fragment(&frag) {
             Ok(st) => (st, Status::Idle),
-            Err(e) => (ViewState::default(), Status::Error(format!("This share link is damaged and was ignored: {e}."))),
+            Err(e) => {
+                (ViewState::default(), Status::Error(format!("This share link is damaged and was ignored: {e}.")))
+            }
         };
         let link = ctx.link().clone();
         ctx.link().send_future(async move { Msg::Samples(loading::sample_list().await) });
@@ -112,7 +114,9 @@ impl Component for App {
             // The link carries the model's structure: decoded here, then loaded
             // like a dropped file (the loader's checks apply to it as well).
             match mpclens::share::structure::decode(m) {
-                Ok(b) => link.send_message(Msg::Bytes(st.file.clone().unwrap_or_else(|| "shared-model.onnx".into()), b)),
+                Ok(b) => {
+                    link.send_message(Msg::Bytes(st.file.clone().unwrap_or_else(|| "shared-model.onnx".into()), b))
+                }
                 Err(e) => status = Status::Error(format!("This share link's model could not be opened: {e}.")),
             }
         }
@@ -167,7 +171,10 @@ impl Component for App {
                 self.st.file = None;
                 if size >= loading::SPARSE_FROM {
                     // Large: read the graph only, skipping the weights' bytes.
-                    self.status = Status::Busy(format!("Reading the graph of {name} ({}; the weights are skipped) …", crate::fmt::bytes(size)));
+                    self.status = Status::Busy(format!(
+                        "Reading the graph of {name} ({}; the weights are skipped) …",
+                        crate::fmt::bytes(size)
+                    ));
                     ctx.link().send_future(async move {
                         match loading::read_graph(f.clone()).await {
                             Ok((g, read)) => Msg::Graph(name, g, f, read),
@@ -186,7 +193,11 @@ impl Component for App {
             }
             Msg::Graph(name, bytes, file, read) => {
                 self.timing.push(("read".into(), now()));
-                self.read_note = Some(format!("Read {} of the {} file: the graph, not the weights.", crate::fmt::bytes(read), crate::fmt::bytes(file.size() as u64)));
+                self.read_note = Some(format!(
+                    "Read {} of the {} file: the graph, not the weights.",
+                    crate::fmt::bytes(read),
+                    crate::fmt::bytes(file.size() as u64)
+                ));
                 self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: Some(file) });
             }
             Msg::WhatIfFile(bytes) => {
@@ -229,7 +240,8 @@ impl Component for App {
                             dims.insert(k.clone(), n);
                         }
                         _ => {
-                            self.status = Status::Error(format!("The value '{v}' for dimension {k} is not a positive integer."));
+                            self.status =
+                                Status::Error(format!("The value '{v}' for dimension {k} is not a positive integer."));
                             return true;
                         }
                     }
@@ -245,7 +257,10 @@ impl Component for App {
                         self.sweep.clear();
                         self.reparse(ctx);
                     }
-                    _ => self.status = Status::Error(format!("The batch size '{b}' is not an integer from 1 to 1048576.")),
+                    _ => {
+                        self.status =
+                            Status::Error(format!("The batch size '{b}' is not an integer from 1 to 1048576."))
+                    }
                 }
             }
             Msg::SetMode(m) => {
@@ -281,7 +296,11 @@ impl Component for App {
             Msg::DownloadStructure => {
                 if let Some(src) = &self.source {
                     match mpclens::share::structure::skeleton(&src.bytes) {
-                        Ok(b) => crate::export::download(&format!("{}.structure.onnx", src.name.trim_end_matches(".onnx")), "application/octet-stream", &b),
+                        Ok(b) => crate::export::download(
+                            &format!("{}.structure.onnx", src.name.trim_end_matches(".onnx")),
+                            "application/octet-stream",
+                            &b,
+                        ),
                         Err(e) => self.status = Status::Error(format!("The model structure could not be written: {e}")),
                     }
                 }
@@ -372,7 +391,11 @@ impl App {
                     self.st.model = Some(m);
                     self.st.file = Some(src.name.clone());
                 }
-                Err(e) => note = format!(" The model could not be packed into the link ({e}); the recipient must drop the same file."),
+                Err(e) => {
+                    note = format!(
+                        " The model could not be packed into the link ({e}); the recipient must drop the same file."
+                    )
+                }
             }
         }
         let Some(w) = web_sys::window() else { return };
@@ -387,13 +410,18 @@ impl App {
         let href = w.location().href().unwrap_or_default();
         // Best effort: the clipboard may be refused (no permission, no focus).
         let _ = w.navigator().clipboard().write_text(&href);
-        let carried = if self.st.model.is_some() { " It carries the model's structure (operators, shapes, names; no weights)." } else { "" };
+        let carried = if self.st.model.is_some() {
+            " It carries the model's structure (operators, shapes, names; no weights)."
+        } else {
+            ""
+        };
         let long = if href.len() > mpclens::share::CHAT_LINK_CHARS {
             " That is long for a chat message: you can send the model structure file (below) instead."
         } else {
             ""
         };
-        self.link_note = Some(format!("Link copied and set in the address bar ({} characters).{carried}{long}{note}", href.len()));
+        self.link_note =
+            Some(format!("Link copied and set in the address bar ({} characters).{carried}{long}{note}", href.len()));
     }
 
     pub fn has_costs(&self) -> bool {
@@ -499,10 +527,16 @@ impl App {
         let Some(src) = &self.source else { return };
         self.sweep.clear();
         for b in [1u64, 2, 4, 8, 16, 32, 64] {
-            let opts = LoadOptions { file_name: src.name.clone(), batch: Some(b), dims: self.st.dims.clone(), max_bytes: loading::MAX_BYTES };
+            let opts = LoadOptions {
+                file_name: src.name.clone(),
+                batch: Some(b),
+                dims: self.st.dims.clone(),
+                max_bytes: loading::MAX_BYTES,
+            };
             let Ok(g) = mpclens::load(&src.bytes, &opts) else { continue };
             let Ok(r) = mpclens::profile(&g, &self.request()) else { continue };
-            self.sweep.push((b, r.frameworks.iter().map(|f| (f.framework.clone(), f.total.bytes, f.total.rounds)).collect()));
+            self.sweep
+                .push((b, r.frameworks.iter().map(|f| (f.framework.clone(), f.total.bytes, f.total.rounds)).collect()));
         }
     }
 

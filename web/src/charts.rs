@@ -72,7 +72,8 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar]) -> Html {
 pub fn lines(id: &str, title: &str, xs: &[u64], series: &[(String, Vec<f64>)], unit: &dyn Fn(f64) -> String) -> Html {
     let (w, h, l, b, t, r) = (760.0, 300.0, 80.0, 40.0, 28.0, 150.0);
     let ymax = series.iter().flat_map(|s| s.1.iter().copied()).fold(1.0, f64::max);
-    let ymin = series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| *v > 0.0).fold(ymax, f64::min).min(ymax / 10.0);
+    let ymin =
+        series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| *v > 0.0).fold(ymax, f64::min).min(ymax / 10.0);
     let xmin = *xs.first().unwrap_or(&1) as f64;
     let xmax = (*xs.last().unwrap_or(&2) as f64).max(xmin * 2.0);
     let px = |x: f64| l + (x.ln() - xmin.ln()) / (xmax.ln() - xmin.ln()) * (w - l - r);

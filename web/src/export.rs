@@ -56,12 +56,31 @@ fn csv_field(s: &str) -> String {
 pub fn csv(app: &App) -> String {
     let Some(r) = &app.report else { return String::new() };
     let mut out = String::from("framework,phase,node,op,scope,inputs,outputs,elements,bytes,rounds,online,offline\n");
-    let by_name: std::collections::HashMap<&str, &mpclens::report::NodeRow> = r.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
-    let shapes = |n: &str| by_name.get(n).map(|x| (fmt::shapes(&x.inputs), fmt::shapes(&x.outputs), x.elements.to_string())).unwrap_or_default();
+    let by_name: std::collections::HashMap<&str, &mpclens::report::NodeRow> =
+        r.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+    let shapes = |n: &str| {
+        by_name
+            .get(n)
+            .map(|x| (fmt::shapes(&x.inputs), fmt::shapes(&x.outputs), x.elements.to_string()))
+            .unwrap_or_default()
+    };
     if r.frameworks.is_empty() {
         for n in &r.nodes {
             let (i, o, e) = shapes(&n.name);
-            let f = [String::new(), String::new(), n.name.clone(), n.op.clone(), n.scope.join("/"), i, o, e, String::new(), String::new(), String::new(), String::new()];
+            let f = [
+                String::new(),
+                String::new(),
+                n.name.clone(),
+                n.op.clone(),
+                n.scope.join("/"),
+                i,
+                o,
+                e,
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ];
             out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
             out.push('\n');
         }
@@ -70,7 +89,20 @@ pub fn csv(app: &App) -> String {
         for n in &fw.nodes {
             let (i, o, e) = shapes(&n.node);
             let c = &n.cost;
-            let f = [fw.framework.clone(), n.phase.as_str().into(), n.node.clone(), n.op.clone(), n.scope.join("/"), i, o, e, c.bytes.to_string(), c.rounds.to_string(), c.online.to_string(), c.offline.to_string()];
+            let f = [
+                fw.framework.clone(),
+                n.phase.as_str().into(),
+                n.node.clone(),
+                n.op.clone(),
+                n.scope.join("/"),
+                i,
+                o,
+                e,
+                c.bytes.to_string(),
+                c.rounds.to_string(),
+                c.online.to_string(),
+                c.offline.to_string(),
+            ];
             out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
             out.push('\n');
         }
@@ -138,11 +170,15 @@ fn png(id: &str, name: String) {
     let url2 = url.clone();
     let onload = Closure::once_into_js(move || {
         let doc = gloo::utils::document();
-        let Ok(canvas) = doc.create_element("canvas").map(|c| c.unchecked_into::<web_sys::HtmlCanvasElement>()) else { return };
+        let Ok(canvas) = doc.create_element("canvas").map(|c| c.unchecked_into::<web_sys::HtmlCanvasElement>()) else {
+            return;
+        };
         let (w, h) = (img2.natural_width().max(1) * 2, img2.natural_height().max(1) * 2);
         canvas.set_width(w);
         canvas.set_height(h);
-        if let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) {
+        if let Some(ctx) =
+            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        {
             ctx.set_fill_style_str("#ffffff");
             ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
             let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w as f64, h as f64);
@@ -163,9 +199,15 @@ pub fn export(app: &App, kind: Kind) {
     let Some(r) = &app.report else { return };
     let stem = stem(app);
     match kind {
-        Kind::Json => download(&format!("{stem}.mpclens.json"), "application/json", serde_json::to_string_pretty(&**r).unwrap_or_default().as_bytes()),
+        Kind::Json => download(
+            &format!("{stem}.mpclens.json"),
+            "application/json",
+            serde_json::to_string_pretty(&**r).unwrap_or_default().as_bytes(),
+        ),
         Kind::Csv => download(&format!("{stem}.mpclens.csv"), "text/csv", csv(app).as_bytes()),
-        Kind::Speedscope => download(&format!("{stem}.speedscope.json"), "application/json", speedscope(app).to_string().as_bytes()),
+        Kind::Speedscope => {
+            download(&format!("{stem}.speedscope.json"), "application/json", speedscope(app).to_string().as_bytes())
+        }
         Kind::Svg => {
             for id in chart_ids() {
                 if let Some(s) = svg_text(&id) {

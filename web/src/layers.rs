@@ -6,8 +6,8 @@ use crate::fmt;
 use crate::model_view::{matches, search_box};
 use crate::overview::empty_state;
 use mpclens::report::{FrameworkReport, NodeCost};
-use std::collections::{BTreeMap, HashMap};
 use mpclens::settings::Allowed;
+use std::collections::{BTreeMap, HashMap};
 use yew::prelude::*;
 
 /// A node's input and output shapes.
@@ -23,7 +23,11 @@ fn picker(app: &App, ctx: &Context<App>, id: &str, label: &str, value: Option<&s
     let Some(r) = &app.report else { return html! {} };
     let cb = ctx.link().callback(move |e: Event| {
         let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-        if compare { Msg::SetCompare(v) } else { Msg::SetFramework(v) }
+        if compare {
+            Msg::SetCompare(v)
+        } else {
+            Msg::SetFramework(v)
+        }
     });
     // For B: A's framework with one setting changed (`fw@key=value`).
     let alternatives = match (compare, current(app)) {
@@ -90,11 +94,31 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             "offline" => a.cost.offline.cmp(&b.cost.offline),
             _ => a.cost.bytes.cmp(&b.cost.bytes),
         };
-        if desc { o.reverse() } else { o }
+        if desc {
+            o.reverse()
+        } else {
+            o
+        }
     });
     let head = |c: &'static str, label: &str| {
-        let mark = if col == c { if desc { " ▼" } else { " ▲" } } else { "" };
-        let sort = if col == c { if desc { "descending" } else { "ascending" } } else { "none" };
+        let mark = if col == c {
+            if desc {
+                " ▼"
+            } else {
+                " ▲"
+            }
+        } else {
+            ""
+        };
+        let sort = if col == c {
+            if desc {
+                "descending"
+            } else {
+                "ascending"
+            }
+        } else {
+            "none"
+        };
         html! { <th aria-sort={sort}><button class="sort" id={format!("sort-{c}")} onclick={link.callback(move |_| Msg::Sort(c))}>{format!("{label}{mark}")}</button></th> }
     };
     let body = rows.iter().map(|n| {
@@ -118,12 +142,24 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     // Top layers.
     let mut top: Vec<&NodeCost> = f.nodes.iter().collect();
     top.sort_by_key(|n| std::cmp::Reverse(n.cost.bytes));
-    let bars: Vec<Bar> = top.iter().take(15).map(|n| Bar { label: n.node.clone(), segments: vec![(n.cost.online as f64, "online", "online"), (n.cost.offline as f64, "offline", "offline")], text: fmt::bytes(n.cost.bytes) }).collect();
+    let bars: Vec<Bar> = top
+        .iter()
+        .take(15)
+        .map(|n| Bar {
+            label: n.node.clone(),
+            segments: vec![(n.cost.online as f64, "online", "online"), (n.cost.offline as f64, "offline", "offline")],
+            text: fmt::bytes(n.cost.bytes),
+        })
+        .collect();
     // Roll-up by scope.
     let depth = app.st.depth;
     let mut groups: BTreeMap<String, (u64, u64, usize)> = BTreeMap::new();
     for n in &f.nodes {
-        let k = if n.scope.is_empty() { "(root)".to_string() } else { n.scope.iter().take(depth.max(1)).cloned().collect::<Vec<_>>().join("/") };
+        let k = if n.scope.is_empty() {
+            "(root)".to_string()
+        } else {
+            n.scope.iter().take(depth.max(1)).cloned().collect::<Vec<_>>().join("/")
+        };
         let e = groups.entry(k).or_default();
         e.0 += n.cost.bytes;
         e.1 += n.cost.rounds;
@@ -133,7 +169,9 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     groups.sort_by_key(|g| std::cmp::Reverse(g.1 .0));
     let group_rows = groups.iter().map(|(k, (b, rd, c))| html! { <tr><td>{k.clone()}</td><td class="num">{c}</td><td class="num">{fmt::bytes(*b)}</td><td class="num">{fmt::int(*rd)}</td><td class="num">{fmt::percent(*b, total)}</td></tr> });
     let max_depth = f.nodes.iter().map(|n| n.scope.len()).max().unwrap_or(0).max(1);
-    let on_depth = link.callback(|e: Event| Msg::SetDepth(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(1)));
+    let on_depth = link.callback(|e: Event| {
+        Msg::SetDepth(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(1))
+    });
     html! {
         <div class="layers">
             <div class="row">{ picker(app, ctx, "framework", "Framework", Some(f.framework.as_str()), false) }{ search_box(app, ctx, "layers") }</div>
@@ -166,10 +204,18 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
         let mut start = 0.0;
         for n in &f.nodes {
             let w = n.cost.bytes as f64 / total;
-            let label = if d < n.scope.len() { n.scope[..=d].join("/") } else if d == n.scope.len() { format!("{}/{}", n.scope.join("/"), n.node.rsplit('/').next().unwrap_or(&n.node)) } else { String::new() };
+            let label = if d < n.scope.len() {
+                n.scope[..=d].join("/")
+            } else if d == n.scope.len() {
+                format!("{}/{}", n.scope.join("/"), n.node.rsplit('/').next().unwrap_or(&n.node))
+            } else {
+                String::new()
+            };
             if !label.is_empty() {
                 match cells.last_mut() {
-                    Some(c) if c.depth == d && c.label == label && (c.start + c.width - start).abs() < 1e-12 => c.width += w,
+                    Some(c) if c.depth == d && c.label == label && (c.start + c.width - start).abs() < 1e-12 => {
+                        c.width += w
+                    }
                     _ => cells.push(Cell { depth: d, start, width: w, label, text: String::new() }),
                 }
             }
@@ -180,7 +226,12 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
         c.text = fmt::bytes((c.width * total) as u64);
     }
     let _ = app;
-    charts::icicle("chart-icicle", &format!("Scope tree (icicle), width ∝ bytes — {}", f.title), &cells, ctx.link().callback(Msg::SetSearch))
+    charts::icicle(
+        "chart-icicle",
+        &format!("Scope tree (icicle), width ∝ bytes — {}", f.title),
+        &cells,
+        ctx.link().callback(Msg::SetSearch),
+    )
 }
 
 pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
@@ -228,8 +279,20 @@ pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
         (Some(_), Some((_, kv))) => format!("{} with {kv}", b.title),
         _ => b.title.clone(),
     };
-    let bmap: HashMap<(&str, &str), &NodeCost> = b.nodes.iter().map(|n| ((n.node.as_str(), n.phase.as_str()), n)).collect();
-    let mut rows: Vec<(String, String, u64, u64)> = a.nodes.iter().map(|n| (n.node.clone(), n.op.clone(), n.cost.bytes, bmap.get(&(n.node.as_str(), n.phase.as_str())).map(|x| x.cost.bytes).unwrap_or(0))).collect();
+    let bmap: HashMap<(&str, &str), &NodeCost> =
+        b.nodes.iter().map(|n| ((n.node.as_str(), n.phase.as_str()), n)).collect();
+    let mut rows: Vec<(String, String, u64, u64)> = a
+        .nodes
+        .iter()
+        .map(|n| {
+            (
+                n.node.clone(),
+                n.op.clone(),
+                n.cost.bytes,
+                bmap.get(&(n.node.as_str(), n.phase.as_str())).map(|x| x.cost.bytes).unwrap_or(0),
+            )
+        })
+        .collect();
     rows.sort_by_key(|r| std::cmp::Reverse((r.3 as i128 - r.2 as i128).unsigned_abs()));
     let body = rows.iter().filter(|r| matches(&app.st.search, &r.0, &r.1)).take(200).map(|(n, op, x, y)| {
         let d = *y as i128 - *x as i128;
@@ -258,7 +321,9 @@ pub fn learn_view(app: &App, ctx: &Context<App>) -> Html {
     let Some(f) = current(app) else { return html! { <div class="learn">{intro}{ empty_state() }</div> } };
     let sel = app.st.selected.as_deref().and_then(|s| f.nodes.iter().find(|n| n.node == s));
     let detail = match sel {
-        None => html! { <p id="learn-hint">{"Click a row in “Per layer” (or press Enter on it) to see how that node is computed and where its bytes and rounds come from."}</p> },
+        None => {
+            html! { <p id="learn-hint">{"Click a row in “Per layer” (or press Enter on it) to see how that node is computed and where its bytes and rounds come from."}</p> }
+        }
         Some(n) => {
             let steps = n.steps.iter().map(|s| html! { <tr><td>{s.name.clone()}</td><td class="num">{fmt::int(s.count)}</td><td>{s.detail.clone()}</td><td class="num">{fmt::bytes(s.cost.bytes)}</td><td class="num">{fmt::int(s.cost.rounds)}</td></tr> });
             html! {

@@ -19,7 +19,8 @@ impl mpclens::loader::sparse::ReadAt for BlobSource {
         self.0.size() as u64
     }
     async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
-        let part = self.0.slice_with_f64_and_f64(offset as f64, (offset + len as u64) as f64).map_err(|e| format!("{e:?}"))?;
+        let part =
+            self.0.slice_with_f64_and_f64(offset as f64, (offset + len as u64) as f64).map_err(|e| format!("{e:?}"))?;
         let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer()).await.map_err(|e| format!("{e:?}"))?;
         Ok(js_sys::Uint8Array::new(&buf).to_vec())
     }
@@ -28,9 +29,10 @@ impl mpclens::loader::sparse::ReadAt for BlobSource {
 /// Only the graph of a large file: (compacted model, bytes read).
 pub async fn read_graph(f: web_sys::File) -> Result<(Vec<u8>, u64), String> {
     let src = BlobSource(f);
-    mpclens::loader::sparse::compact(&src).await.map(|c| (c.model, c.read)).map_err(|e| {
-        mpclens::LoadError::Corrupt { offset: Some(e.offset), what: e.what }.to_string()
-    })
+    mpclens::loader::sparse::compact(&src)
+        .await
+        .map(|c| (c.model, c.read))
+        .map_err(|e| mpclens::LoadError::Corrupt { offset: Some(e.offset), what: e.what }.to_string())
 }
 
 pub async fn read_file(f: web_sys::File) -> Result<Vec<u8>, String> {

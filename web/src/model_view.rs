@@ -15,19 +15,26 @@ pub fn search_box(app: &App, ctx: &Context<App>, what: &str) -> Html {
 
 pub fn matches(q: &str, name: &str, op: &str) -> bool {
     let q = q.trim().to_ascii_lowercase();
-    q.is_empty() || name.to_ascii_lowercase().contains(&q) || op.to_ascii_lowercase() == q || op.to_ascii_lowercase().contains(&q)
+    q.is_empty()
+        || name.to_ascii_lowercase().contains(&q)
+        || op.to_ascii_lowercase() == q
+        || op.to_ascii_lowercase().contains(&q)
 }
 
 pub fn view(app: &App, ctx: &Context<App>) -> Html {
     let Some(r) = &app.report else { return html! {} };
     let m = &r.model;
     let inputs = m.inputs.iter().map(|t| html! { <li><code>{t.name.clone()}</code>{": "}{fmt::shape(&t.shape)}{" "}<span class="dtype">{t.dtype.clone()}</span></li> });
-    let outputs = m.outputs.iter().map(|t| html! { <li><code>{t.name.clone()}</code>{": "}{fmt::shape(&t.shape)}</li> });
+    let outputs =
+        m.outputs.iter().map(|t| html! { <li><code>{t.name.clone()}</code>{": "}{fmt::shape(&t.shape)}</li> });
     let notes = m.notes.iter().map(|n| html! { <li>{n.clone()}</li> });
     let unsupported = if r.unsupported.is_empty() {
         html! { <p id="unsupported-none">{"Every node was understood and has shapes."}</p> }
     } else {
-        let rows = r.unsupported.iter().map(|p| html! { <tr><td>{p.node.clone()}</td><td>{p.op.clone()}</td><td>{p.reason.clone()}</td></tr> });
+        let rows = r
+            .unsupported
+            .iter()
+            .map(|p| html! { <tr><td>{p.node.clone()}</td><td>{p.op.clone()}</td><td>{p.reason.clone()}</td></tr> });
         html! { <table id="unsupported"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"reason"}</th></tr></thead><tbody>{ for rows }</tbody></table> }
     };
     let q = app.st.search.clone();
@@ -77,14 +84,16 @@ fn timing(app: &App) -> Option<String> {
     let get = |k: &str| app.timing.iter().find(|(n, _)| n == k).map(|x| x.1);
     let (s, r, p) = (get("start")?, get("read")?, get("profiled")?);
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
-    Some(format!(
-        "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
-        fmt::seconds((p - s) / 1e3),
-        fmt::seconds((r - s) / 1e3),
-        fmt::seconds((p - r) / 1e3),
-        fmt::bytes(wasm_memory_bytes()),
-        fmt::bytes(file as u64)
-    ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default())
+    Some(
+        format!(
+            "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
+            fmt::seconds((p - s) / 1e3),
+            fmt::seconds((r - s) / 1e3),
+            fmt::seconds((p - r) / 1e3),
+            fmt::bytes(wasm_memory_bytes()),
+            fmt::bytes(file as u64)
+        ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
+    )
 }
 
 /// Size of this module's linear memory: it only grows, so it is the peak.

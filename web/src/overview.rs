@@ -61,7 +61,20 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         html! {}
     };
     let warnings = r.frameworks.iter().flat_map(|f| {
-        let unsup = (!f.unsupported.is_empty()).then(|| format!("{}: {} node(s) not priced ({})", f.title, f.unsupported.len(), f.unsupported.iter().map(|p| p.op.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")));
+        let unsup = (!f.unsupported.is_empty()).then(|| {
+            format!(
+                "{}: {} node(s) not priced ({})",
+                f.title,
+                f.unsupported.len(),
+                f.unsupported
+                    .iter()
+                    .map(|p| p.op.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
         f.warnings.iter().map(move |w| format!("{}: {w}", f.title)).chain(unsup)
     });
     let sweep = if app.sweep.is_empty() {
@@ -71,7 +84,15 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         let series: Vec<(String, Vec<f64>)> = r
             .frameworks
             .iter()
-            .map(|f| (f.framework.clone(), app.sweep.iter().map(|(_, v)| v.iter().find(|x| x.0 == f.framework).map(|x| x.1 as f64).unwrap_or(0.0)).collect()))
+            .map(|f| {
+                (
+                    f.framework.clone(),
+                    app.sweep
+                        .iter()
+                        .map(|(_, v)| v.iter().find(|x| x.0 == f.framework).map(|x| x.1 as f64).unwrap_or(0.0))
+                        .collect(),
+                )
+            })
             .collect();
         charts::lines("chart-sweep", "Total bytes vs batch size", &xs, &series, &|v| fmt::bytes(v as u64))
     };

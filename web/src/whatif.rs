@@ -24,7 +24,15 @@ pub fn compute(app: &App) -> Option<(Deltas, usize)> {
         .iter()
         .map(|f| {
             let after = r2.frameworks.iter().find(|x| x.framework == f.framework);
-            (f.title.clone(), f.total.bytes, after.map_or(0, |a| a.total.bytes), f.total.rounds, after.map_or(0, |a| a.total.rounds), f.unsupported.len(), after.map_or(0, |a| a.unsupported.len()))
+            (
+                f.title.clone(),
+                f.total.bytes,
+                after.map_or(0, |a| a.total.bytes),
+                f.total.rounds,
+                after.map_or(0, |a| a.total.rounds),
+                f.unsupported.len(),
+                after.map_or(0, |a| a.unsupported.len()),
+            )
         })
         .collect();
     Some((d, changed))
@@ -36,7 +44,11 @@ pub fn download_onnx(app: &App, file: &[u8]) -> Result<(), String> {
     let (Some(src), Some(g)) = (&app.source, &app.graph) else { return Err("no model loaded".into()) };
     let (bytes, _) = mpclens::whatif::apply_onnx(file, g, app.whatif)?;
     let keys = app.whatif.keys().join("+");
-    crate::export::download(&format!("{}.{keys}.onnx", src.name.trim_end_matches(".onnx")), "application/octet-stream", &bytes);
+    crate::export::download(
+        &format!("{}.{keys}.onnx", src.name.trim_end_matches(".onnx")),
+        "application/octet-stream",
+        &bytes,
+    );
     Ok(())
 }
 

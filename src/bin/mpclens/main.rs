@@ -21,7 +21,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "mpclens", version, about = "Static profiler of the communication cost of ONNX models under secure multi-party computation")]
+#[command(
+    name = "mpclens",
+    version,
+    about = "Static profiler of the communication cost of ONNX models under secure multi-party computation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -157,8 +161,15 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     for (b, a) in before.iter().flat_map(|b| b.frameworks.iter().zip(&report.frameworks)) {
         let pct = if b.total.bytes > 0 { (a.total.bytes as f64 / b.total.bytes as f64 - 1.0) * 100.0 } else { 0.0 };
         let unsup = (b.unsupported.len(), a.unsupported.len());
-        let unsup = if unsup == (0, 0) { String::new() } else { format!(", unsupported nodes {} → {} (not priced)", unsup.0, unsup.1) };
-        eprintln!("  {:<10} bytes {} → {} ({pct:+.1} %), rounds {} → {}{unsup}", b.framework, b.total.bytes, a.total.bytes, b.total.rounds, a.total.rounds);
+        let unsup = if unsup == (0, 0) {
+            String::new()
+        } else {
+            format!(", unsupported nodes {} → {} (not priced)", unsup.0, unsup.1)
+        };
+        eprintln!(
+            "  {:<10} bytes {} → {} ({pct:+.1} %), rounds {} → {}{unsup}",
+            b.framework, b.total.bytes, a.total.bytes, b.total.rounds, a.total.rounds
+        );
     }
     for p in &report.unsupported {
         eprintln!("warning: unsupported node {} ({}): {}", p.node, p.op, p.reason);
@@ -175,7 +186,8 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
 fn run_link(args: LinkArgs) -> Result<(), String> {
     let bytes = input::open(&args.model)?;
     // Load first: a link to a model the app cannot open helps nobody.
-    load(&bytes, &LoadOptions { batch: Some(args.batch), ..Default::default() }).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    load(&bytes, &LoadOptions { batch: Some(args.batch), ..Default::default() })
+        .map_err(|e| format!("{}: {e}", args.model.display()))?;
     let st = ViewState {
         view: View::Overview,
         framework: args.framework,

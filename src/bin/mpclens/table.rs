@@ -77,7 +77,16 @@ fn party_text(c: &Cost) -> String {
 pub fn report(r: &Report, with_nodes: bool, top: usize) -> String {
     let mut out = String::new();
     let m = &r.model;
-    let _ = writeln!(out, "model  {}  (opset {}, {} nodes, {} parameters, batch {}, {})", m.file, m.opset, m.node_count, m.parameters, r.batch, r.mode.as_str());
+    let _ = writeln!(
+        out,
+        "model  {}  (opset {}, {} nodes, {} parameters, batch {}, {})",
+        m.file,
+        m.opset,
+        m.node_count,
+        m.parameters,
+        r.batch,
+        r.mode.as_str()
+    );
     for t in &m.inputs {
         let _ = writeln!(out, "input  {}  {} {}", t.name, t.dtype, shape_text(&t.shape));
     }
@@ -85,7 +94,8 @@ pub fn report(r: &Report, with_nodes: bool, top: usize) -> String {
         let _ = writeln!(out, "note   {n}");
     }
     if !r.unsupported.is_empty() {
-        let _ = writeln!(out, "\nunsupported ({} nodes; the rest of the model is still profiled):", r.unsupported.len());
+        let _ =
+            writeln!(out, "\nunsupported ({} nodes; the rest of the model is still profiled):", r.unsupported.len());
         for p in &r.unsupported {
             let _ = writeln!(out, "  {} ({}): {}", p.node, p.op, p.reason);
         }
@@ -119,7 +129,11 @@ fn nodes(r: &Report) -> String {
             ]
         })
         .collect();
-    columns(&["node", "op", "scope", "inputs", "outputs", "elements"], &rows, &[false, false, false, false, false, true])
+    columns(
+        &["node", "op", "scope", "inputs", "outputs", "elements"],
+        &rows,
+        &[false, false, false, false, false, true],
+    )
 }
 
 fn framework(f: &FrameworkReport, top: usize) -> String {
@@ -130,9 +144,20 @@ fn framework(f: &FrameworkReport, top: usize) -> String {
     let _ = writeln!(out, "          online {}, offline {}", human_bytes(t.online), human_bytes(t.offline));
     let _ = writeln!(out, "parties   {}", party_text(t));
     for p in &f.phases {
-        let _ = writeln!(out, "{:<9} {} ({} bytes), {} rounds", p.phase.as_str(), human_bytes(p.cost.bytes), p.cost.bytes, p.cost.rounds);
+        let _ = writeln!(
+            out,
+            "{:<9} {} ({} bytes), {} rounds",
+            p.phase.as_str(),
+            human_bytes(p.cost.bytes),
+            p.cost.bytes,
+            p.cost.rounds
+        );
     }
-    let _ = writeln!(out, "settings  {}", f.settings.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+    let _ = writeln!(
+        out,
+        "settings  {}",
+        f.settings.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    );
     let _ = writeln!(out, "round     {}", f.round_definition);
     let _ = writeln!(out, "counting  {}", f.counting);
     for w in &f.warnings {
@@ -160,8 +185,18 @@ fn framework(f: &FrameworkReport, top: usize) -> String {
             ]
         })
         .collect();
-    let _ = writeln!(out, "\nlayers by bytes ({} of {}{}):", shown, f.nodes.len(), if shown < f.nodes.len() { "; --top 0 shows all" } else { "" });
-    out += &columns(&["node", "op", "phase", "bytes", "rounds", "share", ""], &rows, &[false, false, false, true, true, true, false]);
+    let _ = writeln!(
+        out,
+        "\nlayers by bytes ({} of {}{}):",
+        shown,
+        f.nodes.len(),
+        if shown < f.nodes.len() { "; --top 0 shows all" } else { "" }
+    );
+    out += &columns(
+        &["node", "op", "phase", "bytes", "rounds", "share", ""],
+        &rows,
+        &[false, false, false, true, true, true, false],
+    );
     if f.nodes.iter().any(|n| n.approximate.is_some()) {
         let _ = writeln!(out, "≈ approximate: see the JSON report's `approximate` field for why");
     }
@@ -176,7 +211,13 @@ pub fn frameworks() -> String {
         out.push_str("no framework cost models are built in yet\n");
     }
     for f in all {
-        let _ = writeln!(out, "{}  —  {}{}", f.name(), f.title(), if f.supports_training() { "  (inference, training)" } else { "  (inference)" });
+        let _ = writeln!(
+            out,
+            "{}  —  {}{}",
+            f.name(),
+            f.title(),
+            if f.supports_training() { "  (inference, training)" } else { "  (inference)" }
+        );
         for s in f.settings() {
             let _ = writeln!(out, "  --set {}.{}={}   [{}]  {}", f.name(), s.key, s.default, s.allowed_text(), s.help);
         }
@@ -199,14 +240,24 @@ pub fn csv(r: &Report) -> String {
         for n in &r.nodes {
             let ins = n.inputs.iter().map(shape_text).collect::<Vec<_>>().join(" ");
             let outs = n.outputs.iter().map(shape_text).collect::<Vec<_>>().join(" ");
-            let _ = writeln!(out, "{},{},{},{},{},{}", q(&n.name), q(&n.op), q(&n.scope.join("/")), q(&ins), q(&outs), n.elements);
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                q(&n.name),
+                q(&n.op),
+                q(&n.scope.join("/")),
+                q(&ins),
+                q(&outs),
+                n.elements
+            );
         }
         return out;
     }
     out.push_str("framework,phase,node,op,scope,bytes,rounds,online,offline,parties\n");
     for f in &r.frameworks {
         for n in &f.nodes {
-            let parties = n.cost.parties.iter().map(|p| format!("{}:{}", p.bytes, p.rounds)).collect::<Vec<_>>().join(" ");
+            let parties =
+                n.cost.parties.iter().map(|p| format!("{}:{}", p.bytes, p.rounds)).collect::<Vec<_>>().join(" ");
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{}",

@@ -76,7 +76,11 @@ pub struct Silent {
 impl std::ops::Add for Silent {
     type Output = Silent;
     fn add(self, o: Silent) -> Silent {
-        Silent { bytes: self.bytes + o.bytes, cots_straight: self.cots_straight + o.cots_straight, cots_reversed: self.cots_reversed + o.cots_reversed }
+        Silent {
+            bytes: self.bytes + o.bytes,
+            cots_straight: self.cots_straight + o.cots_straight,
+            cots_reversed: self.cots_reversed + o.cots_reversed,
+        }
     }
 }
 
@@ -110,7 +114,11 @@ pub fn silent_cot(n: u64, l: u64, reversed: bool) -> Silent {
         return Silent::default();
     }
     let bytes = bool_bytes(n) + 16 + chunks8(n, |c| 8 * cdiv(c * l, 64));
-    if reversed { Silent { bytes, cots_straight: 0, cots_reversed: n } } else { Silent { bytes, cots_straight: n, cots_reversed: 0 } }
+    if reversed {
+        Silent { bytes, cots_straight: 0, cots_reversed: n }
+    } else {
+        Silent { bytes, cots_straight: n, cots_reversed: 0 }
+    }
 }
 
 /// `SilentOT::send_ot_cm_cc<uint8_t>(data, n, l)`: 1-of-2 chosen-message OT with l-bit messages:
@@ -129,7 +137,11 @@ pub fn silent_otn8(n: u64, big_n: u64, l: u64) -> Silent {
         return Silent::default();
     }
     let logn = clog2(big_n);
-    Silent { bytes: bool_bytes(n * logn) + 16 + chunks8(n, |c| cdiv(c * big_n * l, 8)), cots_straight: n * logn, cots_reversed: 0 }
+    Silent {
+        bytes: bool_bytes(n * logn) + 16 + chunks8(n, |c| cdiv(c * big_n * l, 8)),
+        cots_straight: n * logn,
+        cots_reversed: 0,
+    }
 }
 
 /// Cheetah `MillionaireProtocol::compare(n, b)` (`SCI/src/Millionaire/millionaire.h` with
@@ -245,10 +257,18 @@ fn step(name: &str, count: u64, detail: String, cost: Cost) -> Step {
 }
 
 impl CostModel for Cheetah {
-    fn name(&self) -> &'static str { "cheetah" }
-    fn title(&self) -> &'static str { "Cheetah (OpenCheetah f71d4d4)" }
-    fn settings(&self) -> &'static [SettingSpec] { SETTINGS }
-    fn supports_training(&self) -> bool { false }
+    fn name(&self) -> &'static str {
+        "cheetah"
+    }
+    fn title(&self) -> &'static str {
+        "Cheetah (OpenCheetah f71d4d4)"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        false
+    }
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
         let ell = st.int("ell") as u64;
         let s = st.int("scale") as u64;
@@ -277,7 +297,9 @@ impl CostModel for Cheetah {
         if fuse_bn {
             for n in graph.nodes.iter().filter(|n| n.op == "BatchNormalization") {
                 let x = &n.inputs[0].name;
-                if graph.nodes.iter().any(|c| c.op == "Conv" && c.outputs.first().map(|o| &o.name) == Some(x)) && consumers(x) == 1 {
+                if graph.nodes.iter().any(|c| c.op == "Conv" && c.outputs.first().map(|o| &o.name) == Some(x))
+                    && consumers(x) == 1
+                {
                     fused.insert(x.clone(), n.name.clone());
                 }
             }
@@ -289,17 +311,26 @@ impl CostModel for Cheetah {
             let mut sil = Silent::default();
             let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
             let mut out_scale = sget(&scale, &x0);
-            let scale_down = |name: &str, numel: u64, scale: &mut HashMap<String, u8>, steps: &mut Vec<Step>, sil: &mut Silent| {
-                if sget(scale, name) > 1 {
-                    let t = per_thread8(numel, |k| cheetah_trunc(k, s));
-                    steps.push(step("ScaleDown (truncate_msb0)", numel, "1-of-2 OT (1-bit msgs) + COT_s per element".into(), even_bytes(t.bytes, 4)));
-                    *sil = *sil + t;
-                    scale.insert(name.to_string(), 1);
-                }
-            };
+            let scale_down =
+                |name: &str, numel: u64, scale: &mut HashMap<String, u8>, steps: &mut Vec<Step>, sil: &mut Silent| {
+                    if sget(scale, name) > 1 {
+                        let t = per_thread8(numel, |k| cheetah_trunc(k, s));
+                        steps.push(step(
+                            "ScaleDown (truncate_msb0)",
+                            numel,
+                            "1-of-2 OT (1-bit msgs) + COT_s per element".into(),
+                            even_bytes(t.bytes, 4),
+                        ));
+                        *sil = *sil + t;
+                        scale.insert(name.to_string(), 1);
+                    }
+                };
             match n.op.as_str() {
                 "Conv" => {
-                    let Some((g, pads)) = conv_geom_pads(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
+                    let Some((g, pads)) = conv_geom_pads(n) else {
+                        rep.unsupported.push(prob(n, "conv shapes unknown"));
+                        continue;
+                    };
                     let [ci, co, h, w, kh, _, sh, _, oh, ow] = g;
                     let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
                     scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
@@ -309,10 +340,20 @@ impl CostModel for Cheetah {
                     let (i, o) = conv_cts(ci, co, ph, pw, kh, sh);
                     let up = 4 + i * IN_CT_BYTES;
                     let down = 4 + out_cts_bytes(o, co * oh * ow);
-                    steps.push(step("HomConv2DSS", i + o, format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down ({} outputs)", co * oh * ow), directed(batch * down, batch * up, 2)));
+                    steps.push(step(
+                        "HomConv2DSS",
+                        i + o,
+                        format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down ({} outputs)", co * oh * ow),
+                        directed(batch * down, batch * up, 2),
+                    ));
                     if verify {
                         let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
-                        steps.push(step("VERIFY_LAYERWISE", el, "server opens input, weight, output shares, 8 B/elem".into(), directed(8 * el, 0, 1)));
+                        steps.push(step(
+                            "VERIFY_LAYERWISE",
+                            el,
+                            "server opens input, weight, output shares, 8 B/elem".into(),
+                            directed(8 * el, 0, 1),
+                        ));
                     }
                     out_scale = 2;
                 }
@@ -324,7 +365,12 @@ impl CostModel for Cheetah {
                     let (i, o) = fc_cts(k, outs);
                     let up = 4 + i * IN_CT_BYTES;
                     let down = 4 + out_cts_bytes(o, outs);
-                    steps.push(step("HomFCSS", rows * (i + o), format!("{i} cts up, {o} down per row"), directed(rows * down, rows * up, 2)));
+                    steps.push(step(
+                        "HomFCSS",
+                        rows * (i + o),
+                        format!("{i} cts up, {o} down per row"),
+                        directed(rows * down, rows * up, 2),
+                    ));
                     if verify {
                         let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
                         steps.push(step("VERIFY_LAYERWISE", el, "8 B/elem".into(), directed(8 * el, 0, 1)));
@@ -333,7 +379,12 @@ impl CostModel for Cheetah {
                 }
                 "BatchNormalization" => {
                     if fused.contains_key(&x0) {
-                        steps.push(step("fused into the conv (FusedBN)", 0, "filters scaled by the BN scale, bias added locally".into(), Cost::zero(2)));
+                        steps.push(step(
+                            "fused into the conv (FusedBN)",
+                            0,
+                            "filters scaled by the BN scale, bias added locally".into(),
+                            Cost::zero(2),
+                        ));
                         out_scale = 2;
                     } else {
                         scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
@@ -346,10 +397,21 @@ impl CostModel for Cheetah {
                         let bfv = cdiv(e, POLY_N) * crt;
                         if coeff < bfv {
                             let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
-                            steps.push(step("bn_direct (coefficient packing)", 2 * cts, format!("{cts} cts each way"), directed(4 + out_cts_bytes(cts, e), 4 + cts * IN_CT_BYTES, 2)));
+                            steps.push(step(
+                                "bn_direct (coefficient packing)",
+                                2 * cts,
+                                format!("{cts} cts each way"),
+                                directed(4 + out_cts_bytes(cts, e), 4 + cts * IN_CT_BYTES, 2),
+                            ));
                         } else {
-                            steps.push(step("bn (BFV batching)", 2 * bfv, format!("{crt} CRT contexts × ⌈n/4096⌉ = {bfv} cts each way"), directed(4 + out_cts_bytes(bfv, bfv * POLY_N), 4 + bfv * IN_CT_BYTES, 2)));
-                            approx = Some("BN-by-batching ciphertext sizes taken as the conv ones (all slots used)".into());
+                            steps.push(step(
+                                "bn (BFV batching)",
+                                2 * bfv,
+                                format!("{crt} CRT contexts × ⌈n/4096⌉ = {bfv} cts each way"),
+                                directed(4 + out_cts_bytes(bfv, bfv * POLY_N), 4 + bfv * IN_CT_BYTES, 2),
+                            ));
+                            approx =
+                                Some("BN-by-batching ciphertext sizes taken as the conv ones (all slots used)".into());
                             if verify {
                                 steps.push(step("VERIFY_LAYERWISE", 3 * e, "8 B/elem".into(), directed(24 * e, 0, 1)));
                             }
@@ -361,20 +423,36 @@ impl CostModel for Cheetah {
                     let e = n.out_numel(0);
                     let trunc = sget(&scale, &x0) > 1;
                     let r = per_thread8(e, |k| cheetah_relu(k, ell, s, approx_relu, trunc));
-                    steps.push(step("ReLU (silent OT)", e, format!("compare on {} bits + mux", relu_compare_bits(ell, s, approx_relu, trunc)), even_bytes(r.bytes, 6)));
+                    steps.push(step(
+                        "ReLU (silent OT)",
+                        e,
+                        format!("compare on {} bits + mux", relu_compare_bits(ell, s, approx_relu, trunc)),
+                        even_bytes(r.bytes, 6),
+                    ));
                     sil = sil + r;
                     if trunc {
                         let t = per_thread8(e, |k| cheetah_trunc(k, s));
-                        steps.push(step("truncate_msb0", e, "1-of-2 OT (1-bit msgs) + COT_s".into(), even_bytes(t.bytes, 4)));
+                        steps.push(step(
+                            "truncate_msb0",
+                            e,
+                            "1-of-2 OT (1-bit msgs) + COT_s".into(),
+                            even_bytes(t.bytes, 4),
+                        ));
                         sil = sil + t;
                     }
                     out_scale = 1;
                 }
                 "MaxPool" => {
                     let e = n.out_numel(0);
-                    let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
+                    let k: u64 =
+                        n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
                     let r = per_thread8(e, |t| cheetah_relu(t, ell, s, false, false)).times(k - 1);
-                    steps.push(step("sequential full ReLU max", k - 1, format!("(k²−1) full ReLUs (compare on {} bits) of {e} rows", ell - 1), even_bytes(r.bytes, 6 * (k - 1))));
+                    steps.push(step(
+                        "sequential full ReLU max",
+                        k - 1,
+                        format!("(k²−1) full ReLUs (compare on {} bits) of {e} rows", ell - 1),
+                        even_bytes(r.bytes, 6 * (k - 1)),
+                    ));
                     sil = sil + r;
                 }
                 "AveragePool" | "GlobalAveragePool" => {
@@ -385,7 +463,15 @@ impl CostModel for Cheetah {
                     // (ℓ+a)-bit uint64 messages, 2 or 3 compares on a−1 bits, old-IKNP COTs.
                     let r = per_thread8(e, |t| {
                         let m = cheetah_mill(t, ell - 1) + cheetah_mill(3 * t, a - 1);
-                        m + Silent { bytes: bool_bytes(2 * t) + 16 + chunks8(t, |c| 8 * cdiv(4 * c * (ell + a), 64)) + 16 * 16384 * cdiv(3 * t, 16384) + 24 * t, cots_straight: 2 * t, cots_reversed: 0 }
+                        m + Silent {
+                            bytes: bool_bytes(2 * t)
+                                + 16
+                                + chunks8(t, |c| 8 * cdiv(4 * c * (ell + a), 64))
+                                + 16 * 16384 * cdiv(3 * t, 16384)
+                                + 24 * t,
+                            cots_straight: 2 * t,
+                            cots_reversed: 0,
+                        }
                     });
                     steps.push(step("AvgPool division", e, format!("ring division by {d}"), even_bytes(r.bytes, 10)));
                     approx = Some("AvgPool: 3 compares per element assumed".into());
@@ -394,7 +480,12 @@ impl CostModel for Cheetah {
                 "ArgMax" => {
                     let e = n.in_numel(0);
                     let r = cheetah_relu(e, ell, s, false, false);
-                    steps.push(step("ArgMax tournament", e, "≈ (n−1) full ReLUs".into(), even_bytes(r.bytes, 6 * clog2(e))));
+                    steps.push(step(
+                        "ArgMax tournament",
+                        e,
+                        "≈ (n−1) full ReLUs".into(),
+                        even_bytes(r.bytes, 6 * clog2(e)),
+                    ));
                     approx = Some("ArgMax priced as n full ReLUs".into());
                     sil = sil + r;
                     out_scale = 1;
@@ -409,7 +500,8 @@ impl CostModel for Cheetah {
                 "Add" | "Sum" => {
                     out_scale = n.inputs.iter().map(|t| sget(&scale, &t.name)).max().unwrap_or(1);
                 }
-                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {}
+                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
+                | "Shape" | "Gather" | "Constant" => {}
                 op => {
                     rep.unsupported.push(prob(n, &format!("OpenCheetah's CNN mains have no {op}")));
                     continue;
@@ -424,7 +516,15 @@ impl CostModel for Cheetah {
             for x in &steps {
                 cost += &x.cost;
             }
-            rep.nodes.push(NodeCost { node: n.name.clone(), op: n.op.clone(), scope: n.scope.clone(), phase: Phase::Forward, cost, steps, approximate: approx });
+            rep.nodes.push(NodeCost {
+                node: n.name.clone(),
+                op: n.op.clone(),
+                scope: n.scope.clone(),
+                phase: Phase::Forward,
+                cost,
+                steps,
+                approximate: approx,
+            });
         }
         // Ferret extensions: 4 threads × 2 instances; each instance starts with one free buffer of
         // FERRET_OT_LIMIT COTs (the warm-up `rcot(1)` in the constructor) and extends when empty.

@@ -102,11 +102,18 @@ impl CostModel for CrypTen {
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             let autograd = mode == Mode::Training && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
-            let priced = if autograd && train::training_forward(node, &cfg, &mut t) { Ok(()) } else { ops::forward(node, &cfg, &mut t) };
+            let priced = if autograd && train::training_forward(node, &cfg, &mut t) {
+                Ok(())
+            } else {
+                ops::forward(node, &cfg, &mut t)
+            };
             match priced {
                 Ok(()) => {
                     let approximate = if !loadable {
-                        Some(format!("CrypTen cannot load {} from ONNX; costed from the math of its tensor function", node.op))
+                        Some(format!(
+                            "CrypTen cannot load {} from ONNX; costed from the math of its tensor function",
+                            node.op
+                        ))
                     } else if cfg.parties > 2 && cfg.ttp {
                         Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
                     } else {
@@ -125,7 +132,11 @@ impl CostModel for CrypTen {
                 Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
-                    reason: if loadable { "cost of this op's CrypTen implementation not modelled".into() } else { format!("CrypTen does not support ONNX op {}", node.op) },
+                    reason: if loadable {
+                        "cost of this op's CrypTen implementation not modelled".into()
+                    } else {
+                        format!("CrypTen does not support ONNX op {}", node.op)
+                    },
                 }),
             }
         }
@@ -164,7 +175,10 @@ impl CrypTen {
     /// Loss, backward and update rows of one SGD step (2+ parties, TFP/TTP).
     fn training_rows(&self, graph: &Graph, cfg: &Config, report: &mut FrameworkReport) {
         let Some((b, c)) = graph.classification_logits() else {
-            report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+            report.warnings.push(
+                "Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced."
+                    .into(),
+            );
             return;
         };
         let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost {
@@ -197,8 +211,20 @@ impl CrypTen {
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             match train::backward(node, cfg, &mut t) {
                 Ok(()) if t.steps.is_empty() => {}
-                Ok(()) => report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Backward, cost: t.total(), steps: t.steps, approximate: None }),
-                Err(_) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under CrypTen's autograd not modelled".into() }),
+                Ok(()) => report.nodes.push(NodeCost {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    scope: node.scope.clone(),
+                    phase: Phase::Backward,
+                    cost: t.total(),
+                    steps: t.steps,
+                    approximate: None,
+                }),
+                Err(_) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: "backward of this op under CrypTen's autograd not modelled".into(),
+                }),
             }
         }
         let mut t = Tally::new(cfg.parties, cfg.ttp);

@@ -10,16 +10,72 @@ use crate::graph::{Node, Origin};
 /// ONNX op types `crypten.nn.from_onnx` can load: a `crypten.nn.module` class of
 /// the same name or an alias in `ONNX_TO_CRYPTEN` (`onnx_converter.py`).
 pub const LOADABLE: &[&str] = &[
-    "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout",
-    "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "LogSoftmax", "MatMul", "MaxPool", "Mul", "Pad",
-    "Pow", "Range", "ReduceMean", "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Sqrt", "Squeeze", "Sub",
-    "Transpose", "Unsqueeze", "Where",
+    "Add",
+    "AveragePool",
+    "BatchNormalization",
+    "Cast",
+    "Clip",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Conv",
+    "Div",
+    "Dropout",
+    "Equal",
+    "Erf",
+    "Exp",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Gemm",
+    "GlobalAveragePool",
+    "LogSoftmax",
+    "MatMul",
+    "MaxPool",
+    "Mul",
+    "Pad",
+    "Pow",
+    "Range",
+    "ReduceMean",
+    "ReduceSum",
+    "Relu",
+    "Reshape",
+    "Shape",
+    "Sigmoid",
+    "Slice",
+    "Softmax",
+    "Sqrt",
+    "Squeeze",
+    "Sub",
+    "Transpose",
+    "Unsqueeze",
+    "Where",
 ];
 
 /// Ops that move or combine shares locally: no communication.
 const LOCAL: &[&str] = &[
-    "Add", "Sub", "Neg", "Cast", "Concat", "Constant", "ConstantOfShape", "Dropout", "Expand", "Flatten", "Gather", "Identity", "Pad",
-    "Range", "ReduceSum", "Reshape", "Shape", "Slice", "Split", "Squeeze", "Transpose", "Unsqueeze",
+    "Add",
+    "Sub",
+    "Neg",
+    "Cast",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Dropout",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Identity",
+    "Pad",
+    "Range",
+    "ReduceSum",
+    "Reshape",
+    "Shape",
+    "Slice",
+    "Split",
+    "Squeeze",
+    "Transpose",
+    "Unsqueeze",
 ];
 
 /// Why a node could not be priced.
@@ -61,7 +117,8 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
             if node.op == "Gemm" {
                 t.truncate(n, d); // · alpha
                 if node.inputs.len() > 2 {
-                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64)); // bias · beta
+                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
+                    // bias · beta
                 }
             }
         }
@@ -86,7 +143,12 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
         "Log" => log_pub(t, n, d, cfg),
         // Pow with a public integer exponent: CrypTen's `pow` recursion.
         "Pow" => {
-            let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
+            let p = node
+                .inputs
+                .get(1)
+                .and_then(|e| e.value.as_ref())
+                .and_then(|v| v.first().copied())
+                .ok_or(Unpriced::Unknown)?;
             if p.fract() != 0.0 {
                 return Err(Unpriced::Unknown);
             }

@@ -38,7 +38,8 @@ impl Tally {
         if rounds == 0 && elements.iter().all(|&e| e == 0) {
             return;
         }
-        let parties: Vec<PartyCost> = elements.iter().map(|&e| PartyCost { bytes: e * ELEMENT_BYTES, rounds }).collect();
+        let parties: Vec<PartyCost> =
+            elements.iter().map(|&e| PartyCost { bytes: e * ELEMENT_BYTES, rounds }).collect();
         // Wire bytes: CrypTen's counters log sends and receives, so the
         // system-wide traffic is the sum over parties divided by two
         // (docstring of `Communicator.get_communication_stats`).
@@ -59,7 +60,12 @@ impl Tally {
         let mut parties = vec![PartyCost::default(); self.parties];
         parties[0] = PartyCost { bytes, rounds: 3 };
         let cost = Cost { bytes, rounds: 0, online: 0, offline: bytes, parties };
-        self.steps.push(Step { name: format!("dealer: {what}"), count: numel, detail: format!("TTP request, rank 0 only: 8·{numel} + 232 + 8·{ndim} B, 3 rounds"), cost });
+        self.steps.push(Step {
+            name: format!("dealer: {what}"),
+            count: numel,
+            detail: format!("TTP request, rank 0 only: 8·{numel} + 232 + 8·{ndim} B, 3 rounds"),
+            cost,
+        });
     }
 
     pub fn total(&self) -> Cost {
@@ -77,7 +83,12 @@ impl Tally {
     /// 1 round (`mpc/primitives/beaver.py` `__beaver_protocol`). TTP: one triple
     /// request whose `c` has the output's shape.
     pub fn beaver(&mut self, what: &str, x: u64, y: u64, out: u64, out_ndim: u64) {
-        self.symmetric(&format!("Beaver open ({what})"), 2 * (x + y), 1, format!("open x−a and y−b: 2·({x}+{y}) elements"));
+        self.symmetric(
+            &format!("Beaver open ({what})"),
+            2 * (x + y),
+            1,
+            format!("open x−a and y−b: 2·({x}+{y}) elements"),
+        );
         self.dealer(&format!("{what} triple"), out, out_ndim);
     }
 
@@ -99,7 +110,12 @@ impl Tally {
         } else {
             let mut e = vec![2 * n; self.parties];
             e[0] = 2 * (p - 1) * n;
-            self.per_party("truncation (wraps)", e, 2, format!("P={p}: scatter r, gather x+r: rank 0 2(P−1)·{n}, others 2·{n} elements"));
+            self.per_party(
+                "truncation (wraps)",
+                e,
+                2,
+                format!("P={p}: scatter r, gather x+r: rank 0 2(P−1)·{n}, others 2·{n} elements"),
+            );
         }
     }
 
@@ -126,7 +142,12 @@ impl Tally {
     /// `beaver.AND`): opens `2(|x_b|+|y|)` elements, 1 round.
     fn and(&mut self, what: &str, x: u64, y: u64, ndim: u64) {
         let xb = x.max(y); // x is broadcast to y's shape before the triple is used
-        self.symmetric(&format!("AND open ({what})"), 2 * (xb + y), 1, format!("open x⊕a, y⊕b (x broadcast): 2·({xb}+{y}) elements"));
+        self.symmetric(
+            &format!("AND open ({what})"),
+            2 * (xb + y),
+            1,
+            format!("open x⊕a, y⊕b (x broadcast): 2·({xb}+{y}) elements"),
+        );
         self.dealer("binary triple", y, ndim);
     }
 

@@ -38,8 +38,8 @@ pub fn backward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced
     let g = node.out_numel(0);
     let d = node.out_shape(0).map_or(1, |s| s.len() as u64);
     match node.op.as_str() {
-        "Add" | "Sub" | "Neg" | "Flatten" | "Reshape" | "Transpose" | "Concat" | "Squeeze" | "Unsqueeze" | "Dropout" | "Identity" | "Constant" | "Shape"
-        | "Gather" | "Slice" | "Pad" | "Cast" => {}
+        "Add" | "Sub" | "Neg" | "Flatten" | "Reshape" | "Transpose" | "Concat" | "Squeeze" | "Unsqueeze"
+        | "Dropout" | "Identity" | "Constant" | "Shape" | "Gather" | "Slice" | "Pad" | "Cast" => {}
         "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(node.in_numel(0), d),
         // Gemm = `alpha·(x @ Wᵀ) + beta·b` (`module.py` `Gemm.forward`). Backward of
         // each product with a public Python float (`AutogradMul.backward`) also
@@ -153,7 +153,8 @@ pub fn requires_grad(graph: &crate::graph::Graph) -> std::collections::BTreeSet<
 /// inputs that carry a gradient.
 pub fn reached(graph: &crate::graph::Graph) -> std::collections::BTreeSet<String> {
     let req = requires_grad(graph);
-    let mut seen: std::collections::BTreeSet<String> = graph.outputs.iter().map(|t| t.name.clone()).filter(|n| req.contains(n)).collect();
+    let mut seen: std::collections::BTreeSet<String> =
+        graph.outputs.iter().map(|t| t.name.clone()).filter(|n| req.contains(n)).collect();
     for n in graph.nodes.iter().rev() {
         if n.outputs.iter().any(|o| seen.contains(&o.name)) && n.op != "GlobalAveragePool" {
             for i in &n.inputs {
@@ -184,7 +185,9 @@ pub fn training_forward(node: &Node, cfg: &Config, t: &mut Tally) -> bool {
             true
         }
         "Pow" => {
-            let Some(p) = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) else { return false };
+            let Some(p) = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) else {
+                return false;
+            };
             if p.fract() != 0.0 || p < 1.0 {
                 return false;
             }

@@ -34,7 +34,13 @@ pub static CRYPTFLOW2: CryptFlow2 = CryptFlow2;
 /// roles (odd threads swap ALICE and BOB), so non-linear traffic is close to even.
 pub fn even_bytes(bytes: u64, rounds: u64) -> Cost {
     let a = bytes / 2;
-    Cost { bytes, rounds, online: bytes, offline: 0, parties: vec![PartyCost { bytes: a, rounds }, PartyCost { bytes: bytes - a, rounds }] }
+    Cost {
+        bytes,
+        rounds,
+        online: bytes,
+        offline: 0,
+        parties: vec![PartyCost { bytes: a, rounds }, PartyCost { bytes: bytes - a, rounds }],
+    }
 }
 
 /// Cost of `bits` split evenly (rounded up to bytes).
@@ -44,7 +50,13 @@ pub fn even(bits: u64, rounds: u64) -> Cost {
 
 /// Directed cost (server sends s2c, client sends c2s), all online.
 pub fn directed(s2c: u64, c2s: u64, rounds: u64) -> Cost {
-    Cost { bytes: s2c + c2s, rounds, online: s2c + c2s, offline: 0, parties: vec![PartyCost { bytes: s2c, rounds }, PartyCost { bytes: c2s, rounds }] }
+    Cost {
+        bytes: s2c + c2s,
+        rounds,
+        online: s2c + c2s,
+        offline: 0,
+        parties: vec![PartyCost { bytes: s2c, rounds }, PartyCost { bytes: c2s, rounds }],
+    }
 }
 
 /// Conv geometry from a node: (CI, CO, H, W, kh, kw, sh, sw, oh, ow) with H/W WITHOUT padding,
@@ -58,7 +70,8 @@ pub fn conv_geom_pads(n: &Node) -> Option<([u64; 10], [u64; 4])> {
     }
     let p = n.attr_ints("pads").map(|p| p.to_vec()).unwrap_or_else(|| vec![0; 4]);
     let s = n.attr_ints("strides").map(|p| p.to_vec()).unwrap_or_else(|| vec![1, 1]);
-    let pads = [p[0] as u64, p[1] as u64, p.get(2).copied().unwrap_or(p[0]) as u64, p.get(3).copied().unwrap_or(p[1]) as u64];
+    let pads =
+        [p[0] as u64, p[1] as u64, p.get(2).copied().unwrap_or(p[0]) as u64, p.get(3).copied().unwrap_or(p[1]) as u64];
     Some(([x[1], w[0], x[2], x[3], w[2], w[3], s[0] as u64, s[1] as u64, y[2], y[3]], pads))
 }
 
@@ -101,7 +114,11 @@ struct Proto {
 
 impl Proto {
     fn relu(&self, n: u64) -> u64 {
-        if self.he { per_thread(n, |t| relu_field_bytes(t, self.ell)) } else { per_thread(n, |t| relu_ring_bytes(t, self.ell, false)) }
+        if self.he {
+            per_thread(n, |t| relu_field_bytes(t, self.ell))
+        } else {
+            per_thread(n, |t| relu_ring_bytes(t, self.ell, false))
+        }
     }
     /// Truncation fused into a ReLU (msb known): `funcFieldDivWrapper(…, 2^s, msbShare)` on the
     /// field, `funcTruncateTwoPowerRingWrapper(…, msbShare)` on the ring; 4 threads.
@@ -115,10 +132,18 @@ impl Proto {
     /// `ScaleDown(size, arr, s)`: field division by 2^s (4 threads, DReLU first) on the field,
     /// SIRNN `truncation->truncate` (one call on thread 0's OT pack) on the ring.
     fn scale_down(&self, n: u64) -> u64 {
-        if self.he { per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, false)) } else { sirnn_trunc_bytes(n, self.ell, self.s) }
+        if self.he {
+            per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, false))
+        } else {
+            sirnn_trunc_bytes(n, self.ell, self.s)
+        }
     }
     fn avg_div(&self, n: u64, d: u64) -> u64 {
-        if self.he { per_thread(n, |t| field_div_bytes(t, self.ell, d, false)) } else { per_thread(n, |t| avgpool_ring_bytes(t, self.ell, d)) }
+        if self.he {
+            per_thread(n, |t| field_div_bytes(t, self.ell, d, false))
+        } else {
+            per_thread(n, |t| avgpool_ring_bytes(t, self.ell, d))
+        }
     }
     /// ArgMax tournament: per level a DReLU (ReLU with skip_ot) and two 1-of-2 OTs with 128-bit
     /// block messages (`iknp_straight/reversed->send(block128*, block128*, n)`: 16·pad + 32 B each).
@@ -150,12 +175,25 @@ impl Scales {
 }
 
 impl CostModel for CryptFlow2 {
-    fn name(&self) -> &'static str { "cryptflow2" }
-    fn title(&self) -> &'static str { "CryptFlow2 (EzPC SCI f24bf3e)" }
-    fn settings(&self) -> &'static [SettingSpec] { SETTINGS }
-    fn supports_training(&self) -> bool { false }
+    fn name(&self) -> &'static str {
+        "cryptflow2"
+    }
+    fn title(&self) -> &'static str {
+        "CryptFlow2 (EzPC SCI f24bf3e)"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        false
+    }
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
-        let pr = Proto { he: st.get("linear") == "he", ell: st.int("ell") as u64, s: st.int("scale") as u64, both: st.flag("both_cross_terms") };
+        let pr = Proto {
+            he: st.get("linear") == "he",
+            ell: st.int("ell") as u64,
+            s: st.int("scale") as u64,
+            both: st.flag("both_cross_terms"),
+        };
         let mut rep = FrameworkReport {
             framework: "cryptflow2".into(),
             title: self.title().into(),
@@ -180,15 +218,27 @@ impl CostModel for CryptFlow2 {
             let scale_down_input = |name: &str, numel: u64, sc: &mut Scales, steps: &mut Vec<Step>| {
                 if sc.get(name) > 1 {
                     let b = pr.scale_down(numel);
-                    let what = if pr.he { "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)" } else { "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A" };
-                    steps.push(step("ScaleDown (input at 2s)", numel, what.into(), even_bytes(b, if pr.he { 14 } else { 12 })));
+                    let what = if pr.he {
+                        "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)"
+                    } else {
+                        "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A"
+                    };
+                    steps.push(step(
+                        "ScaleDown (input at 2s)",
+                        numel,
+                        what.into(),
+                        even_bytes(b, if pr.he { 14 } else { 12 }),
+                    ));
                     sc.0.insert(name.to_string(), 1);
                 }
             };
             let mut out_scale = sc.get(&x0);
             match n.op.as_str() {
                 "Conv" => {
-                    let Some((g, pads)) = conv_geom_pads(n) else { rep.unsupported.push(prob(n, "conv shapes unknown")); continue };
+                    let Some((g, pads)) = conv_geom_pads(n) else {
+                        rep.unsupported.push(prob(n, "conv shapes unknown"));
+                        continue;
+                    };
                     let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
                     let group = n.attr_int("group").unwrap_or(1).max(1) as u64;
                     let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
@@ -196,15 +246,33 @@ impl CostModel for CryptFlow2 {
                     if pr.he {
                         let r = he_conv(h, w, ci, kh, kw, co, pads, sh, sw);
                         let c2s = batch * (r.c2s + r.keys);
-                        steps.push(step("HE conv (ConvField)", r.subs, format!("{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B", r.subs, r.c2s, r.s2c, r.key_sets, r.keys), directed(batch * r.s2c, c2s, 2 * r.subs + r.key_sets)));
+                        steps.push(step(
+                            "HE conv (ConvField)",
+                            r.subs,
+                            format!(
+                                "{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B",
+                                r.subs, r.c2s, r.s2c, r.key_sets, r.keys
+                            ),
+                            directed(batch * r.s2c, c2s, 2 * r.subs + r.key_sets),
+                        ));
                         if group > 1 {
-                            approx = Some("grouped conv: SCI_HE has no grouped HE conv; priced as one dense conv".into());
+                            approx =
+                                Some("grouped conv: SCI_HE has no grouped HE conv; priced as one dense conv".into());
                         }
                     } else {
                         let k = ci / group * kh * kw;
                         let p = batch * oh * ow;
                         let b = group * matmul_ot_bytes(co / group, k, p, ell, pr.both);
-                        steps.push(step("OT matmul (im2col)", co * k * p, format!("MatMul2D(CO={}, K={k}, P={p}) over 4 threads, {}", co / group, if pr.both { "both cross terms" } else { "one cross term" }), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                        steps.push(step(
+                            "OT matmul (im2col)",
+                            co * k * p,
+                            format!(
+                                "MatMul2D(CO={}, K={k}, P={p}) over 4 threads, {}",
+                                co / group,
+                                if pr.both { "both cross terms" } else { "one cross term" }
+                            ),
+                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                        ));
                         if group > 1 {
                             approx = Some("grouped conv priced as one MatMul2D per group".into());
                         }
@@ -224,13 +292,30 @@ impl CostModel for CryptFlow2 {
                     }
                     if pr.he {
                         let (c2s, s2c, keys) = he_fc(k);
-                        steps.push(step("HE FC (FCField)", rows, format!("1 ct each way per row at N={}{}", he_n(k), if keys > 0 { ", fresh keys" } else { "" }), directed(rows * s2c, rows * c2s, 2)));
+                        steps.push(step(
+                            "HE FC (FCField)",
+                            rows,
+                            format!(
+                                "1 ct each way per row at N={}{}",
+                                he_n(k),
+                                if keys > 0 { ", fresh keys" } else { "" }
+                            ),
+                            directed(rows * s2c, rows * c2s, 2),
+                        ));
                         if rows > 1 {
-                            approx = Some("SCI_HE FCField only multiplies a matrix by one vector; rows priced as separate calls".into());
+                            approx = Some(
+                                "SCI_HE FCField only multiplies a matrix by one vector; rows priced as separate calls"
+                                    .into(),
+                            );
                         }
                     } else {
                         let b = matmul_ot_bytes(rows, k, outs, ell, pr.both);
-                        steps.push(step("OT matmul", rows * k * outs, format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                        steps.push(step(
+                            "OT matmul",
+                            rows * k * outs,
+                            format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"),
+                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                        ));
                     }
                     out_scale = 2;
                 }
@@ -239,10 +324,23 @@ impl CostModel for CryptFlow2 {
                     scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
                     if pr.he {
                         let (c2s, s2c) = he_elemwise(e);
-                        steps.push(step("HE elementwise scale (ElemWiseProdField)", e.div_ceil(8192), "⌈n/8192⌉ cts at N=8192 each way".into(), directed(s2c, c2s, 2)));
+                        steps.push(step(
+                            "HE elementwise scale (ElemWiseProdField)",
+                            e.div_ceil(8192),
+                            "⌈n/8192⌉ cts at N=8192 each way".into(),
+                            directed(s2c, c2s, 2),
+                        ));
                     } else {
                         let b = hadamard_ot_bytes(e, ell, pr.both);
-                        steps.push(step("OT hadamard (ElemWiseActModelVectorMult)", e, format!("ℓ COTs per element, 4 threads, {}", if pr.both { "both cross terms" } else { "one cross term" }), even_bytes(b, 2 * (1 + u64::from(pr.both)))));
+                        steps.push(step(
+                            "OT hadamard (ElemWiseActModelVectorMult)",
+                            e,
+                            format!(
+                                "ℓ COTs per element, 4 threads, {}",
+                                if pr.both { "both cross terms" } else { "one cross term" }
+                            ),
+                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                        ));
                     }
                     out_scale = 2;
                 }
@@ -251,21 +349,35 @@ impl CostModel for CryptFlow2 {
                     let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
                     steps.push(step("ReLU", e, what.into(), even_bytes(pr.relu(e), pr.relu_rounds())));
                     if sc.get(&x0) > 1 {
-                        let what = if pr.he { "field division by 2^s, msb known" } else { "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)" };
+                        let what = if pr.he {
+                            "field division by 2^s, msb known"
+                        } else {
+                            "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)"
+                        };
                         steps.push(step("fused truncation", e, what.into(), even_bytes(pr.relu_trunc(e), 6)));
                     }
                     out_scale = 1;
                 }
                 "MaxPool" => {
                     let e = n.out_numel(0);
-                    let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
+                    let k: u64 =
+                        n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
                     let one = pr.relu(e);
-                    steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} rows"), even_bytes(one, pr.relu_rounds()).times(k - 1)));
+                    steps.push(step(
+                        "sequential ReLU max",
+                        k - 1,
+                        format!("(k²−1) ReLUs of {e} rows"),
+                        even_bytes(one, pr.relu_rounds()).times(k - 1),
+                    ));
                 }
                 "AveragePool" | "GlobalAveragePool" => {
                     let e = n.out_numel(0);
                     let d = (n.in_numel(0) / e.max(1)).max(1);
-                    let what = if pr.he { format!("field division by {d}") } else { format!("ring division by {d} (funcAvgPoolTwoPowerRing)") };
+                    let what = if pr.he {
+                        format!("field division by {d}")
+                    } else {
+                        format!("ring division by {d} (funcAvgPoolTwoPowerRing)")
+                    };
                     steps.push(step("AvgPool division", e, what, even_bytes(pr.avg_div(e, d), 12)));
                     if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
                         approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
@@ -274,7 +386,12 @@ impl CostModel for CryptFlow2 {
                 "ArgMax" => {
                     let e = n.in_numel(0);
                     let rows = n.out_numel(0).max(1);
-                    steps.push(step("ArgMax tournament", e, "per level: DReLU + 2 OTs of 128-bit blocks".into(), even_bytes(rows * pr.argmax(e / rows), 2 * argmax_levels(e / rows).len() as u64 * 6)));
+                    steps.push(step(
+                        "ArgMax tournament",
+                        e,
+                        "per level: DReLU + 2 OTs of 128-bit blocks".into(),
+                        even_bytes(rows * pr.argmax(e / rows), 2 * argmax_levels(e / rows).len() as u64 * 6),
+                    ));
                     approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
                     out_scale = 1;
                 }
@@ -288,7 +405,8 @@ impl CostModel for CryptFlow2 {
                 "Add" | "Sum" => {
                     out_scale = n.inputs.iter().map(|t| sc.get(&t.name)).max().unwrap_or(1);
                 }
-                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose" | "Shape" | "Gather" | "Constant" => {}
+                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
+                | "Shape" | "Gather" | "Constant" => {}
                 op => {
                     rep.unsupported.push(prob(n, &format!("CryptFlow2's CNN flow (Athos → SCI) has no {op}")));
                     continue;
@@ -302,7 +420,15 @@ impl CostModel for CryptFlow2 {
             for x in &steps {
                 cost += &x.cost;
             }
-            rep.nodes.push(NodeCost { node: n.name.clone(), op: n.op.clone(), scope: n.scope.clone(), phase: Phase::Forward, cost, steps, approximate: approx });
+            rep.nodes.push(NodeCost {
+                node: n.name.clone(),
+                op: n.op.clone(),
+                scope: n.scope.clone(),
+                phase: Phase::Forward,
+                cost,
+                steps,
+                approximate: approx,
+            });
         }
         rep.finish(2);
         rep

@@ -102,10 +102,7 @@ pub fn fc_offline() -> (u64, u64) {
 
 /// GC ReLU offline for all `n` activations of the network (one batch): (c2s, s2c).
 pub fn relu_offline(n: u64) -> (u64, u64) {
-    (
-        RELU_C2S_PER * n + RELU_C2S_FIXED,
-        RELU_S2C_PER * n + RELU_S2C_PER_CHUNK * n.div_ceil(RELU_CHUNK) + RELU_S2C_FIXED,
-    )
+    (RELU_C2S_PER * n + RELU_C2S_FIXED, RELU_S2C_PER * n + RELU_S2C_PER_CHUNK * n.div_ceil(RELU_CHUNK) + RELU_S2C_FIXED)
 }
 
 fn is_relu(op: &str) -> bool {
@@ -145,7 +142,11 @@ impl CostModel for Delphi {
         if mode == Mode::Training {
             rep.warnings.push("Delphi supports inference only; training is not modelled".into());
             for n in &graph.nodes {
-                rep.unsupported.push(Problem { node: n.name.clone(), op: n.op.clone(), reason: "Delphi has no training".into() });
+                rep.unsupported.push(Problem {
+                    node: n.name.clone(),
+                    op: n.op.clone(),
+                    reason: "Delphi has no training".into(),
+                });
             }
             rep.finish(2);
             return rep;
@@ -170,20 +171,48 @@ impl CostModel for Delphi {
                     Some((ci, co, h, w, kh, kw)) => {
                         let (c2s, s2c) = conv_offline(ci, co, h, w, kh, kw);
                         let on = SHARE_HEADER + SHARE_PER * ci * h * w;
-                        (vec![
-                            step("HE preprocessing", 1, format!("client sends {} cts, server returns {} (524,393 B each + 16 B frame)", (c2s - 16) / CT_BYTES, (s2c - 16) / CT_BYTES), cost2(s2c, c2s, 2, false)),
-                            step("online input share", ci * h * w, "49 + 9·|x| B client→server".into(), cost2(0, on, 1, true)),
-                        ], None)
+                        (
+                            vec![
+                                step(
+                                    "HE preprocessing",
+                                    1,
+                                    format!(
+                                        "client sends {} cts, server returns {} (524,393 B each + 16 B frame)",
+                                        (c2s - 16) / CT_BYTES,
+                                        (s2c - 16) / CT_BYTES
+                                    ),
+                                    cost2(s2c, c2s, 2, false),
+                                ),
+                                step(
+                                    "online input share",
+                                    ci * h * w,
+                                    "49 + 9·|x| B client→server".into(),
+                                    cost2(0, on, 1, true),
+                                ),
+                            ],
+                            None,
+                        )
                     }
-                    None => { rep.unsupported.push(prob(n, "conv shape unknown")); continue; }
+                    None => {
+                        rep.unsupported.push(prob(n, "conv shape unknown"));
+                        continue;
+                    }
                 },
                 "Gemm" | "MatMul" => {
                     let nin = n.in_numel(0);
                     let (c2s, s2c) = fc_offline();
-                    (vec![
-                        step("HE preprocessing", 1, "one packed ct each way".into(), cost2(s2c, c2s, 2, false)),
-                        step("online input share", nin, "49 + 9·|x| B client→server".into(), cost2(0, SHARE_HEADER + SHARE_PER * nin, 1, true)),
-                    ], None)
+                    (
+                        vec![
+                            step("HE preprocessing", 1, "one packed ct each way".into(), cost2(s2c, c2s, 2, false)),
+                            step(
+                                "online input share",
+                                nin,
+                                "49 + 9·|x| B client→server".into(),
+                                cost2(0, SHARE_HEADER + SHARE_PER * nin, 1, true),
+                            ),
+                        ],
+                        None,
+                    )
                 }
                 op if is_relu(op) => {
                     let k = n.out_numel(0);
@@ -191,10 +220,23 @@ impl CostModel for Delphi {
                         // Beaver triples through HE: ~2 cts up, 1 ct down per 8192 elements; online
                         // two openings of 9-B shares. Inferred, not measured.
                         let cts = k.div_ceil(8192);
-                        (vec![
-                            step("HE Beaver triples", cts, "≈2 cts client→server, 1 ct back per 8192 elements".into(), cost2(cts * CT_BYTES, 2 * cts * CT_BYTES, 2, false)),
-                            step("online square", k, "open ε both ways, 9 B per element".into(), cost2(SHARE_PER * k, SHARE_PER * k, 1, true)),
-                        ], Some("PolyApprox cost inferred from beavers_mul.rs, not measured".into()))
+                        (
+                            vec![
+                                step(
+                                    "HE Beaver triples",
+                                    cts,
+                                    "≈2 cts client→server, 1 ct back per 8192 elements".into(),
+                                    cost2(cts * CT_BYTES, 2 * cts * CT_BYTES, 2, false),
+                                ),
+                                step(
+                                    "online square",
+                                    k,
+                                    "open ε both ways, 9 B per element".into(),
+                                    cost2(SHARE_PER * k, SHARE_PER * k, 1, true),
+                                ),
+                            ],
+                            Some("PolyApprox cost inferred from beavers_mul.rs, not measured".into()),
+                        )
                     } else {
                         // The whole network's ReLUs are garbled in one batch; its fixed parts are
                         // charged to the first ReLU node, per-element parts to each node.
@@ -205,27 +247,55 @@ impl CostModel for Delphi {
                             s2c += s - RELU_S2C_PER * total_relu;
                             relu_fixed_done = true;
                         }
-                        (vec![
-                            step("GC garble + OT", k, "18,416 B/act S→C, 672 B/act C→S (+ fixed base OTs, 24 B per 8192-chunk)".into(), cost2(s2c, c2s, 3, false)),
-                            step("online GC labels", k, "16 + 1,184 B per activation S→C".into(), cost2(MSG_FRAME + RELU_ONLINE_PER * k, 0, 1, true)),
-                        ], (op == "Clip").then(|| "Delphi has no ReLU6 circuit; Clip counted as its garbled ReLU".to_string()))
+                        (
+                            vec![
+                                step(
+                                    "GC garble + OT",
+                                    k,
+                                    "18,416 B/act S→C, 672 B/act C→S (+ fixed base OTs, 24 B per 8192-chunk)".into(),
+                                    cost2(s2c, c2s, 3, false),
+                                ),
+                                step(
+                                    "online GC labels",
+                                    k,
+                                    "16 + 1,184 B per activation S→C".into(),
+                                    cost2(MSG_FRAME + RELU_ONLINE_PER * k, 0, 1, true),
+                                ),
+                            ],
+                            (op == "Clip")
+                                .then(|| "Delphi has no ReLU6 circuit; Clip counted as its garbled ReLU".to_string()),
+                        )
                     }
                 }
-                "Constant" | "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
+                "Constant" | "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity"
+                | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
                 "BatchNormalization" => (vec![], Some("Delphi folds BatchNorm into the preceding conv".into())),
                 op => {
-                    rep.unsupported.push(prob(n, &format!("Delphi has no {op} layer (supported: Conv2d, FC, AvgPool, ReLU, PolyApprox)")));
+                    rep.unsupported.push(prob(
+                        n,
+                        &format!("Delphi has no {op} layer (supported: Conv2d, FC, AvgPool, ReLU, PolyApprox)"),
+                    ));
                     continue;
                 }
             };
             let mut cost = Cost::zero(2);
-            for s in &steps { cost += &s.cost; }
+            for s in &steps {
+                cost += &s.cost;
+            }
             if Some(idx) == last_linear {
                 // server returns its output share: 49 + 9·n_out B
                 let o = SHARE_HEADER + SHARE_PER * n.out_numel(0);
                 cost += &cost2(o, 0, 1, true);
             }
-            rep.nodes.push(NodeCost { node: n.name.clone(), op: n.op.clone(), scope: n.scope.clone(), phase: Phase::Forward, cost, steps, approximate: approx });
+            rep.nodes.push(NodeCost {
+                node: n.name.clone(),
+                op: n.op.clone(),
+                scope: n.scope.clone(),
+                phase: Phase::Forward,
+                cost,
+                steps,
+                approximate: approx,
+            });
         }
         rep.finish(2);
         rep

@@ -16,7 +16,11 @@ pub fn cdiv(a: u64, b: u64) -> u64 {
 
 /// ⌈log2 x⌉ for x ≥ 1 (`sci::bitlen` in `utils/utils.hpp` returns exactly this).
 pub fn clog2(x: u64) -> u64 {
-    if x <= 1 { 0 } else { 64 - (x - 1).leading_zeros() as u64 }
+    if x <= 1 {
+        0
+    } else {
+        64 - (x - 1).leading_zeros() as u64
+    }
 }
 
 /// `SplitIKNP::send_pre` / `SplitKKOT::send_pre` (`OT/split-iknp.h`, `OT/split-kkot.h`):
@@ -78,32 +82,56 @@ pub fn iknp_msg8_bytes(n_ots: u64, l: u64) -> u64 {
 
 /// One 1-of-N KKOT call with l-bit uint8 messages (`kkot[log N − 1]->send(uint8**, n, l)`).
 pub fn kkot_bytes(n: u64, big_n: u64, l: u64) -> u64 {
-    if n == 0 { 0 } else { kkot_ext_bytes(n) + kkot_msg_bytes(n, big_n, l) }
+    if n == 0 {
+        0
+    } else {
+        kkot_ext_bytes(n) + kkot_msg_bytes(n, big_n, l)
+    }
 }
 
 /// One 1-of-N KKOT call with l-bit uint64 messages (`send_impl(uint64**, n, l)`).
 pub fn kkot64_bytes(n: u64, big_n: u64, l: u64) -> u64 {
-    if n == 0 { 0 } else { kkot_ext_bytes(n) + kkot_msg64_bytes(n, big_n, l) }
+    if n == 0 {
+        0
+    } else {
+        kkot_ext_bytes(n) + kkot_msg64_bytes(n, big_n, l)
+    }
 }
 
 /// One SplitIKNP 1-of-2 OT call with l-bit uint64 messages (`iknp_straight->send(uint64**, n, l)`).
 pub fn iknp_ot_bytes(n: u64, l: u64) -> u64 {
-    if n == 0 { 0 } else { iknp_ext_bytes(n) + iknp_msg64_bytes(n, l) }
+    if n == 0 {
+        0
+    } else {
+        iknp_ext_bytes(n) + iknp_msg64_bytes(n, l)
+    }
 }
 
 /// One SplitIKNP 1-of-2 OT call with l-bit uint8 messages.
 pub fn iknp_ot8_bytes(n: u64, l: u64) -> u64 {
-    if n == 0 { 0 } else { iknp_ext_bytes(n) + iknp_msg8_bytes(n, l) }
+    if n == 0 {
+        0
+    } else {
+        iknp_ext_bytes(n) + iknp_msg8_bytes(n, l)
+    }
 }
 
 /// SplitIKNP correlated OT (`send_cot`, `cot_send_post`): chunks of 1024, 8·⌈c·l/64⌉ bytes each.
 pub fn cot_bytes(n: u64, l: u64) -> u64 {
-    if n == 0 { 0 } else { iknp_ext_bytes(n) + chunked(n, 1024, |c| 8 * cdiv(c * l, 64)) }
+    if n == 0 {
+        0
+    } else {
+        iknp_ext_bytes(n) + chunked(n, 1024, |c| 8 * cdiv(c * l, 64))
+    }
 }
 
 /// Old-IKNP correlated OT with whole uint64 messages (`send_cot_moduloAdd<uint64_t>`): 8 B per OT.
 pub fn old_cot64_bytes(n: u64) -> u64 {
-    if n == 0 { 0 } else { old_iknp_ext_bytes(n) + 8 * n }
+    if n == 0 {
+        0
+    } else {
+        old_iknp_ext_bytes(n) + 8 * n
+    }
 }
 
 /// AND gates in the comparison tree on q digits: T = 2q − 2 − ⌈log2 q⌉
@@ -363,7 +391,11 @@ pub fn field_div_bytes(n: u64, ell: u64, d: u64, msb_known: bool) -> u64 {
     let a = clog2(6 * d);
     let c = if 2 * (p % d) < d { 2 } else { 3 };
     let drelu = if msb_known { 0 } else { drelu_field_bytes(n, ell) };
-    drelu + kkot64_bytes(n, 4, fb + a) + mill_bytes(c * n, a - 1) + old_iknp_ext_bytes(c * n) + iknp_msg64_bytes(c * n, fb)
+    drelu
+        + kkot64_bytes(n, 4, fb + a)
+        + mill_bytes(c * n, a - 1)
+        + old_iknp_ext_bytes(c * n)
+        + iknp_msg64_bytes(c * n, fb)
 }
 
 // ------------------------------------------------------------------ SEAL 3.3.2 (SCI_HE) -----

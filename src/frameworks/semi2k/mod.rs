@@ -25,19 +25,84 @@ pub struct Semi2k;
 /// Settings with SPU's defaults (`spu.proto` RuntimeConfig / CompilerOptions,
 /// `core/config.cc`).
 const SETTINGS: &[SettingSpec] = &[
-    SettingSpec { key: "field", default: "FM64", allowed: Allowed::OneOf(&["FM64", "FM128"]), help: "ring Z_2^64 or Z_2^128 (RuntimeConfig.field)" },
-    SettingSpec { key: "fxp_fraction_bits", default: "0", allowed: Allowed::Int { min: 0, max: 62 }, help: "fraction bits; 0 = SPU's default (18 for FM64, 26 for FM128)" },
-    SettingSpec { key: "trunc_allow_msb_error", default: "false", allowed: Allowed::Bool, help: "true: SecureML local truncation, no traffic (probabilistic error)" },
-    SettingSpec { key: "fxp_exp_mode", default: "taylor", allowed: Allowed::OneOf(&["taylor", "pade"]), help: "exp approximation (DEFAULT = TAYLOR)" },
-    SettingSpec { key: "fxp_exp_iters", default: "8", allowed: Allowed::Int { min: 1, max: 32 }, help: "Taylor exp iterations N: (1 + x/2^N)^(2^N)" },
-    SettingSpec { key: "fxp_div_goldschmidt_iters", default: "2", allowed: Allowed::Int { min: 1, max: 16 }, help: "Goldschmidt iterations of reciprocal/division (≥ 3 forced when f ≥ 30)" },
-    SettingSpec { key: "enable_lower_accuracy_rsqrt", default: "false", allowed: Allowed::Bool, help: "degree-2 instead of degree-4 rsqrt polynomial" },
-    SettingSpec { key: "enable_optimize_denominator_with_broadcast", default: "false", allowed: Allowed::Bool, help: "compiler: x / broadcast(y) → x · broadcast(1/y) (softmax: one reciprocal per row)" },
-    SettingSpec { key: "disable_maxpooling_optimization", default: "false", allowed: Allowed::Bool, help: "compiler: training max pool keeps select_and_scatter instead of argmax + scatter" },
-    SettingSpec { key: "experimental_disable_vectorization", default: "false", allowed: Allowed::Bool, help: "open x−a and y−b in two messages: +1 round per Beaver product" },
-    SettingSpec { key: "experimental_disable_mmul_split", default: "false", allowed: Allowed::Bool, help: "do not tile matmuls whose operands exceed 256 MiB" },
-    SettingSpec { key: "weights", default: "secret", allowed: Allowed::OneOf(&["secret", "public"]), help: "model parameters secret-shared (HawkEye, SPU examples) or public" },
-    SettingSpec { key: "relu", default: "jax.nn.relu", allowed: Allowed::OneOf(&["jax.nn.relu", "jnp.maximum"]), help: "how Relu is written: jnp.maximum's gradient recomputes the comparison and tests equality" },
+    SettingSpec {
+        key: "field",
+        default: "FM64",
+        allowed: Allowed::OneOf(&["FM64", "FM128"]),
+        help: "ring Z_2^64 or Z_2^128 (RuntimeConfig.field)",
+    },
+    SettingSpec {
+        key: "fxp_fraction_bits",
+        default: "0",
+        allowed: Allowed::Int { min: 0, max: 62 },
+        help: "fraction bits; 0 = SPU's default (18 for FM64, 26 for FM128)",
+    },
+    SettingSpec {
+        key: "trunc_allow_msb_error",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "true: SecureML local truncation, no traffic (probabilistic error)",
+    },
+    SettingSpec {
+        key: "fxp_exp_mode",
+        default: "taylor",
+        allowed: Allowed::OneOf(&["taylor", "pade"]),
+        help: "exp approximation (DEFAULT = TAYLOR)",
+    },
+    SettingSpec {
+        key: "fxp_exp_iters",
+        default: "8",
+        allowed: Allowed::Int { min: 1, max: 32 },
+        help: "Taylor exp iterations N: (1 + x/2^N)^(2^N)",
+    },
+    SettingSpec {
+        key: "fxp_div_goldschmidt_iters",
+        default: "2",
+        allowed: Allowed::Int { min: 1, max: 16 },
+        help: "Goldschmidt iterations of reciprocal/division (≥ 3 forced when f ≥ 30)",
+    },
+    SettingSpec {
+        key: "enable_lower_accuracy_rsqrt",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "degree-2 instead of degree-4 rsqrt polynomial",
+    },
+    SettingSpec {
+        key: "enable_optimize_denominator_with_broadcast",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "compiler: x / broadcast(y) → x · broadcast(1/y) (softmax: one reciprocal per row)",
+    },
+    SettingSpec {
+        key: "disable_maxpooling_optimization",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "compiler: training max pool keeps select_and_scatter instead of argmax + scatter",
+    },
+    SettingSpec {
+        key: "experimental_disable_vectorization",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "open x−a and y−b in two messages: +1 round per Beaver product",
+    },
+    SettingSpec {
+        key: "experimental_disable_mmul_split",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "do not tile matmuls whose operands exceed 256 MiB",
+    },
+    SettingSpec {
+        key: "weights",
+        default: "secret",
+        allowed: Allowed::OneOf(&["secret", "public"]),
+        help: "model parameters secret-shared (HawkEye, SPU examples) or public",
+    },
+    SettingSpec {
+        key: "relu",
+        default: "jax.nn.relu",
+        allowed: Allowed::OneOf(&["jax.nn.relu", "jnp.maximum"]),
+        help: "how Relu is written: jnp.maximum's gradient recomputes the comparison and tests equality",
+    },
 ];
 
 /// The settings a cost formula reads.
@@ -58,11 +123,22 @@ impl Config {
     fn from(s: &Settings) -> Config {
         let k = if s.get("field") == "FM128" { 128 } else { 64 };
         let f = match s.int("fxp_fraction_bits") {
-            0 => if k == 128 { 26 } else { 18 },
+            0 => {
+                if k == 128 {
+                    26
+                } else {
+                    18
+                }
+            }
             v => v as u64,
         };
         Config {
-            ring: Ring { k, f, local_trunc: s.flag("trunc_allow_msb_error"), no_vectorization: s.flag("experimental_disable_vectorization") },
+            ring: Ring {
+                k,
+                f,
+                local_trunc: s.flag("trunc_allow_msb_error"),
+                no_vectorization: s.flag("experimental_disable_vectorization"),
+            },
             exp_pade: s.get("fxp_exp_mode") == "pade",
             exp_iters: s.int("fxp_exp_iters") as u64,
             div_iters: s.int("fxp_div_goldschmidt_iters") as u64,
@@ -119,7 +195,8 @@ impl Program {
                 }
             }
         }
-        let producers: BTreeMap<&str, &Node> = graph.nodes.iter().flat_map(|n| n.outputs.iter().map(move |o| (o.name.as_str(), n))).collect();
+        let producers: BTreeMap<&str, &Node> =
+            graph.nodes.iter().flat_map(|n| n.outputs.iter().map(move |o| (o.name.as_str(), n))).collect();
         let mut consumers: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
         for n in &graph.nodes {
             for t in &n.inputs {
@@ -133,7 +210,10 @@ impl Program {
             let users = consumers.get(out.name.as_str()).cloned().unwrap_or_default();
             let mut all_rewritten = !users.is_empty();
             for u in &users {
-                let ok = u.op == "Div" && u.inputs.get(1).is_some_and(|d| d.name == out.name) && u.inputs.first().is_some_and(|x| x.name != out.name) && div_sqrt_rewrite_applies(n, u, &producers);
+                let ok = u.op == "Div"
+                    && u.inputs.get(1).is_some_and(|d| d.name == out.name)
+                    && u.inputs.first().is_some_and(|x| x.name != out.name)
+                    && div_sqrt_rewrite_applies(n, u, &producers);
                 if ok {
                     rewritten_divs.insert(u.name.clone());
                 } else {
@@ -161,7 +241,12 @@ impl Program {
                 }
             }
         }
-        let alias: BTreeMap<&str, &str> = graph.nodes.iter().filter(|n| n.op == "Identity").filter_map(|n| Some((n.outputs.first()?.name.as_str(), n.inputs.first()?.name.as_str()))).collect();
+        let alias: BTreeMap<&str, &str> = graph
+            .nodes
+            .iter()
+            .filter(|n| n.op == "Identity")
+            .filter_map(|n| Some((n.outputs.first()?.name.as_str(), n.inputs.first()?.name.as_str())))
+            .collect();
         let root = |name: &str| {
             let mut cur = name.to_string();
             while let Some(a) = alias.get(cur.as_str()) {
@@ -277,12 +362,22 @@ impl CostModel for Semi2k {
                 continue;
             }
             // Training: a max pool the gradient flows through runs as argmax.
-            let argmax_pool = node.op == "MaxPool" && cfg.maxpool_optimization && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
+            let argmax_pool = node.op == "MaxPool"
+                && cfg.maxpool_optimization
+                && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
             if argmax_pool {
                 let w: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
                 let mut t = Tally::new(&cfg.ring);
                 train::maxpool_argmax(&mut t, node.out_numel(0), w);
-                report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Forward, cost: t.total(), steps: t.steps, approximate: None });
+                report.nodes.push(NodeCost {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    scope: node.scope.clone(),
+                    phase: Phase::Forward,
+                    cost: t.total(),
+                    steps: t.steps,
+                    approximate: None,
+                });
                 continue;
             }
             let secret = |i: usize| program.secret(node, i);
@@ -309,7 +404,9 @@ impl CostModel for Semi2k {
                     reason: match e {
                         ops::Unpriced::Unknown => format!("no JAX/SPU counterpart of {} is modelled", node.op),
                         ops::Unpriced::Missing(what) => format!("cannot price without {what}"),
-                        ops::Unpriced::SecretExponent => "Pow with a secret exponent (SPU computes exp2(y·log2 x)) is not modelled".into(),
+                        ops::Unpriced::SecretExponent => {
+                            "Pow with a secret exponent (SPU computes exp2(y·log2 x)) is not modelled".into()
+                        }
                     },
                 }),
             }

@@ -7,17 +7,39 @@
 //! Before SPU runs the program, XLA's passes (`compiler/front_end/hlo_importer.cc`)
 //! and SPU's pphlo passes rewrite it; the arms price what survives.
 
-use crate::graph::Origin;
 use super::approx;
 use super::proto::Tally;
 use super::Config;
+use crate::graph::Origin;
 use crate::graph::{Node, Shape};
 
 /// Ops that only move, reshape or add shares: local, no communication.
 pub const LOCAL: &[&str] = &[
-    "Add", "Sub", "Neg", "Concat", "Constant", "ConstantOfShape", "Dropout", "Expand", "Flatten", "Gather", "Identity", "Pad",
-    "Range", "ReduceSum", "Reshape", "Shape", "Slice", "Split", "Squeeze", "Transpose", "Unsqueeze", "Tile", "GlobalAveragePool_sum",
-    "DepthToSpace", "SpaceToDepth",
+    "Add",
+    "Sub",
+    "Neg",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Dropout",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Identity",
+    "Pad",
+    "Range",
+    "ReduceSum",
+    "Reshape",
+    "Shape",
+    "Slice",
+    "Split",
+    "Squeeze",
+    "Transpose",
+    "Unsqueeze",
+    "Tile",
+    "GlobalAveragePool_sum",
+    "DepthToSpace",
+    "SpaceToDepth",
 ];
 
 /// Why a node could not be priced.
@@ -76,7 +98,13 @@ pub fn max_reduce(t: &mut Tally, rows: u64, len: u64) {
         one.max(1);
         one.party()
     };
-    t.step("max tree (MSB + select)", rows * (len - 1), b, r1 * calls, format!("{} compares per row of {len}, {calls} sequential levels", len - 1));
+    t.step(
+        "max tree (MSB + select)",
+        rows * (len - 1),
+        b,
+        r1 * calls,
+        format!("{} compares per row of {len}, {calls} sequential levels", len - 1),
+    );
 }
 
 fn shape(node: &Node, i: usize) -> Shape {
@@ -115,7 +143,16 @@ fn reduce_axes(node: &Node) -> Vec<usize> {
 /// batch dims loop (`kernel/hlo/basic_binary.cc` `DotGeneral`): one product
 /// and one truncation per batch element, 2 rounds each. Unit batch dims are
 /// removed by `BatchDotSimplification`.
-fn matmul(t: &mut Tally, cfg: &Config, a: &[u64], b: &[u64], secret_a: bool, secret_b: bool, trans_a: bool, trans_b: bool) {
+fn matmul(
+    t: &mut Tally,
+    cfg: &Config,
+    a: &[u64],
+    b: &[u64],
+    secret_a: bool,
+    secret_b: bool,
+    trans_a: bool,
+    trans_b: bool,
+) {
     let (a, b) = (a.to_vec(), b.to_vec());
     let (m, k_a, k_b, n, batch) = match (a.len(), b.len()) {
         (1, 1) => (1, a[0], b[0], 1, 1),
@@ -152,7 +189,13 @@ fn matmul(t: &mut Tally, cfg: &Config, a: &[u64], b: &[u64], secret_a: bool, sec
         if batch == 1 {
             t.absorb(one);
         } else {
-            t.step("batched matmul (loop)", batch, bytes * batch, rounds * batch, format!("{batch} × [matrix Beaver ({m}×{k})·({k}×{n}) + truncation]"));
+            t.step(
+                "batched matmul (loop)",
+                batch,
+                bytes * batch,
+                rounds * batch,
+                format!("{batch} × [matrix Beaver ({m}×{k})·({k}×{n}) + truncation]"),
+            );
         }
     } else if secret_a || secret_b {
         // Secret × public: local product, then the truncation.
@@ -229,7 +272,11 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         }
         // Clip → `jnp.clip` = `minimum(maximum(x, lo), hi)`: one compare-and-select per bound.
         "Clip" => {
-            let bounds = node.inputs.len().saturating_sub(1).max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")));
+            let bounds = node
+                .inputs
+                .len()
+                .saturating_sub(1)
+                .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")));
             for _ in 0..bounds.max(1) {
                 t.max(n);
             }
@@ -324,11 +371,17 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // The exponent is a static slot (validation/spu/CONVENTION.md): a float
         // initializer there is a public constant, not a secret weight.
         "Pow" => {
-            let static_exponent = node.inputs.get(1).is_some_and(|e| e.value.is_some() && e.origin != Origin::Activation);
+            let static_exponent =
+                node.inputs.get(1).is_some_and(|e| e.value.is_some() && e.origin != Origin::Activation);
             if s1 && !static_exponent {
                 return Err(Unpriced::SecretExponent);
             }
-            let p = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Missing("Pow exponent"))?;
+            let p = node
+                .inputs
+                .get(1)
+                .and_then(|e| e.value.as_ref())
+                .and_then(|v| v.first().copied())
+                .ok_or(Unpriced::Missing("Pow exponent"))?;
             if p.fract() != 0.0 || p == 0.0 {
                 return Err(Unpriced::Unknown);
             }
@@ -344,7 +397,12 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // MaxPool → `lax.reduce_window(max)` with ONNX pads: SPU expands the
         // windows and tree-reduces each (`reduce.cc` `ReduceWindowWithoutDilation`).
         "MaxPool" => {
-            let w: u64 = node.attr_ints("kernel_shape").ok_or(Unpriced::Missing("kernel_shape"))?.iter().map(|&v| v.max(1) as u64).product();
+            let w: u64 = node
+                .attr_ints("kernel_shape")
+                .ok_or(Unpriced::Missing("kernel_shape"))?
+                .iter()
+                .map(|&v| v.max(1) as u64)
+                .product();
             max_reduce(t, n, w);
         }
         "GlobalMaxPool" => {
@@ -454,7 +512,10 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // Cast of a secret float to an integer type: `fxp2int`. Other casts are free.
         "Cast" => {
             let to = node.attr_int("to").unwrap_or(1);
-            let from_float = node.inputs.first().is_some_and(|x| matches!(x.dtype.as_str(), "float" | "float16" | "double" | "bfloat16"));
+            let from_float = node
+                .inputs
+                .first()
+                .is_some_and(|x| matches!(x.dtype.as_str(), "float" | "float16" | "double" | "bfloat16"));
             if from_float && !matches!(to, 1 | 10 | 11 | 16) {
                 t.fxp2int(n);
             }
@@ -475,7 +536,13 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
             let mut one = Tally::new(&t.ring);
             argmax_pair(&mut one, 1);
             let (b, rd) = one.party();
-            t.step("argmax comparator tree", pairs, b * pairs, rd * calls, format!("{pairs} (value, index) comparisons in {calls} levels"));
+            t.step(
+                "argmax comparator tree",
+                pairs,
+                b * pairs,
+                rd * calls,
+                format!("{pairs} (value, index) comparisons in {calls} levels"),
+            );
         }
         "Einsum" => einsum(t, cfg, node, s0, s1)?,
         _ => return Err(Unpriced::Unknown),
@@ -510,7 +577,8 @@ fn einsum(t: &mut Tally, cfg: &Config, node: &Node, s0: bool, s1: bool) -> Resul
         return Err(Unpriced::Unknown);
     }
     let (a, b) = (shape(node, 0), shape(node, 1));
-    let dim = |sub: &str, s: &[u64], c: char| sub.chars().position(|x| x == c).and_then(|i| s.get(i).copied()).unwrap_or(1);
+    let dim =
+        |sub: &str, s: &[u64], c: char| sub.chars().position(|x| x == c).and_then(|i| s.get(i).copied()).unwrap_or(1);
     let (mut batch, mut m, mut k, mut n) = (1u64, 1u64, 1u64, 1u64);
     for c in ops[0].chars() {
         let (in_b, in_out) = (ops[1].contains(c), out.contains(c));

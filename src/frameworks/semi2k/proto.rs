@@ -173,7 +173,13 @@ impl Tally {
             return;
         }
         let t = self.ring.t_for(bits);
-        self.step("truncation (TruncAPr2)", n, t * n, 1, format!("wrap-bit product in the {}-bit ring: {t}·{n} B", 8 * t));
+        self.step(
+            "truncation (TruncAPr2)",
+            n,
+            t * n,
+            1,
+            format!("wrap-bit product in the {}-bit ring: {t}·{n} B", 8 * t),
+        );
     }
 
     /// `f_mul` of two secrets: `mul_aa` then truncation, `(2ℓ+t)·n`, 2 rounds
@@ -209,7 +215,13 @@ impl Tally {
         for j in 1..=lk {
             b += 4 * w(k >> j) * n;
         }
-        self.step("MSB (carry adder)", n, b, 1 + lk, format!("1 AND on {k} bits + {lk} levels of 2 ANDs on halving widths"));
+        self.step(
+            "MSB (carry adder)",
+            n,
+            b,
+            1 + lk,
+            format!("1 AND on {k} bits + {lk} levels of 2 ANDs on halving widths"),
+        );
     }
 
     /// Comparison `x < y` of secrets: `msb(x − y)` (`hal/ring.cc` `_less`).
@@ -229,7 +241,13 @@ impl Tally {
     /// of the full-width boolean share (`2ℓ·n` each). FM64: 104n, 7 rounds.
     pub fn equal(&mut self, n: u64) {
         let (l, lk) = (self.ring.l(), self.ring.log_k());
-        self.step("equality (eqz)", n, n * (l + 2 * l * lk), 1 + lk, format!("reveal ℓ·n, then {lk} AND levels of 2ℓ·n"));
+        self.step(
+            "equality (eqz)",
+            n,
+            n * (l + 2 * l * lk),
+            1 + lk,
+            format!("reveal ℓ·n, then {lk} AND levels of 2ℓ·n"),
+        );
     }
 
     /// Fixed-point → integer (`hal` `fxp2int`): sign by MSB, floor by a
@@ -244,7 +262,13 @@ impl Tally {
     /// `L` levels of 2 ANDs on k bits: `n(2ℓ + 4ℓL)` bytes, `1 + L` rounds.
     pub fn a2b(&mut self, n: u64) {
         let (k, lk, l) = (self.ring.k, self.ring.log_k(), self.ring.l());
-        self.step("A2B (Kogge–Stone adder)", n, n * (2 * l + 4 * l * lk), 1 + lk, format!("1 AND + {lk} levels of 2 ANDs on {k} bits"));
+        self.step(
+            "A2B (Kogge–Stone adder)",
+            n,
+            n * (2 * l + 4 * l * lk),
+            1 + lk,
+            format!("1 AND + {lk} levels of 2 ANDs on {k} bits"),
+        );
     }
 
     /// B2A of a `bits`-wide boolean share (`conversion.cc` `B2A_Randbit`):

@@ -116,11 +116,22 @@ fn batched(t: &mut Tally, cfg: &Config, batch: u64, m: u64, k: u64, n: u64) {
 /// Adds the loss, backward and update rows of one training step.
 pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut FrameworkReport) {
     let Some((b, c)) = graph.classification_logits() else {
-        report.warnings.push("Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced.".into());
+        report.warnings.push(
+            "Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced."
+                .into(),
+        );
         return;
     };
     let p = plan(graph);
-    let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost { node: name.into(), op: op.into(), scope: Vec::new(), phase, cost: t.total(), steps: t.steps, approximate: None };
+    let row = |name: &str, op: &str, phase: Phase, t: Tally| NodeCost {
+        node: name.into(),
+        op: op.into(),
+        scope: Vec::new(),
+        phase,
+        cost: t.total(),
+        steps: t.steps,
+        approximate: None,
+    };
 
     // Loss forward that survives dead-code elimination: log_softmax's max
     // (tree + the explicit `initial=-inf` max) and exp. Its log is dead.
@@ -149,10 +160,24 @@ pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut Framewo
                 // were read off compiled step programs but not yet measured.
                 let measured = matches!(node.op.as_str(), "Gemm" | "Conv" | "Relu" | "MaxPool" | "Flatten" | "Reshape")
                     || (node.op == "MatMul" && node.in_shape(0).is_some_and(|a| a.len() == 2));
-                let approximate = (!measured).then(|| "backward derived from the compiled JAX step program, not yet measured in SPU".to_string());
-                report.nodes.push(NodeCost { node: node.name.clone(), op: node.op.clone(), scope: node.scope.clone(), phase: Phase::Backward, cost: t.total(), steps: t.steps, approximate })
+                let approximate = (!measured).then(|| {
+                    "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
+                });
+                report.nodes.push(NodeCost {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    scope: node.scope.clone(),
+                    phase: Phase::Backward,
+                    cost: t.total(),
+                    steps: t.steps,
+                    approximate,
+                })
             }
-            Err(()) => report.unsupported.push(Problem { node: node.name.clone(), op: node.op.clone(), reason: "backward of this op under JAX autodiff in SPU not modelled".into() }),
+            Err(()) => report.unsupported.push(Problem {
+                node: node.name.clone(),
+                op: node.op.clone(),
+                reason: "backward of this op under JAX autodiff in SPU not modelled".into(),
+            }),
         }
     }
 
@@ -180,7 +205,14 @@ fn weights(graph: &Graph, program: &Program) -> Vec<(String, u64)> {
 }
 
 /// Backward of one node: the VJPs JAX emits for the inputs that need a gradient.
-fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, p: &TrainingPlan, t: &mut Tally) -> Result<(), ()> {
+fn backward(
+    node: &Node,
+    needs: &[bool],
+    cfg: &Config,
+    program: &Program,
+    p: &TrainingPlan,
+    t: &mut Tally,
+) -> Result<(), ()> {
     let need = |i: usize| needs.get(i).copied().unwrap_or(false);
     let g = node.out_numel(0);
     match node.op.as_str() {
@@ -255,7 +287,12 @@ fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, p: &Tr
         }
         // Clip → `jnp.clip` = min(max(x, lo), hi): one balanced-eq VJP per bound.
         "Clip" => {
-            let bounds = node.inputs.len().saturating_sub(1).max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max"))).max(1);
+            let bounds = node
+                .inputs
+                .len()
+                .saturating_sub(1)
+                .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")))
+                .max(1);
             for _ in 0..bounds {
                 balanced_max_vjp(t, g, cfg);
             }
