@@ -40,6 +40,7 @@ impl ProfileRequest {
                 s.set(model.settings(), model.name(), k, v)?;
             }
         }
+        model.check_settings(&s)?;
         Ok(s)
     }
 }
@@ -78,11 +79,38 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
         req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?
     };
     let mut report = Report::from_graph(graph, req.mode);
+    let full = graph;
     let priced = priceable(graph);
     let graph = priced.as_ref();
     for m in models {
         let settings = req.settings_for(m)?;
-        report.frameworks.push(m.profile(graph, req.mode, &settings));
+        let mut fr = m.profile(graph, req.mode, &settings);
+        check_no_saturation(&fr)?;
+        fr.coverage = crate::report::Coverage::of(full, &fr, &report.unsupported);
+        if req.mode == Mode::Training && !m.supports_training() {
+            fr.coverage.partial = true;
+            fr.coverage.mode_unsupported = Some(format!("no training in {}: it runs inference only", m.title()));
+        }
+        report.frameworks.push(fr);
     }
     Ok(report)
+}
+
+/// Costs add and multiply with saturation (`cost.rs`), so a figure of 2^64 − 1 is not a count
+/// but an overflow: refuse it, naming the first node that reached it, instead of printing it.
+fn check_no_saturation(fr: &crate::report::FrameworkReport) -> Result<(), String> {
+    let full = |c: &crate::cost::Cost| {
+        [c.bytes, c.rounds, c.online, c.offline].contains(&u64::MAX)
+            || c.parties.iter().any(|p| p.bytes == u64::MAX || p.rounds == u64::MAX)
+    };
+    if !full(&fr.total) && !fr.nodes.iter().any(|n| full(&n.cost)) {
+        return Ok(());
+    }
+    let at = fr.nodes.iter().find(|n| full(&n.cost)).map(|n| format!(" at node '{}' ({})", n.node, n.op));
+    Err(format!(
+        "{}: the cost overflows 2^64{}; the model or its settings are too large to price (lower the batch or the \
+         dimensions)",
+        fr.title,
+        at.unwrap_or_else(|| " in the total".into())
+    ))
 }

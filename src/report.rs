@@ -108,6 +108,78 @@ pub struct FrameworkReport {
     pub unsupported: Vec<Problem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How much of the model the total covers; filled by [`crate::profile`].
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// What a framework's total covers. A total with any unpriced node is *partial*: every view
+/// says so next to the figure, since the missing nodes are often the expensive ones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Graph nodes in the model.
+    pub nodes: usize,
+    /// Nodes with at least one cost row (free ones included when the model lists them).
+    pub priced: usize,
+    /// Nodes with no cost row and no problem: layout and shape ops this framework runs for free.
+    pub free: usize,
+    /// Nodes this framework could not price (its own `unsupported` plus the model's).
+    pub unpriced: usize,
+    /// Share of the model's output elements produced by unpriced nodes, 0–1.
+    pub unpriced_element_share: f64,
+    /// `unpriced > 0`, or the framework cannot run the requested mode at all.
+    pub partial: bool,
+    /// Set when the framework cannot run the mode (training on an inference-only framework).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode_unsupported: Option<String>,
+}
+
+impl Coverage {
+    /// Counts `fr`'s coverage of `graph`; `model_problems` are the loader's unpriced nodes.
+    pub fn of(graph: &Graph, fr: &FrameworkReport, model_problems: &[Problem]) -> Coverage {
+        use std::collections::HashSet;
+        let priced: HashSet<&str> = fr.nodes.iter().map(|n| n.node.as_str()).collect();
+        let unpriced: HashSet<&str> = fr
+            .unsupported
+            .iter()
+            .chain(model_problems)
+            .map(|p| p.node.as_str())
+            .filter(|n| !priced.contains(n))
+            .collect();
+        let total: u128 = graph.nodes.iter().map(|n| n.out_numel(0) as u128).sum();
+        let missing: u128 =
+            graph.nodes.iter().filter(|n| unpriced.contains(n.name.as_str())).map(|n| n.out_numel(0) as u128).sum();
+        let in_graph_priced = graph.nodes.iter().filter(|n| priced.contains(n.name.as_str())).count();
+        let in_graph_unpriced = graph.nodes.iter().filter(|n| unpriced.contains(n.name.as_str())).count();
+        let unpriced_count = in_graph_unpriced.max(unpriced.len().min(graph.nodes.len()));
+        Coverage {
+            nodes: graph.nodes.len(),
+            priced: in_graph_priced,
+            free: graph.nodes.len().saturating_sub(in_graph_priced + unpriced_count),
+            unpriced: unpriced_count,
+            unpriced_element_share: if total == 0 { 0.0 } else { missing as f64 / total as f64 },
+            partial: unpriced_count > 0,
+            mode_unsupported: None,
+        }
+    }
+    /// One line for a table: "partial: 12 of 796 nodes unpriced (3.1 % of elements)".
+    pub fn summary(&self) -> String {
+        if let Some(why) = &self.mode_unsupported {
+            return format!("not available: {why}");
+        }
+        if self.partial {
+            format!(
+                "partial: {} of {} nodes unpriced ({:.1} % of output elements); {} priced, {} free",
+                self.unpriced,
+                self.nodes,
+                100.0 * self.unpriced_element_share,
+                self.priced,
+                self.free
+            )
+        } else {
+            format!("complete: {} priced, {} free of {} nodes", self.priced, self.free, self.nodes)
+        }
+    }
 }
 
 impl FrameworkReport {

@@ -23,6 +23,11 @@ pub trait CostModel: Sync {
     fn settings(&self) -> &'static [SettingSpec];
     /// Whether the framework can run a training step at all.
     fn supports_training(&self) -> bool;
+    /// Constraints between settings that each pass their own range (Cheetah's ℓ against its
+    /// scale). Checked before any pricing, with a message naming both settings.
+    fn check_settings(&self, _settings: &Settings) -> Result<(), String> {
+        Ok(())
+    }
     /// Prices the graph. Nodes the framework cannot run go to `unsupported`
     /// with a reason; the rest are still priced.
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport;

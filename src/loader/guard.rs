@@ -146,7 +146,7 @@ impl InferenceOp for Guard {
         observed: TVec<&InferenceFact>,
     ) -> TractResult<(TVec<InferenceFact>, TVec<InferenceFact>, TVec<InferenceFact>)> {
         if let (Some(c), Some(rank)) = (self.1, inputs.first().and_then(|f| f.shape.rank().concretize())) {
-            let r = rank as i64;
+            let r = rank;
             let hi = if c.inclusive { r } else { r - 1 };
             if c.axis < -r || c.axis > hi {
                 bail!("attribute 'axis' is {} but the input has rank {r}", c.axis);

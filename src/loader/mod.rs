@@ -94,11 +94,32 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// Largest batch or named dimension a user may ask for: a size past this is a typo, and
+/// element counts built from it would overflow.
+pub const MAX_USER_DIM: u64 = dims::MAX_DIM;
+
+/// The batch and every named dim must lie in `1..=MAX_USER_DIM`, whatever the file says;
+/// the same rule and message for the CLI, the page and share links.
+pub fn check_sizes(opts: &LoadOptions) -> Result<(), LoadError> {
+    let named =
+        opts.batch.map(|b| ("batch".to_string(), b)).into_iter().chain(opts.dims.iter().map(|(k, v)| (k.clone(), *v)));
+    for (name, v) in named {
+        if v == 0 || v > MAX_USER_DIM {
+            return Err(LoadError::BadDim(format!(
+                "{} {v} is out of range: it must be between 1 and 2^40 ({MAX_USER_DIM}).",
+                if name == "batch" { "Batch".to_string() } else { format!("Dimension '{name}' =") }
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Loads an ONNX model from its bytes.
 pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Graph, LoadError> {
     if bytes.is_empty() {
         return Err(LoadError::Empty);
     }
+    check_sizes(opts)?;
     if opts.max_bytes > 0 && bytes.len() as u64 > opts.max_bytes {
         return Err(LoadError::TooLarge { bytes: bytes.len() as u64, limit: opts.max_bytes });
     }

@@ -140,9 +140,11 @@ fn framework(f: &FrameworkReport, top: usize) -> String {
     let mut out = String::new();
     let t = &f.total;
     let _ = writeln!(out, "━━ {} ({}) ━━", f.title, f.mode.as_str());
-    let _ = writeln!(out, "total     {} ({} bytes), {} rounds", human_bytes(t.bytes), t.bytes, t.rounds);
+    let partial = if f.coverage.partial { "  [partial: see coverage]" } else { "" };
+    let _ = writeln!(out, "total     {} ({} bytes), {} rounds{partial}", human_bytes(t.bytes), t.bytes, t.rounds);
     let _ = writeln!(out, "          online {}, offline {}", human_bytes(t.online), human_bytes(t.offline));
     let _ = writeln!(out, "parties   {}", party_text(t));
+    let _ = writeln!(out, "coverage  {}", f.coverage.summary());
     for p in &f.phases {
         let _ = writeln!(
             out,

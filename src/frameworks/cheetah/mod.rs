@@ -269,6 +269,9 @@ impl CostModel for Cheetah {
     fn supports_training(&self) -> bool {
         false
     }
+    fn check_settings(&self, settings: &Settings) -> Result<(), String> {
+        crate::frameworks::sci::check_ell_scale("cheetah", settings)
+    }
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
         let ell = st.int("ell") as u64;
         let s = st.int("scale") as u64;
@@ -276,6 +279,7 @@ impl CostModel for Cheetah {
         let fuse_bn = st.flag("fuse_bn");
         let verify = st.flag("verify");
         let mut rep = FrameworkReport {
+            coverage: Default::default(),
             framework: "cheetah".into(),
             title: self.title().into(),
             mode,

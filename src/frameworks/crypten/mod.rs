@@ -78,6 +78,7 @@ impl CostModel for CrypTen {
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
         let cfg = Config::from(settings);
         let mut report = FrameworkReport {
+            coverage: Default::default(),
             framework: self.name().into(),
             title: self.title().into(),
             mode,

@@ -286,7 +286,10 @@ fn pairwise(t: &mut Tally, r: u64, m: u64, d: u64) {
     if m <= 1 {
         return;
     }
-    t.ltz(r * m * (m - 1), d + 1);
+    // Quadratic in m: past the loader's tensor cap the count is refused, not wrapped.
+    let pairs = r.checked_mul(m).and_then(|rm| rm.checked_mul(m - 1)).filter(|&p| p <= crate::graph::MAX_ELEMENTS);
+    let Some(pairs) = pairs else { return t.saturated("pairwise comparisons") };
+    t.ltz(pairs, d + 1);
     let mut q = m - 1;
     while q > 1 {
         let h = q / 2;

@@ -28,6 +28,15 @@ impl Tally {
         Tally { parties, ttp, steps: Vec::new() }
     }
 
+    /// A step too large to count in `u64` (e.g. a pairwise max over 2^40-long
+    /// rows compares 2^80 pairs): recorded as saturated so the profile is
+    /// refused with the node's name rather than priced with a wrapped figure.
+    pub fn saturated(&mut self, what: &str) {
+        let parties = vec![PartyCost { bytes: u64::MAX, rounds: u64::MAX }; self.parties];
+        let cost = Cost { bytes: u64::MAX, rounds: u64::MAX, online: u64::MAX, offline: 0, parties };
+        self.steps.push(Step { name: what.into(), count: u64::MAX, detail: "too large to count".into(), cost });
+    }
+
     /// A step every party logs identically: `elements` per party, `rounds` calls.
     pub fn symmetric(&mut self, name: &str, elements: u64, rounds: u64, detail: String) {
         self.per_party(name, vec![elements; self.parties], rounds, detail);

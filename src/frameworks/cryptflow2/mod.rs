@@ -187,6 +187,9 @@ impl CostModel for CryptFlow2 {
     fn supports_training(&self) -> bool {
         false
     }
+    fn check_settings(&self, settings: &Settings) -> Result<(), String> {
+        crate::frameworks::sci::check_ell_scale("cryptflow2", settings)
+    }
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
         let pr = Proto {
             he: st.get("linear") == "he",
@@ -195,6 +198,7 @@ impl CostModel for CryptFlow2 {
             both: st.flag("both_cross_terms"),
         };
         let mut rep = FrameworkReport {
+            coverage: Default::default(),
             framework: "cryptflow2".into(),
             title: self.title().into(),
             mode,

@@ -125,6 +125,7 @@ impl CostModel for Delphi {
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
         let quad = settings.get("relu") == "quadratic";
         let mut rep = FrameworkReport {
+            coverage: Default::default(),
             framework: "delphi".into(),
             title: self.title().into(),
             mode,

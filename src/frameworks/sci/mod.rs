@@ -525,3 +525,21 @@ pub fn cf2_relu_field_bits(ell: u64) -> u64 {
     let t = mill_ands(q);
     q * 320 + 2 * t * 148 + 260 + 2 * (128 + 2 * ell)
 }
+
+/// SCI's fixed-point rule shared by CryptFlow2 and Cheetah: the product of two scale-`s`
+/// values carries `2s` fraction bits in the ℓ-bit ring before truncation (SCI's networks use
+/// ℓ = 37, s = 12; `scripts/common.sh`), so `2s < ℓ`. The formulas rely on it too: Cheetah's
+/// approximate ReLU compares on ℓ − ⌊3s/2⌋ − 1 bits and the truncations on ℓ − s bits.
+pub fn check_ell_scale(framework: &str, settings: &crate::settings::Settings) -> Result<(), String> {
+    let (ell, scale) = (settings.int("ell"), settings.int("scale"));
+    if 2 * scale >= ell {
+        return Err(format!(
+            "{framework}.scale = {scale} does not fit {framework}.ell = {ell}: the ring must hold a product of two \
+             fixed-point values, so 2 × scale must be below ell (largest scale for ell = {ell} is {}; smallest ell for \
+             scale = {scale} is {})",
+            (ell - 1) / 2,
+            2 * scale + 1
+        ));
+    }
+    Ok(())
+}

@@ -344,6 +344,7 @@ impl CostModel for Semi2k {
         let cfg = Config::from(settings);
         let program = Program::analyse(graph, &cfg);
         let mut report = FrameworkReport {
+            coverage: Default::default(),
             framework: self.name().into(),
             title: self.title().into(),
             mode,

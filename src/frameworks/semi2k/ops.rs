@@ -143,6 +143,7 @@ fn reduce_axes(node: &Node) -> Vec<usize> {
 /// batch dims loop (`kernel/hlo/basic_binary.cc` `DotGeneral`): one product
 /// and one truncation per batch element, 2 rounds each. Unit batch dims are
 /// removed by `BatchDotSimplification`.
+#[allow(clippy::too_many_arguments)] // each argument is one of SPU's dot-general dimensions or options
 fn matmul(
     t: &mut Tally,
     cfg: &Config,
