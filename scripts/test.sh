@@ -5,6 +5,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
+echo "[test] formatting and lints"
+for c in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
+cargo fmt --all --check
+cargo clippy --all-targets --workspace --exclude mpclens-web --quiet -- -D warnings
+
 echo "[test] native tests"
 cargo test --workspace --exclude mpclens-web
 
