@@ -45,6 +45,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
                 <td class="num total-rounds">{fmt::int(t.rounds)}</td>
                 { for nets.iter().map(|n| html! { <td class="num">{fmt::seconds(n.seconds(t))}</td> }) }
                 <td>{f.round_definition.clone()}</td>
+                <td class={classes!("coverage", f.coverage.partial.then_some("partial"))}>{f.coverage.summary()}</td>
             </tr>
         }
     });
@@ -103,7 +104,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
                 {format!("Custom: {}.", custom.formula())}</p>
             <ul class="small" id="net-sources">{ for network::presets().iter().map(|n| html! { <li>{format!("{}: {}", n.name, n.source)}</li> }) }</ul>
             <table class="data" id="overview">
-                <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th>{ for net_heads }<th>{"one round is"}</th></tr></thead>
+                <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th>{ for net_heads }<th>{"one round is"}</th><th>{"what the total covers"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             { phases }

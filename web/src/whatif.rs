@@ -52,6 +52,17 @@ pub fn download_onnx(app: &App, file: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The change column. When the substitution changes how many nodes a framework
+/// cannot price, the two totals cover different work: the byte change is shown
+/// but marked as not like for like, never as a plain saving.
+fn change_text(b0: u64, b1: u64, u0: usize, u1: usize) -> String {
+    if u0 == u1 {
+        delta_text(b0, b1)
+    } else {
+        format!("{} — not like for like: unpriced nodes {u0} → {u1}", delta_text(b0, b1))
+    }
+}
+
 fn delta_text(b0: u64, b1: u64) -> String {
     let delta = b1 as i128 - b0 as i128;
     let pct = if b0 > 0 { format!("{:+.1}%", delta as f64 * 100.0 / b0 as f64) } else { "–".into() };
@@ -66,7 +77,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         Some((d, changed)) => {
             let rows = d.iter().map(|(t, b0, b1, r0, r1, u0, u1)| {
                 html! { <tr><th scope="row">{t.clone()}</th><td class="num">{fmt::bytes(*b0)}</td><td class="num">{fmt::bytes(*b1)}</td>
-                    <td class="num whatif-delta" data-delta={(*b1 as i128 - *b0 as i128).to_string()}>{delta_text(*b0, *b1)}</td>
+                    <td class={classes!("num", "whatif-delta", (u0 != u1).then_some("coverage-changed"))} data-delta={(*b1 as i128 - *b0 as i128).to_string()}>{change_text(*b0, *b1, *u0, *u1)}</td>
                     <td class="num">{format!("{} → {}", fmt::int(*r0), fmt::int(*r1))}</td>
                     <td class="num" title="Nodes this framework cannot run: not priced, so a change here changes what the totals cover">{if (u0, u1) == (&0, &0) { "–".to_string() } else { format!("{u0} → {u1}") }}</td></tr> }
             });
