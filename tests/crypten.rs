@@ -10,8 +10,24 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Compares one fixture; returns a list of mismatches (empty = exact).
-fn check(fixture: &Value) -> (usize, Vec<String>) {
+/// Runs the harness recorded as failed or timed out (not an unsupported op):
+/// nothing is compared for them, so they are listed here, and a run that newly
+/// fails, or one of these that gets re-recorded, makes the test fail until
+/// this list is updated. `op_relu` is also checked by `relu_formula_by_hand`.
+const UNMEASURED: &[&str] = &[
+    "op_conv_stride2_bias P=2 tfp",
+    "op_conv_stride2_bias P=2 ttp",
+    "op_conv_stride2_bias P=3 tfp",
+    "op_gemm_nobias P=2 tfp",
+    "op_gemm_nobias P=2 ttp",
+    "op_gemm_nobias P=3 tfp",
+    "op_relu P=2 tfp",
+    "resnet20 P=3 tfp",
+];
+
+/// Compares one fixture; returns the number of runs compared and the mismatches
+/// (empty = exact). Runs the harness could not record go to `unmeasured`.
+fn check(fixture: &Value, stem: &str, unmeasured: &mut Vec<String>) -> (usize, Vec<String>) {
     let model = fixture["model"].as_str().unwrap();
     let graph = load_file(&root().join(model), &LoadOptions::default()).unwrap_or_else(|e| panic!("{model}: {e}"));
     let mut misses = Vec::new();
@@ -30,6 +46,8 @@ fn check(fixture: &Value) -> (usize, Vec<String>) {
             let err = run["error"].as_str().unwrap_or("");
             if err.contains("does not support ONNX op") {
                 assert!(fw.warnings.iter().any(|w| w.contains("CrypTen cannot run this model")), "{tag}: {err}");
+            } else {
+                unmeasured.push(format!("{stem} P={parties} {provider}"));
             }
             continue;
         };
@@ -76,12 +94,16 @@ fn every_fixture_matches_crypten_exactly() {
     files.sort();
     let mut all = Vec::new();
     let mut runs = 0;
+    let mut unmeasured = Vec::new();
     for f in &files {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-        let (n, misses) = check(&v);
+        let stem = f.file_stem().unwrap().to_string_lossy();
+        let (n, misses) = check(&v, &stem, &mut unmeasured);
         runs += n;
         all.extend(misses);
     }
+    unmeasured.sort();
+    assert_eq!(unmeasured, UNMEASURED, "the runs the harness could not record changed: update UNMEASURED");
     assert!(all.is_empty(), "{} mismatches:\n{}", all.len(), all.join("\n"));
     assert!(files.len() >= 40, "only {} fixtures", files.len());
     assert!(runs >= 100, "only {runs} measured runs");
