@@ -16,7 +16,7 @@ use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
 use crate::settings::{Allowed, SettingSpec, Settings};
 use std::collections::HashMap;
 
-use super::cryptflow2::{conv_geom_pads, directed, even_bytes};
+use super::cryptflow2::{conv_geom_pads, conv_unsupported_reason, directed, even_bytes};
 use super::sci::{cdiv, clog2, mill_ands};
 use super::CostModel;
 
@@ -332,7 +332,7 @@ impl CostModel for Cheetah {
             match n.op.as_str() {
                 "Conv" => {
                     let Some((g, pads)) = conv_geom_pads(n) else {
-                        rep.unsupported.push(prob(n, "conv shapes unknown"));
+                        rep.unsupported.push(prob(n, &conv_unsupported_reason(n)));
                         continue;
                     };
                     let [ci, co, h, w, kh, _, sh, _, oh, ow] = g;

@@ -75,6 +75,20 @@ pub fn conv_geom_pads(n: &Node) -> Option<([u64; 10], [u64; 4])> {
     Some(([x[1], w[0], x[2], x[3], w[2], w[3], s[0] as u64, s[1] as u64, y[2], y[3]], pads))
 }
 
+/// Why `conv_geom_pads` gave no geometry. SCI's network programs (and
+/// OpenCheetah's, built on the same `Conv2DWrapper`) take 4-D NCHW convs only,
+/// so a Conv1d (Whisper's front end) or Conv3d is a missing op, not a shape
+/// problem; porting it as a 2-D conv with a unit axis is left to the user.
+pub fn conv_unsupported_reason(n: &Node) -> String {
+    match n.in_shape(0).map(|x| x.len()) {
+        Some(3) => "1-D conv: the SCI network flow has 2-D convs only (Conv2DWrapper); port it as a 2-D conv with a \
+                    unit axis"
+            .into(),
+        Some(r) if r != 4 => format!("{}-D conv: the SCI network flow has 2-D convs only (Conv2DWrapper)", r - 2),
+        _ => "conv shapes unknown".into(),
+    }
+}
+
 /// Conv geometry with H/W INCLUDING padding (CI, CO, H, W, kh, kw, sh, sw, oh, ow).
 pub fn conv_geom(n: &Node) -> Option<[u64; 10]> {
     let (mut g, p) = conv_geom_pads(n)?;
@@ -240,7 +254,7 @@ impl CostModel for CryptFlow2 {
             match n.op.as_str() {
                 "Conv" => {
                     let Some((g, pads)) = conv_geom_pads(n) else {
-                        rep.unsupported.push(prob(n, "conv shapes unknown"));
+                        rep.unsupported.push(prob(n, &conv_unsupported_reason(n)));
                         continue;
                     };
                     let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
