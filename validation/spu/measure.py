@@ -1,5 +1,5 @@
-"""Runs ONNX models in SecretFlow SPU 0.9.5 (SEMI2K, 2 parties) and records what
-SPU's own profiler reports, for each party.
+"""Runs ONNX models in SecretFlow SPU 0.9.5 (by default SEMI2K, 2 parties; see
+`--protocol` below) and records what SPU's own profiler reports, for each party.
 
 Each measurement compiles the JAX program of validation/spu/onnx2jax.py (all
 inputs and float weights secret, see CONVENTION.md), secret-shares the
@@ -22,6 +22,20 @@ Reproduce everything (from the repository root):
 
 Other forms: `--ops [Op ...]`, `--models [name ...]`, `--train` (= train.py),
 or a list of .onnx paths (written to tests/fixtures/spu/<stem>.json).
+
+Protocol flags, before the form (the defaults give the SEMI2K 2-party fixtures):
+  --protocol semi2k|aby3|cheetah   RuntimeConfig.protocol (default semi2k)
+  --parties N                      SEMI2K only (default 2; ABY3 is 3, CHEETAH 2)
+  --repeat K                       run each program K times in one runtime and
+                                   record every run (`repeats`), to show what
+                                   varies between runs (default 1)
+  --fields FM64,FM128              restrict the field runs
+  --no-options                     skip the option variants
+Anything but the default protocol writes under tests/fixtures/spu/<tag>/,
+tag = aby3, cheetah or semi2k_<N>pc, e.g.
+
+    .../python validation/spu/measure.py --protocol aby3 --repeat 3 --ops
+    .../python validation/spu/measure.py --protocol cheetah --repeat 3 model.onnx
 """
 import json
 import os
@@ -38,6 +52,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "tests", "fixtures", "spu")
 VERSIONS = {"spu": "0.9.5", "jax": "0.4.34"}
 PARTIES = 2
+PROTOCOL = "semi2k"
+REPEAT = 1
+FIELDS = None  # None: every field run; else the set of fields to keep
+OPTIONS = True  # measure the option variants
 
 # ---------------------------------------------------------------------------
 # party side: a separate OS process per rank
@@ -65,11 +83,12 @@ def party_main(rank, jobdir):
             exe = libspu.Executable()
             exe.ParseFromString(run["exe"])
             rt = spu.Runtime(lctx, cfg)
-            for name, share in zip(exe.input_names, run["shares"]):
-                s = libspu.Share()
-                s.meta, s.share_chunks = share[rank]
-                rt.set_var(name, s)
-            rt.run(exe)
+            for _ in range(run.get("repeat", 1)):  # later runs reuse the runtime (CHEETAH's OT/HE setup)
+                for name, share in zip(exe.input_names, run["shares"]):
+                    s = libspu.Share()
+                    s.meta, s.share_chunks = share[rank]
+                    rt.set_var(name, s)
+                rt.run(exe)
             outs = []
             for name in exe.output_names:
                 o = rt.get_var(name)
@@ -148,7 +167,9 @@ def free_ports(n):
 
 def runtime_config(field, options):
     import spu.libspu as libspu
-    cfg = libspu.RuntimeConfig(protocol=libspu.ProtocolKind.SEMI2K, field=getattr(libspu.FieldType, field))
+    kind = {"semi2k": libspu.ProtocolKind.SEMI2K, "aby3": libspu.ProtocolKind.ABY3,
+            "cheetah": libspu.ProtocolKind.CHEETAH}[PROTOCOL]
+    cfg = libspu.RuntimeConfig(protocol=kind, field=getattr(libspu.FieldType, field))
     cfg.enable_pphlo_profile = True
     cfg.enable_hal_profile = True
     for k, v in options.items():
@@ -206,10 +227,14 @@ def spawn_pair(jobs, timeout):
         texts = [open(os.path.join(jobdir, f"log{r}.txt")).read() for r in range(PARTIES)]
         blocks = [parse_log(t) for t in texts]
         results = []
+        first = 0  # index of job i's first profile block (a job prints `repeat` of them)
         for i in range(len(jobs)):
             outs = [os.path.join(jobdir, f"out{i}_{r}.pkl") for r in range(PARTIES)]
-            if all(os.path.exists(o) for o in outs) and all(len(b) > i for b in blocks):
-                results.append(([b[i] for b in blocks], [pickle.load(open(o, "rb")) for o in outs]))
+            k = jobs[i].get("repeat", 1)
+            if all(os.path.exists(o) for o in outs) and all(len(b) >= first + k for b in blocks):
+                runs = [[b[first + j] for b in blocks] for j in range(k)]
+                results.append((runs, [pickle.load(open(o, "rb")) for o in outs]))
+                first += k
                 continue
             errs = [open(os.path.join(jobdir, f"err{i}_{r}.txt")).read()
                     for r in range(PARTIES) if os.path.exists(os.path.join(jobdir, f"err{i}_{r}.txt"))]
@@ -251,14 +276,15 @@ def run_all(fn, args, runs, timeout=900, label=""):
             for a in args:
                 sh = io.make_shares(np.asarray(a), libspu.Visibility.VIS_SECRET)
                 shares.append([(s.meta, list(s.share_chunks)) for s in sh])
-            jobs.append({"cfg": cfg.SerializeToString(), "exe": exes[key], "shares": shares, "spec": r, "io": io})
+            jobs.append({"cfg": cfg.SerializeToString(), "exe": exes[key], "shares": shares, "spec": r, "io": io,
+                         "repeat": REPEAT})
         except Exception as e:
             records.append((r, {"error": f"compile: {type(e).__name__}: {e}"[:500]}))
     pending = jobs
     results = {}
     while pending:
         t0 = time.time()
-        got = spawn_pair([{k: j[k] for k in ("cfg", "exe", "shares")} for j in pending], timeout)
+        got = spawn_pair([{k: j[k] for k in ("cfg", "exe", "shares", "repeat")} for j in pending], timeout)
         for j, res in zip(pending, got):
             results[id(j)] = res
         print(f"  {label}: {len(got)}/{len(pending)} runs in {time.time() - t0:.1f} s", flush=True)
@@ -274,7 +300,8 @@ def run_all(fn, args, runs, timeout=900, label=""):
         if isinstance(res, dict):
             out.append(dict(_spec(r), **res))
             continue
-        per_party, outs = res
+        repeats, outs = res
+        per_party = repeats[0]
         err = None
         try:
             got = []
@@ -288,7 +315,10 @@ def run_all(fn, args, runs, timeout=900, label=""):
             err = max((float(np.max(np.abs(g - e))) if g.size else 0.0) for g, e in zip(got, expect))
         except Exception as e:
             err = f"{type(e).__name__}: {e}"[:200]
-        out.append(dict(_spec(r), per_party=per_party, max_abs_err=err))
+        rec = dict(_spec(r), per_party=per_party, max_abs_err=err)
+        if len(repeats) > 1:  # every run's Link details, per party: what varies between runs
+            rec["repeats"] = [[[p["bytes"], p["rounds"]] for p in run] for run in repeats]
+        out.append(rec)
     return out
 
 
@@ -367,7 +397,7 @@ def measure_ops(names=None):
         op = os.path.basename(path)[:-5]
         if op in SKIP_OPS or (names and op not in names):
             continue
-        runs = [dict(r) for r in FIELD_RUNS + OP_OPTIONS.get(op, [])]
+        runs = select_runs(FIELD_RUNS + OP_OPTIONS.get(op, []))
         measure_model(path, os.path.join(OUT, "ops", op + ".json"), runs, positive=op in POSITIVE, timeout=600)
 
 
@@ -383,20 +413,66 @@ def measure_models(names=None):
     for path, name in model_list():
         if names and name not in names:
             continue
-        runs = [dict(r) for r in FIELD_RUNS]
+        runs = list(FIELD_RUNS)
         if name in ("mlp", "lenet", "transformer_block"):
             runs += [{"field": "FM64", "config": {"trunc_allow_msb_error": True}},
                      {"field": "FM64", "config": {"experimental_disable_vectorization": True}}]
         if name == "transformer_block":
             runs += [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}]
+        runs = select_runs(runs)
         # skip anything slower than 10 minutes per party pair
         measure_model(path, os.path.join(OUT, name + ".json"), runs, timeout=600)
+
+
+def select_runs(runs):
+    """The run specs kept by `--fields` and `--no-options`, copied."""
+    out = [dict(r) for r in runs if FIELDS is None or r["field"] in FIELDS]
+    return [r for r in out if OPTIONS or (not r.get("config") and not r.get("compiler"))]
+
+
+def set_protocol(argv):
+    """Reads the protocol flags off the front of argv; returns the rest."""
+    global PROTOCOL, PARTIES, REPEAT, FIELDS, OPTIONS, OUT
+    parties = None
+    while argv and argv[0] in ("--protocol", "--parties", "--repeat", "--fields", "--no-options"):
+        flag = argv.pop(0)
+        if flag == "--no-options":
+            OPTIONS = False
+            continue
+        if not argv:
+            raise SystemExit(f"{flag} needs a value")
+        val = argv.pop(0)
+        if flag == "--protocol":
+            if val not in ("semi2k", "aby3", "cheetah"):
+                raise SystemExit(f"--protocol {val}: expected semi2k, aby3 or cheetah")
+            PROTOCOL = val
+        elif flag == "--parties":
+            parties = int(val)
+        elif flag == "--repeat":
+            REPEAT = max(1, int(val))
+        else:
+            FIELDS = set(val.split(","))
+    fixed = {"aby3": 3, "cheetah": 2}.get(PROTOCOL)
+    if fixed and parties not in (None, fixed):
+        raise SystemExit(f"{PROTOCOL} runs with {fixed} parties, not {parties}")
+    PARTIES = fixed or parties or 2
+    if PARTIES < 2:
+        raise SystemExit("--parties must be at least 2")
+    if PROTOCOL != "semi2k" or PARTIES != 2:
+        tag = PROTOCOL if PROTOCOL != "semi2k" else f"semi2k_{PARTIES}pc"
+        OUT = os.path.join(OUT, tag)
+    VERSIONS["protocol"] = PROTOCOL.upper()
+    VERSIONS["parties"] = PARTIES
+    if PROTOCOL == "semi2k" and PARTIES == 2:  # the original fixtures carry neither key
+        del VERSIONS["protocol"], VERSIONS["parties"]
+    return argv
 
 
 def main(argv):
     if argv[:1] == ["--party"]:
         party_main(int(argv[1]), argv[2])
         return
+    argv = set_protocol(list(argv))
     if not argv or argv[0] == "--help":
         print(__doc__)
         return
@@ -414,7 +490,7 @@ def main(argv):
         train.main(argv[1:])
     else:
         for p in argv:
-            measure_model(p, os.path.join(OUT, os.path.basename(p)[:-5] + ".json"), [dict(r) for r in FIELD_RUNS])
+            measure_model(p, os.path.join(OUT, os.path.basename(p)[:-5] + ".json"), select_runs(FIELD_RUNS))
 
 
 if __name__ == "__main__":
