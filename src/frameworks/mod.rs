@@ -35,7 +35,7 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![&crypten::CrypTen, &semi2k::Semi2k, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
+    vec![&crypten::CrypTen, &semi2k::Semi2k, &semi2k::Aby3, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
 }
 
 /// Looks a framework up by registry name (case-insensitive).

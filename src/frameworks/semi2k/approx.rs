@@ -238,7 +238,13 @@ mod tests {
     #[test]
     fn fm128_constants() {
         assert_eq!(per_element(|t, c| reciprocal(t, 1, c), "FM128"), (1065, 39));
-        let r = Ring { k: 128, f: 26, local_trunc: false, no_vectorization: false };
+        let r = Ring {
+            protocol: crate::frameworks::semi2k::proto::Protocol::Semi2k,
+            k: 128,
+            f: 26,
+            local_trunc: false,
+            no_vectorization: false,
+        };
         let mut t = Tally::new(&r);
         t.msb(1);
         assert_eq!(t.party(), (104, 8));

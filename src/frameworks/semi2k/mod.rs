@@ -7,6 +7,7 @@
 //! per party (`Link details: total send bytes …, send actions …`);
 //! `tests/semi2k.rs` compares them with runs recorded by validation/spu/.
 
+mod aby3;
 mod approx;
 mod ops;
 mod proto;
@@ -17,7 +18,7 @@ use crate::cost::Cost;
 use crate::graph::{Graph, Node, Origin, Problem};
 use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
 use crate::settings::{Allowed, SettingSpec, Settings};
-use proto::{Ring, Tally};
+use proto::{Protocol, Ring, Tally};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Semi2k;
@@ -36,12 +37,6 @@ const SETTINGS: &[SettingSpec] = &[
         default: "0",
         allowed: Allowed::Int { min: 0, max: 62 },
         help: "fraction bits; 0 = SPU's default (18 for FM64, 26 for FM128)",
-    },
-    SettingSpec {
-        key: "trunc_allow_msb_error",
-        default: "false",
-        allowed: Allowed::Bool,
-        help: "true: SecureML local truncation, no traffic (probabilistic error)",
     },
     SettingSpec {
         key: "fxp_exp_mode",
@@ -80,12 +75,6 @@ const SETTINGS: &[SettingSpec] = &[
         help: "compiler: training max pool keeps select_and_scatter instead of argmax + scatter",
     },
     SettingSpec {
-        key: "experimental_disable_vectorization",
-        default: "false",
-        allowed: Allowed::Bool,
-        help: "open x−a and y−b in two messages: +1 round per Beaver product",
-    },
-    SettingSpec {
         key: "experimental_disable_mmul_split",
         default: "false",
         allowed: Allowed::Bool,
@@ -103,7 +92,23 @@ const SETTINGS: &[SettingSpec] = &[
         allowed: Allowed::OneOf(&["jax.nn.relu", "jnp.maximum"]),
         help: "how Relu is written: jnp.maximum's gradient recomputes the comparison and tests equality",
     },
+    // SEMI2K only from here (ABY3 always runs TruncAPr2 and rotates one share).
+    SettingSpec {
+        key: "trunc_allow_msb_error",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "true: SecureML local truncation, no traffic (probabilistic error)",
+    },
+    SettingSpec {
+        key: "experimental_disable_vectorization",
+        default: "false",
+        allowed: Allowed::Bool,
+        help: "open x−a and y−b in two messages: +1 round per Beaver product",
+    },
 ];
+
+/// ABY3's settings: SEMI2K's without the last two (measured: neither changes ABY3's traffic).
+const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 2).0;
 
 /// The settings a cost formula reads.
 pub struct Config {
@@ -120,7 +125,13 @@ pub struct Config {
 }
 
 impl Config {
+    #[cfg(test)]
     fn from(s: &Settings) -> Config {
+        Config::for_protocol(s, Protocol::Semi2k)
+    }
+
+    fn for_protocol(s: &Settings, protocol: Protocol) -> Config {
+        let flag = |key: &str| s.flag(key);
         let k = if s.get("field") == "FM128" { 128 } else { 64 };
         let f = match s.int("fxp_fraction_bits") {
             0 => {
@@ -134,10 +145,11 @@ impl Config {
         };
         Config {
             ring: Ring {
+                protocol,
                 k,
                 f,
-                local_trunc: s.flag("trunc_allow_msb_error"),
-                no_vectorization: s.flag("experimental_disable_vectorization"),
+                local_trunc: flag("trunc_allow_msb_error"),
+                no_vectorization: flag("experimental_disable_vectorization"),
             },
             exp_pade: s.get("fxp_exp_mode") == "pade",
             exp_iters: s.int("fxp_exp_iters") as u64,
@@ -341,22 +353,75 @@ impl CostModel for Semi2k {
     }
 
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
-        let cfg = Config::from(settings);
+        profile(self, Protocol::Semi2k, graph, mode, settings)
+    }
+}
+
+/// SPU 0.9.5 ABY3: three parties, replicated secret sharing over Z_2^64 or
+/// Z_2^128. The same JAX program and HAL approximations as SEMI2K, priced
+/// with ABY3's kernels (`aby3.rs`).
+pub struct Aby3;
+
+impl CostModel for Aby3 {
+    fn name(&self) -> &'static str {
+        "aby3"
+    }
+    fn title(&self) -> &'static str {
+        "SPU 0.9.5 ABY3"
+    }
+    fn settings(&self) -> &'static [SettingSpec] {
+        ABY3_SETTINGS
+    }
+    fn supports_training(&self) -> bool {
+        true
+    }
+
+    fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
+        profile(self, Protocol::Aby3, graph, mode, settings)
+    }
+}
+
+/// What a round is, and what the figures count, per protocol.
+fn definitions(protocol: Protocol) -> (&'static str, &'static str) {
+    match protocol {
+        Protocol::Semi2k => (
+            "one send action of a party's link (in 2PC every open is an all-gather: both parties send at once); SPU runs ops in sequence, so rounds add up op by op",
+            "per party, SPU's profiler 'Link details': payload bytes of every send, both parties send the same; wire total = 2 × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.",
+        ),
+        Protocol::Aby3 => (
+            "one sequential message exchange, read from the source (a rotate, in which all three parties send at once, is one round); SPU runs ops in sequence, so rounds add up op by op",
+            "wire total = the sum over the three parties of SPU's profiler 'Link details' send bytes (deterministic). Per party only the traffic of kernels with fixed ranks (rotations, mul_a1b's OTs, B2A by adder): truncation (TruncAPr2), equality and small B2A give their roles to ranks by a random public pivot per call, so their split between parties changes from run to run and is in the total only. Input sharing and output reveal are not counted.",
+        ),
+    }
+}
+
+fn profile(
+    model: &dyn CostModel,
+    protocol: Protocol,
+    graph: &Graph,
+    mode: Mode,
+    settings: &Settings,
+) -> FrameworkReport {
+    {
+        let cfg = Config::for_protocol(settings, protocol);
+        let parties = cfg.ring.parties();
+        let (round_definition, counting) = definitions(protocol);
         let program = Program::analyse(graph, &cfg);
         let mut report = FrameworkReport {
             coverage: Default::default(),
-            framework: self.name().into(),
-            title: self.title().into(),
+            framework: model.name().into(),
+            title: model.title().into(),
             mode,
             settings: settings.clone(),
-            round_definition: "one send action of a party's link (in 2PC every open is an all-gather: both parties send at once); SPU runs ops in sequence, so rounds add up op by op".into(),
-            counting: "per party, SPU's profiler 'Link details': payload bytes of every send, both parties send the same; wire total = 2 × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.".into(),
-            total: Cost::zero(2),
+            round_definition: round_definition.into(),
+            counting: counting.into(),
+            total: Cost::zero(parties),
             phases: Vec::new(),
             nodes: Vec::new(),
             unsupported: Vec::new(),
             warnings: Vec::new(),
         };
+        let mut sealed = BTreeSet::new(); // ABY3: public scalars already sealed in this program
         let grads = if mode == Mode::Training { crate::training::plan(graph).requires_grad } else { BTreeSet::new() };
         for node in &graph.nodes {
             if graph.unsupported.iter().any(|p| p.node == node.name) {
@@ -389,6 +454,14 @@ impl CostModel for Semi2k {
                 rsqrt_reused: program.bn_rsqrt_reused.contains(&node.name),
             };
             let mut t = Tally::new(&cfg.ring);
+            if protocol == Protocol::Aby3 && (0..node.inputs.len()).any(&secret) {
+                for (c, n) in aby3::sealed_scalars(node) {
+                    if !sealed.contains(&c) {
+                        aby3::p2a(&mut t, &c, n);
+                        sealed.insert(c);
+                    }
+                }
+            }
             match ops::forward(node, &cfg, &cx, &mut t) {
                 Ok(()) => report.nodes.push(NodeCost {
                     node: node.name.clone(),
@@ -418,7 +491,7 @@ impl CostModel for Semi2k {
         if mode == Mode::Training {
             train::rows(graph, &cfg, &program, &mut report);
         }
-        report.finish(2);
+        report.finish(parties);
         report
     }
 }

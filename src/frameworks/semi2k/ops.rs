@@ -92,19 +92,10 @@ pub fn max_reduce(t: &mut Tally, rows: u64, len: u64) {
     let mut sub = Tally::new(&t.ring);
     sub.max(rows * (len - 1));
     // Bytes scale with the elements compared; rounds with the calls.
-    let (b, _) = sub.party();
-    let (_, r1) = {
-        let mut one = Tally::new(&t.ring);
-        one.max(1);
-        one.party()
-    };
-    t.step(
-        "max tree (MSB + select)",
-        rows * (len - 1),
-        b,
-        r1 * calls,
-        format!("{} compares per row of {len}, {calls} sequential levels", len - 1),
-    );
+    let mut one = Tally::new(&t.ring);
+    one.max(1);
+    let detail = format!("{} compares per row of {len}, {calls} sequential levels", len - 1);
+    t.repeated("max tree (MSB + select)", rows * (len - 1), &sub, &one, calls, detail);
 }
 
 fn shape(node: &Node, i: usize) -> Shape {
@@ -186,17 +177,11 @@ fn matmul(
         let mut one = Tally::new(&t.ring);
         one.mmul_aa(m, k, n, cfg.mmul_split);
         one.trunc(m * n);
-        let (bytes, rounds) = one.party();
         if batch == 1 {
             t.absorb(one);
         } else {
-            t.step(
-                "batched matmul (loop)",
-                batch,
-                bytes * batch,
-                rounds * batch,
-                format!("{batch} × [matrix Beaver ({m}×{k})·({k}×{n}) + truncation]"),
-            );
+            let detail = format!("{batch} × [matrix Beaver ({m}×{k})·({k}×{n}) + truncation]");
+            t.repeated("batched matmul (loop)", batch, &one.times(batch), &one, batch, detail);
         }
     } else if secret_a || secret_b {
         // Secret × public: local product, then the truncation.
@@ -536,14 +521,10 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
             }
             let mut one = Tally::new(&t.ring);
             argmax_pair(&mut one, 1);
-            let (b, rd) = one.party();
-            t.step(
-                "argmax comparator tree",
-                pairs,
-                b * pairs,
-                rd * calls,
-                format!("{pairs} (value, index) comparisons in {calls} levels"),
-            );
+            let mut all = Tally::new(&t.ring);
+            argmax_pair(&mut all, pairs);
+            let detail = format!("{pairs} (value, index) comparisons in {calls} levels");
+            t.repeated("argmax comparator tree", pairs, &all, &one, calls, detail);
         }
         "Einsum" => einsum(t, cfg, node, s0, s1)?,
         _ => return Err(Unpriced::Unknown),
@@ -553,16 +534,16 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
 
 /// One comparator of jax's argmax reduce, on `n` pairs (see the ArgMax arm).
 fn argmax_pair(t: &mut Tally, n: u64) {
-    let k = t.ring.k;
+    let k = t.ring.eq_bits();
     t.less(n);
     t.equal(n); // x == x (NaN test)
-    t.step("OR (AND of 1-bit shares)", n, 2 * n, 1, "2·w(1)·n".into());
+    t.and_bb("OR (AND of 1-bit shares)", n, 1, 1);
     t.b2a(n, k);
     t.mul_aa("select value", n);
     t.equal(n);
     t.less(n); // index order
-    t.step("AND of 1-bit shares", n, 2 * n, 1, "2·w(1)·n".into());
-    t.step("OR (AND of 1-bit shares)", n, 2 * n, 1, "2·w(1)·n".into());
+    t.and_bb("AND of 1-bit shares", n, 1, 1);
+    t.and_bb("OR (AND of 1-bit shares)", n, 1, 1);
     t.b2a(n, k);
     t.mul_aa("select index", n);
 }

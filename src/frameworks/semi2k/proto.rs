@@ -16,9 +16,21 @@
 
 use crate::cost::{Cost, PartyCost, Step};
 
+/// The SPU protocol whose kernels price the primitives. The op lowering above
+/// them (JAX program, HAL approximations) is protocol-independent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// SEMI2K, two parties, trusted-first-party Beaver triples.
+    Semi2k,
+    /// ABY3, three parties, replicated sharing (`libspu/mpc/aby3/`, see `aby3.rs`).
+    Aby3,
+}
+
 /// Parameters of the ring and the runtime options that change a primitive's cost.
 #[derive(Clone, Debug)]
 pub struct Ring {
+    /// Which protocol's kernels run.
+    pub protocol: Protocol,
     /// Ring bits `k`.
     pub k: u64,
     /// Fixed-point fraction bits `f`.
@@ -30,6 +42,25 @@ pub struct Ring {
 }
 
 impl Ring {
+    /// Parties on the link.
+    pub fn parties(&self) -> usize {
+        match self.protocol {
+            Protocol::Semi2k => 2,
+            Protocol::Aby3 => 3,
+        }
+    }
+    fn aby3(&self) -> bool {
+        self.protocol == Protocol::Aby3
+    }
+    /// Width of the boolean share an equality returns: the full ring in
+    /// SEMI2K, 8 bits in ABY3 (`aby3/conversion.cc` `eqz`).
+    pub fn eq_bits(&self) -> u64 {
+        if self.aby3() {
+            8
+        } else {
+            self.k
+        }
+    }
     /// Bytes per arithmetic share, `ℓ = k/8`.
     pub fn l(&self) -> u64 {
         self.k / 8
@@ -64,8 +95,9 @@ pub fn w(bits: u64) -> u64 {
     }
 }
 
-/// Where one op's cost accumulates, step by step. Both parties send the same
-/// bytes in the same number of actions, so a step is one per-party figure.
+/// Where one op's cost accumulates, step by step. In `step` every party sends
+/// the same bytes in the same number of actions; `step_roles` takes one
+/// figure per rank.
 pub struct Tally {
     pub ring: Ring,
     pub steps: Vec<Step>,
@@ -82,9 +114,17 @@ impl Tally {
             return;
         }
         let party = PartyCost { bytes, rounds };
-        let total = bytes.saturating_mul(2);
-        let cost = Cost { bytes: total, rounds, online: total, offline: 0, parties: vec![party; 2] };
+        let parties = self.ring.parties();
+        let total = bytes.saturating_mul(parties as u64);
+        let cost = Cost { bytes: total, rounds, online: total, offline: 0, parties: vec![party; parties] };
         self.steps.push(Step { name: name.into(), count, detail, cost });
+    }
+
+    /// This tally's total repeated `k` times, as one step (bytes and rounds scale).
+    pub fn times(&self, k: u64) -> Tally {
+        let cost = self.total().times(k);
+        let step = Step { name: "repeated".into(), count: k, detail: String::new(), cost };
+        Tally { ring: self.ring.clone(), steps: vec![step] }
     }
 
     /// Appends another tally's steps (a composite function reusing a block).
@@ -92,8 +132,54 @@ impl Tally {
         self.steps.extend(other.steps);
     }
 
+    /// Records a step whose parties send different figures in `rounds`
+    /// latency rounds: `roles[i]` is rank i's (bytes, send actions) when the
+    /// ranks are fixed (`pivoted` false). With `pivoted`, the roles go to ranks
+    /// by a public random pivot per call (ABY3 `prg_state->fillPubl`), so only
+    /// the total is deterministic: it counts in the wire total and the rounds,
+    /// and no rank is charged.
+    pub fn step_roles(
+        &mut self,
+        name: &str,
+        count: u64,
+        roles: &[(u64, u64)],
+        pivoted: bool,
+        rounds: u64,
+        detail: String,
+    ) {
+        let bytes: u64 = roles.iter().map(|r| r.0).sum();
+        if bytes == 0 && rounds == 0 {
+            return;
+        }
+        let parties = if pivoted {
+            vec![PartyCost::default(); roles.len()]
+        } else {
+            roles.iter().map(|&(bytes, rounds)| PartyCost { bytes, rounds }).collect()
+        };
+        let cost = Cost { bytes, rounds, online: bytes, offline: 0, parties };
+        self.steps.push(Step { name: name.into(), count, detail, cost });
+    }
+
+    /// One step standing for `calls` sequential calls whose bytes are those of
+    /// `bytes_of` (all elements) and whose rounds are `calls` × those of
+    /// `one_call` (a max tree level, a batched matmul's loop).
+    pub fn repeated(&mut self, name: &str, count: u64, bytes_of: &Tally, one_call: &Tally, calls: u64, detail: String) {
+        let (b, r) = (bytes_of.total(), one_call.total());
+        if b.is_zero() && r.is_zero() {
+            return;
+        }
+        let parties = b
+            .parties
+            .iter()
+            .zip(&r.parties)
+            .map(|(pb, pr)| PartyCost { bytes: pb.bytes, rounds: pr.rounds * calls })
+            .collect();
+        let cost = Cost { bytes: b.bytes, rounds: r.rounds * calls, online: b.online, offline: 0, parties };
+        self.steps.push(Step { name: name.into(), count, detail, cost });
+    }
+
     pub fn total(&self) -> Cost {
-        let mut c = Cost::zero(2);
+        let mut c = Cost::zero(self.ring.parties());
         for s in &self.steps {
             c += &s.cost;
         }
@@ -101,6 +187,7 @@ impl Tally {
     }
 
     /// Per-party (bytes, rounds) so far: what SPU's profile prints.
+    #[cfg(test)]
     pub fn party(&self) -> (u64, u64) {
         let c = self.total();
         (c.parties[0].bytes, c.parties[0].rounds)
@@ -113,6 +200,9 @@ impl Tally {
     /// 1 round; 2 rounds when vectorization is disabled. Triples come from the
     /// trusted first party's PRG seeds: no traffic (`beaver_tfp.cc`).
     pub fn mul_aa(&mut self, what: &str, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::mul_aa(self, what, n);
+        }
         let l = self.ring.l();
         let r = if self.ring.no_vectorization { 2 } else { 1 };
         self.step(&format!("Beaver open ({what})"), n, 2 * l * n, r, format!("open x−a, y−b: 2ℓ·n = 2·{l}·{n} B"));
@@ -120,6 +210,9 @@ impl Tally {
 
     /// `square_a`: only `x−a` is opened, `ℓ·n` bytes, 1 round (`arithmetic.cc` `SquareA`).
     pub fn square_a(&mut self, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::mul_aa(self, "square", n);
+        }
         let l = self.ring.l();
         self.step("Beaver open (square)", n, l * n, 1, format!("open x−a: ℓ·n = {l}·{n} B"));
     }
@@ -128,6 +221,9 @@ impl Tally {
     /// product of `(1−2y₀)x₀`-style terms, `2ℓ·n` bytes, 1 round
     /// (`arithmetic.cc` `MulA1B`; chosen in `mpc/api.cc` `mul_sb`).
     pub fn mul_a1b(&mut self, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::mul_a1b(self, n);
+        }
         let l = self.ring.l();
         let r = if self.ring.no_vectorization { 2 } else { 1 };
         self.step("select (mul_a1b)", n, 2 * l * n, r, format!("Beaver on the bit: 2ℓ·n = 2·{l}·{n} B"));
@@ -138,6 +234,9 @@ impl Tally {
     /// 256 MiB are tiled into blocks, one product each (`hal/ring.cc`
     /// `_mmul`, `calcMmulTilingSize`), unless `experimental_disable_mmul_split`.
     pub fn mmul_aa(&mut self, m: u64, k: u64, n: u64, split: bool) {
+        if self.ring.aby3() {
+            return super::aby3::mmul_aa(self, m, k, n, split);
+        }
         if m == 0 || k == 0 || n == 0 {
             // An empty product opens nothing (only reached by malformed shapes).
             return;
@@ -169,6 +268,9 @@ impl Tally {
 
     /// Truncation by an arbitrary shift (exp's `x / 2^N`).
     pub fn trunc_bits(&mut self, n: u64, bits: u64) {
+        if self.ring.aby3() {
+            return super::aby3::trunc_bits(self, n, bits);
+        }
         if self.ring.local_trunc {
             return;
         }
@@ -199,7 +301,10 @@ impl Tally {
 
     /// AND of `bits`-wide boolean shares: opens `x⊕a`, `y⊕b` in one message,
     /// `2·w(bits)·n` bytes, 1 round (`semi2k/boolean.cc` `AndBB`).
-    fn and_bb(&mut self, name: &str, n: u64, bits: u64, copies: u64) {
+    pub fn and_bb(&mut self, name: &str, n: u64, bits: u64, copies: u64) {
+        if self.ring.aby3() {
+            return super::aby3::and_bb(self, name, n, bits, copies);
+        }
         let b = 2 * copies * w(bits) * n;
         self.step(name, n, b, 1, format!("{copies} AND of {bits}-bit shares: 2·{copies}·{}·{n} B", w(bits)));
     }
@@ -210,6 +315,9 @@ impl Tally {
     /// Bytes `n·[2ℓ + 4·Σ_{j=1..L} w(k/2^j)]`, rounds `1 + L`
     /// (FM64: 56n, 7; FM128: 104n, 8; SPU's own annotation, `conversion.h`).
     pub fn msb(&mut self, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::msb(self, n);
+        }
         let (k, lk) = (self.ring.k, self.ring.log_k());
         let mut b = 2 * self.ring.l() * n;
         for j in 1..=lk {
@@ -240,6 +348,9 @@ impl Tally {
     /// `x − y + r` (`ℓ·n`, 1 round), then `L` AND levels that fold the bits
     /// of the full-width boolean share (`2ℓ·n` each). FM64: 104n, 7 rounds.
     pub fn equal(&mut self, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::equal(self, n);
+        }
         let (l, lk) = (self.ring.l(), self.ring.log_k());
         self.step(
             "equality (eqz)",
@@ -261,6 +372,9 @@ impl Tally {
     /// Kogge–Stone A2B (`mpc/ab_api.cc` `ppa_kogge_stone`): 1 AND on k bits and
     /// `L` levels of 2 ANDs on k bits: `n(2ℓ + 4ℓL)` bytes, `1 + L` rounds.
     pub fn a2b(&mut self, n: u64) {
+        if self.ring.aby3() {
+            return super::aby3::a2b(self, n);
+        }
         let (k, lk, l) = (self.ring.k, self.ring.log_k(), self.ring.l());
         self.step(
             "A2B (Kogge–Stone adder)",
@@ -274,6 +388,9 @@ impl Tally {
     /// B2A of a `bits`-wide boolean share (`conversion.cc` `B2A_Randbit`):
     /// opens `x⊕r` packed in `w(bits)` bytes, 1 round.
     pub fn b2a(&mut self, n: u64, bits: u64) {
+        if self.ring.aby3() {
+            return super::aby3::b2a(self, n, bits);
+        }
         self.step("B2A", n, w(bits) * n, 1, format!("open x⊕r, {bits} bits in {} B", w(bits)));
     }
 
@@ -318,7 +435,7 @@ mod tests {
     use super::*;
 
     fn fm(k: u64, f: u64) -> Ring {
-        Ring { k, f, local_trunc: false, no_vectorization: false }
+        Ring { protocol: Protocol::Semi2k, k, f, local_trunc: false, no_vectorization: false }
     }
 
     /// The per-element constants of the research notes, from the formulas:
