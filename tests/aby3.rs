@@ -152,3 +152,9 @@ fn single_ops_match_spu_aby3() {
     let (files, runs) = check_dir("tests/fixtures/spu/aby3/ops");
     assert!(files >= 25 && runs >= 25, "only {files} op fixtures / {runs} runs");
 }
+
+#[test]
+fn models_match_spu_aby3() {
+    let (files, runs) = check_dir("tests/fixtures/spu/aby3");
+    assert!(files >= 6 && runs >= 12, "only {files} model fixtures / {runs} runs");
+}

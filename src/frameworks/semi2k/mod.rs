@@ -390,7 +390,7 @@ fn definitions(protocol: Protocol) -> (&'static str, &'static str) {
         ),
         Protocol::Aby3 => (
             "one sequential message exchange, read from the source (a rotate, in which all three parties send at once, is one round); SPU runs ops in sequence, so rounds add up op by op",
-            "wire total = the sum over the three parties of SPU's profiler 'Link details' send bytes (deterministic). Per party only the traffic of kernels with fixed ranks (rotations, mul_a1b's OTs, B2A by adder): truncation (TruncAPr2), equality and small B2A give their roles to ranks by a random public pivot per call, so their split between parties changes from run to run and is in the total only. Input sharing and output reveal are not counted.",
+            "wire total = the sum over the three parties of SPU's profiler 'Link details' send bytes (deterministic). Per party only what is deterministic: the kernels with fixed ranks (rotations, mul_a1b's OTs, seals). Truncation (TruncAPr2), equality and B2A of up to 8 bits give their roles to ranks by a random public pivot per call, so their split between parties changes from run to run; they, and the larger B2A that SPU's profile lists under the same name, are in the total only, so the parties do not add up to the total. Input sharing and output reveal are not counted.",
         ),
     }
 }
