@@ -12,8 +12,11 @@ fn root() -> PathBuf {
 }
 
 /// SPU option names in a fixture's `config` → our setting keys (same names).
-fn request(run: &Value, mode: Mode) -> ProfileRequest {
+fn request(run: &Value, mode: Mode, parties: u64) -> ProfileRequest {
     let mut req = ProfileRequest { frameworks: vec!["semi2k".into()], mode, ..Default::default() };
+    if parties != 2 {
+        req.add_setting(&format!("semi2k.parties={parties}")).unwrap();
+    }
     if let Some(field) = run["field"].as_str() {
         req.add_setting(&format!("semi2k.field={field}")).unwrap();
     }
@@ -48,7 +51,8 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
         let Some(parties) = run["per_party"].as_array() else { continue };
         let program = run["program"].as_str().unwrap_or("inference");
         let mode = if program == "inference" || program == "forward" { Mode::Inference } else { Mode::Training };
-        let report = profile(&graph, &request(run, mode)).unwrap();
+        let parties_n = fixture["parties"].as_u64().unwrap_or(2);
+        let report = profile(&graph, &request(run, mode, parties_n)).unwrap();
         let fw = &report.frameworks[0];
         if fw.unsupported.iter().any(|u| u.reason.contains("secret exponent")) {
             // Known gap, listed in README: the model says so instead of guessing.
@@ -98,6 +102,14 @@ fn check_dir(dir: &str) -> (usize, usize) {
     }
     assert!(all.is_empty(), "{} of {runs} SPU runs differ:\n{}", all.len(), all.join("\n"));
     (files.len(), runs)
+}
+
+/// SEMI2K with three parties (validation/spu/measure.py --parties 3): every
+/// party's bytes and send actions, exactly.
+#[test]
+fn three_party_ops_match_spu_exactly() {
+    let (files, runs) = check_dir("tests/fixtures/spu/semi2k_3pc/ops");
+    assert!(files >= 7 && runs >= 14, "only {files} op fixtures / {runs} runs");
 }
 
 #[test]

@@ -473,6 +473,7 @@ def main(argv):
         party_main(int(argv[1]), argv[2])
         return
     argv = set_protocol(list(argv))
+    sys.modules["measure"] = sys.modules[__name__]  # train.py's `import measure` sees the protocol flags
     if not argv or argv[0] == "--help":
         print(__doc__)
         return

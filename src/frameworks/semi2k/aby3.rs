@@ -249,6 +249,7 @@ mod tests {
     fn ring(k: u64) -> Ring {
         Ring {
             protocol: Protocol::Aby3,
+            world: 3,
             k,
             f: if k == 64 { 18 } else { 26 },
             local_trunc: false,

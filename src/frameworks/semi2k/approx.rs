@@ -240,6 +240,7 @@ mod tests {
         assert_eq!(per_element(|t, c| reciprocal(t, 1, c), "FM128"), (1065, 39));
         let r = Ring {
             protocol: crate::frameworks::semi2k::proto::Protocol::Semi2k,
+            world: 2,
             k: 128,
             f: 26,
             local_trunc: false,

@@ -94,6 +94,12 @@ const SETTINGS: &[SettingSpec] = &[
     },
     // SEMI2K only from here (ABY3 always runs TruncAPr2 and rotates one share).
     SettingSpec {
+        key: "parties",
+        default: "2",
+        allowed: Allowed::Int { min: 2, max: 16 },
+        help: "parties on the link (2PC uses the 2-party kernels msb_a2b, mul_a1b, TruncAPr2; more parties use A2B, B2A+mul, TruncAPr)",
+    },
+    SettingSpec {
         key: "trunc_allow_msb_error",
         default: "false",
         allowed: Allowed::Bool,
@@ -107,8 +113,9 @@ const SETTINGS: &[SettingSpec] = &[
     },
 ];
 
-/// ABY3's settings: SEMI2K's without the last two (measured: neither changes ABY3's traffic).
-const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 2).0;
+/// ABY3's settings: SEMI2K's without the last three (three parties always;
+/// measured: the two options do not change ABY3's traffic).
+const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 3).0;
 
 /// The settings a cost formula reads.
 pub struct Config {
@@ -146,6 +153,7 @@ impl Config {
         Config {
             ring: Ring {
                 protocol,
+                world: if protocol == Protocol::Aby3 { 3 } else { s.int("parties").max(2) as u64 },
                 k,
                 f,
                 local_trunc: flag("trunc_allow_msb_error"),
@@ -382,8 +390,12 @@ impl CostModel for Aby3 {
 }
 
 /// What a round is, and what the figures count, per protocol.
-fn definitions(protocol: Protocol) -> (&'static str, &'static str) {
+fn definitions(protocol: Protocol, world: u64) -> (&'static str, &'static str) {
     match protocol {
+        Protocol::Semi2k if world > 2 => (
+            "one open (an all-gather: every party sends its share to each of the other N − 1 at once); SPU runs ops in sequence, so rounds add up op by op. A party's send actions are N − 1 per round",
+            "per party, SPU's profiler 'Link details': payload bytes of every send, all parties send the same; wire total = N × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.",
+        ),
         Protocol::Semi2k => (
             "one send action of a party's link (in 2PC every open is an all-gather: both parties send at once); SPU runs ops in sequence, so rounds add up op by op",
             "per party, SPU's profiler 'Link details': payload bytes of every send, both parties send the same; wire total = 2 × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.",
@@ -405,7 +417,7 @@ fn profile(
     {
         let cfg = Config::for_protocol(settings, protocol);
         let parties = cfg.ring.parties();
-        let (round_definition, counting) = definitions(protocol);
+        let (round_definition, counting) = definitions(protocol, cfg.ring.world);
         let program = Program::analyse(graph, &cfg);
         let mut report = FrameworkReport {
             coverage: Default::default(),

@@ -31,6 +31,8 @@ pub enum Protocol {
 pub struct Ring {
     /// Which protocol's kernels run.
     pub protocol: Protocol,
+    /// Parties on the link (SEMI2K: 2..; ABY3: 3).
+    pub world: u64,
     /// Ring bits `k`.
     pub k: u64,
     /// Fixed-point fraction bits `f`.
@@ -44,13 +46,15 @@ pub struct Ring {
 impl Ring {
     /// Parties on the link.
     pub fn parties(&self) -> usize {
-        match self.protocol {
-            Protocol::Semi2k => 2,
-            Protocol::Aby3 => 3,
-        }
+        self.world as usize
     }
     fn aby3(&self) -> bool {
         self.protocol == Protocol::Aby3
+    }
+    /// SEMI2K with more than two parties: the 2PC-only kernels (`msb_a2b`,
+    /// `mul_a1b`, `TruncAPr2`) are not registered (`semi2k/protocol.cc`).
+    fn semi2k_n(&self) -> bool {
+        self.protocol == Protocol::Semi2k && self.world > 2
     }
     /// Width of the boolean share an equality returns: the full ring in
     /// SEMI2K, 8 bits in ABY3 (`aby3/conversion.cc` `eqz`).
@@ -109,9 +113,18 @@ impl Tally {
     }
 
     /// Records a step: `bytes` sent by each party in `rounds` send actions.
+    ///
+    /// SEMI2K with N parties: `bytes` is the payload of `rounds` opens, each an
+    /// all-gather (`communicator.cc` `allReduce` → yacl `AllGather`) that sends
+    /// the payload to each of the N − 1 peers, one send action each.
     pub fn step(&mut self, name: &str, count: u64, bytes: u64, rounds: u64, detail: String) {
         if bytes == 0 && rounds == 0 {
             return;
+        }
+        if self.ring.semi2k_n() {
+            let g = self.ring.world - 1;
+            let roles = vec![(bytes * g, rounds * g); self.ring.parties()];
+            return self.step_roles(name, count, &roles, false, rounds, format!("{detail}, to each of {g} peers"));
         }
         let party = PartyCost { bytes, rounds };
         let parties = self.ring.parties();
@@ -224,6 +237,11 @@ impl Tally {
         if self.ring.aby3() {
             return super::aby3::mul_a1b(self, n);
         }
+        if self.ring.semi2k_n() {
+            // No mul_a1b beyond 2PC: `mul_ss` converts the bit (`mpc/api.cc`).
+            self.b2a(n, 1);
+            return self.mul_aa("select", n);
+        }
         let l = self.ring.l();
         let r = if self.ring.no_vectorization { 2 } else { 1 };
         self.step("select (mul_a1b)", n, 2 * l * n, r, format!("Beaver on the bit: 2ℓ·n = 2·{l}·{n} B"));
@@ -274,6 +292,11 @@ impl Tally {
         if self.ring.local_trunc {
             return;
         }
+        if self.ring.semi2k_n() {
+            // `TruncAPr` (`semi2k/arithmetic.cc`): open x + r in the full ring.
+            let l = self.ring.l();
+            return self.step("truncation (TruncAPr)", n, l * n, 1, format!("open x+r: ℓ·n = {l}·{n} B"));
+        }
         let t = self.ring.t_for(bits);
         self.step(
             "truncation (TruncAPr2)",
@@ -317,6 +340,10 @@ impl Tally {
     pub fn msb(&mut self, n: u64) {
         if self.ring.aby3() {
             return super::aby3::msb(self, n);
+        }
+        if self.ring.semi2k_n() {
+            // No msb_a2b beyond 2PC: `msb_s` takes the top bit of a full A2B (`mpc/api.cc`).
+            return self.a2b(n);
         }
         let (k, lk) = (self.ring.k, self.ring.log_k());
         let mut b = 2 * self.ring.l() * n;
@@ -376,6 +403,19 @@ impl Tally {
             return super::aby3::a2b(self, n);
         }
         let (k, lk, l) = (self.ring.k, self.ring.log_k(), self.ring.l());
+        if self.ring.semi2k_n() {
+            // `A2B::proc`: one boolean share per party, summed by `vreduce`:
+            // N − 1 adders in ⌈log2 N⌉ vectorised levels.
+            let adders = self.ring.world - 1;
+            let levels = 64 - (self.ring.world - 1).leading_zeros() as u64;
+            return self.step(
+                "A2B (Kogge–Stone adders)",
+                n,
+                adders * n * (2 * l + 4 * l * lk),
+                levels * (1 + lk),
+                format!("{adders} adders in {levels} levels, each 1 AND + {lk} levels of 2 ANDs on {k} bits"),
+            );
+        }
         self.step(
             "A2B (Kogge–Stone adder)",
             n,
@@ -435,7 +475,7 @@ mod tests {
     use super::*;
 
     fn fm(k: u64, f: u64) -> Ring {
-        Ring { protocol: Protocol::Semi2k, k, f, local_trunc: false, no_vectorization: false }
+        Ring { protocol: Protocol::Semi2k, world: 2, k, f, local_trunc: false, no_vectorization: false }
     }
 
     /// The per-element constants of the research notes, from the formulas:
