@@ -498,10 +498,10 @@ fn profile(
             }
         }
         if program.rsqrt_sqrts.len() < graph.nodes.iter().filter(|n| n.op == "Sqrt").count() {
-            report.warnings.push("A division by sqrt(·) keeps SPU's full division (≈ 525 B/element) because a unit dimension (e.g. batch 1) blocks SPU's x/sqrt → x·rsqrt rewrite; squeezing it, or a batch > 1, makes LayerNorm much cheaper.".into());
+            report.warnings.push("A division by sqrt(·) keeps SPU's full division (≈ 525 B per element per party in 2-party SEMI2K) because a unit dimension (e.g. batch 1) blocks SPU's x/sqrt → x·rsqrt rewrite; squeezing it, or a batch > 1, makes LayerNorm much cheaper.".into());
         }
         if mode == Mode::Training {
-            train::rows(graph, &cfg, &program, &mut report);
+            train::rows(graph, &cfg, &program, &mut sealed, &mut report);
         }
         report.finish(parties);
         report

@@ -8,7 +8,7 @@
 //! (tests/fixtures/spu/models/*train*).
 
 use super::ops::{self, max_reduce};
-use super::proto::Tally;
+use super::proto::{Protocol, Tally};
 use super::{approx, Config, Program};
 use crate::graph::{Graph, Node, Origin, Problem};
 use crate::report::{FrameworkReport, NodeCost, Phase};
@@ -114,7 +114,14 @@ fn batched(t: &mut Tally, cfg: &Config, batch: u64, m: u64, k: u64, n: u64) {
 }
 
 /// Adds the loss, backward and update rows of one training step.
-pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut FrameworkReport) {
+/// `sealed`: the public scalars ABY3 already sealed in this program (see `aby3::sealed_scalars`).
+pub fn rows(
+    graph: &Graph,
+    cfg: &Config,
+    program: &Program,
+    sealed: &mut std::collections::BTreeSet<String>,
+    report: &mut FrameworkReport,
+) {
     let Some((b, c)) = graph.classification_logits() else {
         report.warnings.push(
             "Training needs a [batch, classes] output for the cross-entropy loss; only the forward pass is priced."
@@ -136,6 +143,14 @@ pub fn rows(graph: &Graph, cfg: &Config, program: &Program, report: &mut Framewo
     // Loss forward that survives dead-code elimination: log_softmax's max
     // (tree + the explicit `initial=-inf` max) and exp. Its log is dead.
     let mut t = Tally::new(&cfg.ring);
+    if cfg.ring.protocol == Protocol::Aby3 {
+        // log_softmax's max initial −inf and the sum's 0 (sealed once per program).
+        for c in ["-inf", "0"] {
+            if sealed.insert(c.to_string()) {
+                super::aby3::p2a(&mut t, c, 1);
+            }
+        }
+    }
     max_reduce(&mut t, b, c);
     t.max(b);
     approx::exp(&mut t, b * c, cfg);
