@@ -78,8 +78,8 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
         }
         let report = profile(&graph, &request(run, mode)).unwrap();
         let fw = &report.frameworks[0];
-        if !fw.unsupported.is_empty() {
-            continue; // listed as unpriced by the model itself
+        if fw.unsupported.iter().any(|u| u.reason.contains("secret exponent")) {
+            continue; // known gap, listed in README: the model says so instead of guessing
         }
         checked += 1;
         let label = format!(
