@@ -112,6 +112,13 @@ fn three_party_ops_match_spu_exactly() {
     assert!(files >= 7 && runs >= 14, "only {files} op fixtures / {runs} runs");
 }
 
+/// Four parties (a vreduce of 4 boolean shares: 3 adders in 2 levels).
+#[test]
+fn four_party_ops_match_spu_exactly() {
+    let (files, runs) = check_dir("tests/fixtures/spu/semi2k_4pc/ops");
+    assert!(files >= 8 && runs >= 8, "only {files} op fixtures / {runs} runs");
+}
+
 #[test]
 fn single_ops_match_spu_exactly() {
     let (files, runs) = check_dir("tests/fixtures/spu/ops");
