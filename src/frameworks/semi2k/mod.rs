@@ -504,6 +504,13 @@ fn profile(
             train::rows(graph, &cfg, &program, &mut sealed, &mut report);
         }
         report.finish(parties);
+        if protocol == Protocol::Aby3 && report.total.bytes > 0 {
+            let ranked: u64 = report.total.parties.iter().map(|p| p.bytes).sum();
+            let share = 100.0 * (report.total.bytes - ranked) as f64 / report.total.bytes as f64;
+            report.warnings.push(format!(
+                "Per-party figures cover only the kernels with fixed ranks: {share:.1} % of the bytes (truncation, equality, B2A) go to ranks by a random pivot per call and are in the total only."
+            ));
+        }
         report
     }
 }
