@@ -81,6 +81,11 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
         if fw.unsupported.iter().any(|u| u.reason.contains("secret exponent")) {
             continue; // known gap, listed in README: the model says so instead of guessing
         }
+        if fw.nodes.iter().any(|n| n.approximate.as_deref().is_some_and(|a| a.contains("under ABY3"))) {
+            // Known and flagged by the model (select_and_scatter, a non-default option).
+            assert_eq!(run["compiler"]["disable_maxpooling_optimization"], true, "{}", path.display());
+            continue;
+        }
         checked += 1;
         let label = format!(
             "{} [{} {} {}]",

@@ -446,6 +446,13 @@ fn profile(
             if argmax_pool {
                 let w: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
                 let mut t = Tally::new(&cfg.ring);
+                if protocol == Protocol::Aby3 {
+                    // `pphlo.argmax` seals one index constant per window position
+                    // (measured on LeNet's 2×2 pools: 4 one-element P2A each).
+                    for _ in 0..w {
+                        aby3::p2a(&mut t, "window index", 1);
+                    }
+                }
                 train::maxpool_argmax(&mut t, node.out_numel(0), w);
                 report.nodes.push(NodeCost {
                     node: node.name.clone(),
