@@ -28,7 +28,9 @@ Protocol flags, before the form (the defaults give the SEMI2K 2-party fixtures):
   --parties N                      SEMI2K only (default 2; ABY3 is 3, CHEETAH 2)
   --repeat K                       run each program K times in one runtime and
                                    record every run (`repeats`), to show what
-                                   varies between runs (default 1)
+                                   varies between runs (default 1); CHEETAH
+                                   also keeps the last (steady-state) run's
+                                   per-op breakdown (`last_per_party`)
   --fields FM64,FM128              restrict the field runs
   --no-options                     skip the option variants
 Anything but the default protocol writes under tests/fixtures/spu/<tag>/,
@@ -318,6 +320,8 @@ def run_all(fn, args, runs, timeout=900, label=""):
         rec = dict(_spec(r), per_party=per_party, max_abs_err=err)
         if len(repeats) > 1:  # every run's Link details, per party: what varies between runs
             rec["repeats"] = [[[p["bytes"], p["rounds"]] for p in run] for run in repeats]
+            if PROTOCOL == "cheetah":  # the last run is steady state (no OT/HE setup): keep its breakdown
+                rec["last_per_party"] = repeats[-1]
         out.append(rec)
     return out
 
