@@ -162,3 +162,62 @@ fn every_member_profiles_on_every_framework() {
         }
     }
 }
+
+fn framework<'a>(r: &'a mpclens::Report, name: &str) -> &'a mpclens::report::FrameworkReport {
+    r.frameworks.iter().find(|f| f.framework == name).unwrap()
+}
+
+#[test]
+fn cf2_cheetah_delphi_price_the_spatial_mean_and_name_what_they_lack() {
+    // dynamo writes ConvNeXt's global average pool as ReduceMean over axes (2, 3).
+    let g = load("convnext_t.dynamo.onnx", None).unwrap();
+    let mean = g.nodes.iter().find(|n| n.op == "ReduceMean" && n.in_shape(0).is_some_and(|s| s.len() == 4)).unwrap();
+    let r = mpclens::profile(&g, &ProfileRequest::default()).unwrap();
+    for fw in ["cryptflow2", "cheetah"] {
+        let f = framework(&r, fw);
+        let row = f.nodes.iter().find(|n| n.node == mean.name).unwrap_or_else(|| panic!("{fw}: mean unpriced"));
+        assert_eq!(row.steps[0].name, "AvgPool division", "{fw}");
+        assert!(f.unsupported.iter().all(|p| p.node != mean.name));
+    }
+    assert!(framework(&r, "delphi").unsupported.iter().all(|p| p.node != mean.name));
+
+    // Whisper's front end is a Conv1d with known shapes: a 1-D conv the 2-D flows lack.
+    let g = load("whisper_tiny_enc.dynamo.onnx", None).unwrap();
+    let r = mpclens::profile(&g, &ProfileRequest::default()).unwrap();
+    for (fw, start) in
+        [("cryptflow2", "1-D conv: the SCI"), ("cheetah", "1-D conv: the SCI"), ("delphi", "1-D conv: Delphi's Conv2d")]
+    {
+        let convs: Vec<_> = framework(&r, fw).unsupported.iter().filter(|p| p.op == "Conv").collect();
+        assert_eq!(convs.len(), 2, "{fw}");
+        assert!(convs.iter().all(|p| p.reason.starts_with(start)), "{fw}: {convs:?}");
+    }
+    // Each op they lack is named with what their library lacks.
+    let f = framework(&r, "cryptflow2");
+    let softmax = f.unsupported.iter().find(|p| p.op == "Softmax").unwrap();
+    assert!(softmax.reason.contains("no exponential of a secret"), "{}", softmax.reason);
+}
+
+#[test]
+fn delphi_folds_a_batchnorm_only_into_the_conv_before_it() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/densenet121.onnx");
+    let g = mpclens::load_file(&path, &LoadOptions::default()).unwrap();
+    let r = mpclens::profile(&g, &ProfileRequest { frameworks: vec!["delphi".into()], ..Default::default() }).unwrap();
+    let f = &r.frameworks[0];
+    let producer = |bn: &mpclens::graph::Node| {
+        g.nodes.iter().find(|p| p.outputs.iter().any(|o| o.name == bn.inputs[0].name)).map(|p| p.op.clone())
+    };
+    let mut after_concat = 0;
+    for bn in g.nodes.iter().filter(|n| n.op == "BatchNormalization") {
+        let listed = f.unsupported.iter().find(|p| p.node == bn.name);
+        match producer(bn).as_deref() {
+            Some("Conv") => assert!(listed.is_none(), "{}", bn.name),
+            Some(op) => {
+                after_concat += usize::from(op == "Concat");
+                let why = &listed.unwrap_or_else(|| panic!("{} after {op} priced as folded", bn.name)).reason;
+                assert!(why.ends_with(&format!("this one follows a {op}")), "{why}");
+            }
+            None => assert!(listed.is_some()),
+        }
+    }
+    assert!(after_concat > 0, "DenseNet's dense blocks put a BatchNorm after each Concat");
+}
