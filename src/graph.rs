@@ -36,7 +36,9 @@ pub enum Origin {
     Input,
     /// A float initializer: the model's parameters (secret in every framework here).
     Weight,
-    /// A small integer/boolean initializer or a `Constant` node's output: public.
+    /// Public: a `Constant` node's output, an integer or one-element float initializer, a public
+    /// input (integer-typed by default) or a value computed from public values only
+    /// (`src/public.rs`).
     Constant,
     /// The output of another node.
     Activation,
@@ -147,6 +149,11 @@ impl Node {
     /// True when every input and output shape is known.
     pub fn shapes_known(&self) -> bool {
         self.inputs.iter().chain(&self.outputs).all(|t| t.shape.is_some())
+    }
+    /// True when every output is public ([`Origin::Constant`]): the parties compute it in the
+    /// clear, so no framework prices it (`src/public.rs`).
+    pub fn is_public(&self) -> bool {
+        !self.outputs.is_empty() && self.outputs.iter().all(|t| t.origin == Origin::Constant)
     }
     /// Scope joined with `/`, or `(root)`.
     pub fn scope_path(&self) -> String {

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod loader;
 pub mod network;
 pub mod profile;
+pub mod public;
 pub mod report;
 pub mod scope;
 pub mod settings;

@@ -14,6 +14,9 @@ pub struct ProfileRequest {
     pub mode: Mode,
     /// `framework → key → value`, as given by `--set framework.key=value`.
     pub settings: BTreeMap<String, BTreeMap<String, String>>,
+    /// Input name → public (`true`) or secret (`false`), overriding the default rule of
+    /// `src/public.rs` (integer inputs public, float inputs secret).
+    pub public_inputs: BTreeMap<String, bool>,
 }
 
 impl ProfileRequest {
@@ -45,13 +48,15 @@ impl ProfileRequest {
     }
 }
 
-/// The graph the cost models see: without the nodes whose shapes are unknown
+/// The graph the cost models see: without public nodes (computed in the clear, `src/public.rs`),
+/// without the nodes whose shapes are unknown
 /// (already listed in the report's `unsupported`) or that compute an empty
 /// tensor. Formulas divide by element counts and windows; such nodes only come
 /// from malformed files, and pricing them would be a guess.
 fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
     let empty = |t: &crate::graph::Tensor| t.numel() == Some(0) && t.origin == crate::graph::Origin::Activation;
-    let ok = |n: &crate::graph::Node| n.shapes_known() && !n.outputs.iter().chain(&n.inputs).any(empty);
+    let ok =
+        |n: &crate::graph::Node| !n.is_public() && n.shapes_known() && !n.outputs.iter().chain(&n.inputs).any(empty);
     if graph.nodes.iter().all(ok) {
         return std::borrow::Cow::Borrowed(graph);
     }
@@ -78,6 +83,9 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
     } else {
         req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?
     };
+    let mut marked = graph.clone();
+    crate::public::mark(&mut marked, &req.public_inputs)?;
+    let graph = &marked;
     let mut report = Report::from_graph(graph, req.mode);
     let full = graph;
     let priced = priceable(graph);

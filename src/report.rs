@@ -125,6 +125,10 @@ pub struct Coverage {
     pub free: usize,
     /// Nodes this framework could not price (its own `unsupported` plus the model's).
     pub unpriced: usize,
+    /// Nodes on public values only (shapes, constants, public inputs): computed in the clear,
+    /// free in every framework, never shown to a cost model (`src/public.rs`).
+    #[serde(default)]
+    pub public: usize,
     /// Share of the model's output elements produced by unpriced nodes, 0–1.
     pub unpriced_element_share: f64,
     /// `unpriced > 0`, or the framework cannot run the requested mode at all.
@@ -146,6 +150,13 @@ impl Coverage {
             .map(|p| p.node.as_str())
             .filter(|n| !priced.contains(n))
             .collect();
+        let public: HashSet<&str> = graph
+            .nodes
+            .iter()
+            .filter(|n| n.is_public() && !priced.contains(n.name.as_str()))
+            .map(|n| n.name.as_str())
+            .collect();
+        let unpriced: HashSet<&str> = unpriced.difference(&public).copied().collect();
         let total: u128 = graph.nodes.iter().map(|n| n.out_numel(0) as u128).sum();
         let missing: u128 =
             graph.nodes.iter().filter(|n| unpriced.contains(n.name.as_str())).map(|n| n.out_numel(0) as u128).sum();
@@ -155,8 +166,9 @@ impl Coverage {
         Coverage {
             nodes: graph.nodes.len(),
             priced: in_graph_priced,
-            free: graph.nodes.len().saturating_sub(in_graph_priced + unpriced_count),
+            free: graph.nodes.len().saturating_sub(in_graph_priced + unpriced_count + public.len()),
             unpriced: unpriced_count,
+            public: public.len(),
             unpriced_element_share: if total == 0 { 0.0 } else { missing as f64 / total as f64 },
             partial: unpriced_count > 0,
             mode_unsupported: None,
@@ -169,15 +181,19 @@ impl Coverage {
         }
         if self.partial {
             format!(
-                "partial: {} of {} nodes unpriced ({:.1} % of output elements); {} priced, {} free",
+                "partial: {} of {} nodes unpriced ({:.1} % of output elements); {} priced, {} free, {} public",
                 self.unpriced,
                 self.nodes,
                 100.0 * self.unpriced_element_share,
                 self.priced,
-                self.free
+                self.free,
+                self.public
             )
         } else {
-            format!("complete: {} priced, {} free of {} nodes", self.priced, self.free, self.nodes)
+            format!(
+                "complete: {} priced, {} free, {} public of {} nodes",
+                self.priced, self.free, self.public, self.nodes
+            )
         }
     }
 }
@@ -215,11 +231,15 @@ pub struct TensorRow {
     pub name: String,
     pub shape: Option<Shape>,
     pub dtype: String,
+    /// Known to every party (`src/public.rs`); a model input is public or secret by this flag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 impl From<&Tensor> for TensorRow {
     fn from(t: &Tensor) -> Self {
-        TensorRow { name: t.name.clone(), shape: t.shape.clone(), dtype: t.dtype.clone() }
+        let public = t.origin == crate::graph::Origin::Constant;
+        TensorRow { name: t.name.clone(), shape: t.shape.clone(), dtype: t.dtype.clone(), public }
     }
 }
 
@@ -247,6 +267,9 @@ pub struct NodeRow {
     pub outputs: Vec<Option<Shape>>,
     /// Elements of the first output (0 when unknown).
     pub elements: u64,
+    /// Computed from public values only: free in every framework (`src/public.rs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 /// The whole report.
@@ -291,6 +314,7 @@ impl Report {
                     inputs: n.inputs.iter().map(|t| t.shape.clone()).collect(),
                     outputs: n.outputs.iter().map(|t| t.shape.clone()).collect(),
                     elements: n.out_numel(0),
+                    public: n.is_public(),
                 })
                 .collect(),
             frameworks: Vec::new(),

@@ -186,3 +186,20 @@ fn link_carries_the_model_structure() {
     let g = mpclens::load(&bytes, &mpclens::LoadOptions::default()).unwrap();
     assert_eq!(g.nodes.iter().filter(|n| n.op == "Conv").count(), 53);
 }
+
+#[test]
+fn inputs_are_public_or_secret_as_asked() {
+    let zoo: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", "zoo", "bert_base.legacy17.onnx"].iter().collect();
+    let zoo = zoo.to_string_lossy().into_owned();
+    let (code, out, err) = mpclens(&["profile", &zoo, "-f", "semi2k", "--nodes", "--secret-input", "input_ids"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("input  input_ids  int64 [1×16]  secret"), "{out}");
+    assert!(out.contains("input  attention_mask  int64 [1×16]  public"), "{out}");
+    assert!(out.lines().any(|l| l.contains("/m/embeddings/Constant") && l.trim_end().ends_with("public")));
+    let (code, _, err) = mpclens(&["profile", &zoo, "--public-input", "input_ids", "--secret-input", "input_ids"]);
+    assert_eq!((code, err.trim()), (1, "error: input 'input_ids' is given both as --public-input and --secret-input"));
+    let (code, _, err) = mpclens(&["profile", &zoo, "--batch", "2", "--secret-input", "pixels"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no input named 'pixels': the model's inputs are input_ids, attention_mask"), "{err}");
+}

@@ -134,7 +134,7 @@ fn complete_and_partial_totals_say_so() {
     let distinct: std::collections::BTreeSet<&str> = f.unsupported.iter().map(|p| p.node.as_str()).collect();
     assert!(f.coverage.partial);
     assert_eq!(f.coverage.unpriced, distinct.len());
-    assert_eq!(f.coverage.priced + f.coverage.free + f.coverage.unpriced, g.nodes.len());
+    assert_eq!(f.coverage.priced + f.coverage.free + f.coverage.unpriced + f.coverage.public, g.nodes.len());
     assert!(f.coverage.unpriced_element_share > 0.0 && f.coverage.unpriced_element_share < 1.0);
     assert!(f.coverage.summary().starts_with(&format!(
         "partial: {} of {} nodes unpriced",

@@ -6,6 +6,7 @@ pub mod cheetah;
 pub mod crypten;
 pub mod cryptflow2;
 pub mod delphi;
+pub mod missing;
 pub mod sci;
 pub mod semi2k;
 

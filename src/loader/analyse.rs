@@ -56,6 +56,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         }
     }
     let mut proto = pb::ModelProto::decode(&small[..]).map_err(decode_error)?;
+    let meta_scopes = super::meta::node_scopes(&small);
     drop(small);
     if proto.ir_version == 0 && proto.opset_import.is_empty() {
         return Err(LoadError::NotOnnx("it declares neither an IR version nor an operator set".into()));
@@ -71,11 +72,13 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         return Err(LoadError::EmptyGraph);
     }
     let init_names: HashSet<String> = initializers.iter().map(|(n, _, _)| n.clone()).collect();
-    let weight_names: HashSet<String> =
-        initializers.iter().filter(|(_, _, t)| FLOAT_TYPES.contains(t)).map(|(n, _, _)| n.clone()).collect();
+    // A float initializer of one element is a constant (a dynamo export's attention scale,
+    // epsilon or exponent), public; every larger one is a weight.
+    let is_weight = |(_, d, t): &&(String, Vec<i64>, i32)| FLOAT_TYPES.contains(t) && d.iter().any(|&x| x != 1);
+    let weight_names: HashSet<String> = initializers.iter().filter(is_weight).map(|(n, _, _)| n.clone()).collect();
     let parameters: u64 = initializers
         .iter()
-        .filter(|(_, _, t)| FLOAT_TYPES.contains(t))
+        .filter(is_weight)
         .map(|(_, d, _)| {
             d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0)
         })
@@ -101,6 +104,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
 
     let mut parsed = parse_and_analyse(&mut proto)?;
     if let (Some(old), Some(new)) = (pinned.old_batch, opts.batch) {
+        let unpatched = proto.clone();
         let patched = patch_batch_reshapes(&mut proto, &parsed, old, new);
         notes.push(format!("Re-batched from {old} to {new}."));
         if !patched.is_empty() {
@@ -109,6 +113,9 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
                 patched.join(", ")
             ));
             parsed = parse_and_analyse(&mut proto)?;
+        }
+        if let Some(why) = rebatch_failure(&proto, &parsed, unpatched, &init_names, old, new)? {
+            return Err(LoadError::BadDim(why));
         }
     }
     let graph = proto.graph.as_ref().expect("checked above");
@@ -126,6 +133,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         parameters,
         notes,
         &dup_inits,
+        &meta_scopes,
     ))
 }
 
@@ -315,6 +323,60 @@ fn fallback_fact(
     Some(InferenceFact::dt_shape(dt, out))
 }
 
+/// Nodes whose outputs the analysis left without a concrete shape, in file order.
+fn unshaped_nodes(proto: &pb::ModelProto, parsed: &Parsed) -> Vec<usize> {
+    let known = |o: &String| {
+        parsed
+            .outlets
+            .get(o)
+            .and_then(|id| parsed.model.outlet_fact(*id).ok())
+            .is_some_and(|f| f.shape.as_concrete_finite().ok().flatten().is_some())
+    };
+    let nodes = proto.graph.as_ref().map_or(&[][..], |g| &g.node[..]);
+    (0..nodes.len()).filter(|&i| nodes[i].output.iter().filter(|o| !o.is_empty()).any(|o| !known(o))).collect()
+}
+
+/// A re-batch that leaves a node unshaped which was shaped at the file's own batch (a class
+/// token Concat, a Reshape or Expand with the batch baked into a computed target, a pooling
+/// Gather) is refused, naming that node: silently unshaped nodes would make the totals a
+/// fraction of the truth. Costs a second analysis only when some node is unshaped.
+/// `unpatched` is the model before Reshape targets were re-batched; `weights` the initializers.
+fn rebatch_failure(
+    proto: &pb::ModelProto,
+    parsed: &Parsed,
+    unpatched: pb::ModelProto,
+    weights: &HashSet<String>,
+    old: u64,
+    new: u64,
+) -> Result<Option<String>, LoadError> {
+    let unshaped = unshaped_nodes(proto, parsed);
+    if unshaped.is_empty() {
+        return Ok(None);
+    }
+    let mut at_old = unpatched;
+    if let Some(g) = at_old.graph.as_mut() {
+        // Weights are shape-only graph inputs by now (`wire`): only the private inputs go back.
+        for vi in g.input.iter_mut().filter(|vi| !weights.contains(&vi.name)) {
+            if let Some(pb::type_proto::Value::TensorType(tt)) = vi.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+                if let Some(shape) = tt.shape.as_mut().filter(|s| s.dim.len() >= 2) {
+                    shape.dim[0].value = Some(pb::tensor_shape_proto::dimension::Value::DimValue(old as i64));
+                }
+            }
+        }
+    }
+    let parsed_old = parse_and_analyse(&mut at_old)?;
+    let before: HashSet<usize> = unshaped_nodes(&at_old, &parsed_old).into_iter().collect();
+    let Some(&i) = unshaped.iter().find(|i| !before.contains(i)) else { return Ok(None) };
+    let n = &proto.graph.as_ref().expect("has graph").node[i];
+    let name = if n.name.is_empty() { n.output.first().cloned().unwrap_or_default() } else { n.name.clone() };
+    Ok(Some(format!(
+        "Cannot re-batch this model from {old} to {new}: node '{name}' ({}) has no shape at batch {new} though it has \
+         one at batch {old}; the export fixed the batch inside the graph (a class-token Concat, a Reshape or Expand \
+         target, a Gather index). Export it with a dynamic batch axis, or at batch {new}.",
+        n.op_type
+    )))
+}
+
 /// After re-batching, Reshape targets that still say the old batch (a torch
 /// export's `[1, -1]`) are changed to the new batch; returns the nodes patched.
 fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, new: u64) -> Vec<String> {
@@ -402,6 +464,7 @@ fn convert(
     parameters: u64,
     notes: Vec<String>,
     dup_inits: &HashSet<String>,
+    meta_scopes: &[Vec<String>],
 ) -> Graph {
     let mut public: HashSet<String> = init_names.difference(weight_names).cloned().collect();
     let tensor = |name: &str, origin: Origin| -> Tensor {
@@ -513,8 +576,13 @@ fn convert(
         }
         let out_origin = if out_public { Origin::Constant } else { Origin::Activation };
         let outs: Vec<Tensor> = n.output.iter().filter(|s| !s.is_empty()).map(|s| tensor(s, out_origin)).collect();
+        // Scopes from the name (`/layer1/conv1/Conv`), else from the exporter's metadata (dynamo).
+        let scope = match scope_of(&name) {
+            s if s.is_empty() => meta_scopes.get(i).cloned().unwrap_or_default(),
+            s => s,
+        };
         let mut node = Node {
-            scope: scope_of(&name),
+            scope,
             name: name.clone(),
             op: n.op_type.clone(),
             domain: if n.domain == "ai.onnx" { String::new() } else { n.domain.clone() },

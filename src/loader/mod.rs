@@ -10,6 +10,7 @@ mod analyse;
 mod attrs;
 mod dims;
 mod guard;
+mod meta;
 pub mod sparse;
 mod validate;
 pub mod wire;

@@ -489,7 +489,12 @@ impl App {
     }
 
     pub fn request(&self) -> ProfileRequest {
-        ProfileRequest { frameworks: Vec::new(), mode: self.st.mode, settings: self.st.settings.clone() }
+        ProfileRequest {
+            frameworks: Vec::new(),
+            mode: self.st.mode,
+            settings: self.st.settings.clone(),
+            ..Default::default()
+        }
     }
 
     fn reprofile(&mut self) {

@@ -79,6 +79,13 @@ struct ProfileArgs {
     /// Value of a named symbolic dimension, e.g. `--dim seq=128`.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
     dims: Vec<(String, u64)>,
+    /// Treat this input as public (known to every party), e.g. a float attention mask. By
+    /// default integer inputs (token ids, positions, masks) are public and float inputs secret.
+    #[arg(long = "public-input", value_name = "NAME")]
+    public_inputs: Vec<String>,
+    /// Treat this input as secret, e.g. `--secret-input input_ids` for private token ids.
+    #[arg(long = "secret-input", value_name = "NAME")]
+    secret_inputs: Vec<String>,
     /// Change one framework setting, e.g. `--set crypten.parties=3`.
     #[arg(long = "set", value_name = "FRAMEWORK.KEY=VALUE")]
     settings: Vec<String>,
@@ -135,6 +142,13 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     }
     for s in &args.settings {
         req.add_setting(s)?;
+    }
+    for (names, public) in [(&args.public_inputs, true), (&args.secret_inputs, false)] {
+        for n in names {
+            if req.public_inputs.insert(n.clone(), public).is_some_and(|p| p != public) {
+                return Err(format!("input '{n}' is given both as --public-input and --secret-input"));
+            }
+        }
     }
     let what_if = args.what_if.as_deref().map(WhatIf::parse).transpose()?;
     let bytes = input::open(&args.model)?;

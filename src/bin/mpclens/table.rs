@@ -88,7 +88,8 @@ pub fn report(r: &Report, with_nodes: bool, top: usize) -> String {
         r.mode.as_str()
     );
     for t in &m.inputs {
-        let _ = writeln!(out, "input  {}  {} {}", t.name, t.dtype, shape_text(&t.shape));
+        let secrecy = if t.public { "public" } else { "secret" };
+        let _ = writeln!(out, "input  {}  {} {}  {secrecy}", t.name, t.dtype, shape_text(&t.shape));
     }
     for n in &m.notes {
         let _ = writeln!(out, "note   {n}");
@@ -126,13 +127,14 @@ fn nodes(r: &Report) -> String {
                 n.inputs.iter().map(shape_text).collect::<Vec<_>>().join(", "),
                 n.outputs.iter().map(shape_text).collect::<Vec<_>>().join(", "),
                 n.elements.to_string(),
+                if n.public { "public" } else { "secret" }.into(),
             ]
         })
         .collect();
     columns(
-        &["node", "op", "scope", "inputs", "outputs", "elements"],
+        &["node", "op", "scope", "inputs", "outputs", "elements", "values"],
         &rows,
-        &[false, false, false, false, false, true],
+        &[false, false, false, false, false, true, false],
     )
 }
 

@@ -459,7 +459,10 @@ impl CostModel for Cheetah {
                     ));
                     sil = sil + r;
                 }
-                "AveragePool" | "GlobalAveragePool" => {
+                // A spatial ReduceMean is the dynamo exporter's global average pool.
+                op @ ("AveragePool" | "GlobalAveragePool" | "ReduceMean")
+                    if op != "ReduceMean" || super::missing::is_spatial_mean(n) =>
+                {
                     let e = n.out_numel(0);
                     let d = (n.in_numel(0) / e.max(1)).max(1);
                     let a = clog2(6 * d);
@@ -506,8 +509,8 @@ impl CostModel for Cheetah {
                 }
                 "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
                 | "Shape" | "Gather" | "Constant" => {}
-                op => {
-                    rep.unsupported.push(prob(n, &format!("OpenCheetah's CNN mains have no {op}")));
+                _ => {
+                    rep.unsupported.push(prob(n, &super::missing::sci_lacks("OpenCheetah", n)));
                     continue;
                 }
             }

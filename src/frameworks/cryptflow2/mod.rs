@@ -388,7 +388,10 @@ impl CostModel for CryptFlow2 {
                         even_bytes(one, pr.relu_rounds()).times(k - 1),
                     ));
                 }
-                "AveragePool" | "GlobalAveragePool" => {
+                // A spatial ReduceMean is the dynamo exporter's global average pool.
+                op @ ("AveragePool" | "GlobalAveragePool" | "ReduceMean")
+                    if op != "ReduceMean" || super::missing::is_spatial_mean(n) =>
+                {
                     let e = n.out_numel(0);
                     let d = (n.in_numel(0) / e.max(1)).max(1);
                     let what = if pr.he {
@@ -425,8 +428,8 @@ impl CostModel for CryptFlow2 {
                 }
                 "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
                 | "Shape" | "Gather" | "Constant" => {}
-                op => {
-                    rep.unsupported.push(prob(n, &format!("CryptFlow2's CNN flow (Athos → SCI) has no {op}")));
+                _ => {
+                    rep.unsupported.push(prob(n, &super::missing::sci_lacks("CryptFlow2", n)));
                     continue;
                 }
             }

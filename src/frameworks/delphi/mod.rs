@@ -195,7 +195,11 @@ impl CostModel for Delphi {
                         )
                     }
                     None => {
-                        rep.unsupported.push(prob(n, "conv shape unknown"));
+                        let rank_ok = n.in_shape(0).is_none_or(|s| s.len() == 4);
+                        rep.unsupported.push(prob(
+                            n,
+                            &if rank_ok { "conv shape unknown".into() } else { super::missing::delphi_lacks(n) },
+                        ));
                         continue;
                     }
                 },
@@ -270,12 +274,19 @@ impl CostModel for Delphi {
                 }
                 "Constant" | "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity"
                 | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
-                "BatchNormalization" => (vec![], Some("Delphi folds BatchNorm into the preceding conv".into())),
-                op => {
-                    rep.unsupported.push(prob(
-                        n,
-                        &format!("Delphi has no {op} layer (supported: Conv2d, FC, AvgPool, ReLU, PolyApprox)"),
-                    ));
+                "ReduceMean" if super::missing::is_spatial_mean(n) => (vec![], None),
+                "BatchNormalization" => {
+                    let x = n.inputs.first().map(|t| t.name.as_str());
+                    let producer =
+                        graph.nodes[..idx].iter().rev().find(|p| p.outputs.iter().any(|o| Some(o.name.as_str()) == x));
+                    if let Some(why) = super::missing::delphi_bn_reason(producer.map(|p| p.op.as_str())) {
+                        rep.unsupported.push(prob(n, &why));
+                        continue;
+                    }
+                    (vec![], Some("Delphi folds BatchNorm into the preceding conv".into()))
+                }
+                _ => {
+                    rep.unsupported.push(prob(n, &super::missing::delphi_lacks(n)));
                     continue;
                 }
             };
