@@ -705,6 +705,8 @@ OPS = {
     "GreaterOrEqual": _binary(lambda x, y: x >= y),
     "Where": op_where,
     "IsNaN": _unary(jnp.isnan),
+    "Sin": _unary(jnp.sin),
+    "Cos": _unary(jnp.cos),
     "And": _binary(jnp.logical_and),
     "Or": _binary(jnp.logical_or),
     "Not": _unary(jnp.logical_not),

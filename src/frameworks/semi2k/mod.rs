@@ -302,8 +302,10 @@ impl Program {
 /// a `[C]` parameter (BatchNorm variance) have none, so the rewrite applies.
 fn div_sqrt_rewrite_applies(sqrt: &Node, div: &Node, producers: &BTreeMap<&str, &Node>) -> bool {
     let (Some(s), Some(num)) = (sqrt.out_shape(0), div.in_shape(0)) else { return true };
-    if s == num {
-        return true; // no broadcast at all
+    if s == num || div.out_shape(0) == Some(s) {
+        // No broadcast of the sqrt: `c / sqrt(v)` with a scalar constant (torch's
+        // exported rsqrt) is rewritten even for batch-1 statistics (hf_llama_legacy).
+        return true;
     }
     // Walk back through elementwise adds of constants to the statistic's source.
     let mut cur = sqrt;
