@@ -1,6 +1,6 @@
 """Tiny real HuggingFace transformers (2 layers, hidden 16, random weights, built
 from configs: no hub access), exported to ONNX for the CrypTen and SPU harnesses:
-tests/fixtures/transformer/hf_<model>_<exporter>.onnx.
+tests/fixtures/transformer/hf_<model>_<exporter>.onnx, graph-only (weights dropped).
 
 The token ids are public: they are baked into the graph as a Constant (the
 embedding lookup then gathers a secret table by public indices, the form both
@@ -58,6 +58,24 @@ def bake_ids(path):
     onnx.save(m, path)
 
 
+def graph_only(path):
+    """Keep the graph, drop the float weights: each float initializer points at
+    an external file that is not written (as a model copied without its
+    `.onnx.data`). Costs do not depend on weight values; the SPU harness draws
+    random ones. Integer initializers (shapes, indices) stay inline."""
+    m = onnx.load(path)
+    for t in m.graph.initializer:
+        if t.data_type == onnx.TensorProto.FLOAT and int(np.prod(t.dims)) > 1:
+            n = 4 * int(np.prod(t.dims))
+            t.ClearField("raw_data")
+            t.ClearField("float_data")
+            t.data_location = onnx.TensorProto.EXTERNAL
+            for k, v in (("location", os.path.basename(path) + ".data"), ("offset", "0"), ("length", str(n))):
+                e = t.external_data.add()
+                e.key, e.value = k, v
+    onnx.save(m, path)
+
+
 def main(argv):
     os.makedirs(OUT, exist_ok=True)
     ids = torch.tensor(IDS)
@@ -70,14 +88,16 @@ def main(argv):
         torch.onnx.export(wrapped, args, path, opset_version=17, dynamo=False, input_names=names,
                           output_names=["last_hidden_state"], do_constant_folding=True)
         bake_ids(path)
-        ops = sorted({n.op_type for n in onnx.load(path).graph.node})
+        graph_only(path)
+        ops = sorted({n.op_type for n in onnx.load(path, load_external_data=False).graph.node})
         print(f"{path}: {os.path.getsize(path)} B, ops {ops}")
         if "--dynamo" in argv:
             path = os.path.join(OUT, f"hf_{name}_dynamo.onnx")
             torch.onnx.export(wrapped, args, path, dynamo=True, input_names=names, output_names=["last_hidden_state"],
                               external_data=False)
             bake_ids(path)
-            ops = sorted({n.op_type for n in onnx.load(path).graph.node})
+            graph_only(path)
+            ops = sorted({n.op_type for n in onnx.load(path, load_external_data=False).graph.node})
             print(f"{path}: {os.path.getsize(path)} B, ops {ops}")
 
 

@@ -108,6 +108,7 @@ def main():
     save("isnan", [h.make_node("IsNaN", ["x"], ["y"], name="/IsNaN")], x)
     save("and_secret", [const("lo", 0.0), const("hi", 1.0), h.make_node("Greater", ["x", "lo"], ["a"], name="/Greater"),
                         h.make_node("Less", ["x", "hi"], ["b"], name="/Less"), h.make_node("And", ["a", "b"], ["y"], name="/And")], x)
+    un("reciprocal", "Reciprocal")
 
 
 if __name__ == "__main__":
