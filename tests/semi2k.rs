@@ -137,3 +137,13 @@ fn models_match_spu_exactly() {
     let (files, runs) = check_dir("tests/fixtures/spu");
     assert!(files >= 10, "only {files} model fixtures / {runs} runs");
 }
+
+/// The operators of today's transformer exports (validation/samples/transformer_ops.py):
+/// norms, GELU both forms, softmax on any axis, SiLU/SwiGLU, embeddings and
+/// gathers by public indices, public mask arithmetic, IsNaN/And, Tanh,
+/// ReduceMin, ArgMin and the Padé exponential.
+#[test]
+fn transformer_ops_match_spu_exactly() {
+    let (files, runs) = check_dir("tests/fixtures/spu/transformer");
+    assert!(files >= 25 && runs >= 50, "only {files} transformer fixtures / {runs} runs");
+}

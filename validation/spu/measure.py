@@ -177,6 +177,8 @@ def runtime_config(field, options):
     for k, v in options.items():
         if not hasattr(cfg, k):
             raise ValueError(f"RuntimeConfig has no option {k}")
+        if k == "fxp_exp_mode":  # fixtures spell the enum by name: "PADE" → ExpMode.EXP_PADE
+            v = getattr(libspu.RuntimeConfig.ExpMode, "EXP_" + v)
         setattr(cfg, k, v)
     return cfg
 
@@ -405,6 +407,27 @@ def measure_ops(names=None):
         measure_model(path, os.path.join(OUT, "ops", op + ".json"), runs, positive=op in POSITIVE, timeout=600)
 
 
+# tests/fixtures/transformer/ (validation/samples/transformer_ops.py) → spu/transformer/
+PADE_RUNS = [{"field": "FM64", "config": {"fxp_exp_mode": "PADE"}}, {"field": "FM128", "config": {"fxp_exp_mode": "PADE"}}]
+TRANSFORMER_OPTIONS = {
+    "exp": PADE_RUNS, "softmax_axis1": PADE_RUNS, "silu": PADE_RUNS, "tanh": OPTION_RUNS,
+    "layernorm": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    "rmsnorm_div": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    "softmax_axis0": [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
+}
+POSITIVE_TX = {"rmsnorm_div", "rmsnorm_rsqrt", "rmsnorm_reciprocal", "simplified_layernorm"}
+
+
+def measure_transformer(names=None):
+    import glob
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "transformer", "*.onnx"))):
+        name = os.path.basename(path)[:-5]
+        if names and name not in names:
+            continue
+        runs = [dict(r) for r in FIELD_RUNS + TRANSFORMER_OPTIONS.get(name, [])]
+        measure_model(path, os.path.join(OUT, "transformer", name + ".json"), runs, positive=name in POSITIVE_TX, timeout=600)
+
+
 def model_list():
     import glob
     out = [(os.path.join(ROOT, "static", "samples", n + ".onnx"), n) for n in SAMPLES]
@@ -488,6 +511,8 @@ def main(argv):
         train.main([])
     elif argv[0] == "--ops":
         measure_ops(set(argv[1:]) or None)
+    elif argv[0] == "--transformer":
+        measure_transformer(set(argv[1:]) or None)
     elif argv[0] == "--models":
         measure_models(set(argv[1:]) or None)
     elif argv[0] == "--train":

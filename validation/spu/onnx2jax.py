@@ -34,6 +34,7 @@ STATIC_SLOTS = {
     "ReduceMin": {1}, "ReduceProd": {1}, "Split": {1}, "Gather": {1}, "Resize": {1, 2, 3},
     "Upsample": {1}, "Clip": {1, 2}, "Pow": {1}, "ConstantOfShape": {0}, "TopK": {1},
     "Range": {0, 1, 2}, "OneHot": {1, 2}, "Dropout": {1, 2},
+    "GatherND": {1}, "GatherElements": {1}, "Trilu": {1},
 }
 
 NP_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
@@ -600,6 +601,52 @@ def op_argmax(p, n, a, ins):
     return jnp.argmax(x, axis=axis, keepdims=bool(a.get("keepdims", 1)))
 
 
+def op_argmin(p, n, a, ins):
+    if a.get("select_last_index", 0):
+        raise Unsupported("ArgMin with select_last_index")
+    x = ins[0]
+    axis = a.get("axis", 0) % x.ndim
+    return jnp.argmin(x, axis=axis, keepdims=bool(a.get("keepdims", 1)))
+
+
+def op_simplified_layernorm(p, n, a, ins):
+    """onnxruntime's fused RMSNorm: x / sqrt(mean(x², axes) + eps) * g."""
+    x, g = ins[0], ins[1]
+    axes = tuple(range(a.get("axis", -1) % x.ndim, x.ndim))
+    ms = jnp.mean(lax.integer_pow(x, 2), axis=axes, keepdims=True)
+    return x / jnp.sqrt(ms + a.get("epsilon", 1e-5)) * g
+
+
+def op_gathernd(p, n, a, ins):
+    x = ins[0]
+    idx = static(ins[1], "GatherND indices").astype(np.int64)
+    if a.get("batch_dims", 0):
+        raise Unsupported("GatherND with batch_dims")
+    return x[tuple(np.moveaxis(idx, -1, 0))]
+
+
+def op_gather_elements(p, n, a, ins):
+    x = ins[0]
+    idx = static(ins[1], "GatherElements indices").astype(np.int64)
+    axis = a.get("axis", 0) % x.ndim
+    idx = np.where(idx < 0, idx + x.shape[axis], idx)
+    if is_static(x):
+        return np.take_along_axis(x, idx, axis=axis)
+    return jnp.take_along_axis(x, idx, axis=axis)
+
+
+def op_trilu(p, n, a, ins):
+    x = ins[0]
+    k = int(static(ins[1], "Trilu k")) if len(ins) > 1 and ins[1] is not None else 0
+    lib = np if is_static(x) else jnp
+    return lib.triu(x, k) if a.get("upper", 1) else lib.tril(x, k)
+
+
+def op_range(p, n, a, ins):
+    st, en, dl = (static(v, "Range input") for v in ins)
+    return np.arange(st, en, dl).astype(st.dtype)
+
+
 def op_where(p, n, a, ins):
     return jnp.where(ins[0], ins[1], ins[2])
 
@@ -657,6 +704,18 @@ OPS = {
     "LessOrEqual": _binary(lambda x, y: x <= y),
     "GreaterOrEqual": _binary(lambda x, y: x >= y),
     "Where": op_where,
+    "IsNaN": _unary(jnp.isnan),
+    "Sin": _unary(jnp.sin),
+    "Cos": _unary(jnp.cos),
+    "And": _binary(jnp.logical_and),
+    "Or": _binary(jnp.logical_or),
+    "Not": _unary(jnp.logical_not),
+    "ArgMin": op_argmin,
+    "SimplifiedLayerNormalization": op_simplified_layernorm,
+    "GatherND": op_gathernd,
+    "GatherElements": op_gather_elements,
+    "Trilu": op_trilu,
+    "Range": op_range,
     "LeakyRelu": lambda p, n, a, ins: jax.nn.leaky_relu(ins[0], a.get("alpha", 0.01)),
     "PRelu": lambda p, n, a, ins: jnp.where(ins[0] >= 0, ins[0], ins[1] * ins[0]),
     "HardSigmoid": lambda p, n, a, ins: jnp.clip(a.get("alpha", 0.2) * ins[0] + a.get("beta", 0.5), 0.0, 1.0),

@@ -22,24 +22,42 @@ pub fn polynomial(t: &mut Tally, n: u64, degree: u64) {
 /// `f_exp`, default mode TAYLOR (`fxp_approx.cc` `exp_taylor`):
 /// `(1 + x/2^N)^(2^N)`: one truncation by N bits, then N `f_square`.
 /// Bytes `n(t + N(ℓ+t))`, rounds `1 + 2N` (FM64, N = 8: 100n, 17).
-/// PADE (`exp_pade`) first clamps x to ±32/log2(e) (2 comparisons + selects)
-/// and evaluates a rational function: priced as its clamp, the degree-4
-/// polynomials and one division.
+/// PADE: see `exp_pade`.
 pub fn exp(t: &mut Tally, n: u64, cfg: &Config) {
     if cfg.exp_pade {
-        for _ in 0..2 {
-            t.max(n);
-        }
-        polynomial(t, n, 4);
-        polynomial(t, n, 4);
-        div(t, n, cfg);
-        return;
+        return exp_pade(t, n);
     }
     let iters = cfg.exp_iters;
     t.trunc_bits(n, iters);
     for _ in 0..iters {
         t.f_square(n);
     }
+}
+
+/// `f_exp` with `fxp_exp_mode = EXP_PADE` (`fxp_approx.cc` `f_exp`,
+/// `exp_pade`, `exp2_pade`, `exp2_pade_normalized`): `_clamp` to ±32/log2(e)
+/// (two compare-and-select), `x·log2(e)` (public: truncation), then `exp2`:
+/// the bits of x by A2B (`_prefer_b`), the fraction `x − (⌊x⌋ << f)` (an
+/// arithmetic minus a (k−f)-bit boolean: B2A), the degree-5 polynomial (4
+/// f_mul for x²..x⁵, one truncation of the weighted sum), 5 integer bits each
+/// turned arithmetic (1-bit B2A) and multiplied in (`mul_aa`), `ret / 2^5`
+/// (truncation by 5 bits) and the sign select `ret + msb·(1/ret − ret)`
+/// (`mul_a1b`). FM64: 553n bytes, 46 rounds (transformer/exp, PADE runs).
+pub fn exp_pade(t: &mut Tally, n: u64) {
+    clamp(t, n);
+    t.trunc(n);
+    t.a2b(n);
+    t.b2a(n, t.ring.k - t.ring.f);
+    for _ in 0..4 {
+        t.f_mul("x^i (Padé powers)", n);
+    }
+    t.trunc(n);
+    for _ in 0..5 {
+        t.b2a(n, 1);
+        t.mul_aa("· (a·2^(2^i) + 1 − a)", n);
+    }
+    t.trunc_bits(n, 5);
+    t.mul_a1b(n);
 }
 
 /// The part shared by reciprocal and division (`fxp_base.cc`

@@ -196,6 +196,8 @@ pub struct Program {
     /// computed for an earlier node on the same variance tensor (Identity
     /// aliases followed: exporters dedup equal initializers into Identity).
     bn_rsqrt_reused: BTreeSet<String>,
+    /// Where nodes whose condition is an equality (Equal, IsNaN, through Not).
+    equality_selects: BTreeSet<String>,
 }
 
 impl Program {
@@ -230,10 +232,13 @@ impl Program {
             let users = consumers.get(out.name.as_str()).cloned().unwrap_or_default();
             let mut all_rewritten = !users.is_empty();
             for u in &users {
-                let ok = u.op == "Div"
-                    && u.inputs.get(1).is_some_and(|d| d.name == out.name)
-                    && u.inputs.first().is_some_and(|x| x.name != out.name)
-                    && div_sqrt_rewrite_applies(n, u, &producers);
+                // `1.0 / sqrt(v)` (Reciprocal) is the same pattern with numerator 1.
+                let reciprocal = u.op == "Reciprocal";
+                let ok = reciprocal
+                    || u.op == "Div"
+                        && u.inputs.get(1).is_some_and(|d| d.name == out.name)
+                        && u.inputs.first().is_some_and(|x| x.name != out.name)
+                        && div_sqrt_rewrite_applies(n, u, &producers);
                 if ok {
                     rewritten_divs.insert(u.name.clone());
                 } else {
@@ -283,7 +288,17 @@ impl Program {
                 }
             }
         }
-        Program { public, rewritten_divs, rsqrt_sqrts, avg_after_avg, bn_rsqrt_reused }
+        let mut equality_selects = BTreeSet::new();
+        for n in graph.nodes.iter().filter(|n| n.op == "Where") {
+            let mut cond = n.inputs.first().and_then(|c| producers.get(c.name.as_str()));
+            while let Some(p) = cond.filter(|p| p.op == "Not") {
+                cond = p.inputs.first().and_then(|c| producers.get(c.name.as_str()));
+            }
+            if cond.is_some_and(|p| matches!(p.op.as_str(), "Equal" | "IsNaN")) {
+                equality_selects.insert(n.name.clone());
+            }
+        }
+        Program { public, rewritten_divs, rsqrt_sqrts, avg_after_avg, bn_rsqrt_reused, equality_selects }
     }
 
     /// Does the gradient reaching this average come straight (through
@@ -307,8 +322,10 @@ impl Program {
 /// a `[C]` parameter (BatchNorm variance) have none, so the rewrite applies.
 fn div_sqrt_rewrite_applies(sqrt: &Node, div: &Node, producers: &BTreeMap<&str, &Node>) -> bool {
     let (Some(s), Some(num)) = (sqrt.out_shape(0), div.in_shape(0)) else { return true };
-    if s == num {
-        return true; // no broadcast at all
+    if s == num || div.out_shape(0) == Some(s) {
+        // No broadcast of the sqrt: `c / sqrt(v)` with a scalar constant (torch's
+        // exported rsqrt) is rewritten even for batch-1 statistics (hf_llama_legacy).
+        return true;
     }
     // Walk back through elementwise adds of constants to the statistic's source.
     let mut cur = sqrt;
@@ -471,6 +488,7 @@ fn profile(
                 div_by_rewritten_sqrt: program.rewritten_divs.contains(&node.name),
                 sqrt_as_rsqrt: program.rsqrt_sqrts.contains(&node.name),
                 rsqrt_reused: program.bn_rsqrt_reused.contains(&node.name),
+                equality_condition: program.equality_selects.contains(&node.name),
             };
             let mut t = Tally::new(&cfg.ring);
             if protocol == Protocol::Aby3 && (0..node.inputs.len()).any(&secret) {

@@ -65,6 +65,9 @@ pub struct Ctx<'a> {
     pub sqrt_as_rsqrt: bool,
     /// BatchNorm: an earlier node computed the same `rsqrt(var + ε)` (CSE).
     pub rsqrt_reused: bool,
+    /// Where: the condition is an equality result (Equal, IsNaN), which SPU
+    /// holds as a full-width boolean share rather than a 1-bit one.
+    pub equality_condition: bool,
 }
 
 /// Number of reducer calls of SPU's `TreeReduce` over a length-`len` axis
@@ -329,6 +332,10 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
                 approx::sqrt(t, n, cfg);
             }
         }
+        // `1.0 / jnp.sqrt(v)`: SPU's `rewrite_div_sqrt_patterns` makes it
+        // `1 · rsqrt(v)` (the Sqrt arm prices the rsqrt; the product with the
+        // constant 1 folds away). Measured: transformer/rmsnorm_reciprocal.
+        "Reciprocal" if cx.div_by_rewritten_sqrt => {}
         "Reciprocal" => approx::reciprocal(t, n, cfg),
         "Mul" => {
             if s0 && s1 {
@@ -338,7 +345,16 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
             }
         }
         "Div" => {
-            if cx.div_by_rewritten_sqrt {
+            if cx.div_by_rewritten_sqrt && !s0 {
+                // `c / sqrt(v)` → `c · rsqrt(v)`: the constant 1 of torch's
+                // exported rsqrt folds away (transformer/rmsnorm_rsqrt); any
+                // other constant is a public multiply.
+                let one =
+                    node.inputs.first().and_then(|c| c.value.as_ref()).is_some_and(|v| v.iter().all(|&x| x == 1.0));
+                if !one {
+                    t.trunc(n);
+                }
+            } else if cx.div_by_rewritten_sqrt {
                 t.f_mul("x·rsqrt(v)", n);
             } else if s1 {
                 if cfg.optimize_denominator && node.in_numel(1) < n {
@@ -493,7 +509,53 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
             }
         }
         "Erf" => erf(t, n, cfg),
+        // `jnp.where(c, x, y)` → pphlo select → `_mux`: `y + c·(x − y)`.
+        // A public condition (exporters' masks) selects in the clear: free
+        // (transformer/where_public_mask). A 1-bit secret condition (a
+        // comparison's MSB) multiplies by `mul_a1b`. An equality result is a
+        // full-width boolean share: `mixed_mul` converts it by a k-bit B2A, then
+        // `mul_aa` (`hal/polymorphic.cc` `mul`; transformer/isnan_where). SPU's
+        // `optimize_select` turns `select(p, x, 0)` into `mul(p, x)`: same cost
+        // (transformer/where_zero_false, where_zero_true).
+        "Where" if !s0 => {}
+        "Where" if cx.equality_condition => {
+            t.b2a(n, t.ring.k);
+            t.mul_aa("equality condition · x", n);
+        }
         "Where" => t.mul_a1b(n),
+        // IsNaN → `jnp.isnan(x)` = `x != x`: SPU has no NaN test on fixed
+        // point and runs the full secret equality (`f_equal` → `equal_ss`) and a
+        // free NOT. FM64: 104n bytes, 7 rounds (transformer/isnan).
+        "IsNaN" => t.equal(n),
+        // And of two secret booleans (`jnp.logical_and`, pphlo `and` → `and_bb`
+        // on 1-bit shares): `2·w(1)·n` bytes, 1 round (transformer/and_secret).
+        // With one public operand it is local; Not is a local XOR.
+        "And" if s0 && s1 => t.step("AND of 1-bit shares", n, 2 * n, 1, format!("open x⊕a, y⊕b: 2·1·{n} B")),
+        "And" | "Not" => {}
+        // onnxruntime's fused RMSNorm, run as `x / jnp.sqrt(jnp.mean(x², axes)
+        // + ε) · γ` (validation/spu/CONVENTION.md): x² (f_mul), the mean
+        // (truncation per row), rsqrt per row (the div-sqrt rewrite; a unit dim
+        // in the statistics keeps the full division, as for LayerNorm), · rsqrt
+        // and · γ (f_mul). Measured: transformer/simplified_layernorm.
+        "SimplifiedLayerNormalization" => {
+            let s = shape(node, 0);
+            let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
+            let r: u64 = s[..axis].iter().product();
+            t.f_mul("x²", n);
+            t.trunc(r);
+            if s[..axis].contains(&1) {
+                approx::sqrt(t, r, cfg);
+                approx::div(t, n, cfg);
+            } else {
+                approx::rsqrt(t, r, cfg);
+                t.f_mul("x·rsqrt", n);
+            }
+            if (cx.secret)(1) {
+                t.f_mul("·γ", n);
+            } else {
+                t.trunc(n);
+            }
+        }
         "Equal" => t.equal(n),
         // Cast of a secret float to an integer type: `fxp2int`. Other casts are free.
         "Cast" => {
