@@ -15,6 +15,7 @@ pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod share;
+pub mod summary;
 pub mod training;
 pub mod whatif;
 

@@ -278,3 +278,45 @@ pub fn csv(r: &Report) -> String {
     }
     out
 }
+
+/// The summary block (`--summary`): per framework the total, time, coverage,
+/// the dearest op kinds and the what-if that saves most. Empty without a summary.
+pub fn summary(r: &Report) -> String {
+    let Some(s) = &r.summary else { return String::new() };
+    let mut out = format!(
+        "Summary of {} ({}, batch {}; times on {}: {})\n",
+        r.model.file,
+        r.mode.as_str(),
+        r.batch,
+        s.network.name,
+        s.network.formula()
+    );
+    let w = s.frameworks.iter().map(|f| f.title.chars().count()).max().unwrap_or(0);
+    for f in &s.frameworks {
+        let ops: Vec<String> = f.top_ops.iter().map(|o| format!("{} {:.1} %", o.name, 100.0 * o.share)).collect();
+        let best = f.what_ifs.first().filter(|w| w.saved_bytes > 0 && w.like_for_like).map_or_else(
+            || "no substitution saves bytes".to_string(),
+            |w| {
+                format!(
+                    "best what-if {}: saves {} ({:.1} %)",
+                    w.key,
+                    human_bytes(w.saved_bytes as u64),
+                    100.0 * w.saved_share
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "  {:<w$} {:>10}  {} rounds  {}  {}{}\n  {:<w$} dearest: {}; {best}",
+            f.title,
+            human_bytes(f.bytes),
+            f.rounds,
+            mpclens::network::fmt_secs(f.seconds),
+            if f.partial { "PARTIAL: " } else { "" },
+            f.coverage,
+            "",
+            ops.join(", ")
+        );
+    }
+    out + "\n"
+}
