@@ -6,6 +6,7 @@
 //! cost, training included) → [`report::Report`] → CLI / web views.
 
 pub mod cost;
+pub mod csv;
 pub mod frameworks;
 pub mod graph;
 pub mod loader;
