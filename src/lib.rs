@@ -6,6 +6,7 @@
 //! cost, training included) → [`report::Report`] → CLI / web views.
 
 pub mod cost;
+pub mod csv;
 pub mod frameworks;
 pub mod graph;
 pub mod loader;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod share;
+pub mod summary;
 pub mod training;
 pub mod whatif;
 

@@ -18,6 +18,10 @@ pub struct Network {
     pub source: String,
 }
 
+/// The custom network a new page (and `mpclens profile --summary`) starts with.
+pub const DEFAULT_MBPS: f64 = 1000.0;
+pub const DEFAULT_RTT_MS: f64 = 0.5;
+
 /// Presets. CrypTFlow2 (Rathee et al., CCS 2020, §7 "Experimental setup") states
 /// LAN 377 MBps with 0.3 ms echo latency and WAN 40 MBps with 80 ms; the other two
 /// are generic reference points, labelled as such.

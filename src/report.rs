@@ -283,6 +283,10 @@ pub struct Report {
     pub unsupported: Vec<Problem>,
     pub nodes: Vec<NodeRow>,
     pub frameworks: Vec<FrameworkReport>,
+    /// Headline figures, dearest layers and op kinds, best what-ifs; filled on
+    /// request ([`crate::summary::summarize`]: CLI `--summary`, the web page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<crate::summary::Summary>,
 }
 
 impl Report {
@@ -318,6 +322,7 @@ impl Report {
                 })
                 .collect(),
             frameworks: Vec::new(),
+            summary: None,
         }
     }
 }

@@ -73,6 +73,10 @@ pub struct ViewState {
     pub file: Option<String>,
     /// The dropped model's structure ([`structure::encode`]): no weights.
     pub model: Option<String>,
+    /// Table sort: a column key and whether descending (`bytes`, true by default).
+    pub sort: Option<(String, bool)>,
+    /// Charts on a log scale.
+    pub log: bool,
 }
 
 impl Default for ViewState {
@@ -86,14 +90,16 @@ impl Default for ViewState {
             batch: 1,
             dims: BTreeMap::new(),
             settings: BTreeMap::new(),
-            bandwidth_mbps: 1000.0,
-            rtt_ms: 0.5,
+            bandwidth_mbps: crate::network::DEFAULT_MBPS,
+            rtt_ms: crate::network::DEFAULT_RTT_MS,
             selected: None,
             depth: 1,
             search: String::new(),
             whatif: Vec::new(),
             file: None,
             model: None,
+            sort: None,
+            log: false,
         }
     }
 }
@@ -172,6 +178,12 @@ impl ViewState {
         if !self.whatif.is_empty() {
             kv.push(("wi".into(), self.whatif.join(",")));
         }
+        if let Some((c, desc)) = &self.sort {
+            kv.push(("sort".into(), format!("{c}{}", if *desc { "-" } else { "+" })));
+        }
+        if self.log {
+            kv.push(("log".into(), "1".into()));
+        }
         if let Some(f) = &self.file {
             kv.push(("file".into(), f.clone()));
         }
@@ -228,6 +240,17 @@ impl ViewState {
                 "depth" => st.depth = v.parse().ok().filter(|d| *d <= 64).ok_or_else(|| format!("bad depth '{v}'"))?,
                 "q" => st.search = v,
                 "file" => st.file = Some(v),
+                "sort" => {
+                    let (c, desc) = match v.strip_suffix('-') {
+                        Some(c) => (c, true),
+                        None => (v.strip_suffix('+').unwrap_or(&v), false),
+                    };
+                    if c.is_empty() || c.len() > 16 || !c.bytes().all(|b| b.is_ascii_lowercase()) {
+                        return Err(format!("bad sort '{v}'"));
+                    }
+                    st.sort = Some((c.to_string(), desc))
+                }
+                "log" => st.log = v == "1",
                 "m" => {
                     if !v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
                         return Err("the model part of the link is damaged (characters outside URL-safe base64)".into());

@@ -19,6 +19,10 @@ pub struct Source {
     /// The user's file when `bytes` is only its graph: read in full only to
     /// write a substituted model with its weights.
     pub file: Option<web_sys::File>,
+    /// What the link says about this model once it is shown: a bundled sample,
+    /// or a file name (plus its structure when it came from a share link).
+    pub sample: Option<String>,
+    pub link_model: Option<String>,
 }
 
 /// Batch sweep: (batch, [(framework, bytes, rounds)]).
@@ -28,17 +32,29 @@ pub enum Status {
     Idle,
     Busy(String),
     Error(String),
+    /// A file the page could not open: plain words, then the loader's message.
+    Bad(String, String),
 }
 
 pub enum Msg {
     File(web_sys::File),
     Sample(String),
     Bytes(String, Vec<u8>),
+    /// A bundled sample's bytes: (sample name, bytes).
+    SampleBytes(String, Vec<u8>),
     /// A large file's graph, read without its weights: (name, graph, file, bytes read).
     Graph(String, Vec<u8>, web_sys::File, u64),
     /// The whole file, read for the substituted-model download.
     WhatIfFile(Vec<u8>),
-    ReadFailed(String),
+    /// (file name, message): reading failed; the current report stays.
+    ReadFailed(String, String),
+    /// A sample button or a drop: a new model, so search and what-ifs start afresh.
+    PickSample(String),
+    /// Files dropped anywhere on the window.
+    Dropped(Vec<web_sys::File>),
+    Dragging(bool),
+    /// Back/Forward (or an edited address): the fragment to show.
+    PopState(String),
     Parse,
     SetDim(String, String),
     ApplyDims,
@@ -51,6 +67,12 @@ pub enum Msg {
     SetNet(f64, f64),
     SetSearch(String),
     Sort(&'static str),
+    /// The window's inner width changed (charts follow it).
+    Resize(f64),
+    SetLog(bool),
+    /// Zoom the flame view into a scope (None: the whole model).
+    FlameZoom(Option<String>),
+    SetExportChart(String),
     Select(String),
     SetDepth(usize),
     Export(export::Kind),
@@ -85,7 +107,27 @@ pub struct App {
     pub compare_alt: Option<Rc<(String, mpclens::report::FrameworkReport)>>,
     /// Dims from a share link, applied to the model the link opens.
     link_dims: std::collections::BTreeMap<String, u64>,
-    _keys: Option<EventListener>,
+    /// A model read but not shown yet (parsing, or waiting for dims): the
+    /// current report stays until it loads.
+    pub pending: Option<Source>,
+    pending_dims: std::collections::BTreeMap<String, u64>,
+    /// The pending model was picked by the user (not restored from a link):
+    /// search, what-ifs, selection and sorting start afresh when it loads.
+    reset_on_load: bool,
+    /// A file is being dragged over the window.
+    pub dragging: bool,
+    /// The fragment last written to (or read from) the address bar.
+    last_frag: String,
+    /// Window inner width in CSS pixels.
+    pub vw: f64,
+    /// Showing a state read from the address (a link, Back/Forward): the
+    /// address is rewritten, not pushed, until its model is shown.
+    restoring: bool,
+    /// The flame view's zoomed scope.
+    pub flame_zoom: Option<String>,
+    /// The chart the SVG/PNG buttons export (id).
+    pub export_chart: Option<String>,
+    _listeners: Vec<EventListener>,
 }
 
 pub fn now() -> f64 {
@@ -101,24 +143,12 @@ impl Component for App {
         let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
         let (st, status) = match ViewState::from_fragment(&frag) {
             Ok(st) => (st, Status::Idle),
-            Err(e) => {
-                (ViewState::default(), Status::Error(format!("This share link is damaged and was ignored: {e}.")))
-            }
+            Err(e) => (ViewState::default(), Status::Error(damaged_link(&e))),
         };
-        let link = ctx.link().clone();
         ctx.link().send_future(async move { Msg::Samples(loading::sample_list().await) });
         let mut status = status;
-        if let Some(s) = st.sample.clone() {
-            link.send_message(Msg::Sample(s));
-        } else if let Some(m) = &st.model {
-            // The link carries the model's structure: decoded here, then loaded
-            // like a dropped file (the loader's checks apply to it as well).
-            match mpclens::share::structure::decode(m) {
-                Ok(b) => {
-                    link.send_message(Msg::Bytes(st.file.clone().unwrap_or_else(|| "shared-model.onnx".into()), b))
-                }
-                Err(e) => status = Status::Error(format!("This share link's model could not be opened: {e}.")),
-            }
+        if let Some(e) = open_model_of(ctx, &st) {
+            status = Status::Error(e);
         }
         let kl = ctx.link().callback(Msg::Key);
         let keys = web_sys::window().map(|w| {
@@ -134,9 +164,12 @@ impl Component for App {
                 }
             })
         });
+        let mut listeners: Vec<EventListener> = keys.into_iter().collect();
+        listeners.extend(window_listeners(ctx));
         let batch_input = st.batch.to_string();
         let st_dims = st.dims.clone();
         let st_wi = st.whatif.clone();
+        let st_sort = st.sort.clone();
         let dim_inputs = st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         App {
             status,
@@ -147,7 +180,7 @@ impl Component for App {
             dim_inputs,
             batch_input,
             samples: Vec::new(),
-            sort: ("bytes", true),
+            sort: sort_of(&st_sort),
             timing: Vec::new(),
             link_note: None,
             read_note: None,
@@ -156,19 +189,158 @@ impl Component for App {
             whatif_result: None,
             compare_alt: None,
             link_dims: st_dims,
-            _keys: keys,
+            pending: None,
+            pending_dims: Default::default(),
+            reset_on_load: false,
+            dragging: false,
+            last_frag: frag.trim_start_matches('#').to_string(),
+            vw: inner_width(),
+            restoring: true,
+            flame_zoom: None,
+            export_chart: None,
+            _listeners: listeners,
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let redraw = self.reduce(ctx, msg);
+        self.sync_url();
+        if self.pending.is_none() && !matches!(self.status, Status::Busy(_)) {
+            self.restoring = false;
+        }
+        redraw
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        html! {
+            <div class={classes!("app", self.report.is_some().then_some("loaded"))}>
+                if self.dragging {
+                    <div class="drop-overlay" id="drop-overlay" aria-hidden="true"><p>{"Drop the .onnx file to open it here"}</p></div>
+                }
+                <header class="top">
+                    <h1>{"mpclens"}</h1>
+                    <p class="tagline">{"Communication cost of ONNX models under secure multi-party computation, layer by layer."}</p>
+                    <p class="privacy" id="privacy">{"Your file never leaves this browser: it is read and analysed here, and nothing is uploaded."}</p>
+                </header>
+                <main>
+                    { upload::view(self, ctx) }
+                    { self.status_view() }
+                    { if self.report.is_some() { self.main_view(ctx) } else { html!{} } }
+                </main>
+            </div>
+        }
+    }
+}
+
+/// Starts loading the model a view state names (sample, link structure, or a
+/// dropped file kept for this tab). An error message when it cannot.
+fn open_model_of(ctx: &Context<App>, st: &ViewState) -> Option<String> {
+    let link = ctx.link();
+    if let Some(s) = st.sample.clone() {
+        link.send_message(Msg::Sample(s));
+    } else if let Some(m) = &st.model {
+        // The link carries the model's structure: decoded here, then loaded
+        // like a dropped file (the loader's checks apply to it as well).
+        match mpclens::share::structure::decode(m) {
+            Ok(b) => link.send_message(Msg::Bytes(st.file.clone().unwrap_or_else(|| "shared-model.onnx".into()), b)),
+            Err(e) => {
+                return Some(format!("This share link's model could not be opened: {e}. Nothing else was changed."))
+            }
+        }
+    } else if let Some(f) = &st.file {
+        match crate::session::load(f) {
+            Some(b) => link.send_message(Msg::Bytes(f.clone(), b)),
+            None => {
+                return Some(format!(
+                    "The model {f} of this address is not kept in this tab any more: drop the file again to see it."
+                ))
+            }
+        }
+    }
+    None
+}
+
+/// The table sort a link names (`bytes` descending when none or unknown).
+fn sort_of(s: &Option<(String, bool)>) -> (&'static str, bool) {
+    const COLS: [&str; 6] = ["bytes", "name", "op", "rounds", "online", "offline"];
+    match s {
+        Some((c, desc)) => (COLS.iter().find(|x| **x == c.as_str()).copied().unwrap_or("bytes"), *desc),
+        None => ("bytes", true),
+    }
+}
+
+pub fn inner_width() -> f64 {
+    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1300.0)
+}
+
+fn damaged_link(e: &str) -> String {
+    format!("This link is damaged, so it was ignored: {e}. Check that it was copied whole.")
+}
+
+/// Whole-window drag and drop (with a highlight while dragging), window size
+/// and Back/Forward.
+fn window_listeners(ctx: &Context<App>) -> Vec<EventListener> {
+    let Some(w) = web_sys::window() else { return Vec::new() };
+    let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+    let over = Rc::new(std::cell::Cell::new(false));
+    let (o1, o2, o3) = (over.clone(), over.clone(), over);
+    let (d1, d2, d3) =
+        (ctx.link().callback(Msg::Dragging), ctx.link().callback(Msg::Dragging), ctx.link().callback(Msg::Dropped));
+    let pop = ctx.link().callback(Msg::PopState);
+    let resize = ctx.link().callback(Msg::Resize);
+    vec![
+        EventListener::new_with_options(&w, "dragover", opts, move |e| {
+            e.prevent_default();
+            if !o1.replace(true) {
+                d1.emit(true);
+            }
+        }),
+        EventListener::new_with_options(&w, "dragleave", opts, move |e| {
+            // Leaving the window: the event has no element it enters.
+            let leaves = e.dyn_ref::<web_sys::DragEvent>().is_some_and(|d| d.related_target().is_none());
+            if leaves && o2.replace(false) {
+                d2.emit(false);
+            }
+        }),
+        EventListener::new_with_options(&w, "drop", opts, move |e| {
+            e.prevent_default();
+            o3.set(false);
+            let files = e.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files());
+            let files = files.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect()).unwrap_or_default();
+            d3.emit(files);
+        }),
+        EventListener::new(&w, "resize", move |_| resize.emit(inner_width())),
+        EventListener::new(&w, "popstate", move |_| {
+            let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+            pop.emit(frag);
+        }),
+    ]
+}
+
+impl App {
+    /// The one place messages change the state.
+    fn reduce(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
+            Msg::Dragging(on) => self.dragging = on,
+            Msg::Dropped(files) => {
+                self.dragging = false;
+                let n = files.len();
+                let pick = files.iter().find(|f| f.name().to_ascii_lowercase().ends_with(".onnx")).or(files.first());
+                let Some(f) = pick.cloned() else { return true };
+                self.link_note =
+                    (n > 1).then(|| format!("{n} files were dropped; {} was opened (one model at a time).", f.name()));
+                return self.reduce(ctx, Msg::File(f));
+            }
+            Msg::PopState(frag) => self.pop_state(ctx, frag),
+            Msg::PickSample(s) => {
+                self.reset_on_load = true;
+                return self.reduce(ctx, Msg::Sample(s));
+            }
             Msg::File(f) => {
                 let name = f.name();
                 let size = f.size() as u64;
                 self.timing = vec![("start".into(), now())];
-                self.st.sample = None;
-                self.st.model = None;
-                self.st.file = None;
+                self.reset_on_load = true;
                 if size >= loading::SPARSE_FROM {
                     // Large: read the graph only, skipping the weights' bytes.
                     self.status = Status::Busy(format!(
@@ -178,7 +350,7 @@ impl Component for App {
                     ctx.link().send_future(async move {
                         match loading::read_graph(f.clone()).await {
                             Ok((g, read)) => Msg::Graph(name, g, f, read),
-                            Err(e) => Msg::ReadFailed(e),
+                            Err(e) => Msg::ReadFailed(name, e),
                         }
                     });
                     return true;
@@ -187,7 +359,7 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     match loading::read_file(f).await {
                         Ok(b) => Msg::Bytes(name, b),
-                        Err(e) => Msg::ReadFailed(e),
+                        Err(e) => Msg::ReadFailed(name, e),
                     }
                 });
             }
@@ -198,7 +370,10 @@ impl Component for App {
                     crate::fmt::bytes(read),
                     crate::fmt::bytes(file.size() as u64)
                 ));
-                self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: Some(file) });
+                self.start_parse(
+                    ctx,
+                    Source { name, bytes: Rc::new(bytes), file: Some(file), sample: None, link_model: None },
+                );
             }
             Msg::WhatIfFile(bytes) => {
                 self.status = Status::Idle;
@@ -209,21 +384,31 @@ impl Component for App {
             Msg::Sample(s) => {
                 self.timing = vec![("start".into(), now())];
                 self.status = Status::Busy(format!("Fetching the bundled sample {s}.onnx …"));
-                self.st.sample = Some(s.clone());
-                self.st.model = None;
-                self.st.file = None;
                 ctx.link().send_future(async move {
                     match loading::fetch_sample(&s).await {
-                        Ok(b) => Msg::Bytes(format!("{s}.onnx"), b),
-                        Err(e) => Msg::ReadFailed(e),
+                        Ok(b) => Msg::SampleBytes(s, b),
+                        Err(e) => Msg::ReadFailed(format!("{s}.onnx"), e),
                     }
                 });
             }
-            Msg::ReadFailed(e) => self.status = Status::Error(e),
+            Msg::SampleBytes(s, bytes) => {
+                self.timing.push(("read".into(), now()));
+                self.read_note = None;
+                let name = format!("{s}.onnx");
+                self.start_parse(
+                    ctx,
+                    Source { name, bytes: Rc::new(bytes), file: None, sample: Some(s), link_model: None },
+                );
+            }
+            Msg::ReadFailed(name, e) => {
+                let (head, detail) = crate::errors::plain(&name, &[], &e);
+                self.status = Status::Bad(self.kept(head), detail);
+            }
             Msg::Bytes(name, bytes) => {
                 self.timing.push(("read".into(), now()));
                 self.read_note = None;
-                self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: None });
+                let link_model = self.st.model.clone().filter(|_| self.st.file.as_deref() == Some(name.as_str()));
+                self.start_parse(ctx, Source { name, bytes: Rc::new(bytes), file: None, sample: None, link_model });
             }
             Msg::Parse => self.parse(),
             Msg::SetDim(k, v) => {
@@ -246,7 +431,11 @@ impl Component for App {
                         }
                     }
                 }
-                self.st.dims = dims;
+                if self.pending.is_some() {
+                    self.pending_dims = dims;
+                } else {
+                    self.st.dims = dims;
+                }
                 self.reparse(ctx);
             }
             Msg::SetBatch(b) => {
@@ -286,9 +475,25 @@ impl Component for App {
                 if rtt.is_finite() && rtt > 0.0 {
                     self.st.rtt_ms = rtt;
                 }
+                // The summary's times use this network.
+                self.reprofile();
             }
             Msg::SetSearch(q) => self.st.search = q,
-            Msg::Sort(c) => self.sort = if self.sort.0 == c { (c, !self.sort.1) } else { (c, true) },
+            Msg::Sort(c) => {
+                self.sort = if self.sort.0 == c { (c, !self.sort.1) } else { (c, true) };
+                self.st.sort = Some((c.to_string(), self.sort.1));
+            }
+            Msg::Resize(w) => self.vw = w,
+            Msg::SetLog(on) => self.st.log = on,
+            Msg::SetExportChart(c) => self.export_chart = Some(c),
+            Msg::FlameZoom(z) => {
+                // Zooming into the zoomed cell again zooms out to its parent.
+                self.flame_zoom = if z.is_some() && z == self.flame_zoom {
+                    z.and_then(|l| l.rsplit_once('/').map(|p| p.0.to_string()))
+                } else {
+                    z
+                };
+            }
             Msg::Select(n) => self.st.selected = Some(n),
             Msg::SetDepth(d) => self.st.depth = d,
             Msg::Export(k) => export::export(self, k),
@@ -330,7 +535,7 @@ impl Component for App {
                     ctx.link().send_future(async move {
                         match loading::read_file(f).await {
                             Ok(b) => Msg::WhatIfFile(b),
-                            Err(e) => Msg::ReadFailed(e),
+                            Err(e) => Msg::ReadFailed(String::new(), e),
                         }
                     });
                 }
@@ -343,27 +548,6 @@ impl Component for App {
             },
         }
         true
-    }
-
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
-        let ondrop = link.batch_callback(|e: DragEvent| {
-            e.prevent_default();
-            e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)).map(Msg::File)
-        });
-        html! {
-            <div class="app" {ondragover} {ondrop}>
-                <header class="top">
-                    <h1>{"mpclens"}</h1>
-                    <p class="tagline">{"Communication cost of ONNX models under secure multi-party computation, layer by layer."}</p>
-                    <p class="privacy" id="privacy">{"Your file never leaves this browser: it is read and analysed here, and nothing is uploaded."}</p>
-                </header>
-                { upload::view(self, ctx) }
-                { self.status_view() }
-                { if self.report.is_some() { self.main_view(ctx) } else { html!{} } }
-            </div>
-        }
     }
 }
 
@@ -384,7 +568,6 @@ impl App {
     fn share_link(&mut self) {
         let mut note = String::new();
         self.st.model = None;
-        self.st.file = None;
         if let (None, Some(src)) = (&self.st.sample, &self.source) {
             match mpclens::share::structure::encode(&src.bytes) {
                 Ok(m) => {
@@ -402,11 +585,11 @@ impl App {
         let frag = self.st.to_fragment();
         if frag.len() > mpclens::share::MAX_LINK_CHARS {
             self.st.model = None;
-            let _ = w.location().set_hash(&self.st.to_fragment());
+            self.sync_url();
             self.link_note = Some(format!("The model is too large for a link ({} characters). The link restores the view; send the model structure file (below) with it.", frag.len()));
             return;
         }
-        let _ = w.location().set_hash(&frag);
+        self.sync_url();
         let href = w.location().href().unwrap_or_default();
         // Best effort: the clipboard may be refused (no permission, no focus).
         let _ = w.navigator().clipboard().write_text(&href);
@@ -424,18 +607,23 @@ impl App {
             Some(format!("Link copied and set in the address bar ({} characters).{carried}{long}{note}", href.len()));
     }
 
+    /// Charts are drawn at the content column's width, in CSS pixels.
+    pub fn chart_opts(&self) -> crate::charts::Opts {
+        crate::charts::Opts {
+            width: (self.vw.min(1400.0) - if self.vw < 700.0 { 20.0 } else { 40.0 }).max(260.0),
+            log: self.st.log,
+        }
+    }
+
     pub fn has_costs(&self) -> bool {
         self.report.as_ref().is_some_and(|r| !r.frameworks.is_empty())
     }
 
     fn start_parse(&mut self, ctx: &Context<Self>, src: Source) {
         self.status = Status::Busy(format!("Parsing {} ({}) …", src.name, crate::fmt::bytes(src.bytes.len() as u64)));
-        self.source = Some(src);
-        self.report = None;
-        self.graph = None;
-        self.sweep.clear();
-        self.st.dims = std::mem::take(&mut self.link_dims);
-        self.dim_inputs = self.st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        self.pending = Some(src);
+        self.pending_dims = std::mem::take(&mut self.link_dims);
+        self.dim_inputs = self.pending_dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.schedule_parse(ctx);
     }
 
@@ -448,24 +636,39 @@ impl App {
     }
 
     fn reparse(&mut self, ctx: &Context<Self>) {
-        if let Some(src) = &self.source {
+        if let Some(src) = self.pending.as_ref().or(self.source.as_ref()) {
             self.timing = vec![("start".into(), now()), ("read".into(), now())];
             self.status = Status::Busy(format!("Parsing {} …", src.name));
             self.schedule_parse(ctx);
         }
     }
 
+    /// `head`, plus what stays on screen when there is a report.
+    fn kept(&self, head: String) -> String {
+        match &self.report {
+            Some(r) => format!("{head} The report below is still the one of {}.", r.model.file),
+            None => head,
+        }
+    }
+
+    /// Loads the pending model (or reloads the shown one with new batch/dims).
+    /// On failure the report on screen stays as it was.
     fn parse(&mut self) {
-        let Some(src) = &self.source else { return };
+        let fresh = self.pending.is_some();
+        let Some(src) = self.pending.as_ref().or(self.source.as_ref()) else { return };
+        let dims = if fresh { self.pending_dims.clone() } else { self.st.dims.clone() };
         let opts = LoadOptions {
             file_name: src.name.clone(),
             batch: Some(self.st.batch),
-            dims: self.st.dims.clone(),
+            dims: dims.clone(),
             max_bytes: loading::MAX_BYTES,
         };
         match mpclens::load(&src.bytes, &opts) {
             Ok(g) => {
                 self.timing.push(("parsed".into(), now()));
+                if let Some(src) = self.pending.take() {
+                    self.commit(src, dims);
+                }
                 self.graph = Some(Rc::new(g));
                 self.status = Status::Idle;
                 self.reprofile();
@@ -483,9 +686,111 @@ impl App {
                 self.status = Status::Error(LoadError::MissingDims(d).to_string());
             }
             Err(e) => {
-                self.status = Status::Error(e.to_string());
+                let (head, detail) = crate::errors::plain(&src.name, &src.bytes, &e.to_string());
+                self.pending = None;
+                if !fresh {
+                    // The shown model failed with new batch/dims: nothing valid to show.
+                    self.report = None;
+                    self.graph = None;
+                }
+                self.status = Status::Bad(self.kept(head), detail);
             }
         }
+    }
+
+    /// The pending model becomes the shown one.
+    fn commit(&mut self, src: Source, dims: std::collections::BTreeMap<String, u64>) {
+        self.st.sample = src.sample.clone();
+        self.st.file = src.sample.is_none().then(|| src.name.clone());
+        self.st.model = src.link_model.clone();
+        self.st.dims = dims;
+        self.sweep.clear();
+        self.flame_zoom = None;
+        if src.sample.is_none() {
+            crate::session::store(&src.name, &src.bytes);
+        }
+        if std::mem::take(&mut self.reset_on_load) {
+            self.st.search.clear();
+            self.st.selected = None;
+            self.st.compare = None;
+            self.st.whatif.clear();
+            self.whatif = Default::default();
+            self.sort = ("bytes", true);
+            self.st.sort = None;
+            self.link_note = None;
+        }
+        self.source = Some(src);
+    }
+
+    /// Back/Forward: show the state the fragment names.
+    fn pop_state(&mut self, ctx: &Context<Self>, frag: String) {
+        let frag = frag.trim_start_matches('#').to_string();
+        if frag == self.last_frag {
+            return;
+        }
+        self.last_frag = frag.clone();
+        self.restoring = true;
+        let new = match ViewState::from_fragment(&frag) {
+            Ok(st) => st,
+            Err(e) => {
+                self.status = Status::Error(damaged_link(&e));
+                return;
+            }
+        };
+        let old = std::mem::replace(&mut self.st, new);
+        let st = &self.st;
+        self.whatif = crate::whatif::WhatIf::parse(&st.whatif.join(",")).unwrap_or_default();
+        self.batch_input = st.batch.to_string();
+        self.sort = sort_of(&st.sort);
+        if st.sample != old.sample || st.file != old.file || (st.model.is_some() && st.model != old.model) {
+            self.link_dims = st.dims.clone();
+            // Until the other model loads, the state shown stays that of the current one.
+            let target = self.st.clone();
+            self.st = old;
+            if let Some(e) = open_model_of(ctx, &target) {
+                self.status = Status::Error(e);
+                return;
+            }
+            self.st = ViewState {
+                sample: self.st.sample.clone(),
+                file: self.st.file.clone(),
+                model: self.st.model.clone(),
+                ..target
+            };
+        } else if st.batch != old.batch || st.dims != old.dims {
+            self.reparse(ctx);
+        } else if st.mode != old.mode
+            || st.settings != old.settings
+            || st.bandwidth_mbps != old.bandwidth_mbps
+            || st.rtt_ms != old.rtt_ms
+        {
+            self.reprofile();
+        } else {
+            self.whatif_result = crate::whatif::compute(self);
+            self.compute_compare_alt();
+        }
+    }
+
+    /// The address bar follows the state: a new history entry when the place
+    /// changes (model, view, framework), the same entry rewritten otherwise.
+    fn sync_url(&mut self) {
+        if self.source.is_none() && self.pending.is_none() && self.report.is_none() {
+            return;
+        }
+        let frag = self.st.to_fragment();
+        if frag == self.last_frag || frag.len() > mpclens::share::MAX_LINK_CHARS {
+            return;
+        }
+        let Some(h) = web_sys::window().and_then(|w| w.history().ok()) else { return };
+        let place = |f: &str| ViewState::from_fragment(f).ok().map(|s| (s.sample, s.file, s.view, s.framework));
+        let url = format!("#{frag}");
+        let push = place(&frag) != place(&self.last_frag) && !self.restoring && !self.last_frag.is_empty();
+        let _ = if push {
+            h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
+        self.last_frag = frag;
     }
 
     pub fn request(&self) -> ProfileRequest {
@@ -500,10 +805,12 @@ impl App {
     fn reprofile(&mut self) {
         let Some(g) = &self.graph else { return };
         match mpclens::profile(g, &self.request()) {
-            Ok(r) => {
+            Ok(mut r) => {
                 if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
                     self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
                 }
+                let net = mpclens::network::Network::custom(self.st.bandwidth_mbps, self.st.rtt_ms);
+                r.summary = Some(mpclens::summary::summarize(g, &r, &self.request(), &net));
                 self.report = Some(Rc::new(r));
                 self.whatif_result = crate::whatif::compute(self);
                 self.compute_compare_alt();
@@ -554,6 +861,13 @@ impl App {
                 </div>
             },
             Status::Error(m) => html! { <div class="error" role="alert" id="error">{m.clone()}</div> },
+            Status::Bad(head, detail) => html! {
+                <div class="error" role="alert" id="error">{head.clone()}
+                    if !detail.is_empty() {
+                        <details class="error-detail"><summary>{"Details"}</summary><p>{detail.clone()}</p></details>
+                    }
+                </div>
+            },
         }
     }
 
@@ -563,7 +877,8 @@ impl App {
             let v = *v;
             let sel = self.st.view == v;
             html! {
-                <button role="tab" id={format!("tab-{}", v.key())} aria-selected={sel.to_string()}
+                <button role="tab" id={format!("tab-{}", v.key())} aria-selected={sel.to_string()} aria-controls="panel"
+                    tabindex={if sel { "0" } else { "-1" }}
                     class={classes!("tab", sel.then_some("active"))}
                     onclick={link.callback(move |_| Msg::SetView(v))}>{v.title()}</button>
             }
@@ -576,13 +891,16 @@ impl App {
             View::Compare => layers::compare_view(self, ctx),
             View::Learn => layers::learn_view(self, ctx),
         };
+        let report = self.report.clone().expect("main_view is drawn with a report");
         html! {
-            <main>
+            <>
+                <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()}
+                    on_select={link.callback(Msg::SetFramework)} />
                 { controls::view(self, ctx) }
-                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
-                <section class="panel" role="tabpanel" id="panel">{ body }</section>
+                <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
+                <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
                 { export::view(self, ctx) }
-            </main>
+            </>
         }
     }
 }

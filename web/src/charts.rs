@@ -10,25 +10,63 @@ pub struct Bar {
     pub text: String,
 }
 
-const W: f64 = 760.0;
-const LABEL_W: f64 = 230.0;
-const TEXT_W: f64 = 110.0;
-const ROW: f64 = 22.0;
+/// How a chart is drawn: its width in CSS pixels (the container's) and scale.
+#[derive(Clone, Copy, PartialEq)]
+pub struct Opts {
+    pub width: f64,
+    pub log: bool,
+}
+
+/// Average glyph width of the 13 px chart font, for sizing label columns.
+const CH: f64 = 7.4;
 
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
-        let tail: String = s.chars().rev().take(n - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = s.chars().rev().take(n.saturating_sub(1)).collect::<Vec<_>>().into_iter().rev().collect();
         format!("…{tail}")
     }
 }
 
-/// Horizontal stacked bars, longest = full width.
-pub fn hbars(id: &str, title: &str, bars: &[Bar]) -> Html {
-    let max = bars.iter().map(|b| b.segments.iter().map(|s| s.0).sum::<f64>()).fold(0.0, f64::max);
-    let h = 28.0 + ROW * bars.len() as f64 + 24.0;
-    let plot = W - LABEL_W - TEXT_W;
+/// `s` broken into lines of at most `n` characters, at `/ _ . - space` when
+/// possible: labels wrap, they are never cut.
+pub fn wrap(s: &str, n: usize) -> Vec<String> {
+    let n = n.max(4);
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = s.chars().collect();
+    while rest.len() > n {
+        let cut = (n / 2..n).rev().find(|&i| matches!(rest[i], '/' | '_' | '.' | '-' | ' ')).map_or(n, |i| i + 1);
+        out.push(rest[..cut].iter().collect::<String>().trim_end().to_string());
+        rest = rest[cut..].to_vec();
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+/// Horizontal stacked bars. Linear: longest = full width; log: bar length ∝
+/// log10(total), segments split it in proportion. Labels wrap; values sit
+/// inside the drawing.
+pub fn hbars(id: &str, title: &str, bars: &[Bar], o: Opts, unit: fn(f64) -> String) -> Html {
+    let w = o.width.max(260.0);
+    let total = |b: &Bar| b.segments.iter().map(|s| s.0).sum::<f64>();
+    let max = bars.iter().map(total).fold(0.0, f64::max);
+    let min_pos = bars.iter().map(total).filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+    let longest = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(4) as f64;
+    let label_w = (longest * CH + 12.0).min(w * 0.42).max(60.0);
+    let per_line = ((label_w - 10.0) / CH) as usize;
+    let text_w = bars.iter().map(|b| b.text.chars().count()).max().unwrap_or(4) as f64 * CH + 12.0;
+    let plot = (w - label_w - text_w - 4.0).max(40.0);
+    let (lo, hi) = if min_pos.is_finite() { ((min_pos.log10() - 0.3).floor(), max.log10()) } else { (0.0, 1.0) };
+    let len = |v: f64| {
+        if v <= 0.0 || max <= 0.0 {
+            0.0
+        } else if o.log {
+            ((v.log10() - lo) / (hi - lo).max(1e-9)).clamp(0.0, 1.0) * plot
+        } else {
+            v / max * plot
+        }
+    };
     let mut legend: Vec<(&str, &str)> = Vec::new();
     for b in bars {
         for s in &b.segments {
@@ -37,31 +75,59 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar]) -> Html {
             }
         }
     }
-    let rows = bars.iter().enumerate().map(|(i, b)| {
-        let y = 28.0 + ROW * i as f64;
-        let mut x = LABEL_W;
-        let segs = b.segments.iter().map(|(v, class, name)| {
-            let w = if max > 0.0 { v / max * plot } else { 0.0 };
-            let r = html! { <rect class={*class} x={format!("{x:.1}")} y={format!("{:.1}", y + 3.0)} width={format!("{w:.1}")} height={format!("{:.1}", ROW - 6.0)}><title>{format!("{}: {name}", b.label)}</title></rect> };
-            x += w;
-            r
-        });
-        html! {
+    let mut y = 26.0;
+    let mut rows = Vec::new();
+    for b in bars {
+        let lines = wrap(&b.label, per_line);
+        let row = (lines.len() as f64 * 15.0 + 8.0).max(24.0);
+        let t = total(b);
+        let bar = len(t);
+        let mut x = label_w;
+        let segs: Vec<Html> = b
+            .segments
+            .iter()
+            .map(|(v, class, name)| {
+                let sw = if t > 0.0 { v / t * bar } else { 0.0 };
+                let r = html! { <rect class={*class} x={format!("{x:.1}")} y={format!("{:.1}", y + row / 2.0 - 8.0)} width={format!("{sw:.1}")} height="16"><title>{format!("{}: {name} {}", b.label, unit(*v))}</title></rect> };
+                x += sw;
+                r
+            })
+            .collect();
+        let first = y + row / 2.0 + 4.5 - (lines.len() as f64 - 1.0) * 7.5;
+        let label = lines.iter().enumerate().map(|(i, l)| html! { <tspan x={format!("{:.1}", label_w - 6.0)} y={format!("{:.1}", first + 15.0 * i as f64)}>{l.clone()}</tspan> });
+        rows.push(html! {
             <g>
-                <text class="label" x={format!("{:.1}", LABEL_W - 6.0)} y={format!("{:.1}", y + ROW / 2.0 + 4.0)} text-anchor="end">{clip(&b.label, 34)}<title>{b.label.clone()}</title></text>
+                <text class="label" text-anchor="end">{ for label }</text>
                 { for segs }
-                <text class="value" x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + ROW / 2.0 + 4.0)}>{b.text.clone()}</text>
+                <text class="value" x={format!("{:.1}", x + 5.0)} y={format!("{:.1}", y + row / 2.0 + 4.5)}>{b.text.clone()}</text>
             </g>
-        }
+        });
+        y += row;
+    }
+    // Log scale: one gridline per decade, labelled.
+    let grid = if o.log && max > 0.0 {
+        let decades: Vec<f64> = ((lo as i64)..=(hi.floor() as i64)).map(|d| 10f64.powi(d as i32)).collect();
+        let step = (decades.len() as f64 / (plot / 70.0)).ceil().max(1.0) as usize;
+        decades.into_iter().step_by(step).map(|v| {
+            let gx = label_w + len(v);
+            html! { <g><line class="grid" x1={format!("{gx:.1}")} x2={format!("{gx:.1}")} y1="24" y2={format!("{y:.1}")} /><text class="axis" x={format!("{gx:.1}")} y={format!("{:.1}", y + 13.0)} text-anchor="middle">{unit(v)}</text></g> }
+        }).collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    let axis_h = if grid.is_empty() { 0.0 } else { 18.0 };
+    let show_legend = legend.len() > 1;
+    let h = y + axis_h + if show_legend { 24.0 } else { 6.0 };
+    let leg = legend.iter().filter(|_| show_legend).enumerate().map(|(i, (class, name))| {
+        let x = label_w + 110.0 * i as f64;
+        let ly = h - 8.0;
+        html! { <g><rect class={*class} x={format!("{x:.0}")} y={format!("{:.0}", ly - 10.0)} width="11" height="11"/><text class="legend" x={format!("{:.0}", x + 15.0)} y={format!("{ly:.0}")}>{*name}</text></g> }
     });
-    let leg = legend.iter().enumerate().map(|(i, (class, name))| {
-        let x = LABEL_W + 120.0 * i as f64;
-        let y = h - 14.0;
-        html! { <g><rect class={*class} x={format!("{x:.0}")} y={format!("{:.0}", y - 9.0)} width="10" height="10"/><text class="legend" x={format!("{:.0}", x + 14.0)} y={format!("{y:.0}")}>{*name}</text></g> }
-    });
+    let full_title = if o.log { format!("{title} (log scale)") } else { title.to_string() };
     html! {
-        <svg id={id.to_string()} class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {W} {h:.0}")} width={W.to_string()} height={format!("{h:.0}")} role="img" aria-label={title.to_string()}>
-            <text class="title" x="4" y="16">{title.to_string()}</text>
+        <svg id={id.to_string()} class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w:.0} {h:.0}")} width={format!("{w:.0}")} height={format!("{h:.0}")} role="img" aria-label={full_title.clone()}>
+            <text class="title" x="4" y="16">{full_title}</text>
+            { for grid }
             { for rows }
             { for leg }
         </svg>
@@ -69,8 +135,17 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar]) -> Html {
 }
 
 /// Lines on log-log axes: x = batch sizes, one series per framework.
-pub fn lines(id: &str, title: &str, xs: &[u64], series: &[(String, Vec<f64>)], unit: &dyn Fn(f64) -> String) -> Html {
-    let (w, h, l, b, t, r) = (760.0, 300.0, 80.0, 40.0, 28.0, 150.0);
+pub fn lines(
+    id: &str,
+    title: &str,
+    xs: &[u64],
+    series: &[(String, Vec<f64>)],
+    unit: &dyn Fn(f64) -> String,
+    width: f64,
+) -> Html {
+    let r = series.iter().map(|s| s.0.chars().count() + 10).max().unwrap_or(12) as f64 * CH + 8.0;
+    let (w, h, l, b, t) = (width.max(300.0), 300.0, 80.0, 40.0, 28.0);
+    let r = r.min(w * 0.4);
     let ymax = series.iter().flat_map(|s| s.1.iter().copied()).fold(1.0, f64::max);
     let ymin =
         series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| *v > 0.0).fold(ymax, f64::min).min(ymax / 10.0);
@@ -106,28 +181,67 @@ pub struct Cell {
     pub width: f64,
     pub label: String,
     pub text: String,
+    /// Share of the framework's total bytes, 0–1 (the colour).
+    pub share: f64,
 }
 
-pub fn icicle(id: &str, title: &str, cells: &[Cell], on_click: Callback<String>) -> Html {
-    let depth = cells.iter().map(|c| c.depth).max().unwrap_or(0) + 1;
-    let (w, row) = (760.0, 22.0);
-    let h = 24.0 + row * depth as f64;
-    let rects = cells.iter().filter(|c| c.width * w >= 1.0).map(|c| {
-        let x = c.start * w;
-        let cw = c.width * w;
+/// A flame view (icicle) of the scope tree, widths ∝ bytes, colour ∝ share of
+/// the total. `zoom` (a cell's label) fills the width with that subtree. Cells
+/// are one roving Tab stop: ←/→ move, Enter zooms in, Escape zooms out.
+pub fn flame(
+    id: &str,
+    title: &str,
+    cells: &[Cell],
+    zoom: Option<&str>,
+    on_zoom: Callback<Option<String>>,
+    width: f64,
+) -> Html {
+    let (w, row) = (width.max(300.0), 24.0);
+    let z = zoom.and_then(|z| cells.iter().find(|c| c.label == z));
+    let (z0, zw, zd) = z.map_or((0.0, 1.0, 0), |c| (c.start, c.width.max(1e-12), c.depth));
+    let inside = |c: &Cell| c.start + c.width > z0 + 1e-12 && c.start < z0 + zw - 1e-12;
+    let shown: Vec<&Cell> = cells
+        .iter()
+        .filter(|c| inside(c) && (c.depth >= zd || z.is_some_and(|z| z.label.starts_with(&format!("{}/", c.label)))))
+        .filter(|c| c.width / zw * w >= 1.0)
+        .collect();
+    let depth = shown.iter().map(|c| c.depth).max().unwrap_or(0) + 1;
+    let h = 26.0 + row * depth as f64;
+    let parent = |l: &str| l.rsplit_once('/').map(|(p, _)| p.to_string());
+    let first_focus = shown.iter().position(|c| Some(c.label.as_str()) == zoom).unwrap_or(0);
+    let rects = shown.iter().enumerate().map(|(i, c)| {
+        let x = ((c.start - z0).max(0.0) / zw) * w;
+        let right = ((c.start + c.width - z0).min(zw) / zw) * w;
+        let cw = right - x;
         let y = 24.0 + row * c.depth as f64;
-        let label = c.label.clone();
-        let cb = on_click.clone();
+        let (l1, l2) = (c.label.clone(), c.label.clone());
+        let up = zoom.and_then(parent);
+        let (cb, cb2) = (on_zoom.clone(), on_zoom.clone());
+        let onkeydown = Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" | " " => {
+                e.prevent_default();
+                cb2.emit(Some(l2.clone()))
+            }
+            "Escape" | "Backspace" => {
+                e.prevent_default();
+                cb2.emit(up.clone())
+            }
+            _ => {}
+        });
         let chars = ((cw - 6.0) / 7.0).max(0.0) as usize;
+        let name = c.label.rsplit('/').next().unwrap_or("").to_string();
+        let tip = format!("{} — {} ({:.1} % of the total)", c.label, c.text, 100.0 * c.share);
         html! {
-            <g class="cell" onclick={move |_| cb.emit(label.clone())}>
-                <rect class={format!("d{}", c.depth % 4)} x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", (cw - 1.0).max(0.5))} height={format!("{:.1}", row - 2.0)}><title>{format!("{} — {}", c.label, c.text)}</title></rect>
-                if chars >= 3 { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 14.0)}>{clip(c.label.rsplit('/').next().unwrap_or(""), chars)}</text> }
+            <g class="cell" tabindex={if i == first_focus { "0" } else { "-1" }} role="button" aria-label={tip.clone()} data-label={c.label.clone()}
+                onclick={move |_| cb.emit(Some(l1.clone()))} {onkeydown}>
+                <rect class="flame" style={format!("--p:{:.0}%", 12.0 + 78.0 * c.share.sqrt())} x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", (cw - 1.0).max(0.5))} height={format!("{:.1}", row - 2.0)}><title>{tip}</title></rect>
+                if chars >= 3 { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 15.0)}>{clip(&name, chars)}</text> }
             </g>
         }
     });
     html! {
-        <svg id={id.to_string()} class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w} {h}")} width={w.to_string()} height={h.to_string()} role="img" aria-label={title.to_string()}>
+        <svg id={id.to_string()} class="chart flame-chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w} {h}")} width={w.to_string()} height={h.to_string()} role="group" aria-label={title.to_string()}
+            onkeydown={Callback::from(crate::roving::cells)}>
             <text class="title" x="4" y="16">{title.to_string()}</text>
             { for rects }
         </svg>

@@ -3,7 +3,6 @@
 //! the page and handed to the browser as a local download.
 
 use crate::app::{App, Msg};
-use crate::fmt;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,70 +43,9 @@ fn download_blob(name: &str, blob: &web_sys::Blob) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// One row per (framework, node); with no framework, one row per graph node.
+/// The CLI's CSV (`mpclens::csv`): the same columns and text as `--format csv`.
 pub fn csv(app: &App) -> String {
-    let Some(r) = &app.report else { return String::new() };
-    let mut out = String::from("framework,phase,node,op,scope,inputs,outputs,elements,bytes,rounds,online,offline\n");
-    let by_name: std::collections::HashMap<&str, &mpclens::report::NodeRow> =
-        r.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
-    let shapes = |n: &str| {
-        by_name
-            .get(n)
-            .map(|x| (fmt::shapes(&x.inputs), fmt::shapes(&x.outputs), x.elements.to_string()))
-            .unwrap_or_default()
-    };
-    if r.frameworks.is_empty() {
-        for n in &r.nodes {
-            let (i, o, e) = shapes(&n.name);
-            let f = [
-                String::new(),
-                String::new(),
-                n.name.clone(),
-                n.op.clone(),
-                n.scope.join("/"),
-                i,
-                o,
-                e,
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ];
-            out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
-            out.push('\n');
-        }
-    }
-    for fw in &r.frameworks {
-        for n in &fw.nodes {
-            let (i, o, e) = shapes(&n.node);
-            let c = &n.cost;
-            let f = [
-                fw.framework.clone(),
-                n.phase.as_str().into(),
-                n.node.clone(),
-                n.op.clone(),
-                n.scope.join("/"),
-                i,
-                o,
-                e,
-                c.bytes.to_string(),
-                c.rounds.to_string(),
-                c.online.to_string(),
-                c.offline.to_string(),
-            ];
-            out += &f.iter().map(|s| csv_field(s)).collect::<Vec<_>>().join(",");
-            out.push('\n');
-        }
-    }
-    out
+    app.report.as_ref().map(|r| mpclens::csv::csv(r)).unwrap_or_default()
 }
 
 /// speedscope's file format: one sampled profile per framework, stacks =
@@ -147,7 +85,7 @@ fn svg_text(id: &str) -> Option<String> {
     let el = gloo::utils::document().get_element_by_id(id)?;
     let s = web_sys::XmlSerializer::new().ok()?.serialize_to_string(&el).ok()?;
     // Inline the colours so the file looks the same outside the page.
-    let style = "<style>text{font:12px sans-serif;fill:#222}.online{fill:#3b6fb6}.offline{fill:#e0a030}.d0{fill:#7aa6d8}.d1{fill:#9cc3a0}.d2{fill:#e3b77a}.d3{fill:#c99ad0}.s0 path{stroke:#3b6fb6}.s1 path{stroke:#d0502a}.s2 path{stroke:#3a9a50}.s3 path{stroke:#8a50b0}.s4 path{stroke:#b08a20}.axisline{stroke:#888}</style>";
+    let style = "<style>text{font:12px sans-serif;fill:#222}.online{fill:#3b6fb6}.offline{fill:#e0a030}.d0{fill:#7aa6d8}.d1{fill:#9cc3a0}.d2{fill:#e3b77a}.d3{fill:#c99ad0}.s0 path{stroke:#3b6fb6}.s1 path{stroke:#d0502a}.s2 path{stroke:#3a9a50}.s3 path{stroke:#8a50b0}.s4 path{stroke:#b08a20}.axisline{stroke:#888}.rounds{fill:#3a9a50}.time{fill:#8a50b0}.grid{stroke:#ccc;stroke-dasharray:2 3}rect.flame{fill:color-mix(in srgb,#e8913a var(--p),#fff);stroke:#ccc}</style>";
     let at = s.find('>')? + 1;
     Some(format!("{}{}{}", &s[..at], style, &s[at..]))
 }
@@ -156,6 +94,36 @@ fn chart_ids() -> Vec<String> {
     let doc = gloo::utils::document();
     let Ok(list) = doc.query_selector_all("svg.chart[id]") else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).map(|e| e.id()).collect()
+}
+
+/// The chart the SVG/PNG buttons export: the picked one if it is on the page.
+fn chosen_chart(app: &App) -> Option<String> {
+    let ids = chart_ids();
+    app.export_chart.clone().filter(|c| ids.contains(c)).or_else(|| ids.first().cloned())
+}
+
+/// Charts of a view, for the export list: (id, name).
+pub fn charts_of(app: &App) -> Vec<(String, String)> {
+    use crate::state::View;
+    let mut v: Vec<(String, String)> = match app.st.view {
+        View::Overview => vec![
+            ("chart-overview".into(), "bytes per framework".into()),
+            ("chart-rounds".into(), "rounds per framework".into()),
+            ("chart-time".into(), "time per framework".into()),
+        ],
+        View::Layers => vec![("chart-top".into(), "top layers".into()), ("chart-icicle".into(), "flame view".into())],
+        View::Ops => app
+            .report
+            .iter()
+            .flat_map(|r| r.frameworks.iter())
+            .map(|f| (format!("chart-ops-{}", f.framework), format!("op types — {}", f.title)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if app.st.view == View::Overview && !app.sweep.is_empty() {
+        v.push(("chart-sweep".into(), "batch sweep".into()));
+    }
+    v
 }
 
 fn png(id: &str, name: String) {
@@ -208,15 +176,16 @@ pub fn export(app: &App, kind: Kind) {
         Kind::Speedscope => {
             download(&format!("{stem}.speedscope.json"), "application/json", speedscope(app).to_string().as_bytes())
         }
+        // One chart: the one picked in the list (the first on the page by default).
         Kind::Svg => {
-            for id in chart_ids() {
+            if let Some(id) = chosen_chart(app) {
                 if let Some(s) = svg_text(&id) {
                     download(&format!("{stem}.{id}.svg"), "image/svg+xml", s.as_bytes());
                 }
             }
         }
         Kind::Png => {
-            for id in chart_ids() {
+            if let Some(id) = chosen_chart(app) {
                 png(&id, format!("{stem}.{id}.png"));
             }
         }
@@ -227,6 +196,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     let link = ctx.link();
     let b = |id: &str, label: &str, k: Kind| html! { <button id={id.to_string()} onclick={link.callback(move |_| Msg::Export(k))}>{label.to_string()}</button> };
     let costs = app.has_costs();
+    let charts = charts_of(app);
     html! {
         <section class="exports" aria-label="Share and export">
             <h3>{"Share and export"}</h3>
@@ -234,8 +204,13 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             { b("export-json", "JSON report", Kind::Json) }
             { b("export-csv", "CSV", Kind::Csv) }
             if costs { { b("export-speedscope", "speedscope profile", Kind::Speedscope) } }
-            if costs { { b("export-svg", "charts as SVG", Kind::Svg) } }
-            if costs { { b("export-png", "charts as PNG", Kind::Png) } }
+            if costs && !charts.is_empty() {
+                <label>{"Chart "}<select id="export-chart" onchange={link.callback(|e: Event| Msg::SetExportChart(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))}>
+                    { for charts.iter().map(|(id, name)| html! { <option value={id.clone()} selected={app.export_chart.as_deref() == Some(id.as_str())}>{name.clone()}</option> }) }
+                </select></label>
+                { b("export-svg", "as SVG", Kind::Svg) }
+                { b("export-png", "as PNG", Kind::Png) }
+            }
             <button id="print" onclick={Callback::from(|_| { if let Some(w) = web_sys::window() { let _ = w.print(); } })}>{"Print report"}</button>
             if app.st.sample.is_none() && app.source.is_some() {
                 <button id="download-structure" title="The model without its weights: a small ONNX file anyone can drop here"

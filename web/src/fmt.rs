@@ -18,6 +18,21 @@ pub fn bytes(b: u64) -> String {
     }
 }
 
+/// [`bytes`] of a chart value.
+pub fn bytes_f(v: f64) -> String {
+    bytes(v.max(0.0) as u64)
+}
+
+/// A round count of a chart value.
+pub fn int_f(v: f64) -> String {
+    int(v.max(0.0) as u64)
+}
+
+/// [`seconds`] of a chart value.
+pub fn seconds_f(v: f64) -> String {
+    seconds(v)
+}
+
 /// Seconds in a readable unit (the core's formatter, shared with the CLI).
 pub fn seconds(s: f64) -> String {
     mpclens::network::fmt_secs(s)

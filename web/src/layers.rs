@@ -125,8 +125,9 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         let (ins, outs) = shapes.get(n.node.as_str()).map(|(i, o)| (fmt::shapes(i), fmt::shapes(o))).unwrap_or_default();
         let name = n.node.clone();
         let sel = app.st.selected.as_deref() == Some(n.node.as_str());
+        let first = rows.first().is_some_and(|f| f.node == n.node) && !rows.iter().any(|x| app.st.selected.as_deref() == Some(x.node.as_str()));
         html! {
-            <tr class={classes!("clickable", sel.then_some("selected"))} tabindex="0"
+            <tr class={classes!("clickable", sel.then_some("selected"))} tabindex={if sel || first { "0" } else { "-1" }}
                 onclick={link.callback(move |_| Msg::Select(name.clone()))}
                 onkeydown={{ let name = n.node.clone(); link.batch_callback(move |e: KeyboardEvent| (e.key() == "Enter").then(|| Msg::Select(name.clone()))) }}>
                 <td class="name">{n.node.clone()}{n.approximate.as_ref().map(|a| html!{ <span class="approx" title={a.clone()}>{" ≈"}</span> })}</td>
@@ -176,17 +177,17 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         <div class="layers">
             <div class="row">{ picker(app, ctx, "framework", "Framework", Some(f.framework.as_str()), false) }{ search_box(app, ctx, "layers") }</div>
             <div class="scroll">
-            <table class="data" id="layers">
+            <table class="data wide" id="layers">
                 <thead><tr>{head("name", "name")}<th>{"scope"}</th>{head("op", "op")}
                     if r.mode == mpclens::Mode::Training { <th>{"phase"}</th> }
                     <th>{"inputs"}</th><th>{"outputs"}</th>{head("bytes", "bytes")}{head("rounds", "rounds")}<th>{"% of total"}</th>{head("online", "online")}{head("offline", "offline")}</tr></thead>
-                <tbody>{ for body }</tbody>
+                <tbody onkeydown={Callback::from(crate::roving::rows)}>{ for body }</tbody>
                 <tfoot><tr><th>{"total"}</th><td></td><td></td>if r.mode == mpclens::Mode::Training { <td></td> }<td></td><td></td>
                     <td class="num" id="layers-total">{fmt::bytes(f.total.bytes)}</td><td class="num">{fmt::int(f.total.rounds)}</td><td class="num">{"100%"}</td>
                     <td class="num">{fmt::bytes(f.total.online)}</td><td class="num">{fmt::bytes(f.total.offline)}</td></tr></tfoot>
             </table>
             </div>
-            { charts::hbars("chart-top", &format!("Top layers by bytes — {}", f.title), &bars) }
+            { charts::hbars("chart-top", &format!("Top layers by bytes — {}", f.title), &bars, app.chart_opts(), fmt::bytes_f) }
             <h3>{"Roll-up by scope"}</h3>
             <label>{"Depth "}<select id="depth" onchange={on_depth}>{ for (1..=max_depth).map(|d| html!{ <option value={d.to_string()} selected={d == depth}>{d}</option> }) }</select></label>
             <table class="data" id="rollup"><thead><tr><th>{"scope"}</th><th>{"nodes"}</th><th>{"bytes"}</th><th>{"rounds"}</th><th>{"%"}</th></tr></thead><tbody>{ for group_rows }</tbody></table>
@@ -216,7 +217,7 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
                     Some(c) if c.depth == d && c.label == label && (c.start + c.width - start).abs() < 1e-12 => {
                         c.width += w
                     }
-                    _ => cells.push(Cell { depth: d, start, width: w, label, text: String::new() }),
+                    _ => cells.push(Cell { depth: d, start, width: w, label, text: String::new(), share: 0.0 }),
                 }
             }
             start += w;
@@ -224,14 +225,22 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
     }
     for c in &mut cells {
         c.text = fmt::bytes((c.width * total) as u64);
+        c.share = c.width;
     }
-    let _ = app;
-    charts::icicle(
-        "chart-icicle",
-        &format!("Scope tree (icicle), width ∝ bytes — {}", f.title),
-        &cells,
-        ctx.link().callback(Msg::SetSearch),
-    )
+    let zoom = app.flame_zoom.as_deref();
+    html! { <div class="flame-box">
+        <p class="small">{"Flame view: click a block (or Enter) to zoom into it, Escape or the button to zoom out; ←/→ move between blocks."}
+            if let Some(z) = zoom { {" Zoomed into "}<code id="flame-zoom">{z.to_string()}</code>{" "}
+                <button id="flame-reset" onclick={ctx.link().callback(|_| Msg::FlameZoom(None))}>{"Show all"}</button> }</p>
+        { charts::flame(
+            "chart-icicle",
+            &format!("Scope tree (flame view): width ∝ bytes, colour ∝ share — {}", f.title),
+            &cells,
+            zoom,
+            ctx.link().callback(Msg::FlameZoom),
+            app.chart_opts().width,
+        ) }
+    </div> }
 }
 
 pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
@@ -256,12 +265,12 @@ pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
         let rows = v.iter().map(|(op, c)| html! { <tr><td>{op.to_string()}</td><td class="num">{c.4}</td><td class="num">{fmt::bytes(c.0)}</td><td class="num">{fmt::int(c.1)}</td><td class="num">{fmt::percent(c.0, f.total.bytes)}</td></tr> });
         html! {
             <section class="optype">
-                { charts::hbars(&format!("chart-ops-{}", f.framework), &format!("Bytes per op type — {}", f.title), &bars) }
+                { charts::hbars(&format!("chart-ops-{}", f.framework), &format!("Bytes per op type — {}", f.title), &bars, app.chart_opts(), fmt::bytes_f) }
                 <table class="data ops"><thead><tr><th>{"op"}</th><th>{"nodes"}</th><th>{"bytes"}</th><th>{"rounds"}</th><th>{"%"}</th></tr></thead><tbody>{ for rows }</tbody></table>
             </section>
         }
     });
-    html! { <div class="ops">{ for sections }</div> }
+    html! { <div class="ops">{ heat_table(r) }{ log_toggle(app, ctx) }{ for sections }</div> }
 }
 
 pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
@@ -302,9 +311,9 @@ pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
     });
     html! {
         <div class="compare">
-            <div class="row">{ picker(app, ctx, "framework", "A", Some(a.framework.as_str()), false) }{ picker(app, ctx, "compare", "B", Some(if alt.is_some() { app.st.compare.as_deref().unwrap_or_default() } else { b.framework.as_str() }), true) }</div>
+            <div class="row">{ search_box(app, ctx, "nodes") }{ picker(app, ctx, "framework", "A", Some(a.framework.as_str()), false) }{ picker(app, ctx, "compare", "B", Some(if alt.is_some() { app.st.compare.as_deref().unwrap_or_default() } else { b.framework.as_str() }), true) }</div>
             <p id="compare-total">{format!("Total: {} = {} vs {} = {} ({:.2}×).", a.title, fmt::bytes(a.total.bytes), b_title, fmt::bytes(b.total.bytes), b.total.bytes as f64 / a.total.bytes.max(1) as f64)}</p>
-            <table class="data" id="compare"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"A bytes"}</th><th>{"B bytes"}</th><th>{"B − A"}</th><th>{"B / A"}</th></tr></thead><tbody>{ for body }</tbody></table>
+            <table class="data wide" id="compare"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"A bytes"}</th><th>{"B bytes"}</th><th>{"B − A"}</th><th>{"B / A"}</th></tr></thead><tbody>{ for body }</tbody></table>
         </div>
     }
 }
@@ -339,4 +348,34 @@ pub fn learn_view(app: &App, ctx: &Context<App>) -> Html {
     };
     let _ = ctx;
     html! { <div class="learn">{detail}{intro}</div> }
+}
+
+/// Op kind × framework: each cell is the op kind's share of that framework's
+/// bytes (from the core's summary), shaded by it.
+fn heat_table(r: &mpclens::Report) -> Html {
+    let Some(s) = &r.summary else { return html! {} };
+    let heads = s.frameworks.iter().map(|f| html! { <th scope="col">{f.title.clone()}</th> });
+    let rows = s.op_kinds.iter().map(|k| {
+        let cells = k.share.iter().zip(&k.bytes).zip(&k.rounds).map(|((sh, b), rd)| {
+            let p = (sh * 100.0).round() as u32;
+            html! { <td class="num heat" style={format!("--p:{}%", (sh * 85.0).round())} data-share={sh.to_string()}
+                title={format!("{} in {} rounds", fmt::bytes(*b), fmt::int(*rd))}>{if *b == 0 { "–".to_string() } else if p == 0 { "<1 %".into() } else { format!("{p} %") }}</td> }
+        });
+        html! { <tr><th scope="row">{k.op.clone()}</th>{ for cells }</tr> }
+    });
+    html! {
+        <section aria-labelledby="heat-title">
+            <h3 id="heat-title">{"Share of each framework's bytes, per op kind"}</h3>
+            <div class="hscroll" tabindex="0" role="region" aria-labelledby="heat-title">
+            <table class="data heat-table" id="heat"><thead><tr><th scope="col">{"op kind"}</th>{ for heads }</tr></thead><tbody>{ for rows }</tbody></table>
+            </div>
+        </section>
+    }
+}
+
+/// The log-scale switch shared by every bar chart.
+pub fn log_toggle(app: &App, ctx: &Context<App>) -> Html {
+    let on = app.st.log;
+    html! { <label class="log-toggle"><input type="checkbox" id="log-scale" checked={on}
+    onchange={ctx.link().callback(move |_| Msg::SetLog(!on))} />{" log scale (bars ∝ log of the value)"}</label> }
 }

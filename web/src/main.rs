@@ -3,6 +3,7 @@
 mod app;
 mod charts;
 mod controls;
+mod errors;
 mod export;
 mod fmt;
 mod layers;
@@ -10,7 +11,10 @@ mod loading;
 mod model_view;
 mod overview;
 mod panic;
+mod roving;
+mod session;
 mod state;
+mod summary_view;
 mod upload;
 mod whatif;
 

@@ -69,7 +69,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             { unsupported }
             <h3>{format!("Nodes ({shown} of {})", r.nodes.len())}</h3>
             { search_box(app, ctx, "nodes") }
-            <div class="scroll">
+            <div class="scroll" tabindex="0" role="region" aria-label="Node table (scrolls)">
             <table id="nodes" class="data">
                 <thead><tr><th>{"name"}</th><th>{"op"}</th><th>{"scope"}</th><th>{"input shapes"}</th><th>{"output shapes"}</th><th>{"elements"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>

@@ -35,9 +35,12 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         .collect();
     let rows = r.frameworks.iter().map(|f| {
         let t = &f.total;
-        let fw = f.framework.clone();
+        let (fw, fw2) = (f.framework.clone(), f.framework.clone());
+        let sel = app.st.framework.as_deref() == Some(f.framework.as_str());
         html! {
-            <tr class="clickable" tabindex="0" onclick={ctx.link().callback(move |_| Msg::SetFramework(fw.clone()))}>
+            <tr class={classes!("clickable", sel.then_some("selected"))} tabindex={if sel { "0" } else { "-1" }}
+                onclick={ctx.link().callback(move |_| Msg::SetFramework(fw.clone()))}
+                onkeydown={ctx.link().batch_callback(move |e: KeyboardEvent| (e.key() == "Enter").then(|| Msg::SetFramework(fw2.clone())))}>
                 <th scope="row" title={f.counting.clone()}>{f.title.clone()}</th>
                 <td class="num total-bytes" data-bytes={t.bytes.to_string()}>{fmt::bytes(t.bytes)}</td>
                 <td class="num">{fmt::bytes(t.online)}</td>
@@ -95,23 +98,66 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
                 )
             })
             .collect();
-        charts::lines("chart-sweep", "Total bytes vs batch size", &xs, &series, &|v| fmt::bytes(v as u64))
+        charts::lines(
+            "chart-sweep",
+            "Total bytes vs batch size",
+            &xs,
+            &series,
+            &|v| fmt::bytes(v as u64),
+            app.chart_opts().width,
+        )
     };
     html! {
         <div class="overview">
-            { charts::hbars("chart-overview", "Total communication per framework (online + offline)", &bars) }
+            { crate::layers::log_toggle(app, ctx) }
+            { charts::hbars("chart-overview", "Total communication per framework (online + offline)", &bars, app.chart_opts(), fmt::bytes_f) }
+            { side_charts(app) }
             <p class="formula" id="formula">{"Estimated time = 8 × bytes / bandwidth + rounds × RTT (communication only; computation and overlap ignored, so a lower bound). "}
                 {format!("Custom: {}.", custom.formula())}</p>
             <ul class="small" id="net-sources">{ for network::presets().iter().map(|n| html! { <li>{format!("{}: {}", n.name, n.source)}</li> }) }</ul>
-            <table class="data" id="overview">
+            <table class="data wide" id="overview">
                 <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th>{ for net_heads }<th>{"one round is"}</th><th>{"what the total covers"}</th></tr></thead>
-                <tbody>{ for rows }</tbody>
+                <tbody onkeydown={Callback::from(crate::roving::rows)}>{ for rows }</tbody>
             </table>
             { phases }
             <ul class="warnings">{ for warnings.map(|w| html!{ <li>{w}</li> }) }</ul>
             { crate::whatif::view(app, ctx) }
             <h3>{"Batch sweep"}</h3>
             { sweep }
+        </div>
+    }
+}
+
+/// Rounds and time on the chosen network, beside the bytes (times from the core's summary).
+fn side_charts(app: &App) -> Html {
+    let Some(s) = app.report.as_ref().and_then(|r| r.summary.as_ref()) else { return html! {} };
+    let rounds: Vec<Bar> = s
+        .frameworks
+        .iter()
+        .map(|f| Bar {
+            label: f.title.clone(),
+            segments: vec![(f.rounds as f64, "rounds", "rounds")],
+            text: fmt::int(f.rounds),
+        })
+        .collect();
+    let time: Vec<Bar> = s
+        .frameworks
+        .iter()
+        .map(|f| Bar {
+            label: f.title.clone(),
+            segments: vec![(f.seconds, "time", "time")],
+            text: fmt::seconds(f.seconds),
+        })
+        .collect();
+    let mut o = app.chart_opts();
+    // Two side by side when there is room.
+    if o.width >= 900.0 {
+        o.width = (o.width - 24.0) / 2.0;
+    }
+    html! {
+        <div class="chart-pair">
+            { charts::hbars("chart-rounds", "Communication rounds per framework", &rounds, o, fmt::int_f) }
+            { charts::hbars("chart-time", &format!("Estimated time at {} Mbit/s, {} RTT", app.st.bandwidth_mbps, fmt::seconds(app.st.rtt_ms / 1e3)), &time, o, fmt::seconds_f) }
         </div>
     }
 }

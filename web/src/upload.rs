@@ -14,7 +14,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     });
     let samples = app.samples.iter().map(|s| {
         let n = s.clone();
-        html! { <button class="sample" id={format!("sample-{s}")} onclick={link.callback(move |_| Msg::Sample(n.clone()))}>{s.clone()}</button> }
+        html! { <button class="sample" id={format!("sample-{s}")} onclick={link.callback(move |_| Msg::PickSample(n.clone()))}>{s.clone()}</button> }
     });
     let dims = if app.dim_inputs.is_empty() {
         html! {}
@@ -38,7 +38,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     };
     html! {
         <section class="upload" id="dropzone" aria-label="Load a model">
-            <p class="drop-hint">{"Drop an .onnx file anywhere on this page, or "}
+            <p class="drop-hint">{if app.report.is_some() { "Another model: drop it anywhere, or " } else { "Drop an .onnx file anywhere on this page, or " }}
                 <label class="picker" for="file">{"choose a file"}</label>
                 <input type="file" id="file" accept=".onnx" {onchange} />
             </p>

@@ -104,6 +104,16 @@ struct ProfileArgs {
     /// With --what-if: write the substituted ONNX file here (weights copied unchanged).
     #[arg(long = "what-if-onnx", value_name = "PATH", requires = "what_if")]
     what_if_onnx: Option<PathBuf>,
+    /// Add the summary (dearest layers and op kinds, the what-ifs that save most,
+    /// times on --bandwidth/--rtt): a `summary` object in JSON, a block first in the table.
+    #[arg(long)]
+    summary: bool,
+    /// Network for the summary's times: bandwidth in Mbit/s (the web page's default).
+    #[arg(long, default_value_t = mpclens::network::DEFAULT_MBPS, requires = "summary")]
+    bandwidth: f64,
+    /// Network for the summary's times: round-trip time in milliseconds.
+    #[arg(long, default_value_t = mpclens::network::DEFAULT_RTT_MS, requires = "summary")]
+    rtt: f64,
 }
 
 fn parse_dim(s: &str) -> Result<(String, u64), String> {
@@ -171,7 +181,17 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         graph = g2;
     }
     drop(bytes);
-    let report = mpclens::profile(&graph, &req)?;
+    if !(args.bandwidth.is_finite() && args.bandwidth > 0.0 && args.rtt.is_finite() && args.rtt >= 0.0) {
+        return Err(format!(
+            "invalid network: --bandwidth {} --rtt {} (need a positive bandwidth)",
+            args.bandwidth, args.rtt
+        ));
+    }
+    let mut report = mpclens::profile(&graph, &req)?;
+    if args.summary {
+        let net = mpclens::network::Network::custom(args.bandwidth, args.rtt);
+        report.summary = Some(mpclens::summary::summarize(&graph, &report, &req, &net));
+    }
     for (b, a) in before.iter().flat_map(|b| b.frameworks.iter().zip(&report.frameworks)) {
         let pct = if b.total.bytes > 0 { (a.total.bytes as f64 / b.total.bytes as f64 - 1.0) * 100.0 } else { 0.0 };
         let unsup = (b.unsupported.len(), a.unsupported.len());
@@ -191,7 +211,7 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
         Format::Csv => table::csv(&report),
-        Format::Table => table::report(&report, args.nodes, args.top),
+        Format::Table => table::summary(&report) + &table::report(&report, args.nodes, args.top),
     };
     print!("{out}");
     Ok(())

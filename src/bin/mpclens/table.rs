@@ -229,54 +229,49 @@ pub fn frameworks() -> String {
     out
 }
 
-/// CSV: one row per (framework, phase, node); without frameworks, one row per graph node.
+/// The documented CSV (README "CSV columns"); the same text as the web page's export.
 pub fn csv(r: &Report) -> String {
-    fn q(s: &str) -> String {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
+    mpclens::csv::csv(r)
+}
+
+/// The summary block (`--summary`): per framework the total, time, coverage,
+/// the dearest op kinds and the what-if that saves most. Empty without a summary.
+pub fn summary(r: &Report) -> String {
+    let Some(s) = &r.summary else { return String::new() };
+    let mut out = format!(
+        "Summary of {} ({}, batch {}; times on {}: {})\n",
+        r.model.file,
+        r.mode.as_str(),
+        r.batch,
+        s.network.name,
+        s.network.formula()
+    );
+    let w = s.frameworks.iter().map(|f| f.title.chars().count()).max().unwrap_or(0);
+    for f in &s.frameworks {
+        let ops: Vec<String> = f.top_ops.iter().map(|o| format!("{} {:.1} %", o.name, 100.0 * o.share)).collect();
+        let best = f.what_ifs.first().filter(|w| w.saved_bytes > 0 && w.like_for_like).map_or_else(
+            || "no substitution saves bytes".to_string(),
+            |w| {
+                format!(
+                    "best what-if {}: saves {} ({:.1} %)",
+                    w.key,
+                    human_bytes(w.saved_bytes as u64),
+                    100.0 * w.saved_share
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "  {:<w$} {:>10}  {} rounds  {}  {}{}\n  {:<w$} dearest: {}; {best}",
+            f.title,
+            human_bytes(f.bytes),
+            f.rounds,
+            mpclens::network::fmt_secs(f.seconds),
+            if f.partial { "PARTIAL: " } else { "" },
+            f.coverage,
+            "",
+            ops.join(", ")
+        );
     }
-    let mut out = String::new();
-    if r.frameworks.is_empty() {
-        out.push_str("node,op,scope,inputs,outputs,elements\n");
-        for n in &r.nodes {
-            let ins = n.inputs.iter().map(shape_text).collect::<Vec<_>>().join(" ");
-            let outs = n.outputs.iter().map(shape_text).collect::<Vec<_>>().join(" ");
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{}",
-                q(&n.name),
-                q(&n.op),
-                q(&n.scope.join("/")),
-                q(&ins),
-                q(&outs),
-                n.elements
-            );
-        }
-        return out;
-    }
-    out.push_str("framework,phase,node,op,scope,bytes,rounds,online,offline,parties\n");
-    for f in &r.frameworks {
-        for n in &f.nodes {
-            let parties =
-                n.cost.parties.iter().map(|p| format!("{}:{}", p.bytes, p.rounds)).collect::<Vec<_>>().join(" ");
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{}",
-                q(&f.framework),
-                n.phase.as_str(),
-                q(&n.node),
-                q(&n.op),
-                q(&n.scope.join("/")),
-                n.cost.bytes,
-                n.cost.rounds,
-                n.cost.online,
-                n.cost.offline,
-                parties
-            );
-        }
-    }
-    out
+    out + "\n"
 }
