@@ -9,6 +9,7 @@ pub mod cost;
 pub mod frameworks;
 pub mod graph;
 pub mod loader;
+pub mod measured;
 pub mod network;
 pub mod profile;
 pub mod report;

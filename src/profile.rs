@@ -86,6 +86,7 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
         let settings = req.settings_for(m)?;
         let mut fr = m.profile(graph, req.mode, &settings);
         check_no_saturation(&fr)?;
+        crate::measured::flag_unmeasured(m, req.mode, &settings, &mut fr);
         fr.coverage = crate::report::Coverage::of(full, &fr, &report.unsupported);
         if req.mode == Mode::Training && !m.supports_training() {
             fr.coverage.partial = true;
