@@ -97,9 +97,10 @@ impl CostModel for CrypTen {
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }
-            let loadable = ops::LOADABLE.contains(&node.op.as_str());
-            if !loadable {
-                cannot_load.push(node.op.clone());
+            let rejected = ops::load_rejection(node);
+            let loadable = rejected.is_none();
+            if let Some(what) = &rejected {
+                cannot_load.push(what.clone());
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             let autograd = mode == Mode::Training && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
@@ -110,10 +111,9 @@ impl CostModel for CrypTen {
             };
             match priced {
                 Ok(()) => {
-                    let approximate = if !loadable {
+                    let approximate = if let Some(what) = &rejected {
                         Some(format!(
-                            "CrypTen cannot load {} from ONNX; costed from the math of its tensor function",
-                            node.op
+                            "CrypTen cannot load {what} from ONNX; costed from the math of its tensor function"
                         ))
                     } else if cfg.parties > 2 && cfg.ttp {
                         Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
