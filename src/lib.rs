@@ -5,6 +5,7 @@
 //! ONNX bytes → [`loader`] → [`graph::Graph`] → [`frameworks`] (per-framework
 //! cost, training included) → [`report::Report`] → CLI / web views.
 
+pub mod budget;
 pub mod cost;
 pub mod frameworks;
 pub mod graph;

@@ -72,6 +72,12 @@ fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
 
 /// Profiles `graph` for every framework the request names.
 pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
+    profile_with_budget(graph, req, crate::budget::DEFAULT_LIMIT)
+}
+
+/// [`profile`] with `work_budget` units of work per framework (`budget.rs`): a cost model that
+/// needs more is stopped and the profile is an error naming the node.
+pub fn profile_with_budget(graph: &Graph, req: &ProfileRequest, work_budget: u64) -> Result<Report, String> {
     let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all")
     {
         frameworks::all()
@@ -84,7 +90,9 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
     let graph = priced.as_ref();
     for m in models {
         let settings = req.settings_for(m)?;
+        let budget = crate::budget::Budget::start(work_budget);
         let mut fr = m.profile(graph, req.mode, &settings);
+        budget.finish(m.title())?;
         check_no_saturation(&fr)?;
         crate::measured::flag_unmeasured(m, req.mode, &settings, &mut fr);
         fr.coverage = crate::report::Coverage::of(full, &fr, &report.unsupported);

@@ -94,6 +94,7 @@ impl CostModel for CrypTen {
         let mut cannot_load = Vec::new();
         let grads = train::requires_grad(graph);
         for node in &graph.nodes {
+            crate::budget::at_node(&node.name, &node.op);
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }
@@ -199,6 +200,7 @@ impl CrypTen {
         report.nodes.push(row("loss/CrossEntropyLoss.backward", "CrossEntropyLoss", Phase::Backward, t));
         let grads = train::reached(graph);
         for node in graph.nodes.iter().rev() {
+            crate::budget::at_node(&node.name, &node.op);
             // Only nodes CrypTen's autograd reaches from the loss.
             if !node.outputs.iter().any(|o| grads.contains(&o.name)) {
                 continue;

@@ -44,6 +44,7 @@ impl Tally {
 
     /// A step whose element count differs by party (rank 0 first).
     pub fn per_party(&mut self, name: &str, elements: Vec<u64>, rounds: u64, detail: String) {
+        crate::budget::spend(1);
         if rounds == 0 && elements.iter().all(|&e| e == 0) {
             return;
         }

@@ -359,6 +359,7 @@ impl CostModel for Semi2k {
         };
         let grads = if mode == Mode::Training { crate::training::plan(graph).requires_grad } else { BTreeSet::new() };
         for node in &graph.nodes {
+            crate::budget::at_node(&node.name, &node.op);
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }

@@ -84,6 +84,7 @@ impl Tally {
         let party = PartyCost { bytes, rounds };
         let total = bytes.saturating_mul(2);
         let cost = Cost { bytes: total, rounds, online: total, offline: 0, parties: vec![party; 2] };
+        crate::budget::spend(1);
         self.steps.push(Step { name: name.into(), count, detail, cost });
     }
 
