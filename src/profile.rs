@@ -25,10 +25,8 @@ impl ProfileRequest {
         let (fw, key) = lhs
             .split_once('.')
             .ok_or_else(|| format!("invalid setting '{assignment}': expected FRAMEWORK.KEY=VALUE"))?;
-        let model = lookup(fw)?;
-        // Validate now so the error names the bad key or value before any work.
-        Settings::defaults(model.settings()).set(model.settings(), model.name(), key, value)?;
-        self.settings.entry(model.name().to_string()).or_default().insert(key.to_string(), value.to_string());
+        let (fw, key, value) = check_setting(fw, key, value)?;
+        self.settings.entry(fw).or_default().insert(key, value);
         Ok(())
     }
 
@@ -58,6 +56,18 @@ fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
     let mut g = graph.clone();
     g.nodes.retain(ok);
     std::borrow::Cow::Owned(g)
+}
+
+/// The one parser of a setting, for every front end (CLI `--set`, the page, share links): the
+/// framework's registry name, the key and the value as its table spells them, or a message
+/// naming the bad part. Cross-setting rules are checked when a profile starts
+/// (`CostModel::check_settings`).
+pub fn check_setting(framework: &str, key: &str, value: &str) -> Result<(String, String, String), String> {
+    let model = lookup(framework)?;
+    let mut s = Settings::defaults(model.settings());
+    s.set(model.settings(), model.name(), key, value)?;
+    let spec = model.settings().iter().find(|x| x.key.eq_ignore_ascii_case(key)).expect("set found it");
+    Ok((model.name().to_string(), spec.key.to_string(), s.get(spec.key).to_string()))
 }
 
 fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
