@@ -1,6 +1,7 @@
 //! CrypTen: our figures equal CrypTen 0.4.1's own counters, per party, per node
 //! and in total. The fixtures were recorded by running real CrypTen
-//! (validation/crypten/measure.py): 2 parties TFP, 2 parties TTP, 3 parties TFP.
+//! (validation/crypten/measure.py): 2 parties TFP, 2 parties TTP, 3 parties TFP; `*_nparty.json`
+//! add 3 and 4 parties TTP and 4 and 8 parties TFP, `*_pairwise*.json` `max_method=pairwise`.
 
 use mpclens::{load_file, profile, LoadOptions, ProfileRequest};
 use serde_json::Value;

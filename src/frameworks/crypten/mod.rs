@@ -112,15 +112,9 @@ impl CostModel for CrypTen {
             };
             match priced {
                 Ok(()) => {
-                    let approximate = if let Some(what) = &rejected {
-                        Some(format!(
-                            "CrypTen cannot load {what} from ONNX; costed from the math of its tensor function"
-                        ))
-                    } else if cfg.parties > 2 && cfg.ttp {
-                        Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
-                    } else {
-                        None
-                    };
+                    let approximate = rejected.as_ref().map(|what| {
+                        format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
+                    });
                     report.nodes.push(NodeCost {
                         node: node.name.clone(),
                         op: node.op.clone(),
