@@ -100,7 +100,7 @@ pub fn bool_bytes(n: u64) -> u64 {
 /// over `n / 8` chunks of a 2^40-element tensor would run for minutes.
 fn chunks8(n: u64, f: impl Fn(u64) -> u64) -> u64 {
     let full = (n / 8).saturating_mul(f(8));
-    if n % 8 == 0 {
+    if n.is_multiple_of(8) {
         full
     } else {
         full.saturating_add(f(n % 8))

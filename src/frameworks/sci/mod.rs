@@ -56,7 +56,7 @@ fn chunked(n: u64, chunk: u64, f: impl Fn(u64) -> u64) -> u64 {
         return 0;
     }
     let full = (n / chunk).saturating_mul(f(chunk));
-    if n % chunk == 0 {
+    if n.is_multiple_of(chunk) {
         full
     } else {
         full.saturating_add(f(n % chunk))
