@@ -5,11 +5,13 @@
 //! ONNX bytes → [`loader`] → [`graph::Graph`] → [`frameworks`] (per-framework
 //! cost, training included) → [`report::Report`] → CLI / web views.
 
+pub mod budget;
 pub mod cost;
 pub mod csv;
 pub mod frameworks;
 pub mod graph;
 pub mod loader;
+pub mod measured;
 pub mod network;
 pub mod profile;
 pub mod public;

@@ -28,10 +28,8 @@ impl ProfileRequest {
         let (fw, key) = lhs
             .split_once('.')
             .ok_or_else(|| format!("invalid setting '{assignment}': expected FRAMEWORK.KEY=VALUE"))?;
-        let model = lookup(fw)?;
-        // Validate now so the error names the bad key or value before any work.
-        Settings::defaults(model.settings()).set(model.settings(), model.name(), key, value)?;
-        self.settings.entry(model.name().to_string()).or_default().insert(key.to_string(), value.to_string());
+        let (fw, key, value) = check_setting(fw, key, value)?;
+        self.settings.entry(fw).or_default().insert(key, value);
         Ok(())
     }
 
@@ -65,6 +63,18 @@ fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
     std::borrow::Cow::Owned(g)
 }
 
+/// The one parser of a setting, for every front end (CLI `--set`, the page, share links): the
+/// framework's registry name, the key and the value as its table spells them, or a message
+/// naming the bad part. Cross-setting rules are checked when a profile starts
+/// (`CostModel::check_settings`).
+pub fn check_setting(framework: &str, key: &str, value: &str) -> Result<(String, String, String), String> {
+    let model = lookup(framework)?;
+    let mut s = Settings::defaults(model.settings());
+    s.set(model.settings(), model.name(), key, value)?;
+    let spec = model.settings().iter().find(|x| x.key.eq_ignore_ascii_case(key)).expect("set found it");
+    Ok((model.name().to_string(), spec.key.to_string(), s.get(spec.key).to_string()))
+}
+
 fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
     frameworks::by_name(name).ok_or_else(|| {
         let names: Vec<_> = frameworks::all().iter().map(|f| f.name()).collect();
@@ -77,6 +87,12 @@ fn lookup(name: &str) -> Result<&'static dyn CostModel, String> {
 
 /// Profiles `graph` for every framework the request names.
 pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
+    profile_with_budget(graph, req, crate::budget::DEFAULT_LIMIT)
+}
+
+/// [`profile`] with `work_budget` units of work per framework (`budget.rs`): a cost model that
+/// needs more is stopped and the profile is an error naming the node.
+pub fn profile_with_budget(graph: &Graph, req: &ProfileRequest, work_budget: u64) -> Result<Report, String> {
     let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all")
     {
         frameworks::all()
@@ -92,8 +108,11 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
     let graph = priced.as_ref();
     for m in models {
         let settings = req.settings_for(m)?;
+        let budget = crate::budget::Budget::start(work_budget);
         let mut fr = m.profile(graph, req.mode, &settings);
+        budget.finish(m.title())?;
         check_no_saturation(&fr)?;
+        crate::measured::flag_unmeasured(m, req.mode, &settings, &mut fr);
         fr.coverage = crate::report::Coverage::of(full, &fr, &report.unsupported);
         if req.mode == Mode::Training && !m.supports_training() {
             fr.coverage.partial = true;

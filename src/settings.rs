@@ -82,15 +82,27 @@ impl Settings {
         Ok(())
     }
 
+    /// The value of a declared setting. Every key of the framework's table is filled in by
+    /// [`Settings::defaults`], so a key that is missing is a typo in a cost model: it fails
+    /// loudly instead of reading as "" (or 0, or false) and making a formula free.
     pub fn get(&self, key: &str) -> &str {
-        self.0.get(key).map(String::as_str).unwrap_or("")
+        match self.0.get(key) {
+            Some(v) => v,
+            None => panic!("setting '{key}' is not declared in this framework's settings table"),
+        }
     }
-    /// An integer setting (0 if missing: specs always provide a default).
+    /// An integer setting (its spec checked it is one).
     pub fn int(&self, key: &str) -> i64 {
-        self.get(key).parse().unwrap_or(0)
+        let v = self.get(key);
+        v.parse().unwrap_or_else(|_| panic!("setting '{key}' = '{v}' is not an integer"))
     }
+    /// A flag setting (its spec checked it is `true` or `false`).
     pub fn flag(&self, key: &str) -> bool {
-        self.get(key) == "true"
+        match self.get(key) {
+            "true" => true,
+            "false" => false,
+            v => panic!("setting '{key}' = '{v}' is not true or false"),
+        }
     }
 }
 
@@ -107,6 +119,12 @@ mod tests {
         let mut s = Settings::defaults(SPECS);
         let e = s.set(SPECS, "crypten", "partys", "3").unwrap_err();
         assert_eq!(e, "unknown setting 'crypten.partys': valid keys are parties, provider");
+    }
+
+    #[test]
+    #[should_panic(expected = "setting 'partys' is not declared")]
+    fn an_undeclared_key_fails_loudly() {
+        Settings::defaults(SPECS).int("partys");
     }
 
     #[test]

@@ -237,3 +237,17 @@ fn a_conv1d_is_named_as_such_where_it_is_unsupported() {
         }
     }
 }
+
+/// A cost model that needs more work than the budget stops, and the profile is an error naming
+/// the node it was pricing, for every framework; the default budget leaves the samples alone.
+#[test]
+fn a_runaway_loop_is_an_error_naming_the_node() {
+    let g = graph("lenet.onnx");
+    for fw in frameworks::all() {
+        let req = ProfileRequest { frameworks: vec![fw.name().into()], ..Default::default() };
+        let e = mpclens::profile::profile_with_budget(&g, &req, 3).unwrap_err();
+        assert!(e.starts_with(&format!("{}: pricing stopped at node '", fw.title())), "{e}");
+        assert!(e.contains("work budget of 3 steps"), "{e}");
+        assert!(mpclens::profile::profile_with_budget(&g, &req, mpclens::budget::DEFAULT_LIMIT).is_ok());
+    }
+}

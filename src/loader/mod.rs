@@ -106,13 +106,29 @@ pub fn check_sizes(opts: &LoadOptions) -> Result<(), LoadError> {
         opts.batch.map(|b| ("batch".to_string(), b)).into_iter().chain(opts.dims.iter().map(|(k, v)| (k.clone(), *v)));
     for (name, v) in named {
         if v == 0 || v > MAX_USER_DIM {
-            return Err(LoadError::BadDim(format!(
-                "{} {v} is out of range: it must be between 1 and 2^40 ({MAX_USER_DIM}).",
-                if name == "batch" { "Batch".to_string() } else { format!("Dimension '{name}' =") }
-            )));
+            return Err(LoadError::BadDim(size_message(&name, &v.to_string())));
         }
     }
     Ok(())
+}
+
+/// The one parser of a batch size (`name` = "batch") or a named dimension's value, for every
+/// front end (CLI, page, share links), with [`check_sizes`]'s message.
+pub fn parse_size(name: &str, text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(v) if (1..=MAX_USER_DIM).contains(&v) => Ok(v),
+        _ => Err(size_message(name, text.trim())),
+    }
+}
+
+fn size_message(name: &str, value: &str) -> String {
+    let what = if name == "batch" { "Batch".to_string() } else { format!("Dimension '{name}' =") };
+    let problem = if value.parse::<u64>().is_ok() {
+        format!("{value} is out of range")
+    } else {
+        format!("'{value}' is not a whole number")
+    };
+    format!("{what} {problem}: it must be between 1 and 2^40 ({MAX_USER_DIM}).")
 }
 
 /// Loads an ONNX model from its bytes.

@@ -77,6 +77,9 @@ pub struct ViewState {
     pub sort: Option<(String, bool)>,
     /// Charts on a log scale.
     pub log: bool,
+    /// What decoding reset to its default and why (a bad setting, batch or dimension): shown
+    /// to the recipient; never encoded.
+    pub notes: Vec<String>,
 }
 
 impl Default for ViewState {
@@ -100,6 +103,7 @@ impl Default for ViewState {
             model: None,
             sort: None,
             log: false,
+            notes: Vec::new(),
         }
     }
 }
@@ -227,13 +231,10 @@ impl ViewState {
                 "fw" => st.framework = Some(v),
                 "cmp" => st.compare = Some(v),
                 "mode" => st.mode = Mode::parse(&v)?,
-                "batch" => {
-                    st.batch = v
-                        .parse()
-                        .ok()
-                        .filter(|b| (1..=1 << 20).contains(b))
-                        .ok_or_else(|| format!("bad batch '{v}'"))?
-                }
+                "batch" => match crate::loader::parse_size("batch", &v) {
+                    Ok(b) => st.batch = b,
+                    Err(e) => st.notes.push(format!("The link's batch was reset to 1: {e}")),
+                },
                 "bw" => st.bandwidth_mbps = num(&v)?,
                 "rtt" => st.rtt_ms = num(&v)?,
                 "sel" => st.selected = Some(v),
@@ -262,15 +263,22 @@ impl ViewState {
                 }
                 _ => {
                     if let Some(d) = k.strip_prefix("dim.") {
-                        let n = v
-                            .parse()
-                            .ok()
-                            .filter(|n| *n >= 1)
-                            .ok_or_else(|| format!("bad value for dim {d}: '{v}'"))?;
-                        st.dims.insert(d.to_string(), n);
+                        match crate::loader::parse_size(d, &v) {
+                            Ok(n) => _ = st.dims.insert(d.to_string(), n),
+                            Err(e) => st.notes.push(format!("The link's value for dimension {d} was dropped: {e}")),
+                        }
                     } else if let Some(rest) = k.strip_prefix("set.") {
-                        let (fw, key) = rest.split_once('.').ok_or_else(|| format!("bad setting '{k}'"))?;
-                        st.settings.entry(fw.to_string()).or_default().insert(key.to_string(), v);
+                        // The parser every front end uses; a bad setting opens at its default.
+                        let checked = rest
+                            .split_once('.')
+                            .ok_or_else(|| format!("invalid setting '{rest}': expected FRAMEWORK.KEY=VALUE"))
+                            .and_then(|(fw, key)| crate::profile::check_setting(fw, key, &v));
+                        match checked {
+                            Ok((fw, key, v)) => _ = st.settings.entry(fw).or_default().insert(key, v),
+                            Err(e) => {
+                                st.notes.push(format!("The link's setting {rest}={v} was reset to its default: {e}"))
+                            }
+                        }
                     }
                 }
             }
@@ -314,9 +322,35 @@ mod tests {
 
     #[test]
     fn bad_links_name_the_bad_part() {
-        assert_eq!(ViewState::from_fragment("batch=zero").unwrap_err(), "bad batch 'zero'");
         assert_eq!(ViewState::from_fragment("v=nosuch").unwrap_err(), "unknown view 'nosuch'");
         assert_eq!(ViewState::from_fragment("justakey").unwrap_err(), "'justakey' is not key=value");
         assert_eq!(ViewState::from_fragment("sample=..%2F..%2Fetc").unwrap_err(), "bad sample name '../../etc'");
+    }
+
+    /// A bad setting, batch or dimension opens the link with that part reset, and says so in
+    /// the words the CLI uses for the same value.
+    #[test]
+    fn bad_settings_are_reset_with_a_message() {
+        let st =
+            ViewState::from_fragment("v=overview&batch=0&dim.seq=x&set.crypten.parties=99&set.crypten.provider=TTP")
+                .unwrap();
+        assert_eq!((st.view, st.batch, st.dims.len()), (View::Overview, 1, 0));
+        assert_eq!(st.settings["crypten"].get("provider").map(String::as_str), Some("ttp"));
+        assert!(!st.settings["crypten"].contains_key("parties"));
+        let cli = crate::ProfileRequest::default().add_setting("crypten.parties=99").unwrap_err();
+        assert_eq!(
+            st.notes,
+            [
+                "The link's batch was reset to 1: Batch 0 is out of range: it must be between 1 and 2^40 \
+                 (1099511627776)."
+                    .to_string(),
+                "The link's value for dimension seq was dropped: Dimension 'seq' = 'x' is not a whole number: it must \
+                 be between 1 and 2^40 (1099511627776)."
+                    .to_string(),
+                format!("The link's setting crypten.parties=99 was reset to its default: {cli}"),
+            ]
+        );
+        let e = ViewState::from_fragment("set.nosuch.k=1").unwrap().notes;
+        assert!(e[0].contains("unknown framework 'nosuch'"), "{e:?}");
     }
 }

@@ -51,7 +51,10 @@ def forward_once(path, shapes, seed):
     crypten.nn.Module.__call__ = call
     xs = [crypten.cryptensor(torch.randn(*s) * 0.5, src=0) for s in shapes]
     comm.get().reset_communication_stats()
-    model(*xs)
+    try:
+        model(*xs)
+    except Exception as e:  # CrypTen itself cannot run it: say why, not "a party failed"
+        return {"error": f"{type(e).__name__}: {e}"[:300]}
     b, r = stats()
     return {"bytes": b, "rounds": r, "nodes": per_node}
 
@@ -80,16 +83,37 @@ def fold_identities(path):
     return out, folded
 
 
-def measure(path, shapes, parties, provider):
+def measure(path, shapes, parties, provider, max_method="log_reduction"):
     cfg.communicator.verbose = True
     cfg.mpc.provider = provider
+    cfg.functions.max_method = max_method
     from crypten.mpc import run_multiprocess
 
     @run_multiprocess(world_size=parties)
     def job():
         return forward_once(path, shapes, 0)
 
-    return job()
+    # The parent joins the parties before it reads their queue, and a party or the TTP server
+    # can wait forever on a peer that failed: bound the whole run, then end what is left.
+    import multiprocessing, signal
+
+    def expired(*_):
+        raise TimeoutError(f"no result in {limit} s")
+
+    limit = int(os.environ.get("PARTY_TIMEOUT", "240")) + 30
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(limit)
+    try:
+        res = job()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        for p in multiprocessing.active_children():
+            p.kill()
+    errors = [r["error"] for r in (res or []) if "error" in r]
+    if errors:
+        raise (TimeoutError if errors[0].startswith("TimeoutError") else RuntimeError)(errors[0])
+    return res
 
 
 def input_shapes(path):
@@ -99,7 +123,38 @@ def input_shapes(path):
     return [[d.dim_value for d in i.type.tensor_type.shape.dim] for i in m.graph.input if i.name not in init]
 
 
+def record(path, shapes, parties, provider, max_method):
+    """{"per_party": [...]} or {"error": why}; a run that hangs (not a CrypTen error) is tried again."""
+    err = ""
+    for _ in range(3):
+        try:
+            res = measure(path, shapes, parties, provider, max_method)
+            if res is None or len(res) != parties:
+                raise TimeoutError("a party failed or timed out")
+            return {"per_party": res}
+        except TimeoutError as e:
+            err = f"{type(e).__name__}: {e}"
+        except Exception as e:  # recorded: CrypTen itself cannot run it
+            return {"error": f"{type(e).__name__}: {e}"[:300]}
+    return {"error": err[:300]}
+
+
 def main(argv):
+    """measure.py [--configs 2:tfp,2:ttp,3:tfp] [--max-method pairwise] [--suffix S] [MODEL.onnx ...]
+
+    --configs: the (parties, provider) runs; --max-method: functions.max_method
+    (recorded in each run when not the default); --suffix: appended to the
+    fixture name, so runs of other settings sit beside the default ones.
+    A party's time limit is PARTY_TIMEOUT seconds (default 240)."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--configs", default="2:tfp,2:ttp,3:tfp")
+    ap.add_argument("--max-method", default="log_reduction", choices=["log_reduction", "pairwise"])
+    ap.add_argument("--suffix", default="")
+    ap.add_argument("models", nargs="*")
+    a = ap.parse_args(argv)
+    configs = [(int(c.split(":")[0]), c.split(":")[1].upper()) for c in a.configs.split(",")]
+    argv = a.models
     os.makedirs(OUT, exist_ok=True)
     models = argv or sorted(glob.glob(os.path.join(OPS, "*.onnx"))) + [
         os.path.join(ROOT, "static", "samples", n + ".onnx") for n in ("mlp", "lenet", "minionn", "resnet20", "transformer_block")
@@ -109,16 +164,12 @@ def main(argv):
         shapes = input_shapes(path)
         run_path, folded = fold_identities(path)
         runs = []
-        for parties, provider in [(2, "TFP"), (2, "TTP"), (3, "TFP")]:
-            try:
-                res = measure(run_path, shapes, parties, provider)
-                if res is None or len(res) != parties:
-                    raise RuntimeError("a party failed or timed out")
-                runs.append({"parties": parties, "provider": provider.lower(), "per_party": res})
-            except Exception as e:  # recorded: CrypTen itself cannot run it
-                runs.append({"parties": parties, "provider": provider.lower(), "error": f"{type(e).__name__}: {e}"[:300]})
+        extra = {} if a.max_method == "log_reduction" else {"max_method": a.max_method}
+        for parties, provider in configs:
+            run = {"parties": parties, "provider": provider.lower(), **extra}
+            runs.append({**run, **record(run_path, shapes, parties, provider, a.max_method)})
         rel = os.path.relpath(path, ROOT)
-        with open(os.path.join(OUT, name + ".json"), "w") as f:
+        with open(os.path.join(OUT, name + a.suffix + ".json"), "w") as f:
             json.dump({"model": rel, "inputs": shapes, "crypten": "0.4.1", "identity_nodes_folded": folded, "runs": runs}, f, indent=1)
         tot = [r.get("per_party", [{}])[0].get("bytes") if "per_party" in r else r["error"][:60] for r in runs]
         print(f"{name:28s} {tot}", flush=True)

@@ -74,7 +74,7 @@ def main():
     model("matmul_private", [("x", [4, 8]), ("w", [8, 5])], [h.make_node("MatMul", ["x", "w"], ["y"], name="/MatMul")], None)
     model("matmul_weight", [("x", [2, 4, 8])], [h.make_node("MatMul", ["x", "W"], ["y"], name="/MatMul")], None, [init("W", [8, 6])])
     model("conv", [("x", [1, 3, 8, 8])], [h.make_node("Conv", ["x", "W"], ["y"], name="/conv/Conv", **conv_attrs(3, pad=1))], None, [init("W", [4, 3, 3, 3])])
-    model("conv_stride2_bias", [("x", [1, 4, 9, 9])], [h.make_node("Conv", ["x", "W", "b"], ["y"], name="/conv/Conv", **pool_attrs(3, 2))], None, [init("W", [8, 4, 3, 3]), init("b", [8])])
+    model("conv_stride2_bias", [("x", [1, 4, 9, 9])], [h.make_node("Conv", ["x", "W", "b"], ["y"], name="/conv/Conv", **conv_attrs(3, stride=2))], None, [init("W", [8, 4, 3, 3]), init("b", [8])])
     model("conv_depthwise", [("x", [1, 4, 8, 8])], [h.make_node("Conv", ["x", "W"], ["y"], name="/conv/Conv", **conv_attrs(3, pad=1, group=4))], None, [init("W", [4, 1, 3, 3])])
     model("conv_batch2", [("x", [2, 2, 6, 6])], [h.make_node("Conv", ["x", "W"], ["y"], name="/conv/Conv", **conv_attrs(1))], None, [init("W", [3, 2, 1, 1])])
     bn = [init("s", [4]), init("bb", [4]), init("mean", [4]), numpy_helper.from_array(np.abs(rng.standard_normal(4)).astype(np.float32) + 0.5, "var")]

@@ -142,6 +142,11 @@ impl Component for App {
         crate::panic::debug_flag();
         let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
         let (st, status) = match ViewState::from_fragment(&frag) {
+            // A bad setting, batch or dim was reset: the link opens and says what changed.
+            Ok(st) if !st.notes.is_empty() => {
+                let notes = st.notes.join(" ");
+                (st, Status::Error(notes))
+            }
             Ok(st) => (st, Status::Idle),
             Err(e) => (ViewState::default(), Status::Error(damaged_link(&e))),
         };
@@ -420,13 +425,12 @@ impl App {
             Msg::ApplyDims => {
                 let mut dims = std::collections::BTreeMap::new();
                 for (k, v) in &self.dim_inputs {
-                    match v.trim().parse::<u64>() {
-                        Ok(n) if n >= 1 => {
+                    match mpclens::loader::parse_size(k, v) {
+                        Ok(n) => {
                             dims.insert(k.clone(), n);
                         }
-                        _ => {
-                            self.status =
-                                Status::Error(format!("The value '{v}' for dimension {k} is not a positive integer."));
+                        Err(e) => {
+                            self.status = Status::Error(e);
                             return true;
                         }
                     }
@@ -440,16 +444,13 @@ impl App {
             }
             Msg::SetBatch(b) => {
                 self.batch_input = b.clone();
-                match b.trim().parse::<u64>() {
-                    Ok(n) if (1..=1 << 20).contains(&n) => {
+                match mpclens::loader::parse_size("batch", &b) {
+                    Ok(n) => {
                         self.st.batch = n;
                         self.sweep.clear();
                         self.reparse(ctx);
                     }
-                    _ => {
-                        self.status =
-                            Status::Error(format!("The batch size '{b}' is not an integer from 1 to 1048576."))
-                    }
+                    Err(e) => self.status = Status::Error(e),
                 }
             }
             Msg::SetMode(m) => {

@@ -118,7 +118,7 @@ struct ProfileArgs {
 
 fn parse_dim(s: &str) -> Result<(String, u64), String> {
     let (k, v) = s.split_once('=').ok_or_else(|| format!("invalid --dim '{s}': expected NAME=VALUE"))?;
-    let v: u64 = v.trim().parse().map_err(|_| format!("invalid --dim '{s}': VALUE must be a positive integer"))?;
+    let v = mpclens::loader::parse_size(k.trim(), v)?; // the page and share links use the same parser
     Ok((k.trim().to_string(), v))
 }
 

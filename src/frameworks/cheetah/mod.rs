@@ -96,14 +96,15 @@ pub fn bool_bytes(n: u64) -> u64 {
     n / 8 + n % 8
 }
 
-fn chunks8(mut n: u64, f: impl Fn(u64) -> u64) -> u64 {
-    let mut t = 0;
-    while n > 0 {
-        let c = n.min(8);
-        t += f(c);
-        n -= c;
+/// `f` summed over `n` split into chunks of 8 (the last one shorter), in closed form: a loop
+/// over `n / 8` chunks of a 2^40-element tensor would run for minutes.
+fn chunks8(n: u64, f: impl Fn(u64) -> u64) -> u64 {
+    let full = (n / 8).saturating_mul(f(8));
+    if n.is_multiple_of(8) {
+        full
+    } else {
+        full.saturating_add(f(n % 8))
     }
-    t
 }
 
 /// `SilentOT::send_ot_cam_cc` (COT with l-bit correlation: `send_cot`, B2A, mux halves): Ferret
@@ -310,6 +311,7 @@ impl CostModel for Cheetah {
         }
         let mut cots = (0u64, 0u64);
         for n in &graph.nodes {
+            crate::budget::at_node(&n.name, &n.op);
             let mut steps = vec![];
             let mut approx: Option<String> = None;
             let mut sil = Silent::default();

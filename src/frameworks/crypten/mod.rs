@@ -94,12 +94,14 @@ impl CostModel for CrypTen {
         let mut cannot_load = Vec::new();
         let grads = train::requires_grad(graph);
         for node in &graph.nodes {
+            crate::budget::at_node(&node.name, &node.op);
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }
-            let loadable = ops::LOADABLE.contains(&node.op.as_str());
-            if !loadable {
-                cannot_load.push(node.op.clone());
+            let rejected = ops::load_rejection(node);
+            let loadable = rejected.is_none();
+            if let Some(what) = &rejected {
+                cannot_load.push(what.clone());
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             let autograd = mode == Mode::Training && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
@@ -110,16 +112,9 @@ impl CostModel for CrypTen {
             };
             match priced {
                 Ok(()) => {
-                    let approximate = if !loadable {
-                        Some(format!(
-                            "CrypTen cannot load {} from ONNX; costed from the math of its tensor function",
-                            node.op
-                        ))
-                    } else if cfg.parties > 2 && cfg.ttp {
-                        Some("3+ parties with the TTP provider: truncation traffic modelled, not measured".into())
-                    } else {
-                        None
-                    };
+                    let approximate = rejected.as_ref().map(|what| {
+                        format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
+                    });
                     report.nodes.push(NodeCost {
                         node: node.name.clone(),
                         op: node.op.clone(),
@@ -199,6 +194,7 @@ impl CrypTen {
         report.nodes.push(row("loss/CrossEntropyLoss.backward", "CrossEntropyLoss", Phase::Backward, t));
         let grads = train::reached(graph);
         for node in graph.nodes.iter().rev() {
+            crate::budget::at_node(&node.name, &node.op);
             // Only nodes CrypTen's autograd reaches from the loss.
             if !node.outputs.iter().any(|o| grads.contains(&o.name)) {
                 continue;

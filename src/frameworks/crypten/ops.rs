@@ -9,6 +9,17 @@ use crate::graph::{Node, Origin};
 
 /// ONNX op types `crypten.nn.from_onnx` can load: a `crypten.nn.module` class of
 /// the same name or an alias in `ONNX_TO_CRYPTEN` (`onnx_converter.py`).
+/// Why `crypten.nn.from_onnx` cannot run `node` (the op, or the op and the form it rejects),
+/// or `None` when it can. A Gemm without its bias input C loads but fails on the first forward:
+/// `crypten.nn.Gemm.forward` unpacks exactly three inputs (`a, b, c = tuple(x)`,
+/// crypten/nn/module.py; recorded in tests/fixtures/crypten/op_gemm_nobias.json).
+pub fn load_rejection(node: &Node) -> Option<String> {
+    if !LOADABLE.contains(&node.op.as_str()) {
+        return Some(node.op.clone());
+    }
+    (node.op == "Gemm" && node.inputs.len() < 3).then(|| "Gemm without its bias input C".to_string())
+}
+
 pub const LOADABLE: &[&str] = &[
     "Add",
     "AveragePool",

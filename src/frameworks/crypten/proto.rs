@@ -44,6 +44,7 @@ impl Tally {
 
     /// A step whose element count differs by party (rank 0 first).
     pub fn per_party(&mut self, name: &str, elements: Vec<u64>, rounds: u64, detail: String) {
+        crate::budget::spend(1);
         if rounds == 0 && elements.iter().all(|&e| e == 0) {
             return;
         }
@@ -161,24 +162,29 @@ impl Tally {
     }
 
     /// A2B of `n` elements: every party XOR-shares its arithmetic share (free,
-    /// PRZS) and the stacked shares are summed by `BinarySharedTensor.sum`'s
-    /// tree of 64-bit adders (`converters.py` `_A2B`, `circuit.py` `add`):
-    /// `⌈log2 P⌉` adders. One adder on operands of shape `[1, …]` (ndim+1):
-    /// `S = x&y` (4n, 1 round), then 6 levels of the SPK tree, each an AND of
-    /// `P0` (n) with the stacked `[S1;P1]` (2n): 8n per level. 52n, 7 rounds.
+    /// PRZS) and the `P` stacked shares are summed by `BinarySharedTensor.sum`'s
+    /// tree (`converters.py` `_A2B`, `binary.py` `sum`): while `m > 1` slices
+    /// remain, one 64-bit adder (`circuit.py` `add`) adds the first `⌊m/2⌋` to
+    /// the next `⌊m/2⌋` (an odd slice waits), leaving `⌈m/2⌉`: `⌈log2 P⌉`
+    /// sequential adders on `P − 1` slices of `n` in all. One adder on `k`
+    /// slices (`k·n` elements, ndim+1): `S = x&y` (4kn, 1 round), then 6 levels
+    /// of the SPK tree, each an AND of `P0` (kn) with the stacked `[S1;P1]`
+    /// (2kn): 8kn per level; 52kn, 7 rounds. Measured at 2, 3, 4 and 8
+    /// parties (tests/fixtures/crypten/*_nparty.json).
     fn a2b(&mut self, n: u64, ndim: u64) {
-        let mut adders = 0;
-        let mut m = self.parties as u64;
+        let p = self.parties as u64;
+        let mut m = p;
+        let mut adder = 0;
         while m > 1 {
-            adders += 1;
-            m = m.div_ceil(2);
-        }
-        for a in 0..adders {
-            let tag = if adders > 1 { format!("A2B adder {}", a + 1) } else { "A2B adder".into() };
-            self.and(&format!("{tag}: S = x&y"), n, n, ndim + 1);
+            let k = m / 2;
+            adder += 1;
+            let tag = if p > 2 { format!("A2B adder {adder} ({k} of {m} slices)") } else { "A2B adder".into() };
+            let kn = k.saturating_mul(n);
+            self.and(&format!("{tag}: S = x&y"), kn, kn, ndim + 1);
             for level in 1..=6 {
-                self.and(&format!("{tag}: SPK level {level}"), n, 2 * n, ndim + 2);
+                self.and(&format!("{tag}: SPK level {level}"), kn, 2 * kn, ndim + 2);
             }
+            m -= k;
         }
     }
 

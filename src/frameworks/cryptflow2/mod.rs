@@ -229,6 +229,7 @@ impl CostModel for CryptFlow2 {
         let mut sc = Scales(HashMap::new());
         let ell = pr.ell;
         for n in &graph.nodes {
+            crate::budget::at_node(&n.name, &n.op);
             let mut steps = vec![];
             let mut approx: Option<String> = None;
             let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();

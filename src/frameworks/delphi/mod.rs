@@ -167,6 +167,7 @@ impl CostModel for Delphi {
         let mut relu_fixed_done = false;
         let last_linear = graph.nodes.iter().rposition(|n| matches!(n.op.as_str(), "Conv" | "Gemm" | "MatMul"));
         for (idx, n) in graph.nodes.iter().enumerate() {
+            crate::budget::at_node(&n.name, &n.op);
             let (steps, approx) = match n.op.as_str() {
                 "Conv" => match conv_dims(n) {
                     Some((ci, co, h, w, kh, kw)) => {

@@ -49,14 +49,18 @@ pub fn old_iknp_ext_bytes(n: u64) -> u64 {
     16 * 16384 * cdiv(n, 16384)
 }
 
-fn chunked(mut n: u64, chunk: u64, f: impl Fn(u64) -> u64) -> u64 {
-    let mut t = 0;
-    while n > 0 {
-        let c = n.min(chunk);
-        t += f(c);
-        n -= c;
+/// `f` summed over `n` split into chunks of `chunk` (the last one shorter), in closed form so
+/// its time does not grow with `n`.
+fn chunked(n: u64, chunk: u64, f: impl Fn(u64) -> u64) -> u64 {
+    if n == 0 || chunk == 0 {
+        return 0;
     }
-    t
+    let full = (n / chunk).saturating_mul(f(chunk));
+    if n.is_multiple_of(chunk) {
+        full
+    } else {
+        full.saturating_add(f(n % chunk))
+    }
 }
 
 /// `SplitKKOT::got_send_post<uint8_t>`: chunks of `ro_batch_size` = 2048 OTs, ⌈N·c·l/8⌉ bytes each.

@@ -453,6 +453,7 @@ fn profile(
         let mut sealed = BTreeSet::new(); // ABY3: public scalars already sealed in this program
         let grads = if mode == Mode::Training { crate::training::plan(graph).requires_grad } else { BTreeSet::new() };
         for node in &graph.nodes {
+            crate::budget::at_node(&node.name, &node.op);
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }

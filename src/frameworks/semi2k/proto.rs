@@ -130,6 +130,7 @@ impl Tally {
         let parties = self.ring.parties();
         let total = bytes.saturating_mul(parties as u64);
         let cost = Cost { bytes: total, rounds, online: total, offline: 0, parties: vec![party; parties] };
+        crate::budget::spend(1);
         self.steps.push(Step { name: name.into(), count, detail, cost });
     }
 

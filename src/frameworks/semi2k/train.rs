@@ -108,6 +108,9 @@ fn balanced_max_vjp(t: &mut Tally, g: u64, cfg: &Config) {
 /// One batched product `batch × (m×k)(k×n)` with its truncation per element.
 fn batched(t: &mut Tally, cfg: &Config, batch: u64, m: u64, k: u64, n: u64) {
     for _ in 0..batch {
+        if !crate::budget::spend(1) {
+            break; // a runaway batch: the profile reports the exhausted budget
+        }
         t.mmul_aa(m, k, n, cfg.mmul_split);
         t.trunc(m * n);
     }
@@ -167,6 +170,7 @@ pub fn rows(
 
     for item in &p.backward {
         let node = &graph.nodes[item.node];
+        crate::budget::at_node(&node.name, &node.op);
         let mut t = Tally::new(&cfg.ring);
         match backward(node, &item.needs_grad, cfg, program, &p, &mut t) {
             Ok(()) if t.steps.is_empty() => {}
