@@ -139,6 +139,8 @@ impl Config {
 
     fn for_protocol(s: &Settings, protocol: Protocol) -> Config {
         let flag = |key: &str| s.flag(key);
+        // The last three settings are SEMI2K's only: ABY3 does not declare them.
+        let semi2k = protocol == Protocol::Semi2k;
         let k = if s.get("field") == "FM128" { 128 } else { 64 };
         let f = match s.int("fxp_fraction_bits") {
             0 => {
@@ -153,11 +155,11 @@ impl Config {
         Config {
             ring: Ring {
                 protocol,
-                world: if protocol == Protocol::Aby3 { 3 } else { s.int("parties").max(2) as u64 },
+                world: if semi2k { s.int("parties").max(2) as u64 } else { 3 },
                 k,
                 f,
-                local_trunc: flag("trunc_allow_msb_error"),
-                no_vectorization: flag("experimental_disable_vectorization"),
+                local_trunc: semi2k && flag("trunc_allow_msb_error"),
+                no_vectorization: semi2k && flag("experimental_disable_vectorization"),
             },
             exp_pade: s.get("fxp_exp_mode") == "pade",
             exp_iters: s.int("fxp_exp_iters") as u64,
