@@ -100,9 +100,12 @@ class Program:
         self.generated = 0  # initializers whose data was absent (external) and were drawn at random
         for t in g.initializer:
             arr = self._init_value(t, rng)
-            if t.data_type in (1, 10, 11) and t.name in compute_use:
+            # A one-element float initializer is a constant the model's code wrote as a number
+            # (a dynamo export's attention scale or epsilon): public, as mpclens's rule says.
+            weight = t.data_type in (1, 10, 11) and t.name in compute_use and arr.size != 1
+            if weight:
                 self.secret.append((t.name, arr.astype(np.float32)))
-            if t.name in static_use or t.data_type not in (1, 10, 11) or t.name not in compute_use:
+            if t.name in static_use or not weight:
                 self.const[t.name] = arr
         self.outputs = [o.name for o in g.output]
 
