@@ -460,8 +460,8 @@ fn profile(
                     scope: node.scope.clone(),
                     phase: Phase::Forward,
                     cost: t.total(),
+                    approximate: t.approximate.clone(),
                     steps: t.steps,
-                    approximate: None,
                 });
                 continue;
             }
@@ -488,8 +488,8 @@ fn profile(
                     scope: node.scope.clone(),
                     phase: Phase::Forward,
                     cost: t.total(),
+                    approximate: t.approximate.clone(),
                     steps: t.steps,
-                    approximate: None,
                 }),
                 Err(e) => report.unsupported.push(Problem {
                     node: node.name.clone(),
