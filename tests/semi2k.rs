@@ -58,6 +58,11 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
             // Known gap, listed in README: the model says so instead of guessing.
             continue;
         }
+        if fw.nodes.iter().any(|n| n.approximate.as_deref().is_some_and(|a| a.contains("not modelled exactly"))) {
+            // Known and flagged by the model (select_and_scatter beyond 2PC, a non-default option).
+            assert_eq!(run["compiler"]["disable_maxpooling_optimization"], true, "{}", path.display());
+            continue;
+        }
         let ours = match program {
             "inference" | "forward" | "step" => fw.total.clone(),
             _ => continue, // partial programs (forward+loss, grad) are diagnostics

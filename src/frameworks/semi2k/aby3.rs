@@ -44,6 +44,7 @@ pub fn mmul_aa(t: &mut Tally, m: u64, k: u64, n: u64, split: bool) {
     let detail = if blocks == 1 {
         format!("rotate the {m}×{n} result: ℓ·mn = {l}·{} B per party", m * n)
     } else {
+        t.approximate = Some("ABY3 matmul over 256 MiB: the tiled path is read from the source, not measured".into());
         format!("{blocks} tiles ({mb}×{nb}×{kb}): each rotates its output block, ℓ·kb·mn B per party")
     };
     t.step("re-share matmul result", m * n, l * kb * m * n, blocks, detail);

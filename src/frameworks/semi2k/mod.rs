@@ -480,8 +480,8 @@ fn profile(
                     scope: node.scope.clone(),
                     phase: Phase::Forward,
                     cost: t.total(),
+                    approximate: t.approximate.clone(),
                     steps: t.steps,
-                    approximate: None,
                 });
                 continue;
             }
@@ -509,8 +509,8 @@ fn profile(
                     scope: node.scope.clone(),
                     phase: Phase::Forward,
                     cost: t.total(),
+                    approximate: t.approximate.clone(),
                     steps: t.steps,
-                    approximate: None,
                 }),
                 Err(e) => report.unsupported.push(Problem {
                     node: node.name.clone(),

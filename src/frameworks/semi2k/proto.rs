@@ -105,11 +105,13 @@ pub fn w(bits: u64) -> u64 {
 pub struct Tally {
     pub ring: Ring,
     pub steps: Vec<Step>,
+    /// Why a step on this tally is not measured, if one is (`NodeCost::approximate`).
+    pub approximate: Option<String>,
 }
 
 impl Tally {
     pub fn new(ring: &Ring) -> Tally {
-        Tally { ring: ring.clone(), steps: Vec::new() }
+        Tally { ring: ring.clone(), steps: Vec::new(), approximate: None }
     }
 
     /// Records a step: `bytes` sent by each party in `rounds` send actions.
@@ -138,12 +140,13 @@ impl Tally {
     pub fn times(&self, k: u64) -> Tally {
         let cost = self.total().times(k);
         let step = Step { name: "repeated".into(), count: k, detail: String::new(), cost };
-        Tally { ring: self.ring.clone(), steps: vec![step] }
+        Tally { ring: self.ring.clone(), steps: vec![step], approximate: self.approximate.clone() }
     }
 
     /// Appends another tally's steps (a composite function reusing a block).
     pub fn absorb(&mut self, other: Tally) {
         self.steps.extend(other.steps);
+        self.approximate = self.approximate.take().or(other.approximate);
     }
 
     /// Records a step whose parties send different figures in `rounds`
@@ -179,6 +182,7 @@ impl Tally {
     /// `one_call` (a max tree level, a batched matmul's loop).
     pub fn repeated(&mut self, name: &str, count: u64, bytes_of: &Tally, one_call: &Tally, calls: u64, detail: String) {
         let (b, r) = (bytes_of.total(), one_call.total());
+        self.approximate = self.approximate.take().or_else(|| bytes_of.approximate.clone());
         if b.is_zero() && r.is_zero() {
             return;
         }
