@@ -221,3 +221,20 @@ fn delphi_folds_a_batchnorm_only_into_the_conv_before_it() {
     }
     assert!(after_concat > 0, "DenseNet's dense blocks put a BatchNorm after each Concat");
 }
+
+/// GPT-2's dynamo export folds batch × sequence into its Reshape targets (`[16, 32]` for a
+/// `[1, 16, 2, 16]` input); re-batched, it must price exactly as the legacy export re-batched,
+/// whose targets are computed from `Shape`. At batch 1 the two price the same.
+#[test]
+fn a_folded_batch_times_sequence_is_rebatched() {
+    let req = ProfileRequest { frameworks: vec!["semi2k".into(), "crypten".into()], ..Default::default() };
+    let totals = |file: &str, batch| {
+        let r = mpclens::profile(&load(file, batch).unwrap(), &req).unwrap();
+        r.frameworks.iter().map(|f| f.total.bytes).collect::<Vec<_>>()
+    };
+    assert_eq!(totals("gpt2.dynamo.onnx", None), totals("gpt2.legacy17.onnx", None));
+    assert_eq!(totals("gpt2.dynamo.onnx", Some(2)), totals("gpt2.legacy17.onnx", Some(2)));
+    let g = load("llama_gqa.dynamo.onnx", Some(2)).unwrap();
+    assert!(g.notes.iter().any(|n| n.starts_with("Reshape targets with the batch baked in")), "{:?}", g.notes);
+    assert!(g.nodes.iter().all(|n| n.shapes_known()));
+}

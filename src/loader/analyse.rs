@@ -105,14 +105,23 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
     let mut parsed = parse_and_analyse(&mut proto)?;
     if let (Some(old), Some(new)) = (pinned.old_batch, opts.batch) {
         let unpatched = proto.clone();
-        let patched = patch_batch_reshapes(&mut proto, &parsed, old, new);
         notes.push(format!("Re-batched from {old} to {new}."));
-        if !patched.is_empty() {
+        // A patched Reshape can give a later one the shape its own patch needs: repeat a few times.
+        let (mut all_patched, mut done) = (Vec::new(), Vec::new());
+        for _ in 0..8 {
+            let patched = patch_batch_reshapes(&mut proto, &parsed, old, new, &done);
+            if patched.is_empty() {
+                break;
+            }
+            all_patched.extend(patched.iter().step_by(2).cloned());
+            done.extend(patched);
+            parsed = parse_and_analyse(&mut proto)?;
+        }
+        if !all_patched.is_empty() {
             notes.push(format!(
                 "Reshape targets with the batch baked in were changed to {new}: {}.",
-                patched.join(", ")
+                all_patched.join(", ")
             ));
-            parsed = parse_and_analyse(&mut proto)?;
         }
         if let Some(why) = rebatch_failure(&proto, &parsed, unpatched, &init_names, old, new)? {
             return Err(LoadError::BadDim(why));
@@ -377,22 +386,33 @@ fn rebatch_failure(
     )))
 }
 
-/// After re-batching, Reshape targets that still say the old batch (a torch
-/// export's `[1, -1]`) are changed to the new batch; returns the nodes patched.
-fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, new: u64) -> Vec<String> {
+/// After re-batching, Reshape targets that still say the old batch (a torch export's `[1, -1]`),
+/// or the old batch times the sequence (`[128, 768]` for a `[1, 128, 12, 64]` input: batch ×
+/// sequence folded; likewise batch × heads) are changed to the new batch. Returns pairs (node,
+/// target tensor) flattened, for `done`: nodes and targets an earlier pass patched are left alone.
+fn patch_batch_reshapes(
+    proto: &mut pb::ModelProto,
+    parsed: &Parsed,
+    old: u64,
+    new: u64,
+    done: &[String],
+) -> Vec<String> {
     let graph = proto.graph.as_mut().expect("has graph");
     // Tensors computed from the private inputs carry the batch.
     let mut from_input: HashSet<String> = graph.input.iter().map(|i| i.name.clone()).collect();
     let inits: HashSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
     from_input.retain(|n| !inits.contains(n));
-    let mut targets: Vec<(String, String)> = Vec::new();
+    let mut targets: Vec<(String, String, i64)> = Vec::new();
     for n in &graph.node {
         let carries = n.input.iter().any(|i| from_input.contains(i)) && n.op_type != "Shape";
         if carries {
             from_input.extend(n.output.iter().cloned());
         }
-        if n.op_type == "Reshape" && n.input.first().is_some_and(|i| from_input.contains(i)) {
-            if let Some(shape_name) = n.input.get(1) {
+        if n.op_type == "Reshape" && n.input.first().is_some_and(|i| from_input.contains(i)) && !done.contains(&n.name)
+        {
+            // A target shared by several Reshapes is patched once, in the first pass that can.
+            let fresh = |s: &&String| !done.contains(s) && !targets.iter().any(|(_, t, _)| t == *s);
+            if let Some(shape_name) = n.input.get(1).filter(fresh) {
                 let dim0 = parsed
                     .outlets
                     .get(shape_name)
@@ -403,16 +423,30 @@ fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, n
                             .ok()
                             .and_then(|t| t.to_plain_array_view::<i64>().ok().and_then(|a| a.iter().next().copied()))
                     });
+                // The input as analysed at the new batch: a target [old·S, …] folds batch × sequence.
+                let input = n.input.first().and_then(|i| parsed.outlets.get(i)).and_then(|o| {
+                    parsed.model.outlet_fact(*o).ok().and_then(|f| f.shape.as_concrete_finite().ok().flatten())
+                });
+                // Leading axes folded into one: old · s1 · … · sk (sequence; GQA's kv × group heads).
+                let folded = input.as_deref().filter(|s| s.len() >= 2 && s[0] as u64 == new).and_then(|s| {
+                    let mut inner = 1i64;
+                    s[1..].iter().find_map(|&d| {
+                        inner = inner.checked_mul(d as i64)?;
+                        (dim0 == Some((old as i64).checked_mul(inner)?)).then_some(inner)
+                    })
+                });
                 if dim0 == Some(old as i64) {
-                    targets.push((n.name.clone(), shape_name.clone()));
+                    targets.push((n.name.clone(), shape_name.clone(), new as i64));
+                } else if let Some(seq) = folded {
+                    targets.push((n.name.clone(), shape_name.clone(), new as i64 * seq));
                 }
             }
         }
     }
     let mut patched = Vec::new();
-    for (node, shape_name) in targets {
+    for (node, shape_name, value) in targets {
         let ok = if let Some(t) = graph.initializer.iter_mut().find(|t| t.name == shape_name) {
-            patch_int(t, 0, new as i64)
+            patch_int(t, 0, value)
         } else if let Some(c) =
             graph.node.iter_mut().find(|c| c.op_type == "Constant" && c.output.first() == Some(&shape_name))
         {
@@ -420,12 +454,13 @@ fn patch_batch_reshapes(proto: &mut pb::ModelProto, parsed: &Parsed, old: u64, n
                 .iter_mut()
                 .find(|a| a.name == "value")
                 .and_then(|a| a.t.as_mut())
-                .is_some_and(|t| patch_int(t, 0, new as i64))
+                .is_some_and(|t| patch_int(t, 0, value))
         } else {
             false
         };
         if ok {
             patched.push(node);
+            patched.push(shape_name);
         }
     }
     patched
