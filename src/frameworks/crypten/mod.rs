@@ -92,13 +92,17 @@ impl CostModel for CrypTen {
             warnings: Vec::new(),
         };
         let mut cannot_load = Vec::new();
+        let mut ported = Vec::new();
         let grads = train::requires_grad(graph);
         for node in &graph.nodes {
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }
             let loadable = ops::LOADABLE.contains(&node.op.as_str());
-            if !loadable {
+            let port = ops::port(&node.op);
+            if let Some(p) = port {
+                ported.push(format!("{} as {p}", node.op));
+            } else if !loadable {
                 cannot_load.push(node.op.clone());
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
@@ -110,7 +114,12 @@ impl CostModel for CrypTen {
             };
             match priced {
                 Ok(()) => {
-                    let approximate = if !loadable {
+                    let approximate = if let Some(p) = port {
+                        Some(format!(
+                            "port: CrypTen's from_onnx has no {}; priced as the port {p} (validation/crypten/ports.py), measured",
+                            node.op
+                        ))
+                    } else if !loadable {
                         Some(format!(
                             "CrypTen cannot load {} from ONNX; costed from the math of its tensor function",
                             node.op
@@ -130,6 +139,11 @@ impl CostModel for CrypTen {
                         approximate,
                     });
                 }
+                Err(ops::Unpriced::Fails(why)) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: why.into(),
+                }),
                 Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
@@ -143,6 +157,14 @@ impl CostModel for CrypTen {
         }
         if mode == Mode::Training {
             self.training_rows(graph, &cfg, &mut report);
+        }
+        if !ported.is_empty() {
+            ported.sort();
+            ported.dedup();
+            report.warnings.push(format!(
+                "CrypTen's from_onnx cannot load these ops; they are priced as the port a user writes with CrypTen's tensor functions: {}.",
+                ported.join("; ")
+            ));
         }
         if !cannot_load.is_empty() {
             cannot_load.sort();
