@@ -26,10 +26,21 @@ def stats():
 
 
 def forward_once(path, shapes, seed):
+    try:
+        return _forward_once(path, shapes, seed)
+    except Exception as e:  # returned, so the fixture records CrypTen's own message
+        return {"error": f"{type(e).__name__}: {e}"[:300]}
+
+
+def _forward_once(path, shapes, seed):
     import signal
     signal.alarm(int(os.environ.get("PARTY_TIMEOUT", "240")))  # a party that fails leaves the others waiting forever
     crypten.init()
     torch.manual_seed(seed)
+    if PORTS:  # ops from_onnx has no module for run as the port a user would write (ports.py)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import ports
+        ports.install()
     with open(path, "rb") as f:
         model = crypten.nn.from_onnx(f)
     model.encrypt()
@@ -139,9 +150,15 @@ def record(path, shapes, parties, provider, max_method):
     return {"error": err[:300]}
 
 
+PORTS = False  # --transformer: install validation/crypten/ports.py
+
+
 def main(argv):
+    global OUT, PORTS
     """measure.py [--configs 2:tfp,2:ttp,3:tfp] [--max-method pairwise] [--suffix S] [MODEL.onnx ...]
 
+    --transformer: validation/samples/transformer_ops.py's models (tests/fixtures/transformer/)
+    into transformer/, with ports.py installed;
     --configs: the (parties, provider) runs; --max-method: functions.max_method
     (recorded in each run when not the default); --suffix: appended to the
     fixture name, so runs of other settings sit beside the default ones.
@@ -151,10 +168,15 @@ def main(argv):
     ap.add_argument("--configs", default="2:tfp,2:ttp,3:tfp")
     ap.add_argument("--max-method", default="log_reduction", choices=["log_reduction", "pairwise"])
     ap.add_argument("--suffix", default="")
+    ap.add_argument("--transformer", action="store_true")
     ap.add_argument("models", nargs="*")
     a = ap.parse_args(argv)
     configs = [(int(c.split(":")[0]), c.split(":")[1].upper()) for c in a.configs.split(",")]
     argv = a.models
+    if a.transformer:  # validation/samples/transformer_ops.py's models, ports installed
+        OUT = os.path.join(OUT, "transformer")
+        PORTS = True
+        argv = argv or sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "transformer", "*.onnx")))
     os.makedirs(OUT, exist_ok=True)
     models = argv or sorted(glob.glob(os.path.join(OPS, "*.onnx"))) + [
         os.path.join(ROOT, "static", "samples", n + ".onnx") for n in ("mlp", "lenet", "minionn", "resnet20", "transformer_block")
@@ -170,7 +192,12 @@ def main(argv):
             runs.append({**run, **record(run_path, shapes, parties, provider, a.max_method)})
         rel = os.path.relpath(path, ROOT)
         with open(os.path.join(OUT, name + a.suffix + ".json"), "w") as f:
-            json.dump({"model": rel, "inputs": shapes, "crypten": "0.4.1", "identity_nodes_folded": folded, "runs": runs}, f, indent=1)
+            rec = {"model": rel, "inputs": shapes, "crypten": "0.4.1", "identity_nodes_folded": folded, "runs": runs}
+            if PORTS:
+                sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+                import ports
+                rec["ports"] = ports.ported_ops(path)
+            json.dump(rec, f, indent=1)
         tot = [r.get("per_party", [{}])[0].get("bytes") if "per_party" in r else r["error"][:60] for r in runs]
         print(f"{name:28s} {tot}", flush=True)
 

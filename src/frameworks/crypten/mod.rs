@@ -92,6 +92,7 @@ impl CostModel for CrypTen {
             warnings: Vec::new(),
         };
         let mut cannot_load = Vec::new();
+        let mut ported = Vec::new();
         let grads = train::requires_grad(graph);
         for node in &graph.nodes {
             crate::budget::at_node(&node.name, &node.op);
@@ -100,7 +101,10 @@ impl CostModel for CrypTen {
             }
             let rejected = ops::load_rejection(node);
             let loadable = rejected.is_none();
-            if let Some(what) = &rejected {
+            let port = ops::port(&node.op);
+            if let Some(p) = port {
+                ported.push(format!("{} as {p}", node.op));
+            } else if let Some(what) = &rejected {
                 cannot_load.push(what.clone());
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
@@ -112,9 +116,16 @@ impl CostModel for CrypTen {
             };
             match priced {
                 Ok(()) => {
-                    let approximate = rejected.as_ref().map(|what| {
-                        format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
-                    });
+                    let approximate = if let Some(p) = port {
+                        Some(format!(
+                            "port: CrypTen's from_onnx has no {}; priced as the port {p} (validation/crypten/ports.py), measured",
+                            node.op
+                        ))
+                    } else {
+                        rejected.as_ref().map(|what| {
+                            format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
+                        })
+                    };
                     report.nodes.push(NodeCost {
                         node: node.name.clone(),
                         op: node.op.clone(),
@@ -125,6 +136,11 @@ impl CostModel for CrypTen {
                         approximate,
                     });
                 }
+                Err(ops::Unpriced::Fails(why)) => report.unsupported.push(Problem {
+                    node: node.name.clone(),
+                    op: node.op.clone(),
+                    reason: why.into(),
+                }),
                 Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
@@ -138,6 +154,14 @@ impl CostModel for CrypTen {
         }
         if mode == Mode::Training {
             self.training_rows(graph, &cfg, &mut report);
+        }
+        if !ported.is_empty() {
+            ported.sort();
+            ported.dedup();
+            report.warnings.push(format!(
+                "CrypTen's from_onnx cannot load these ops; they are priced as the port a user writes with CrypTen's tensor functions: {}.",
+                ported.join("; ")
+            ));
         }
         if !cannot_load.is_empty() {
             cannot_load.sort();

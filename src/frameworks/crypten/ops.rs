@@ -63,6 +63,26 @@ pub const LOADABLE: &[&str] = &[
     "Where",
 ];
 
+/// Ops `from_onnx` cannot load (CrypTen 0.4.1 has no LayerNorm, GELU or RMSNorm
+/// module) that a user ports with CrypTen's own tensor functions: each is
+/// priced as that port, written and measured in validation/crypten/ports.py
+/// (fixtures tests/fixtures/crypten/transformer/).
+pub const PORTS: &[(&str, &str)] = &[
+    (
+        "LayerNormalization",
+        "c = x − x.mean(-1, keepdim=True); c·(c.square().mean(-1, keepdim=True) + ε).inv_sqrt()·γ + β",
+    ),
+    ("SimplifiedLayerNormalization", "x·(x.pow(2).mean(-1, keepdim=True) + ε).inv_sqrt()·γ"),
+    ("Gelu", "none: x·((x/√2).erf() + 1)·0.5; tanh: x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5"),
+    ("Tanh", "x.tanh() = 2·sigmoid(2x) − 1"),
+    ("Reciprocal", "x.reciprocal()"),
+];
+
+/// The port a user would write for an op `from_onnx` cannot load, if any.
+pub fn port(op: &str) -> Option<&'static str> {
+    PORTS.iter().find(|(o, _)| *o == op).map(|(_, p)| *p)
+}
+
 /// Ops that move or combine shares locally: no communication.
 const LOCAL: &[&str] = &[
     "Add",
@@ -93,6 +113,8 @@ const LOCAL: &[&str] = &[
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
     Unknown,
+    /// CrypTen loads the op but fails when it runs (why).
+    Fails(&'static str),
 }
 
 fn private(node: &Node, i: usize) -> bool {
@@ -175,6 +197,13 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
                 t.truncate(n, d);
             }
         }
+        // A public numerator over an encrypted divisor (torch's exported
+        // `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
+        // `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
+        // override: NotImplementedError (transformer/rmsnorm_rsqrt).
+        "Div" if !private(node, 0) && private(node, 1) => return Err(Unpriced::Fails(
+            "CrypTen 0.4.1 fails on a public value divided by an encrypted one (torch.Tensor.div has no CrypTensor override: NotImplementedError); rewrite c/y as c·y.reciprocal()",
+        )),
         "Div" => {
             if private(node, 1) {
                 let m = node.in_numel(1);
@@ -208,10 +237,81 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
             t.mul("·γ", x, c, n, d);
         }
         "Equal" => t.eq(n, d),
+        // `crypten.where` with a public condition (a Constant mask, a torch
+        // tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
+        // float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
+        "Where" if !private(node, 0) => {
+            for _ in (1..3).filter(|&i| private(node, i)) {
+                t.truncate(n, d);
+            }
+        }
         "Where" => t.where_bit(n, d),
+        "LayerNormalization" => {
+            let axis = node.attr_int("axis").unwrap_or(-1);
+            let (r, _) = rows_from(node, axis);
+            norm_port(t, node, cfg, n, r, d, true);
+        }
+        "SimplifiedLayerNormalization" => {
+            let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
+            norm_port(t, node, cfg, n, r, d, false);
+        }
+        "Gelu" => gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh")),
         _ => return Err(Unpriced::Unknown),
     }
     Ok(())
+}
+
+/// Rows × row length of a normalisation over the axes `axis..` of input 0.
+fn rows_from(node: &Node, axis: i64) -> (u64, u64) {
+    let shape = node.in_shape(0).unwrap_or(&[]);
+    let r = shape.len() as i64;
+    let a = if axis < 0 { axis + r } else { axis }.clamp(0, r.max(0)) as usize;
+    let k: u64 = shape[a..].iter().product::<u64>().max(1);
+    (node.in_numel(0) / k, k)
+}
+
+/// The LayerNorm port (`ports.py` `layernorm`, `PORTS`) on `r` rows, `n`
+/// elements: `x.mean` (a sum and a public integer division, `mpc.py` `div`:
+/// a truncation, free for 2 parties), `c.square()` (`beaver.py` `square`),
+/// its mean (truncation), `inv_sqrt` on the r statistics
+/// (`approximations.py`), `c · inv_std` (a Beaver product broadcasting r over
+/// n) and `· γ` (the encrypted parameter, |γ| elements). `+ β` is local.
+/// The RMSNorm port (`rmsnorm`) skips the centring: `x.pow(2)` (= square),
+/// mean, `inv_sqrt`, `x · inv_rms`, `· γ`.
+/// LayerNorm, 2 parties, [2,4,8]: 6272 B per party (transformer/layernorm).
+fn norm_port(t: &mut Tally, node: &Node, cfg: &Config, n: u64, r: u64, d: u64, centre: bool) {
+    if centre {
+        t.truncate(r, d); // x.mean
+    }
+    t.square(n, d);
+    t.truncate(r, d); // mean of squares
+    t.inv_sqrt(r, d, cfg.sqrt_iters, cfg.exp_iters);
+    t.mul("x·inv_std", n, r, n, d);
+    if private(node, 1) {
+        t.mul("·γ", n, node.in_numel(1), n, d);
+    } else {
+        t.truncate(n, d);
+    }
+}
+
+/// The GELU port (`ports.py` `gelu`). Exact form `x·((x/√2).erf() + 1)·0.5`:
+/// `/√2` and `·0.5` are public-float products (truncations, free for 2
+/// parties), erf by its Taylor series (`erf` below), one private product.
+/// Tanh form `x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5`: `pow(3)`
+/// (square, then `x²·x`), two public products, `tanh = 2·sigmoid(2x) − 1`
+/// (`approximations.py` `tanh`, method "reciprocal"), one private product, `·0.5`.
+fn gelu_port(t: &mut Tally, n: u64, d: u64, cfg: &Config, tanh: bool) {
+    if tanh {
+        t.pow(n, d, 3);
+        t.truncate(n, d); // · 0.044715
+        t.truncate(n, d); // · √(2/π)
+        sigmoid(t, n, d, cfg);
+    } else {
+        t.truncate(n, d); // / √2
+        erf(t, n, d, cfg);
+    }
+    t.mul("x·(1 + ·)", n, n, n, d);
+    t.truncate(n, d); // · 0.5
 }
 
 /// Sigmoid, method "reciprocal" (`approximations.py` `sigmoid`): ltz (54n, 8),
@@ -264,7 +364,8 @@ pub fn log_pub(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
 /// x, y)` on ⌊m/2⌋ pairs (ltz + 2 untruncated products); `pairwise` max on the
 /// m' survivors (ltz on (m'−1)·m' per row, a product tree over the m'−1
 /// comparisons, tie-break `weighted_index` and `(x·onehot).sum`); then the
-/// one-hot of the full row (eq on k) and its tie-break `weighted_index`.
+/// one-hot of the full row (eq on k) and its tie-break `weighted_index`
+/// (`_argmax_helper`).
 /// k = 4: 740 elements, 46 rounds per row; k = 9: 1674, 57.
 pub fn max_rows(t: &mut Tally, r: u64, k: u64, d: u64, cfg: &Config, values: bool) {
     let mut m = k;
@@ -284,7 +385,10 @@ pub fn max_rows(t: &mut Tally, r: u64, k: u64, d: u64, cfg: &Config, values: boo
     if values || cfg.max_method == "log_reduction" {
         t.mul_bit("x·onehot", r * m, r * m, r * m, d);
     }
-    if cfg.max_method == "log_reduction" && m != k {
+    // Always, even when no tournament step ran (k ≤ 2, `int(ln 2) = 0`):
+    // `_argmax_helper_all_tree_reductions` re-derives the one-hot by `eq`
+    // against the max and `_argmax_helper` tie-breaks it (transformer/softmax_axis0).
+    if cfg.max_method == "log_reduction" {
         t.eq(r * k, d);
         weighted_index(t, r, k, d);
     }

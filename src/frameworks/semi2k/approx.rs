@@ -249,6 +249,9 @@ mod tests {
         assert_eq!(per_element(|t, c| rsqrt(t, 1, c), "FM64"), (429, 26));
         assert_eq!(per_element(|t, _| tanh(t, 1), "FM64"), (324, 36));
         assert_eq!(per_element(|t, c| sigmoid(t, 1, c), "FM64"), (605, 53));
+        // Padé exp: clamp 2·(56+16) + 4 + A2B 208 + B2A 8 + 4·20 + 4 + 5·(1+16) + 4 + 16
+        // = 553 B; 16 + 1 + 7 + 1 + 8 + 1 + 10 + 1 + 1 = 46 rounds.
+        assert_eq!(per_element(|t, _| exp_pade(t, 1), "FM64"), (553, 46));
     }
 
     /// FM128 (ℓ = 16, f = 26, L = 7): MSB 104 B / 8, prefix-OR 688 B / 15;
