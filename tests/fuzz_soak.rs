@@ -169,7 +169,9 @@ fn committed_findings_replay_cleanly() {
 /// symbolic (their producers were dropped as unwired) builds a dimension expression so deep
 /// that tract-data's `TDim::cost` heuristic overflows `usize`. Only builds with overflow
 /// checks in dependencies (tests, fuzzing) panic; release builds, CLI and web, wrap the
-/// heuristic and load. Ignored until the loader bounds symbolic expressions.
+/// heuristic and load. Ignored until the loader bounds symbolic expressions. Also here, not
+/// yet analysed: two inputs (`slow_over_60s_*`) the soak gave up on after 60 s in a debug
+/// build on a loaded machine (a hang or a slow profile).
 #[test]
 #[ignore]
 fn open_findings_replay_cleanly() {
