@@ -93,6 +93,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         .chain(graph.input.iter().map(|i| &i.name))
         .map(String::as_str)
         .chain(init_names.iter().map(String::as_str))
+        .filter(|s| !s.is_empty()) // an empty name is "no tensor": it defines nothing
         .collect();
     let (kept, dangling): (Vec<_>, Vec<_>) =
         std::mem::take(&mut graph.output).into_iter().partition(|o| defined.contains(o.name.as_str()));
@@ -236,7 +237,10 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
         .flat_map(|g| &g.node)
         .filter_map(|n| {
             let axis = n.attribute.iter().find(|a| a.name == "axis").map(|a| a.i);
-            Some((n.name.clone(), guard::AxisCheck::for_node(&n.op_type, axis)?))
+            let axes = n.attribute.iter().find(|a| a.name == "axes").map_or(&[][..], |a| &a.ints[..]);
+            let check =
+                guard::AxisCheck::for_node(&n.op_type, axis).or_else(|| guard::AxisCheck::for_axes(&n.op_type, axes));
+            Some((n.name.clone(), check?))
         })
         .collect();
     guard::install(&mut model, &axes);

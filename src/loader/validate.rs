@@ -47,8 +47,32 @@ fn min_inputs(op: &str) -> usize {
     }
 }
 
+/// A subgraph (If / Loop / Scan body) output that nothing inside it produces, at any depth:
+/// the parser looks such a name up unchecked and panics (fuzz finding).
+fn dangling_subgraph_output(n: &pb::NodeProto) -> Option<String> {
+    for a in &n.attribute {
+        for g in a.g.iter().chain(&a.graphs) {
+            let defined = |name: &str| {
+                !name.is_empty() && g.node.iter().any(|m| m.output.iter().any(|o| o == name))
+                    || g.input.iter().any(|i| i.name == name)
+                    || g.initializer.iter().any(|t| t.name == name)
+            };
+            if let Some(o) = g.output.iter().find(|o| !defined(&o.name)) {
+                return Some(format!("its {} subgraph's output '{}' is produced by no node in it", a.name, o.name));
+            }
+            if let Some(why) = g.node.iter().find_map(dangling_subgraph_output) {
+                return Some(why);
+            }
+        }
+    }
+    None
+}
+
 /// Why the parser must not see this node, if it must not.
 pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
+    if let Some(why) = dangling_subgraph_output(n) {
+        return Some(why);
+    }
     let op = n.op_type.as_str();
     let given = n.input.iter().take_while(|i| !i.is_empty()).count();
     if n.domain.is_empty() || n.domain == "ai.onnx" {

@@ -1,0 +1,181 @@
+//! A coverage-free soak of the `profile` fuzz target's request logic (fuzz/request.rs) that
+//! needs no nightly toolchain: seeds from fuzz/seeds/profile and tests/corpus, mutated by a
+//! fixed-seed generator (byte flips, head changes, cuts, duplicated and spliced chunks), each
+//! run on a thread with a time limit so a hang is a finding like a panic. Ignored by default:
+//!
+//!     MPCLENS_SOAK_SECS=1800 cargo test --test fuzz_soak -- --ignored --nocapture
+//!
+//! Findings are written to $MPCLENS_SOAK_OUT (default target/soak-findings) for the corpus;
+//! $MPCLENS_SOAK_SEED picks another mutation sequence. Committed findings replay in
+//! `committed_findings_replay_cleanly`.
+
+#[path = "../fuzz/request.rs"]
+mod request;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Far beyond any small model's profile in a debug build.
+const PER_INPUT: Duration = Duration::from_secs(60);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn seeds() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root().join("fuzz/seeds/profile")).unwrap() {
+        out.push(std::fs::read(e.unwrap().path()).unwrap());
+    }
+    let mut corpus: Vec<_> = std::fs::read_dir(root().join("tests/corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "onnx"))
+        .collect();
+    corpus.sort();
+    for (i, p) in corpus.iter().enumerate() {
+        let body = std::fs::read(p).unwrap();
+        if body.len() > 1 << 20 {
+            continue;
+        }
+        let mut v = vec![(i * 37) as u8, 1, 3, 7, i as u8, (i * 5) as u8, (i * 11) as u8, (i * 13) as u8];
+        v.extend(body);
+        out.push(v);
+    }
+    out
+}
+
+fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    let mut d = seeds[rng.below(seeds.len())].clone();
+    for _ in 0..1 + rng.below(4) {
+        match rng.below(6) {
+            0 if !d.is_empty() => {
+                let i = rng.below(d.len());
+                d[i] ^= 1 << rng.below(8);
+            }
+            1 if d.len() >= 8 => {
+                let i = rng.below(8);
+                d[i] = rng.next() as u8;
+            }
+            2 if d.len() > 8 => d.truncate(8 + rng.below(d.len() - 8)),
+            3 if d.len() > 16 => {
+                let a = rng.below(d.len());
+                let b = (a + 1 + rng.below(64)).min(d.len());
+                let chunk = d[a..b].to_vec();
+                let at = rng.below(d.len());
+                d.splice(at..at, chunk);
+            }
+            4 => {
+                let other = &seeds[rng.below(seeds.len())];
+                if other.len() > 8 && d.len() > 8 {
+                    let cut = 8 + rng.below(d.len() - 8);
+                    let from = 8 + rng.below(other.len() - 8);
+                    d.truncate(cut);
+                    d.extend_from_slice(&other[from..]);
+                }
+            }
+            _ if !d.is_empty() => {
+                let i = rng.below(d.len());
+                d[i] = [0, 0xff, 0x7f, 0x80, 1][rng.below(5)];
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+#[test]
+#[ignore]
+fn soak_profile_requests() {
+    let secs: u64 = std::env::var("MPCLENS_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let out = std::env::var("MPCLENS_SOAK_OUT").map(PathBuf::from).unwrap_or(root().join("target/soak-findings"));
+    std::fs::create_dir_all(&out).unwrap();
+    let seeds = seeds();
+    let seed = std::env::var("MPCLENS_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(seed | 1);
+    let start = Instant::now();
+    let (mut runs, mut findings) = (0u64, 0u64);
+    std::panic::set_hook(Box::new(|_| {})); // findings are counted and saved, not printed
+    while start.elapsed() < Duration::from_secs(secs) {
+        let input = mutate(&mut rng, &seeds);
+        let (tx, rx) = mpsc::channel();
+        let data = input.clone();
+        std::thread::spawn(move || {
+            let ok = std::panic::catch_unwind(|| request::run(&data)).is_ok();
+            let _ = tx.send(ok);
+        });
+        let verdict = match rx.recv_timeout(PER_INPUT) {
+            Ok(true) => None,
+            Ok(false) => Some("panic"),
+            Err(_) => Some("hang"),
+        };
+        runs += 1;
+        if let Some(kind) = verdict {
+            findings += 1;
+            std::fs::write(out.join(format!("{kind}-{runs}.bin")), &input).unwrap();
+            eprintln!("finding {kind} at run {runs} ({} bytes)", input.len());
+            if kind == "hang" {
+                break; // the stuck thread keeps its core; stop rather than pile them up
+            }
+        }
+        if runs % 1000 == 0 {
+            eprintln!("{runs} runs, {findings} findings, {:.0} s", start.elapsed().as_secs_f64());
+        }
+    }
+    eprintln!("soak done: {runs} runs, {findings} findings in {:.0} s", start.elapsed().as_secs_f64());
+    assert_eq!(findings, 0, "findings in {}", out.display());
+}
+
+/// Runs the inputs named in $MPCLENS_REPLAY (comma-separated paths) with panics shown.
+#[test]
+#[ignore]
+fn replay() {
+    for p in std::env::var("MPCLENS_REPLAY").unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+        request::run(&std::fs::read(p).unwrap());
+    }
+}
+
+/// Inputs the soak found (tests/corpus/requests/*.bin: 8 request bytes, then the ONNX file),
+/// each fixed: they profile or are refused with a message, without a panic.
+#[test]
+fn committed_findings_replay_cleanly() {
+    let dir = root().join("tests/corpus/requests");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "bin") {
+            request::run(&std::fs::read(&p).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "only {n} committed findings");
+}
+
+/// Open finding (tests/corpus/requests/open/): a chain of convs over tensors whose shapes went
+/// symbolic (their producers were dropped as unwired) builds a dimension expression so deep
+/// that tract-data's `TDim::cost` heuristic overflows `usize`. Only builds with overflow
+/// checks in dependencies (tests, fuzzing) panic; release builds, CLI and web, wrap the
+/// heuristic and load. Ignored until the loader bounds symbolic expressions. Also here, not
+/// yet analysed: two inputs (`slow_over_60s_*`) the soak gave up on after 60 s in a debug
+/// build on a loaded machine (a hang or a slow profile).
+#[test]
+#[ignore]
+fn open_findings_replay_cleanly() {
+    for e in std::fs::read_dir(root().join("tests/corpus/requests/open")).unwrap() {
+        request::run(&std::fs::read(e.unwrap().path()).unwrap());
+    }
+}
