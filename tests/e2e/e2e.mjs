@@ -44,7 +44,10 @@ const results = [];
 function check(cond, what) {
   if (!cond) throw new Error('check failed: ' + what);
 }
+// MPCLENS_E2E_ONLY=regex runs only the tests whose names match (a quick re-check).
+const ONLY = process.env.MPCLENS_E2E_ONLY ? new RegExp(process.env.MPCLENS_E2E_ONLY) : null;
 async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -730,6 +733,7 @@ await test('keyboard: a table is one Tab stop with arrow keys; tabs follow the A
   // Overview and summary rows: Enter picks the framework.
   await page.click('#tab-overview');
   await page.focus('#overview tbody tr[tabindex="0"]');
+  await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelectorAll('#overview tbody tr')[1]?.classList.contains('selected'));
@@ -771,6 +775,7 @@ await test('flame view: coloured by cost, zooms on click and from the keyboard',
   const svgW = await page.$eval('#chart-icicle', (s) => Number(s.getAttribute('width')));
   check(zoomed < all && w > svgW - 3, `zoom: ${zoomed} of ${all} cells, block ${w} of ${svgW} px`);
   await page.screenshot({ path: path.join(SHOTS, '20-flame-zoomed.png') });
+  await page.focus('#chart-icicle g.cell[tabindex="0"]');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#flame-zoom', { state: 'detached' });
   // Keyboard: one Tab stop, arrows move, Enter zooms.
