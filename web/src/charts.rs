@@ -226,7 +226,8 @@ pub fn flame(
             <g key={format!("{}@{}", c.label, c.start)} class="cell" tabindex={if i == first_focus { "0" } else { "-1" }} role="button" aria-label={tip.clone()} data-label={c.label.clone()}
                 onclick={move |_| cb.emit(Some(l1.clone()))} {onkeydown}>
                 <rect class="flame" style={format!("--p:{:.0}%", 12.0 + 78.0 * c.share.sqrt())} x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", (cw - 1.0).max(0.5))} height={format!("{:.1}", row - 2.0)}><title>{tip}</title></rect>
-                if chars >= 3 { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 15.0)}>{name.chars().take(chars).collect::<String>()}</text> }
+                // Only a whole name: a cut one would not match the cell's accessible name.
+                if chars >= name.chars().count() && !name.is_empty() { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 15.0)}>{name.clone()}</text> }
             </g>
         }
     });
