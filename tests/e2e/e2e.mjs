@@ -44,7 +44,10 @@ const results = [];
 function check(cond, what) {
   if (!cond) throw new Error('check failed: ' + what);
 }
+// MPCLENS_E2E_ONLY=regex runs only the tests whose names match (a quick re-check).
+const ONLY = process.env.MPCLENS_E2E_ONLY ? new RegExp(process.env.MPCLENS_E2E_ONLY) : null;
 async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -478,6 +481,12 @@ async function summaryShown(p) {
 }
 
 await test('summary first: per-framework cost, dearest op kinds and best what-ifs equal the CLI\'s', async () => {
+  // The earlier link test left batch 4: back to the CLI's default.
+  if ((await page.$eval('#batch', (i) => i.value).catch(() => '1')) !== '1') {
+    await page.fill('#batch', '1');
+    await page.press('#batch', 'Tab');
+    await page.waitForFunction(() => /batch 1 /.test(document.querySelector('#summary-setup')?.textContent + ' '));
+  }
   for (const s of ['resnet20', 'transformer_block']) {
     await openSample(page, s);
     const cli = cliSummary(path.join(dist, 'samples', `${s}.onnx`)).summary;
@@ -628,7 +637,7 @@ await test('drop works on the whole window, with a highlight; of several files t
   }, b64);
   await page.waitForFunction(() => document.querySelector('#summary-model')?.textContent === 'mlp.onnx');
   check(!(await page.$('#drop-overlay')), 'highlight gone after the drop');
-  check(/2 files were dropped; mlp\.onnx was opened/.test(await page.textContent('#link-note')), 'note about the other file');
+  check(/2 files were dropped; mlp\.onnx was opened/.test(await page.textContent('#drop-note')), 'note about the other file');
   await page.setViewportSize({ width: 1300, height: 900 });
 });
 
@@ -724,6 +733,7 @@ await test('keyboard: a table is one Tab stop with arrow keys; tabs follow the A
   // Overview and summary rows: Enter picks the framework.
   await page.click('#tab-overview');
   await page.focus('#overview tbody tr[tabindex="0"]');
+  await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelectorAll('#overview tbody tr')[1]?.classList.contains('selected'));
@@ -765,6 +775,7 @@ await test('flame view: coloured by cost, zooms on click and from the keyboard',
   const svgW = await page.$eval('#chart-icicle', (s) => Number(s.getAttribute('width')));
   check(zoomed < all && w > svgW - 3, `zoom: ${zoomed} of ${all} cells, block ${w} of ${svgW} px`);
   await page.screenshot({ path: path.join(SHOTS, '20-flame-zoomed.png') });
+  await page.focus('#chart-icicle g.cell[tabindex="0"]');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#flame-zoom', { state: 'detached' });
   // Keyboard: one Tab stop, arrows move, Enter zooms.

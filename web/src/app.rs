@@ -123,6 +123,8 @@ pub struct App {
     /// Showing a state read from the address (a link, Back/Forward): the
     /// address is rewritten, not pushed, until its model is shown.
     restoring: bool,
+    /// Several files dropped at once: which one was opened.
+    pub drop_note: Option<String>,
     /// The flame view's zoomed scope.
     pub flame_zoom: Option<String>,
     /// The chart the SVG/PNG buttons export (id).
@@ -202,6 +204,7 @@ impl Component for App {
             vw: inner_width(),
             restoring: true,
             flame_zoom: None,
+            drop_note: None,
             export_chart: None,
             _listeners: listeners,
         }
@@ -332,9 +335,11 @@ impl App {
                 let n = files.len();
                 let pick = files.iter().find(|f| f.name().to_ascii_lowercase().ends_with(".onnx")).or(files.first());
                 let Some(f) = pick.cloned() else { return true };
-                self.link_note =
+                let note =
                     (n > 1).then(|| format!("{n} files were dropped; {} was opened (one model at a time).", f.name()));
-                return self.reduce(ctx, Msg::File(f));
+                let redraw = self.reduce(ctx, Msg::File(f));
+                self.drop_note = note;
+                return redraw;
             }
             Msg::PopState(frag) => self.pop_state(ctx, frag),
             Msg::PickSample(s) => {
@@ -346,6 +351,7 @@ impl App {
                 let size = f.size() as u64;
                 self.timing = vec![("start".into(), now())];
                 self.reset_on_load = true;
+                self.drop_note = None;
                 if size >= loading::SPARSE_FROM {
                     // Large: read the graph only, skipping the weights' bytes.
                     self.status = Status::Busy(format!(
@@ -752,6 +758,8 @@ impl App {
                 self.status = Status::Error(e);
                 return;
             }
+            // Busy until that model is shown: the address is left alone meanwhile.
+            self.status = Status::Busy("Opening the model of this page …".into());
             self.st = ViewState {
                 sample: self.st.sample.clone(),
                 file: self.st.file.clone(),
@@ -776,6 +784,9 @@ impl App {
     /// changes (model, view, framework), the same entry rewritten otherwise.
     fn sync_url(&mut self) {
         if self.source.is_none() && self.pending.is_none() && self.report.is_none() {
+            return;
+        }
+        if self.restoring && matches!(self.status, Status::Busy(_)) {
             return;
         }
         let frag = self.st.to_fragment();
@@ -854,6 +865,12 @@ impl App {
     }
 
     fn status_view(&self) -> Html {
+        let note =
+            self.drop_note.as_ref().map(|n| html! { <p class="small" id="drop-note" role="status">{n.clone()}</p> });
+        html! { <>{ for note }{ self.status_line() }</> }
+    }
+
+    fn status_line(&self) -> Html {
         match &self.status {
             Status::Idle => html! {},
             Status::Busy(m) => html! {

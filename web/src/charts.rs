@@ -20,15 +20,6 @@ pub struct Opts {
 /// Average glyph width of the 13 px chart font, for sizing label columns.
 const CH: f64 = 7.4;
 
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let tail: String = s.chars().rev().take(n.saturating_sub(1)).collect::<Vec<_>>().into_iter().rev().collect();
-        format!("…{tail}")
-    }
-}
-
 /// `s` broken into lines of at most `n` characters, at `/ _ . - space` when
 /// possible: labels wrap, they are never cut.
 pub fn wrap(s: &str, n: usize) -> Vec<String> {
@@ -232,10 +223,11 @@ pub fn flame(
         let name = c.label.rsplit('/').next().unwrap_or("").to_string();
         let tip = format!("{} — {} ({:.1} % of the total)", c.label, c.text, 100.0 * c.share);
         html! {
-            <g class="cell" tabindex={if i == first_focus { "0" } else { "-1" }} role="button" aria-label={tip.clone()} data-label={c.label.clone()}
+            <g key={format!("{}@{}", c.label, c.start)} class="cell" tabindex={if i == first_focus { "0" } else { "-1" }} role="button" aria-label={tip.clone()} data-label={c.label.clone()}
                 onclick={move |_| cb.emit(Some(l1.clone()))} {onkeydown}>
                 <rect class="flame" style={format!("--p:{:.0}%", 12.0 + 78.0 * c.share.sqrt())} x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", (cw - 1.0).max(0.5))} height={format!("{:.1}", row - 2.0)}><title>{tip}</title></rect>
-                if chars >= 3 { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 15.0)}>{clip(&name, chars)}</text> }
+                // Only a whole name: a cut one would not match the cell's accessible name.
+                if chars >= name.chars().count() && !name.is_empty() { <text class="celltext" x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 15.0)}>{name.clone()}</text> }
             </g>
         }
     });

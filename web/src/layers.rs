@@ -364,12 +364,12 @@ fn heat_table(r: &mpclens::Report) -> Html {
         html! { <tr><th scope="row">{k.op.clone()}</th>{ for cells }</tr> }
     });
     html! {
-        <section aria-labelledby="heat-title">
+        <div class="heat-box">
             <h3 id="heat-title">{"Share of each framework's bytes, per op kind"}</h3>
             <div class="hscroll" tabindex="0" role="region" aria-labelledby="heat-title">
             <table class="data heat-table" id="heat"><thead><tr><th scope="col">{"op kind"}</th>{ for heads }</tr></thead><tbody>{ for rows }</tbody></table>
             </div>
-        </section>
+        </div>
     }
 }
 

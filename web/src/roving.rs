@@ -32,8 +32,11 @@ fn children_of(parent: &Element, selector: &str) -> Vec<Element> {
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
 }
 
-fn roam(e: &KeyboardEvent, selector: &str, prev: &str, next: &str) -> Option<Element> {
-    let parent: Element = e.current_target()?.dyn_into().ok()?;
+/// `container` is found from the event's target (Yew delegates events to the
+/// app's root, so `currentTarget` is not the element the handler is on).
+fn roam(e: &KeyboardEvent, container: &str, selector: &str, prev: &str, next: &str) -> Option<Element> {
+    let target: Element = e.target()?.dyn_into().ok()?;
+    let parent = target.closest(container).ok()??;
     let items = children_of(&parent, selector);
     let active = web_sys::window()?.document()?.active_element()?;
     let i = items.iter().position(|x| *x == active || x.contains(Some(&active)))?;
@@ -45,12 +48,12 @@ fn roam(e: &KeyboardEvent, selector: &str, prev: &str, next: &str) -> Option<Ele
 
 /// On a `<tbody>`: ArrowUp/ArrowDown between its rows.
 pub fn rows(e: KeyboardEvent) {
-    roam(&e, ":scope > tr", "ArrowUp", "ArrowDown");
+    roam(&e, "tbody", ":scope > tr", "ArrowUp", "ArrowDown");
 }
 
 /// On a `role=tablist`: ArrowLeft/ArrowRight between tabs, activating the one reached.
 pub fn tabs(e: KeyboardEvent) {
-    if let Some(t) = roam(&e, "[role=tab]", "ArrowLeft", "ArrowRight") {
+    if let Some(t) = roam(&e, "[role=tablist]", "[role=tab]", "ArrowLeft", "ArrowRight") {
         if let Some(h) = t.dyn_ref::<HtmlElement>() {
             h.click();
         }
@@ -59,7 +62,7 @@ pub fn tabs(e: KeyboardEvent) {
 
 /// On the flame chart: ArrowLeft/ArrowRight (and Up/Down) through its cells.
 pub fn cells(e: KeyboardEvent) {
-    if roam(&e, "g.cell", "ArrowLeft", "ArrowRight").is_none() {
-        roam(&e, "g.cell", "ArrowUp", "ArrowDown");
+    if roam(&e, "svg", "g.cell", "ArrowLeft", "ArrowRight").is_none() {
+        roam(&e, "svg", "g.cell", "ArrowUp", "ArrowDown");
     }
 }
