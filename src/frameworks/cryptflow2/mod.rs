@@ -43,6 +43,11 @@ pub fn even_bytes(bytes: u64, rounds: u64) -> Cost {
     }
 }
 
+/// Cost of a protocol run with the server as its ALICE (`Split::a`), all online.
+pub fn split(s: Split, rounds: u64) -> Cost {
+    directed(s.a, s.b, rounds)
+}
+
 /// Cost of `bits` split evenly (rounded up to bytes).
 pub fn even(bits: u64, rounds: u64) -> Cost {
     even_bytes(bits.div_ceil(8), rounds)
@@ -127,7 +132,7 @@ struct Proto {
 }
 
 impl Proto {
-    fn relu(&self, n: u64) -> u64 {
+    fn relu(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| relu_field_bytes(t, self.ell))
         } else {
@@ -136,7 +141,7 @@ impl Proto {
     }
     /// Truncation fused into a ReLU (msb known): `funcFieldDivWrapper(…, 2^s, msbShare)` on the
     /// field, `funcTruncateTwoPowerRingWrapper(…, msbShare)` on the ring; 4 threads.
-    fn relu_trunc(&self, n: u64) -> u64 {
+    fn relu_trunc(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, true))
         } else {
@@ -145,14 +150,14 @@ impl Proto {
     }
     /// `ScaleDown(size, arr, s)`: field division by 2^s (4 threads, DReLU first) on the field,
     /// SIRNN `truncation->truncate` (one call on thread 0's OT pack) on the ring.
-    fn scale_down(&self, n: u64) -> u64 {
+    fn scale_down(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, false))
         } else {
             sirnn_trunc_bytes(n, self.ell, self.s)
         }
     }
-    fn avg_div(&self, n: u64, d: u64) -> u64 {
+    fn avg_div(&self, n: u64, d: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, d, false))
         } else {
@@ -161,12 +166,13 @@ impl Proto {
     }
     /// ArgMax tournament: per level a DReLU (ReLU with skip_ot) and two 1-of-2 OTs with 128-bit
     /// block messages (`iknp_straight/reversed->send(block128*, block128*, n)`: 16·pad + 32 B each).
-    fn argmax(&self, n: u64) -> u64 {
+    fn argmax(&self, n: u64) -> Split {
         argmax_levels(n)
             .iter()
             .map(|&k| {
                 let d = if self.he { drelu_field_bytes(k, self.ell) } else { relu_ring_bytes(k, self.ell, true) };
-                d + 2 * (iknp_ext_bytes(k) + 32 * k)
+                let ot = Split::ot(32 * k, iknp_ext_bytes(k));
+                d + ot + ot.swap()
             })
             .sum()
     }
@@ -245,7 +251,7 @@ impl CostModel for CryptFlow2 {
                         "ScaleDown (input at 2s)",
                         numel,
                         what.into(),
-                        even_bytes(b, if pr.he { 14 } else { 12 }),
+                        split(b, if pr.he { 14 } else { 12 }),
                     ));
                     sc.0.insert(name.to_string(), 1);
                 }
@@ -280,7 +286,7 @@ impl CostModel for CryptFlow2 {
                     } else {
                         let k = ci / group * kh * kw;
                         let p = batch * oh * ow;
-                        let b = group * matmul_ot_bytes(co / group, k, p, ell, pr.both);
+                        let b = matmul_ot_bytes(co / group, k, p, ell, pr.both) * group;
                         steps.push(step(
                             "OT matmul (im2col)",
                             co * k * p,
@@ -289,7 +295,7 @@ impl CostModel for CryptFlow2 {
                                 co / group,
                                 if pr.both { "both cross terms" } else { "one cross term" }
                             ),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split(b, 2 * (1 + u64::from(pr.both))),
                         ));
                         if group > 1 {
                             approx = Some("grouped conv priced as one MatMul2D per group".into());
@@ -332,7 +338,7 @@ impl CostModel for CryptFlow2 {
                             "OT matmul",
                             rows * k * outs,
                             format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split(b, 2 * (1 + u64::from(pr.both))),
                         ));
                     }
                     out_scale = 2;
@@ -357,7 +363,7 @@ impl CostModel for CryptFlow2 {
                                 "ℓ COTs per element, 4 threads, {}",
                                 if pr.both { "both cross terms" } else { "one cross term" }
                             ),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split(b, 2 * (1 + u64::from(pr.both))),
                         ));
                     }
                     out_scale = 2;
@@ -365,14 +371,14 @@ impl CostModel for CryptFlow2 {
                 "Relu" => {
                     let e = n.out_numel(0);
                     let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
-                    steps.push(step("ReLU", e, what.into(), even_bytes(pr.relu(e), pr.relu_rounds())));
+                    steps.push(step("ReLU", e, what.into(), split(pr.relu(e), pr.relu_rounds())));
                     if sc.get(&x0) > 1 {
                         let what = if pr.he {
                             "field division by 2^s, msb known"
                         } else {
                             "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)"
                         };
-                        steps.push(step("fused truncation", e, what.into(), even_bytes(pr.relu_trunc(e), 6)));
+                        steps.push(step("fused truncation", e, what.into(), split(pr.relu_trunc(e), 6)));
                     }
                     out_scale = 1;
                 }
@@ -385,7 +391,7 @@ impl CostModel for CryptFlow2 {
                         "sequential ReLU max",
                         k - 1,
                         format!("(k²−1) ReLUs of {e} rows"),
-                        even_bytes(one, pr.relu_rounds()).times(k - 1),
+                        split(one, pr.relu_rounds()).times(k - 1),
                     ));
                 }
                 "AveragePool" | "GlobalAveragePool" => {
@@ -396,7 +402,7 @@ impl CostModel for CryptFlow2 {
                     } else {
                         format!("ring division by {d} (funcAvgPoolTwoPowerRing)")
                     };
-                    steps.push(step("AvgPool division", e, what, even_bytes(pr.avg_div(e, d), 12)));
+                    steps.push(step("AvgPool division", e, what, split(pr.avg_div(e, d), 12)));
                     if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
                         approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
                     }
@@ -408,7 +414,7 @@ impl CostModel for CryptFlow2 {
                         "ArgMax tournament",
                         e,
                         "per level: DReLU + 2 OTs of 128-bit blocks".into(),
-                        even_bytes(rows * pr.argmax(e / rows), 2 * argmax_levels(e / rows).len() as u64 * 6),
+                        split(pr.argmax(e / rows) * rows, 2 * argmax_levels(e / rows).len() as u64 * 6),
                     ));
                     approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
                     out_scale = 1;
