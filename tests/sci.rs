@@ -76,7 +76,8 @@ fn profile(fx: &Fixture, model: &str) -> FrameworkReport {
 /// name starts with `steps`.
 fn node_cost(n: &NodeCost, steps: Option<&str>) -> [u64; 4] {
     let mut c = [0; 4];
-    for s in n.steps.iter().filter(|s| steps.is_none_or(|p| s.name.starts_with(p))) {
+    // a first use of the threads' old IKNP belongs to the call it happens in
+    for s in n.steps.iter().filter(|s| steps.is_none_or(|p| s.name.starts_with(p) || s.name.starts_with("old-IKNP"))) {
         c[0] += s.cost.parties[0].bytes;
         c[1] += s.cost.parties[1].bytes;
         c[2] += s.cost.parties[0].rounds;
@@ -118,4 +119,62 @@ fn cryptflow2_ot_single_layers_exact() {
 fn cryptflow2_he_single_layers_exact() {
     let bad = layer_mismatches("tests/fixtures/sci/cf2_he");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// SCI call that a model step stands for (the fused truncation is part of its `Relu` call).
+fn call_of(step: &str) -> Option<&'static str> {
+    Some(match step {
+        s if s.starts_with("ScaleDown") => "ScaleDown",
+        "OT matmul (im2col)" | "HE conv (ConvField)" => "Conv2DWrapper",
+        "OT matmul" | "HE FC (FCField)" => "MatMul2D",
+        "ReLU" => "Relu",
+        "fused truncation" | "old-IKNP base OTs (first use)" => return None,
+        "sequential ReLU max" => "MaxPool",
+        "AvgPool division" => "AvgPool",
+        "ArgMax tournament" => "ArgMax",
+        s if s.starts_with("OT hadamard") || s.starts_with("HE elementwise") => "ElemWiseActModelVectorMult",
+        s => panic!("no SCI call for step {s}"),
+    })
+}
+
+/// The model's report as SCI's call list: (call, [S B, C B, S r, C r]).
+fn model_calls(r: &FrameworkReport) -> Vec<(&'static str, [u64; 4])> {
+    let mut out: Vec<(&'static str, [u64; 4])> = vec![];
+    for s in r.nodes.iter().flat_map(|n| n.steps.iter()) {
+        let c = [s.cost.parties[0].bytes, s.cost.parties[1].bytes, s.cost.parties[0].rounds, s.cost.parties[1].rounds];
+        match call_of(&s.name) {
+            Some(name) => out.push((name, c)),
+            None => {
+                let last = &mut out.last_mut().expect("a ReLU before its truncation").1;
+                for i in 0..4 {
+                    last[i] += c[i];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Per call and total comparison of a network run; returns one line per mismatch.
+fn network_mismatches(path: &str, model: &str) -> Vec<String> {
+    let fx = fixture(path);
+    let r = profile(&fx, model);
+    let ours = model_calls(&r);
+    let mut bad = vec![];
+    let names: Vec<&str> = fx.calls.iter().map(|c| c.call.as_str()).collect();
+    let our_names: Vec<&str> = ours.iter().map(|c| c.0).collect();
+    if names != our_names {
+        bad.push(format!("{path}: call list differs:\n real {names:?}\n ours {our_names:?}"));
+        return bad;
+    }
+    for (i, (c, o)) in fx.calls.iter().zip(&ours).enumerate() {
+        if real(c) != o.1 {
+            bad.push(format!("{path} call {i} {}: ours {:?}, real {:?}", c.call, o.1, real(c)));
+        }
+    }
+    let t = [r.total.parties[0].bytes, r.total.parties[1].bytes];
+    if t != [fx.total.server.bytes, fx.total.client.bytes] {
+        bad.push(format!("{path} total: ours {t:?}, real {:?}", [fx.total.server.bytes, fx.total.client.bytes]));
+    }
+    bad
 }

@@ -44,10 +44,11 @@ def patch(path):
     src = open(path).read()
     if "mpclens probe" in src:
         return
-    # the probe needs the globals (num_threads, the IO arrays): put it after globals.h or the
-    # library header. EzPC counts through IOPack (io + io_rev + io_GC); OpenCheetah has one NetIO
+    # the probe needs the globals (num_threads, the IO arrays): put it after globals.h or
+    # library_fixed_common.h (which includes it). EzPC counts through IOPack (io + io_rev + io_GC); OpenCheetah has one NetIO
     # per thread (all silent OTs share it).
-    m = re.search(r'^#include "globals\.h"$', src, re.M) or re.search(r'^#include "library_fixed_uniform\.h"$', src, re.M)
+    m = (re.search(r'^#include "globals\.h"$', src, re.M)
+         or re.search(r'^#include "library_fixed_common\.h"$', src, re.M))
     if "iopackArr" in src:
         sent, rounds = "iopackArr[i]->get_comm()", "iopackArr[0]->get_rounds()"
     else:

@@ -21,13 +21,13 @@ LAYERS = {
                node="fc", steps=None),
     # Relu(1575, sf, false)
     "relu": dict(args="op=relu n=1575", nodes=[("Relu", "relu", dict(x=[1, 7, 15, 15]))], node="relu", steps=None),
-    # Relu(1575, sf, true): in a graph, a ReLU whose input is a product's output (scale 2s)
-    "relutrunc": dict(args="op=relutrunc n=1575",
+    # Conv2DWrapper then Relu(1575, sf, true): a ReLU whose input is a product's output (scale 2s)
+    "relutrunc": dict(args="op=relutrunc h=15 w=15 c=3 co=7 k=3 s=1 pad=1 n=1575",
                       nodes=[("Conv", "conv", dict(x=[1, 3, 15, 15], w=[7, 3, 3, 3], pads=1, strides=1)),
                              ("Relu", "relu", dict())],
                       node="relu", steps=None),
-    # ScaleDown(1575, sf): in a graph, the input of a product held at 2s
-    "trunc": dict(args="op=trunc n=1575",
+    # Conv2DWrapper then ScaleDown(1575, sf): the input of the next product, held at 2s
+    "trunc": dict(args="op=trunc h=15 w=15 c=3 co=7 k=3 s=1 pad=1 n=1575",
                   nodes=[("Conv", "conv", dict(x=[1, 3, 15, 15], w=[7, 3, 3, 3], pads=1, strides=1)),
                          ("Conv", "conv2", dict(w=[2, 7, 1, 1], pads=0, strides=1))],
                   node="conv2", steps="ScaleDown"),

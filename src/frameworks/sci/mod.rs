@@ -629,3 +629,104 @@ pub fn check_ell_scale(framework: &str, settings: &crate::settings::Settings) ->
     }
     Ok(())
 }
+
+// ------------------------------------------------------------------ rounds as SCI counts them -
+
+/// SCI's "Number of rounds" (`EndComputation`) is `IOPack::get_rounds()` of thread 0: `NetIO`
+/// adds one whenever a `send_data` follows a `recv_data` or the other way round
+/// (`utils/net_io_channel.h`), on `io` and `io_GC` only — `io_rev` (the reversed OTs, BOB's AND
+/// openings) is not counted. The functions below give thread 0's `io` directions of each protocol
+/// from the server's side ('R' = receives, 'S' = sends); thread 0 runs with the real roles, so
+/// the server is its ALICE. The client's directions are the mirror image.
+///
+/// A 1-of-N OT (SplitIKNP / SplitKKOT / old IKNP) with ALICE as sender on `io`: BOB's u-matrix,
+/// then ALICE's messages.
+pub const IO_OT: &str = "RS";
+
+/// `MillionaireProtocol::compare` on b bits: leaf OT, triple OT, then ALICE's AND openings on
+/// `io` (BOB's go on `io_rev`) — one OT when b ≤ 4.
+pub fn mill_io(b: u64) -> String {
+    if b <= 4 {
+        IO_OT.into()
+    } else {
+        format!("{IO_OT}{IO_OT}S")
+    }
+}
+
+/// `compare_with_eq` on b bits: the (q−1) leaf digits and the last one are two OT calls (one when
+/// b is a multiple of 4), the `_8KKOT` triples, ALICE's openings.
+pub fn mill_eq_io(b: u64) -> String {
+    let leaves = if b % 4 == 0 { IO_OT.to_string() } else { IO_OT.repeat(2) };
+    format!("{leaves}{IO_OT}S")
+}
+
+/// `ReLURingProtocol::relu`: Mill(ℓ−1), then the straight tail OT (the reversed one is on io_rev).
+pub fn relu_ring_io(ell: u64, skip_ot: bool) -> String {
+    mill_io(ell - 1) + if skip_ot { "" } else { IO_OT }
+}
+
+/// SIRNN `truncate`: Mill(s), MillEq(ℓ−s), AND, two B2A (COTs).
+pub fn sirnn_trunc_io(ell: u64, s: u64) -> String {
+    mill_io(s) + &mill_eq_io(ell - s) + &IO_OT.repeat(3)
+}
+
+/// `funcTruncateTwoPowerRing` with the MSB known: Mill(s), 1-of-4 KKOT, old-IKNP COT.
+pub fn trunc_msb_known_ring_io(s: u64) -> String {
+    mill_io(s) + &IO_OT.repeat(2)
+}
+
+/// `funcAvgPoolTwoPowerRing`: DReLU, 1-of-4 KKOT, Mill(a−1) on the c·n comparisons, old-IKNP COT.
+pub fn avgpool_ring_io(ell: u64, d: u64) -> String {
+    let a = clog2(6 * d.max(1));
+    relu_ring_io(ell, true) + IO_OT + &mill_io(a - 1) + IO_OT
+}
+
+/// `DReLUFieldProtocol::compute_drelu`: leaf OT, the AND tree (triple OT + openings), mux OT.
+pub fn drelu_field_io() -> String {
+    format!("{IO_OT}{IO_OT}S{IO_OT}")
+}
+
+/// `ReLUFieldProtocol::relu`: DReLU_field then the straight tail OT.
+pub fn relu_field_io() -> String {
+    drelu_field_io() + IO_OT
+}
+
+/// `funcFieldDiv`: DReLU_field unless the MSB is known, 1-of-4 KKOT, Mill(a−1), old-IKNP OT.
+pub fn field_div_io(d: u64, msb_known: bool) -> String {
+    let a = clog2(6 * d.max(1));
+    (if msb_known { String::new() } else { drelu_field_io() }) + IO_OT + &mill_io(a - 1) + IO_OT
+}
+
+/// Walks thread 0's `io` the way `NetIO` counts, for both parties, carrying the last direction
+/// from one call to the next. Before the first call both sides have just done
+/// `StartComputation`'s `io->sync()` (server: send then receive; client: receive then send)
+/// and the counter is read after it.
+#[derive(Clone, Debug)]
+pub struct RoundCounter {
+    last: [u8; 2],
+}
+
+impl Default for RoundCounter {
+    fn default() -> Self {
+        RoundCounter { last: [b'R', b'S'] }
+    }
+}
+
+impl RoundCounter {
+    /// Rounds (server, client) of a run of `io` (server's view) repeated `times` times.
+    pub fn walk(&mut self, io: &str, times: u64) -> [u64; 2] {
+        let mut r = [0; 2];
+        for _ in 0..times {
+            for c in io.bytes() {
+                let dirs = [c, if c == b'R' { b'S' } else { b'R' }];
+                for p in 0..2 {
+                    if self.last[p] != dirs[p] {
+                        r[p] += 1;
+                        self.last[p] = dirs[p];
+                    }
+                }
+            }
+        }
+        r
+    }
+}

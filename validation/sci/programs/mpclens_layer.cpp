@@ -3,10 +3,12 @@
 // usage: mpclens_layer-{OT,HE} r=1|2 p=PORT nt=4 ell=37 sf=12 op=NAME [h= w= c= co= k= s= pad= n=]
 //   op: conv (Conv2DWrapper, NHWC input h×w×c, k×k filter, co outputs, stride s, pad each side)
 //       fc (MatMul2D(1, c, co), activation × model, as the mains' final layer)
-//       relu (Relu on n elements, no truncation), relutrunc (Relu with the fused truncation by sf)
+//       relu (Relu on n elements, no truncation), relutrunc (the conv above, then Relu with the
+//       fused truncation by sf on its n outputs: a ReLU whose input is a product's, as in a network)
 //       maxpool / avgpool (k×k window, stride s, on h×w×c)
 //       bn (FusedBatchNorm as the mains do it: ElemWiseActModelVectorMult on h×w×c)
-//       trunc (ScaleDown by sf on n elements)
+//       trunc (the conv above, then ScaleDown by sf on its n outputs: the truncation before the
+//       next product)
 // Shares are zero/random: SCI's byte counts do not depend on values.
 #include "library_fixed.h"
 #include <iostream>
@@ -52,7 +54,8 @@ int main(int argc, char **argv) {
   } else if (op == "relu") {
     Relu(n, a, o, sf, false);
   } else if (op == "relutrunc") {
-    Relu(n, a, o, sf, true);
+    Conv2DWrapper(1, h, w, c, k, k, co, pad, pad, pad, pad, s, s, a, b, o);
+    Relu(n, o, a, sf, true);
   } else if (op == "maxpool") {
     MaxPool(1, oh, ow, c, k, k, pad, pad, pad, pad, s, s, 1, h, w, c, a, o);
   } else if (op == "avgpool") {
@@ -60,7 +63,8 @@ int main(int argc, char **argv) {
   } else if (op == "bn") {
     ElemWiseActModelVectorMult(h * w * c, a, b, o);
   } else if (op == "trunc") {
-    ScaleDown(n, a, sf);
+    Conv2DWrapper(1, h, w, c, k, k, co, pad, pad, pad, pad, s, s, a, b, o);
+    ScaleDown(n, o, sf);
   } else {
     cerr << "unknown op " << op << endl;
     return 2;
