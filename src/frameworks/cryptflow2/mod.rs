@@ -317,6 +317,18 @@ impl CostModel for CryptFlow2 {
             rep.finish(2);
             return rep;
         }
+        // `StartComputation` ends with `io->sync()` (1 byte each way) after the byte counters are
+        // read and before the round counter is: in "Total data sent", in no layer, no round.
+        let sync = step("io->sync()", 1, "1 B each way after the counters start".into(), directed(1, 1, 0));
+        rep.nodes.push(NodeCost {
+            node: "<StartComputation sync>".into(),
+            op: "Setup".into(),
+            scope: vec![],
+            phase: Phase::Forward,
+            cost: sync.cost.clone(),
+            steps: vec![sync],
+            approximate: None,
+        });
         let mut sc = Scales(HashMap::new());
         let mut rc = RoundCounter::default();
         let mut old = OldIknp::default();

@@ -496,12 +496,15 @@ pub fn seal33_ct_bytes(n: u64, primes: u64) -> u64 {
 
 /// Keys the client sends when a conv / FC needs a ring degree with no preset context
 /// (`generate_new_keys`): two uint64 sizes (16 B), the public key (a ciphertext at the key level:
-/// 4 primes → 64N + 73 B) and `KeyGenerator::galois_keys()` = 1 + 2(log2 N − 1) keys. SEAL 3.3.2
+/// 4 primes → 64N + 73 B) and `KeyGenerator::galois_keys()`: the elements 2N − 1 and ±3^(2^i)
+/// for i < log2 N − 1, but the last pair coincides (3^(2^(log2 N − 2)) has order 2 mod 2N, so it
+/// is its own inverse) and `GaloisKeys` keeps one key per element: 2(log2 N − 1) keys. SEAL 3.3.2
 /// `KSwitchKeys::save` writes parms_id (32) + the outer size (8) + N inner sizes (8 each, the
 /// vector is resized to N) + per key 3 decomposition components, each a 64N + 73 B key ciphertext.
+/// Checked against the recorded SqueezeNet run (conv1's 4 key sets at N = 32768: 178,526,325 B each).
 pub fn seal33_key_bytes(n: u64) -> u64 {
     let logn = 63 - n.leading_zeros() as u64;
-    let keys = 2 * logn - 1;
+    let keys = 2 * (logn - 1);
     16 + seal33_ct_bytes(n, 4) + 32 + 8 + 8 * n + keys * 3 * seal33_ct_bytes(n, 4)
 }
 
