@@ -39,7 +39,14 @@ struct Total {
 }
 
 #[derive(Deserialize, Debug)]
+struct Setup {
+    server: u64,
+    client: u64,
+}
+
+#[derive(Deserialize, Debug)]
 struct Fixture {
+    setup: Setup,
     framework: String,
     program: String,
     settings: Runset,
@@ -189,4 +196,18 @@ fn network_mismatches(path: &str, model: &str) -> Vec<String> {
 fn cryptflow2_he_sqnet_exact() {
     let bad = network_mismatches("tests/fixtures/sci/cf2_he/sqnet.json", "tests/fixtures/models/sci_sqnet.onnx");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// One-time setup (before the counters start, not in the model's totals): the same base OTs in
+/// both variants (all threads' OT packs and thread 0's old IKNP); SCI_HE adds the client's key
+/// sets for the contexts made in the constructors — ConvField N = 8192 and 65536, FCField and
+/// ElemWiseProdField N = 8192 (`generate_new_keys`).
+#[test]
+fn cryptflow2_setup_is_base_ots_plus_preset_keys() {
+    use mpclens::frameworks::sci::seal33_key_bytes;
+    let ot = fixture("tests/fixtures/sci/cf2_ot/relu.json").setup;
+    let he = fixture("tests/fixtures/sci/cf2_he/relu.json").setup;
+    assert_eq!(ot.server, ot.client);
+    assert_eq!(he.server, ot.server);
+    assert_eq!(he.client - ot.client, 3 * seal33_key_bytes(8192) + seal33_key_bytes(65536));
 }

@@ -10,6 +10,10 @@
 //! A ReLU whose input is at 2s truncates inside the ReLU (`Relu(…, doTruncation = 1)`, msb known);
 //! pools and additions keep the scale (additions scale the lower operand up, locally).
 //! Every non-linear call is split over the 4 threads exactly as `library_fixed_uniform.cpp` does.
+//!
+//! Checked against recorded EzPC runs (validation/sci, tests/sci.rs): bytes each party sends per
+//! call and in total, and rounds as SCI counts them (thread 0's io direction switches, carried
+//! from call to call by [`RoundCounter`]).
 
 use crate::cost::{Cost, PartyCost, Step};
 use crate::graph::{Graph, Node, Origin, Problem};
@@ -308,8 +312,8 @@ impl CostModel for CryptFlow2 {
             title: self.title().into(),
             mode,
             settings: st.clone(),
-            round_definition: "one message flight (direction switch on thread 0's io, as SCI's \"Number of rounds\")".into(),
-            counting: "SCI EndComputation: each party prints \"Total data sent\" in MiB (2^20 B) over io + io_rev + io_GC of all threads; per-layer categories count the primary io only (io_rev excluded); setup (base OTs, HE keys for N=8192/65536) excluded".into(),
+            round_definition: "SCI's \"Number of rounds\": direction switches (send after receive or receive after send) on thread 0's io and io_GC, per party; io_rev is not counted".into(),
+            counting: "SCI EndComputation: each party prints \"Total data sent\" in MiB (2^20 B) over io + io_rev + io_GC of all threads; SCI's own per-layer categories count the primary io only (io_rev excluded), ours count all channels; one-time setup (base OTs, HE keys for N=8192/65536) excluded, a thread's lazy old-IKNP base OTs included where they happen".into(),
             total: Cost::zero(2), phases: vec![], nodes: vec![], unsupported: vec![], warnings: vec![],
         };
         if mode == Mode::Training {

@@ -659,7 +659,7 @@ pub fn mill_io(b: u64) -> String {
 /// `compare_with_eq` on b bits: the (q−1) leaf digits and the last one are two OT calls (one when
 /// b is a multiple of 4), the `_8KKOT` triples, ALICE's openings.
 pub fn mill_eq_io(b: u64) -> String {
-    let leaves = if b % 4 == 0 { IO_OT.to_string() } else { IO_OT.repeat(2) };
+    let leaves = if b.is_multiple_of(4) { IO_OT.to_string() } else { IO_OT.repeat(2) };
     format!("{leaves}{IO_OT}S")
 }
 
