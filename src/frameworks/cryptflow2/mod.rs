@@ -10,6 +10,10 @@
 //! A ReLU whose input is at 2s truncates inside the ReLU (`Relu(…, doTruncation = 1)`, msb known);
 //! pools and additions keep the scale (additions scale the lower operand up, locally).
 //! Every non-linear call is split over the 4 threads exactly as `library_fixed_uniform.cpp` does.
+//!
+//! Checked against recorded EzPC runs (validation/sci, tests/sci.rs): bytes each party sends per
+//! call and in total, and rounds as SCI counts them (thread 0's io direction switches, carried
+//! from call to call by [`RoundCounter`]).
 
 use crate::cost::{Cost, PartyCost, Step};
 use crate::graph::{Graph, Node, Origin, Problem};
@@ -42,6 +46,35 @@ pub fn even_bytes(bytes: u64, rounds: u64) -> Cost {
         parties: vec![PartyCost { bytes: a, rounds }, PartyCost { bytes: bytes - a, rounds }],
     }
 }
+
+/// Cost of a protocol run with the server as its ALICE (`Split::a`), all online.
+pub fn split(s: Split, rounds: u64) -> Cost {
+    directed(s.a, s.b, rounds)
+}
+
+/// Cost of a protocol run with the server as its ALICE and SCI-counted rounds (server, client).
+pub fn split_r(s: Split, r: [u64; 2]) -> Cost {
+    sent(s.a, s.b, r)
+}
+
+/// Directed cost (server sends s2c, client sends c2s) with rounds per party; `rounds` is the
+/// larger of the two.
+pub fn sent(s2c: u64, c2s: u64, r: [u64; 2]) -> Cost {
+    Cost {
+        bytes: s2c + c2s,
+        rounds: r[0].max(r[1]),
+        online: s2c + c2s,
+        offline: 0,
+        parties: vec![PartyCost { bytes: s2c, rounds: r[0] }, PartyCost { bytes: c2s, rounds: r[1] }],
+    }
+}
+
+/// Old-IKNP base OTs (`sci::IKNP::setup_send/recv` → Naor–Pinkas `OT_NP`, `OT/np.h`), paid
+/// lazily the first time a thread's `otInstanceArr[t]` is used (only thread 0's is set up in
+/// `StartComputation`): the base-OT receiver (the IKNP sender, the thread's ALICE) sends 128
+/// points, the base-OT sender sends C, 128 points and 128 pairs of 16-B blocks. A point goes as
+/// a 4-B length and 65 B (`send_pt`, uncompressed P-256).
+pub const OLD_IKNP_SETUP: Split = Split::new(128 * 69, 69 + 128 * 69 + 128 * 32);
 
 /// Cost of `bits` split evenly (rounded up to bytes).
 pub fn even(bits: u64, rounds: u64) -> Cost {
@@ -118,6 +151,15 @@ pub fn argmax_levels(n: u64) -> Vec<u64> {
     out
 }
 
+/// Thread 0's io in one OT matmul / hadamard call (`matmul_cross_terms`, MultMode::None): each
+/// party's `io` only carries what it sends as the receiver of one cross term and the sender of
+/// the other goes on `io_rev`, so the server only sends on `io`.
+const MATMUL_IO: &str = "S";
+
+/// One HE linear call (ConvField sub-conv, FCField, ElemWiseProdField): the client's ciphertexts
+/// (and keys), then the server's.
+const HE_IO: &str = "RS";
+
 /// What one CF2 run sends, by protocol, for a given variant.
 struct Proto {
     he: bool,
@@ -127,7 +169,7 @@ struct Proto {
 }
 
 impl Proto {
-    fn relu(&self, n: u64) -> u64 {
+    fn relu(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| relu_field_bytes(t, self.ell))
         } else {
@@ -136,7 +178,7 @@ impl Proto {
     }
     /// Truncation fused into a ReLU (msb known): `funcFieldDivWrapper(…, 2^s, msbShare)` on the
     /// field, `funcTruncateTwoPowerRingWrapper(…, msbShare)` on the ring; 4 threads.
-    fn relu_trunc(&self, n: u64) -> u64 {
+    fn relu_trunc(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, true))
         } else {
@@ -145,14 +187,14 @@ impl Proto {
     }
     /// `ScaleDown(size, arr, s)`: field division by 2^s (4 threads, DReLU first) on the field,
     /// SIRNN `truncation->truncate` (one call on thread 0's OT pack) on the ring.
-    fn scale_down(&self, n: u64) -> u64 {
+    fn scale_down(&self, n: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, 1 << self.s, false))
         } else {
             sirnn_trunc_bytes(n, self.ell, self.s)
         }
     }
-    fn avg_div(&self, n: u64, d: u64) -> u64 {
+    fn avg_div(&self, n: u64, d: u64) -> Split {
         if self.he {
             per_thread(n, |t| field_div_bytes(t, self.ell, d, false))
         } else {
@@ -161,17 +203,70 @@ impl Proto {
     }
     /// ArgMax tournament: per level a DReLU (ReLU with skip_ot) and two 1-of-2 OTs with 128-bit
     /// block messages (`iknp_straight/reversed->send(block128*, block128*, n)`: 16·pad + 32 B each).
-    fn argmax(&self, n: u64) -> u64 {
+    fn argmax(&self, n: u64) -> Split {
         argmax_levels(n)
             .iter()
             .map(|&k| {
                 let d = if self.he { drelu_field_bytes(k, self.ell) } else { relu_ring_bytes(k, self.ell, true) };
-                d + 2 * (iknp_ext_bytes(k) + 32 * k)
+                let ot = Split::ot(32 * k, iknp_ext_bytes(k));
+                d + ot + ot.swap()
             })
             .sum()
     }
-    fn relu_rounds(&self) -> u64 {
-        4 + clog2((self.ell + 1).div_ceil(4)) + 2
+    /// Thread 0's io pattern of a 4-thread call on n elements (none when thread 0 gets none).
+    fn t0(n: u64, io: String) -> String {
+        if threads4(n)[0] == 0 {
+            String::new()
+        } else {
+            io
+        }
+    }
+    fn relu_io(&self, n: u64) -> String {
+        Self::t0(n, if self.he { relu_field_io() } else { relu_ring_io(self.ell, false) })
+    }
+    fn relu_trunc_io(&self, n: u64) -> String {
+        Self::t0(n, if self.he { field_div_io(1 << self.s, true) } else { trunc_msb_known_ring_io(self.s) })
+    }
+    fn scale_down_io(&self, n: u64) -> String {
+        if self.he {
+            Self::t0(n, field_div_io(1 << self.s, false))
+        } else {
+            sirnn_trunc_io(self.ell, self.s)
+        }
+    }
+    fn avg_div_io(&self, n: u64, d: u64) -> String {
+        Self::t0(n, if self.he { field_div_io(d, false) } else { avgpool_ring_io(self.ell, d) })
+    }
+    fn argmax_io(&self, n: u64) -> String {
+        let level = if self.he { drelu_field_io() } else { relu_ring_io(self.ell, true) } + IO_OT;
+        level.repeat(argmax_levels(n).len())
+    }
+}
+
+/// Which threads' old-IKNP instances have done their base OTs ([`OLD_IKNP_SETUP`]).
+#[derive(Default)]
+struct OldIknp([bool; 4]);
+
+impl OldIknp {
+    /// The base OTs of threads 1–3 that a 4-thread call on n elements sets up now, as a step.
+    fn first_use(&mut self, n: u64) -> Option<Step> {
+        let mut b = Split::default();
+        let mut k = 0;
+        for (t, &c) in threads4(n).iter().enumerate().skip(1) {
+            if c > 0 && !self.0[t] {
+                self.0[t] = true;
+                b += if t % 2 == 1 { OLD_IKNP_SETUP.swap() } else { OLD_IKNP_SETUP };
+                k += 1;
+            }
+        }
+        (k > 0).then(|| {
+            step(
+                "old-IKNP base OTs (first use)",
+                k,
+                format!("Naor–Pinkas base OTs of {k} thread(s) whose old IKNP is first used here"),
+                split_r(b, [0, 0]),
+            )
+        })
     }
 }
 
@@ -217,8 +312,8 @@ impl CostModel for CryptFlow2 {
             title: self.title().into(),
             mode,
             settings: st.clone(),
-            round_definition: "one message flight (direction switch on thread 0's io, as SCI's \"Number of rounds\")".into(),
-            counting: "SCI EndComputation: each party prints \"Total data sent\" in MiB (2^20 B) over io + io_rev + io_GC of all threads; per-layer categories count the primary io only (io_rev excluded); setup (base OTs, HE keys for N=8192/65536) excluded".into(),
+            round_definition: "SCI's \"Number of rounds\": direction switches (send after receive or receive after send) on thread 0's io and io_GC, per party; io_rev is not counted".into(),
+            counting: "SCI EndComputation: each party prints \"Total data sent\" in MiB (2^20 B) over io + io_rev + io_GC of all threads; SCI's own per-layer categories count the primary io only (io_rev excluded), ours count all channels; one-time setup (base OTs, HE keys for N=8192/65536) excluded, a thread's lazy old-IKNP base OTs included where they happen".into(),
             total: Cost::zero(2), phases: vec![], nodes: vec![], unsupported: vec![], warnings: vec![],
         };
         if mode == Mode::Training {
@@ -226,7 +321,21 @@ impl CostModel for CryptFlow2 {
             rep.finish(2);
             return rep;
         }
+        // `StartComputation` ends with `io->sync()` (1 byte each way) after the byte counters are
+        // read and before the round counter is: in "Total data sent", in no layer, no round.
+        let sync = step("io->sync()", 1, "1 B each way after the counters start".into(), directed(1, 1, 0));
+        rep.nodes.push(NodeCost {
+            node: "<StartComputation sync>".into(),
+            op: "Setup".into(),
+            scope: vec![],
+            phase: Phase::Forward,
+            cost: sync.cost.clone(),
+            steps: vec![sync],
+            approximate: None,
+        });
         let mut sc = Scales(HashMap::new());
+        let mut rc = RoundCounter::default();
+        let mut old = OldIknp::default();
         let ell = pr.ell;
         for n in &graph.nodes {
             crate::budget::at_node(&n.name, &n.op);
@@ -234,20 +343,25 @@ impl CostModel for CryptFlow2 {
             let mut approx: Option<String> = None;
             let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
             // Athos TruncOpti: truncate an input held at 2s before a product / uninterpreted call.
-            let scale_down_input = |name: &str, numel: u64, sc: &mut Scales, steps: &mut Vec<Step>| {
+            let scale_down_input = |name: &str,
+                                    numel: u64,
+                                    sc: &mut Scales,
+                                    steps: &mut Vec<Step>,
+                                    rc: &mut RoundCounter,
+                                    old: &mut OldIknp| {
                 if sc.get(name) > 1 {
                     let b = pr.scale_down(numel);
+                    let r = rc.walk(&pr.scale_down_io(numel), 1);
                     let what = if pr.he {
                         "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)"
                     } else {
                         "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A"
                     };
-                    steps.push(step(
-                        "ScaleDown (input at 2s)",
-                        numel,
-                        what.into(),
-                        even_bytes(b, if pr.he { 14 } else { 12 }),
-                    ));
+                    steps.push(step("ScaleDown (input at 2s)", numel, what.into(), split_r(b, r)));
+                    // the field division runs on the threads' old IKNP; the ring truncation does not
+                    if pr.he {
+                        steps.extend(old.first_use(numel));
+                    }
                     sc.0.insert(name.to_string(), 1);
                 }
             };
@@ -261,7 +375,7 @@ impl CostModel for CryptFlow2 {
                     let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
                     let group = n.attr_int("group").unwrap_or(1).max(1) as u64;
                     let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
                     if pr.he {
                         let r = he_conv(h, w, ci, kh, kw, co, pads, sh, sw);
                         let c2s = batch * (r.c2s + r.keys);
@@ -272,7 +386,7 @@ impl CostModel for CryptFlow2 {
                                 "{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B",
                                 r.subs, r.c2s, r.s2c, r.key_sets, r.keys
                             ),
-                            directed(batch * r.s2c, c2s, 2 * r.subs + r.key_sets),
+                            sent(batch * r.s2c, c2s, rc.walk(HE_IO, batch * r.subs)),
                         ));
                         if group > 1 {
                             approx =
@@ -281,7 +395,7 @@ impl CostModel for CryptFlow2 {
                     } else {
                         let k = ci / group * kh * kw;
                         let p = batch * oh * ow;
-                        let b = group * matmul_ot_bytes(co / group, k, p, ell, pr.both);
+                        let b = matmul_ot_bytes(co / group, k, p, ell, pr.both) * group;
                         steps.push(step(
                             "OT matmul (im2col)",
                             co * k * p,
@@ -290,7 +404,7 @@ impl CostModel for CryptFlow2 {
                                 co / group,
                                 if pr.both { "both cross terms" } else { "one cross term" }
                             ),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split_r(b, rc.walk(MATMUL_IO, group)),
                         ));
                         if group > 1 {
                             approx = Some("grouped conv priced as one MatMul2D per group".into());
@@ -303,10 +417,10 @@ impl CostModel for CryptFlow2 {
                     let k = *xs.last().unwrap_or(&1);
                     let rows = n.in_numel(0) / k.max(1);
                     let outs = n.out_numel(0) / rows.max(1);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
                     if let Some(t) = n.inputs.get(1) {
                         if t.origin == Origin::Activation {
-                            scale_down_input(&t.name, n.in_numel(1), &mut sc, &mut steps);
+                            scale_down_input(&t.name, n.in_numel(1), &mut sc, &mut steps, &mut rc, &mut old);
                         }
                     }
                     if pr.he {
@@ -319,7 +433,7 @@ impl CostModel for CryptFlow2 {
                                 he_n(k),
                                 if keys > 0 { ", fresh keys" } else { "" }
                             ),
-                            directed(rows * s2c, rows * c2s, 2),
+                            sent(rows * s2c, rows * c2s, rc.walk(HE_IO, rows)),
                         ));
                         if rows > 1 {
                             approx = Some(
@@ -333,21 +447,21 @@ impl CostModel for CryptFlow2 {
                             "OT matmul",
                             rows * k * outs,
                             format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split_r(b, rc.walk(MATMUL_IO, 1)),
                         ));
                     }
                     out_scale = 2;
                 }
                 "BatchNormalization" => {
                     let e = n.out_numel(0);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps);
+                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
                     if pr.he {
                         let (c2s, s2c) = he_elemwise(e);
                         steps.push(step(
                             "HE elementwise scale (ElemWiseProdField)",
                             e.div_ceil(8192),
                             "⌈n/8192⌉ cts at N=8192 each way".into(),
-                            directed(s2c, c2s, 2),
+                            sent(s2c, c2s, rc.walk(HE_IO, 1)),
                         ));
                     } else {
                         let b = hadamard_ot_bytes(e, ell, pr.both);
@@ -358,7 +472,7 @@ impl CostModel for CryptFlow2 {
                                 "ℓ COTs per element, 4 threads, {}",
                                 if pr.both { "both cross terms" } else { "one cross term" }
                             ),
-                            even_bytes(b, 2 * (1 + u64::from(pr.both))),
+                            split_r(b, rc.walk(MATMUL_IO, 1)),
                         ));
                     }
                     out_scale = 2;
@@ -366,14 +480,17 @@ impl CostModel for CryptFlow2 {
                 "Relu" => {
                     let e = n.out_numel(0);
                     let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
-                    steps.push(step("ReLU", e, what.into(), even_bytes(pr.relu(e), pr.relu_rounds())));
+                    let r = rc.walk(&pr.relu_io(e), 1);
+                    steps.push(step("ReLU", e, what.into(), split_r(pr.relu(e), r)));
                     if sc.get(&x0) > 1 {
                         let what = if pr.he {
                             "field division by 2^s, msb known"
                         } else {
                             "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)"
                         };
-                        steps.push(step("fused truncation", e, what.into(), even_bytes(pr.relu_trunc(e), 6)));
+                        let r = rc.walk(&pr.relu_trunc_io(e), 1);
+                        steps.push(step("fused truncation", e, what.into(), split_r(pr.relu_trunc(e), r)));
+                        steps.extend(old.first_use(e));
                     }
                     out_scale = 1;
                 }
@@ -382,12 +499,11 @@ impl CostModel for CryptFlow2 {
                     let k: u64 =
                         n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
                     let one = pr.relu(e);
-                    steps.push(step(
-                        "sequential ReLU max",
-                        k - 1,
-                        format!("(k²−1) ReLUs of {e} rows"),
-                        even_bytes(one, pr.relu_rounds()).times(k - 1),
-                    ));
+                    steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} rows"), {
+                        let r = rc.walk(&pr.relu_io(e), k - 1);
+                        let b = one * (k - 1);
+                        split_r(b, r)
+                    }));
                 }
                 // A spatial ReduceMean is the dynamo exporter's global average pool.
                 op @ ("AveragePool" | "GlobalAveragePool" | "ReduceMean")
@@ -400,7 +516,9 @@ impl CostModel for CryptFlow2 {
                     } else {
                         format!("ring division by {d} (funcAvgPoolTwoPowerRing)")
                     };
-                    steps.push(step("AvgPool division", e, what, even_bytes(pr.avg_div(e, d), 12)));
+                    let r = rc.walk(&pr.avg_div_io(e, d), 1);
+                    steps.push(step("AvgPool division", e, what, split_r(pr.avg_div(e, d), r)));
+                    steps.extend(old.first_use(e));
                     if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
                         approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
                     }
@@ -412,7 +530,7 @@ impl CostModel for CryptFlow2 {
                         "ArgMax tournament",
                         e,
                         "per level: DReLU + 2 OTs of 128-bit blocks".into(),
-                        even_bytes(rows * pr.argmax(e / rows), 2 * argmax_levels(e / rows).len() as u64 * 6),
+                        split_r(pr.argmax(e / rows) * rows, rc.walk(&pr.argmax_io(e / rows), rows)),
                     ));
                     approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
                     out_scale = 1;
@@ -420,7 +538,7 @@ impl CostModel for CryptFlow2 {
                 "Concat" => {
                     for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
                         let numel = t.numel().unwrap_or(0);
-                        scale_down_input(&t.name, numel, &mut sc, &mut steps);
+                        scale_down_input(&t.name, numel, &mut sc, &mut steps, &mut rc, &mut old);
                     }
                     out_scale = 1;
                 }

@@ -23,6 +23,64 @@ pub fn clog2(x: u64) -> u64 {
     }
 }
 
+/// Bytes sent by each side of one protocol instance: `a` by its ALICE, `b` by its BOB. Every SCI
+/// OT-based protocol has ALICE as the OT sender (messages) and BOB as the receiver (the
+/// extension's u-matrix), except the two "one each way" OTs of the ReLU tail and the
+/// multiplexer, and the AND-tree openings, which both sides send. The 4-thread wrappers build
+/// odd threads' protocol objects with `3 - party` (`StartComputation`), so a thread's ALICE is
+/// the server on even threads and the client on odd ones ([`Split::swap`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub a: u64,
+    pub b: u64,
+}
+
+impl Split {
+    /// ALICE sends `a`, BOB sends `b`.
+    pub const fn new(a: u64, b: u64) -> Self {
+        Split { a, b }
+    }
+    /// An OT where ALICE sends `msgs` and BOB the extension `ext`.
+    pub const fn ot(msgs: u64, ext: u64) -> Self {
+        Split { a: msgs, b: ext }
+    }
+    /// Both directions together (what `IOPack::get_comm()` of both parties adds up to).
+    pub const fn total(self) -> u64 {
+        self.a + self.b
+    }
+    /// Roles exchanged (an odd thread, or an OT the other way round).
+    pub const fn swap(self) -> Self {
+        Split { a: self.b, b: self.a }
+    }
+}
+
+impl std::ops::Add for Split {
+    type Output = Split;
+    fn add(self, o: Split) -> Split {
+        Split { a: self.a + o.a, b: self.b + o.b }
+    }
+}
+
+impl std::ops::AddAssign for Split {
+    fn add_assign(&mut self, o: Split) {
+        self.a += o.a;
+        self.b += o.b;
+    }
+}
+
+impl std::ops::Mul<u64> for Split {
+    type Output = Split;
+    fn mul(self, k: u64) -> Split {
+        Split { a: self.a * k, b: self.b * k }
+    }
+}
+
+impl std::iter::Sum for Split {
+    fn sum<I: Iterator<Item = Split>>(it: I) -> Split {
+        it.fold(Split::default(), |x, y| x + y)
+    }
+}
+
 /// `SplitIKNP::send_pre` / `SplitKKOT::send_pre` (`OT/split-iknp.h`, `OT/split-kkot.h`):
 /// the block size shrinks to B = min(16384, 256·⌈n/256⌉) and n is padded to B·⌈n/B⌉.
 pub fn ot_pad(n: u64) -> u64 {
@@ -85,56 +143,56 @@ pub fn iknp_msg8_bytes(n_ots: u64, l: u64) -> u64 {
 }
 
 /// One 1-of-N KKOT call with l-bit uint8 messages (`kkot[log N − 1]->send(uint8**, n, l)`).
-pub fn kkot_bytes(n: u64, big_n: u64, l: u64) -> u64 {
+pub fn kkot_bytes(n: u64, big_n: u64, l: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        kkot_ext_bytes(n) + kkot_msg_bytes(n, big_n, l)
+        Split::ot(kkot_msg_bytes(n, big_n, l), kkot_ext_bytes(n))
     }
 }
 
 /// One 1-of-N KKOT call with l-bit uint64 messages (`send_impl(uint64**, n, l)`).
-pub fn kkot64_bytes(n: u64, big_n: u64, l: u64) -> u64 {
+pub fn kkot64_bytes(n: u64, big_n: u64, l: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        kkot_ext_bytes(n) + kkot_msg64_bytes(n, big_n, l)
+        Split::ot(kkot_msg64_bytes(n, big_n, l), kkot_ext_bytes(n))
     }
 }
 
 /// One SplitIKNP 1-of-2 OT call with l-bit uint64 messages (`iknp_straight->send(uint64**, n, l)`).
-pub fn iknp_ot_bytes(n: u64, l: u64) -> u64 {
+pub fn iknp_ot_bytes(n: u64, l: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        iknp_ext_bytes(n) + iknp_msg64_bytes(n, l)
+        Split::ot(iknp_msg64_bytes(n, l), iknp_ext_bytes(n))
     }
 }
 
 /// One SplitIKNP 1-of-2 OT call with l-bit uint8 messages.
-pub fn iknp_ot8_bytes(n: u64, l: u64) -> u64 {
+pub fn iknp_ot8_bytes(n: u64, l: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        iknp_ext_bytes(n) + iknp_msg8_bytes(n, l)
+        Split::ot(iknp_msg8_bytes(n, l), iknp_ext_bytes(n))
     }
 }
 
 /// SplitIKNP correlated OT (`send_cot`, `cot_send_post`): chunks of 1024, 8·⌈c·l/64⌉ bytes each.
-pub fn cot_bytes(n: u64, l: u64) -> u64 {
+pub fn cot_bytes(n: u64, l: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        iknp_ext_bytes(n) + chunked(n, 1024, |c| 8 * cdiv(c * l, 64))
+        Split::ot(chunked(n, 1024, |c| 8 * cdiv(c * l, 64)), iknp_ext_bytes(n))
     }
 }
 
 /// Old-IKNP correlated OT with whole uint64 messages (`send_cot_moduloAdd<uint64_t>`): 8 B per OT.
-pub fn old_cot64_bytes(n: u64) -> u64 {
+pub fn old_cot64_bytes(n: u64) -> Split {
     if n == 0 {
-        0
+        Split::default()
     } else {
-        old_iknp_ext_bytes(n) + 8 * n
+        Split::ot(8 * n, old_iknp_ext_bytes(n))
     }
 }
 
@@ -147,17 +205,18 @@ pub fn mill_ands(q: u64) -> u64 {
 /// `traverse_and_compute_ANDs` (WAN_EXEC) for m comparisons: T·m bit triples from one
 /// `_16KKOT_to_4OT` call (T·m/2 1-of-16 OTs with 2-bit messages), then each party sends e and f
 /// (1 bit each per AND and comparison; ALICE on io, BOB on io_rev): T·m/2 bytes in all.
-pub fn and_tree_bytes(m: u64, t: u64) -> u64 {
+pub fn and_tree_bytes(m: u64, t: u64) -> Split {
     let triples = t * m;
-    kkot_bytes(triples / 2, 16, 2) + 4 * triples / 8
+    let open = 2 * triples / 8;
+    kkot_bytes(triples / 2, 16, 2) + Split::new(open, open)
 }
 
 /// `MillionaireProtocol::compare(res, data, n, b)`. b ≤ 4: one 1-of-2^b KKOT with 1-bit
 /// messages (b = 1: an IKNP OT). Otherwise n is padded to m = 8⌈n/8⌉, all q = ⌈b/4⌉ leaves go
 /// through one 1-of-16 KKOT with 2-bit messages (WAN_EXEC), then the AND tree.
-pub fn mill_bytes(n: u64, b: u64) -> u64 {
+pub fn mill_bytes(n: u64, b: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     if b <= 4 {
         return if b > 1 { kkot_bytes(n, 1 << b, 1) } else { iknp_ot8_bytes(n, 1) };
@@ -173,9 +232,9 @@ pub fn mill_bytes(n: u64, b: u64) -> u64 {
 /// comparison from `_8KKOT` (1-of-8 OTs, 2-bit messages, one per 2 triples); openings: each party
 /// sends e and f TWICE (the code calls `send_data(ei…)` and `send_data(fi…)` two times each),
 /// i.e. (2q−2)·m bytes in all.
-pub fn mill_eq_bytes(n: u64, b: u64) -> u64 {
+pub fn mill_eq_bytes(n: u64, b: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     let m = 8 * cdiv(n, 8);
     let q = cdiv(b, 4);
@@ -186,11 +245,12 @@ pub fn mill_eq_bytes(n: u64, b: u64) -> u64 {
         _ => kkot_bytes((q - 1) * m, 16, 2) + kkot_bytes(m, 1 << r, 2),
     };
     let triples = (2 * q - 2) * m;
-    leaves + kkot_bytes(triples / 2, 8, 2) + 2 * (4 * triples / 8)
+    let open = 2 * (2 * triples / 8);
+    leaves + kkot_bytes(triples / 2, 8, 2) + Split::new(open, open)
 }
 
 /// `AuxProtocols::AND` on n bit pairs: one 1-of-16 OT with 2-bit messages per 2 ANDs.
-pub fn aux_and_bytes(n: u64) -> u64 {
+pub fn aux_and_bytes(n: u64) -> Split {
     kkot_bytes(cdiv(n, 2), 16, 2)
 }
 
@@ -211,29 +271,43 @@ pub fn threads4_ceil(n: u64) -> [u64; 4] {
     out
 }
 
-/// Sum of `f(chunk)` over the 4-thread split.
-pub fn per_thread(n: u64, f: impl Fn(u64) -> u64) -> u64 {
-    threads4(n).iter().map(|&t| if t == 0 { 0 } else { f(t) }).sum()
+/// Sum of `f(chunk)` over the 4-thread split, in server/client terms: thread t's protocol
+/// objects run with `3 - party` on odd t, so their ALICE is the client.
+pub fn per_thread(n: u64, f: impl Fn(u64) -> Split) -> Split {
+    threads4(n)
+        .iter()
+        .enumerate()
+        .map(|(t, &k)| {
+            if k == 0 {
+                Split::default()
+            } else if t % 2 == 1 {
+                f(k).swap()
+            } else {
+                f(k)
+            }
+        })
+        .sum()
 }
 
 // ------------------------------------------------------------------ ring (SCI_OT) -----------
 
 /// `ReLURingProtocol::relu` (`NonLinear/relu-ring.h`): DReLU = Mill(ℓ−1) on the low bits, then
 /// (unless skip_ot) two 1-of-2 OTs with ℓ-bit messages, `iknp_straight` and `iknp_reversed`.
-pub fn relu_ring_bytes(n: u64, ell: u64, skip_ot: bool) -> u64 {
+pub fn relu_ring_bytes(n: u64, ell: u64, skip_ot: bool) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
-    mill_bytes(n, ell - 1) + if skip_ot { 0 } else { 2 * iknp_ot_bytes(n, ell) }
+    let tail = iknp_ot_bytes(n, ell);
+    mill_bytes(n, ell - 1) + if skip_ot { Split::default() } else { tail + tail.swap() }
 }
 
 /// `Truncation::truncate(n, …, s, ℓ, signed, msb_x = nullptr)` (`BuildingBlocks/truncation.cpp`,
 /// SIRNN faithful truncation; `ScaleDown` in SCI_OT calls it single-threaded):
 /// wrap of the low s bits = Mill(s), MillEq(ℓ−s) on the upper bits, one AND, B2A to s bits and
 /// B2A to ℓ bits (each a COT).
-pub fn sirnn_trunc_bytes(n: u64, ell: u64, s: u64) -> u64 {
+pub fn sirnn_trunc_bytes(n: u64, ell: u64, s: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     mill_bytes(n, s) + mill_eq_bytes(n, ell - s) + aux_and_bytes(n) + cot_bytes(n, s) + cot_bytes(n, ell)
 }
@@ -242,9 +316,9 @@ pub fn sirnn_trunc_bytes(n: u64, ell: u64, s: u64) -> u64 {
 /// `library_fixed_uniform.cpp::Relu` → msbShare = 0): carry = Mill(s) on the low s bits, one
 /// 1-of-4 KKOT with ℓ-bit uint64 messages (`kkot[1]->send_impl`), one old-IKNP COT with uint64
 /// messages (`send_cot_moduloAdd`).
-pub fn trunc_msb_known_ring_bytes(n: u64, ell: u64, s: u64) -> u64 {
+pub fn trunc_msb_known_ring_bytes(n: u64, ell: u64, s: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     mill_bytes(n, s) + kkot64_bytes(n, 4, ell) + old_cot64_bytes(n)
 }
@@ -252,9 +326,9 @@ pub fn trunc_msb_known_ring_bytes(n: u64, ell: u64, s: u64) -> u64 {
 /// `funcAvgPoolTwoPowerRing` (division by d on the ring): DReLU (ReLU with skip_ot), one 1-of-4
 /// KKOT with (ℓ + a)-bit messages, a = ⌈log2 6d⌉, then c·n comparisons on a−1 bits and c·n
 /// old-IKNP uint64 COTs, c = 2 if 2·(2^ℓ mod d) < d else 3.
-pub fn avgpool_ring_bytes(n: u64, ell: u64, d: u64) -> u64 {
+pub fn avgpool_ring_bytes(n: u64, ell: u64, d: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     // d = 0 only comes from a malformed graph (an output larger than its input).
     let d = d.max(1);
@@ -304,13 +378,13 @@ fn cross_term_cost(d1: u64, d2: u64, d3: u64, m: u64, l: u64) -> f64 {
 /// `MultMode::None`: both cross terms, receiver chosen by `cross_term_cost`. Without it
 /// (`both = false`) even threads run `Alice_has_A` (receiver = B, m = s1 messages) and odd threads
 /// `Bob_has_A` (receiver = A, m = s3 messages): one cross term.
-pub fn matmul_ot_bytes(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> u64 {
+pub fn matmul_ot_bytes(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> Split {
     let nt = s2.min(4);
     if nt == 0 {
-        return 0;
+        return Split::default();
     }
     let bucket = cdiv(s2, nt);
-    let mut t = 0;
+    let mut t = Split::default();
     for tid in 0..nt {
         let k = ((tid + 1) * bucket).min(s2).saturating_sub(tid * bucket);
         if k == 0 {
@@ -319,11 +393,13 @@ pub fn matmul_ot_bytes(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> u64 {
         if both {
             let row_batching = cross_term_cost(s1, k, s3, ell, ell) <= cross_term_cost(s3, k, s1, ell, ell);
             let d = if row_batching { matmul_dir_bytes(ell, s1 * k, s3) } else { matmul_dir_bytes(ell, k * s3, s1) };
-            t += 2 * d;
-        } else if tid & 1 == 1 {
-            t += matmul_dir_bytes(ell, s1 * k, s3);
+            // one cross term each way: each party is the receiver of one
+            t += Split::new(d, d);
         } else {
-            t += matmul_dir_bytes(ell, k * s3, s1);
+            // one cross term; which side receives depends on the thread's mode and role
+            // (not measured: split evenly)
+            let d = if tid & 1 == 1 { matmul_dir_bytes(ell, s1 * k, s3) } else { matmul_dir_bytes(ell, k * s3, s1) };
+            t += Split::new(d / 2, d - d / 2);
         }
     }
     t
@@ -332,8 +408,18 @@ pub fn matmul_ot_bytes(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> u64 {
 /// `ElemWiseActModelVectorMult` in SCI_OT (BatchNorm scale): `funcDotProdThread` on ⌈n/4⌉ chunks,
 /// `hadamard_cross_terms` = `matmul_cross_terms(1, k, 1)`: k receiver entries, 1 message each;
 /// both directions with `TRAINING` (current EzPC), one without.
-pub fn hadamard_ot_bytes(n: u64, ell: u64, both: bool) -> u64 {
-    threads4_ceil(n).iter().map(|&k| if k == 0 { 0 } else { (1 + u64::from(both)) * matmul_dir_bytes(ell, k, 1) }).sum()
+pub fn hadamard_ot_bytes(n: u64, ell: u64, both: bool) -> Split {
+    threads4_ceil(n)
+        .iter()
+        .map(|&k| {
+            let d = if k == 0 { 0 } else { matmul_dir_bytes(ell, k, 1) };
+            if both {
+                Split::new(d, d)
+            } else {
+                Split::new(d / 2, d - d / 2)
+            }
+        })
+        .sum()
 }
 
 // ------------------------------------------------------------------ field (SCI_HE) ----------
@@ -362,9 +448,9 @@ pub fn prime_mod(ell: u64) -> u64 {
 /// `ReLUFieldProtocol` with l+1 bits: n padded to n4 = 4⌈n/4⌉; q = ⌈(ℓ+1)/4⌉ leaf digits shared by
 /// the 2 comparisons (wrap and sign), one 1-of-16 KKOT per digit with 4-bit messages; AND tree over
 /// 2·n4 comparisons; the final mux is one 1-of-4 KKOT with 1-bit messages per element.
-pub fn drelu_field_bytes(n: u64, ell: u64) -> u64 {
+pub fn drelu_field_bytes(n: u64, ell: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     let n4 = 4 * cdiv(n, 4);
     let q = cdiv(ell + 1, 4);
@@ -373,11 +459,12 @@ pub fn drelu_field_bytes(n: u64, ell: u64) -> u64 {
 
 /// `ReLUFieldProtocol::relu`: DReLU then the two 1-of-2 OTs with ℓ-bit messages (`iknp_straight`,
 /// `iknp_reversed`) on the unpadded n.
-pub fn relu_field_bytes(n: u64, ell: u64) -> u64 {
+pub fn relu_field_bytes(n: u64, ell: u64) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
-    drelu_field_bytes(n, ell) + 2 * iknp_ot_bytes(n, ell)
+    let tail = iknp_ot_bytes(n, ell);
+    drelu_field_bytes(n, ell) + tail + tail.swap()
 }
 
 /// `funcFieldDiv` (`functionalities_uniform.h`): division by d in F_p. DReLU_field first unless
@@ -385,21 +472,20 @@ pub fn relu_field_bytes(n: u64, ell: u64) -> u64 {
 /// (⌈log2 p⌉ + a)-bit uint64 messages, a = ⌈log2 6d⌉ (≤ 64 bits for every table prime);
 /// c·n comparisons on a−1 bits; c·n old-IKNP 1-of-2 OTs with ⌈log2 p⌉-bit messages;
 /// c = 2 if 2·(p mod d) < d else 3.
-pub fn field_div_bytes(n: u64, ell: u64, d: u64, msb_known: bool) -> u64 {
+pub fn field_div_bytes(n: u64, ell: u64, d: u64, msb_known: bool) -> Split {
     if n == 0 {
-        return 0;
+        return Split::default();
     }
     let d = d.max(1);
     let p = prime_mod(ell);
     let fb = clog2(p);
     let a = clog2(6 * d);
     let c = if 2 * (p % d) < d { 2 } else { 3 };
-    let drelu = if msb_known { 0 } else { drelu_field_bytes(n, ell) };
+    let drelu = if msb_known { Split::default() } else { drelu_field_bytes(n, ell) };
     drelu
         + kkot64_bytes(n, 4, fb + a)
         + mill_bytes(c * n, a - 1)
-        + old_iknp_ext_bytes(c * n)
-        + iknp_msg64_bytes(c * n, fb)
+        + Split::ot(iknp_msg64_bytes(c * n, fb), old_iknp_ext_bytes(c * n))
 }
 
 // ------------------------------------------------------------------ SEAL 3.3.2 (SCI_HE) -----
@@ -414,12 +500,15 @@ pub fn seal33_ct_bytes(n: u64, primes: u64) -> u64 {
 
 /// Keys the client sends when a conv / FC needs a ring degree with no preset context
 /// (`generate_new_keys`): two uint64 sizes (16 B), the public key (a ciphertext at the key level:
-/// 4 primes → 64N + 73 B) and `KeyGenerator::galois_keys()` = 1 + 2(log2 N − 1) keys. SEAL 3.3.2
+/// 4 primes → 64N + 73 B) and `KeyGenerator::galois_keys()`: the elements 2N − 1 and ±3^(2^i)
+/// for i < log2 N − 1, but the last pair coincides (3^(2^(log2 N − 2)) has order 2 mod 2N, so it
+/// is its own inverse) and `GaloisKeys` keeps one key per element: 2(log2 N − 1) keys. SEAL 3.3.2
 /// `KSwitchKeys::save` writes parms_id (32) + the outer size (8) + N inner sizes (8 each, the
 /// vector is resized to N) + per key 3 decomposition components, each a 64N + 73 B key ciphertext.
+/// Checked against the recorded SqueezeNet run (conv1's 4 key sets at N = 32768: 178,526,325 B each).
 pub fn seal33_key_bytes(n: u64) -> u64 {
     let logn = 63 - n.leading_zeros() as u64;
-    let keys = 2 * logn - 1;
+    let keys = 2 * (logn - 1);
     16 + seal33_ct_bytes(n, 4) + 32 + 8 + 8 * n + keys * 3 * seal33_ct_bytes(n, 4)
 }
 
@@ -546,4 +635,105 @@ pub fn check_ell_scale(framework: &str, settings: &crate::settings::Settings) ->
         ));
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------ rounds as SCI counts them -
+
+/// SCI's "Number of rounds" (`EndComputation`) is `IOPack::get_rounds()` of thread 0: `NetIO`
+/// adds one whenever a `send_data` follows a `recv_data` or the other way round
+/// (`utils/net_io_channel.h`), on `io` and `io_GC` only — `io_rev` (the reversed OTs, BOB's AND
+/// openings) is not counted. The functions below give thread 0's `io` directions of each protocol
+/// from the server's side ('R' = receives, 'S' = sends); thread 0 runs with the real roles, so
+/// the server is its ALICE. The client's directions are the mirror image.
+///
+/// A 1-of-N OT (SplitIKNP / SplitKKOT / old IKNP) with ALICE as sender on `io`: BOB's u-matrix,
+/// then ALICE's messages.
+pub const IO_OT: &str = "RS";
+
+/// `MillionaireProtocol::compare` on b bits: leaf OT, triple OT, then ALICE's AND openings on
+/// `io` (BOB's go on `io_rev`) — one OT when b ≤ 4.
+pub fn mill_io(b: u64) -> String {
+    if b <= 4 {
+        IO_OT.into()
+    } else {
+        format!("{IO_OT}{IO_OT}S")
+    }
+}
+
+/// `compare_with_eq` on b bits: the (q−1) leaf digits and the last one are two OT calls (one when
+/// b is a multiple of 4), the `_8KKOT` triples, ALICE's openings.
+pub fn mill_eq_io(b: u64) -> String {
+    let leaves = if b.is_multiple_of(4) { IO_OT.to_string() } else { IO_OT.repeat(2) };
+    format!("{leaves}{IO_OT}S")
+}
+
+/// `ReLURingProtocol::relu`: Mill(ℓ−1), then the straight tail OT (the reversed one is on io_rev).
+pub fn relu_ring_io(ell: u64, skip_ot: bool) -> String {
+    mill_io(ell - 1) + if skip_ot { "" } else { IO_OT }
+}
+
+/// SIRNN `truncate`: Mill(s), MillEq(ℓ−s), AND, two B2A (COTs).
+pub fn sirnn_trunc_io(ell: u64, s: u64) -> String {
+    mill_io(s) + &mill_eq_io(ell - s) + &IO_OT.repeat(3)
+}
+
+/// `funcTruncateTwoPowerRing` with the MSB known: Mill(s), 1-of-4 KKOT, old-IKNP COT.
+pub fn trunc_msb_known_ring_io(s: u64) -> String {
+    mill_io(s) + &IO_OT.repeat(2)
+}
+
+/// `funcAvgPoolTwoPowerRing`: DReLU, 1-of-4 KKOT, Mill(a−1) on the c·n comparisons, old-IKNP COT.
+pub fn avgpool_ring_io(ell: u64, d: u64) -> String {
+    let a = clog2(6 * d.max(1));
+    relu_ring_io(ell, true) + IO_OT + &mill_io(a - 1) + IO_OT
+}
+
+/// `DReLUFieldProtocol::compute_drelu`: leaf OT, the AND tree (triple OT + openings), mux OT.
+pub fn drelu_field_io() -> String {
+    format!("{IO_OT}{IO_OT}S{IO_OT}")
+}
+
+/// `ReLUFieldProtocol::relu`: DReLU_field then the straight tail OT.
+pub fn relu_field_io() -> String {
+    drelu_field_io() + IO_OT
+}
+
+/// `funcFieldDiv`: DReLU_field unless the MSB is known, 1-of-4 KKOT, Mill(a−1), old-IKNP OT.
+pub fn field_div_io(d: u64, msb_known: bool) -> String {
+    let a = clog2(6 * d.max(1));
+    (if msb_known { String::new() } else { drelu_field_io() }) + IO_OT + &mill_io(a - 1) + IO_OT
+}
+
+/// Walks thread 0's `io` the way `NetIO` counts, for both parties, carrying the last direction
+/// from one call to the next. Before the first call both sides have just done
+/// `StartComputation`'s `io->sync()` (server: send then receive; client: receive then send)
+/// and the counter is read after it.
+#[derive(Clone, Debug)]
+pub struct RoundCounter {
+    last: [u8; 2],
+}
+
+impl Default for RoundCounter {
+    fn default() -> Self {
+        RoundCounter { last: [b'R', b'S'] }
+    }
+}
+
+impl RoundCounter {
+    /// Rounds (server, client) of a run of `io` (server's view) repeated `times` times.
+    pub fn walk(&mut self, io: &str, times: u64) -> [u64; 2] {
+        let mut r = [0; 2];
+        for _ in 0..times {
+            for c in io.bytes() {
+                let dirs = [c, if c == b'R' { b'S' } else { b'R' }];
+                for p in 0..2 {
+                    if self.last[p] != dirs[p] {
+                        r[p] += 1;
+                        self.last[p] = dirs[p];
+                    }
+                }
+            }
+        }
+        r
+    }
 }

@@ -1,0 +1,235 @@
+//! CryptFlow2 (EzPC SCI) and Cheetah (OpenCheetah) against recorded runs of the real programs.
+//!
+//! Fixtures: tests/fixtures/sci/<variant>/<run>.json, recorded by validation/sci/run.py from the
+//! builds of validation/sci/build_{ezpc,cheetah}.sh (commits in validation/sci/README.md). Each has
+//! per party: the bytes sent during every top-level SCI call (a build-time probe summing io +
+//! io_rev + io_GC of all threads), thread 0's rounds in it, and the totals EndComputation prints.
+//! Single-layer runs come with a one-layer ONNX model (tests/fixtures/sci/models, written by
+//! validation/sci/make_layer_models.py) and name the node (and steps) whose cost is the call.
+
+use mpclens::frameworks::by_name;
+use mpclens::report::{FrameworkReport, Mode, NodeCost};
+use mpclens::settings::Settings;
+use serde::Deserialize;
+
+#[derive(Deserialize, Debug, Clone, Copy)]
+struct Party {
+    bytes: u64,
+    rounds: u64,
+}
+
+#[derive(Deserialize, Debug)]
+struct Call {
+    call: String,
+    server: Party,
+    client: Party,
+}
+
+#[derive(Deserialize, Debug)]
+struct Runset {
+    linear: Option<String>,
+    ell: u64,
+    scale: u64,
+}
+
+#[derive(Deserialize, Debug)]
+struct Total {
+    server: Party,
+    client: Party,
+}
+
+#[derive(Deserialize, Debug)]
+struct Setup {
+    server: u64,
+    client: u64,
+}
+
+#[derive(Deserialize, Debug)]
+struct Fixture {
+    setup: Setup,
+    framework: String,
+    program: String,
+    settings: Runset,
+    total: Total,
+    calls: Vec<Call>,
+    model: Option<String>,
+    node: Option<String>,
+    steps: Option<String>,
+}
+
+fn fixture(path: &str) -> Fixture {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn profile(fx: &Fixture, model: &str) -> FrameworkReport {
+    let f = by_name(&fx.framework).unwrap();
+    let g = mpclens::load_file(std::path::Path::new(model), &Default::default()).unwrap();
+    let mut st = Settings::defaults(f.settings());
+    let (ell, scale) = (fx.settings.ell.to_string(), fx.settings.scale.to_string());
+    let mut set = vec![("ell", ell.as_str()), ("scale", scale.as_str())];
+    if let Some(l) = &fx.settings.linear {
+        set.push(("linear", l.as_str()));
+    }
+    for (k, v) in set {
+        st.set(f.settings(), &fx.framework, k, v).unwrap();
+    }
+    let r = f.profile(&g, Mode::Inference, &st);
+    assert!(r.unsupported.is_empty(), "{model}: {:?}", r.unsupported);
+    r
+}
+
+/// (server bytes, client bytes, server rounds, client rounds) of a node, or of its steps whose
+/// name starts with `steps`.
+fn node_cost(n: &NodeCost, steps: Option<&str>) -> [u64; 4] {
+    let mut c = [0; 4];
+    // a first use of the threads' old IKNP belongs to the call it happens in
+    for s in n.steps.iter().filter(|s| steps.is_none_or(|p| s.name.starts_with(p) || s.name.starts_with("old-IKNP"))) {
+        c[0] += s.cost.parties[0].bytes;
+        c[1] += s.cost.parties[1].bytes;
+        c[2] += s.cost.parties[0].rounds;
+        c[3] += s.cost.parties[1].rounds;
+    }
+    c
+}
+
+fn real(c: &Call) -> [u64; 4] {
+    [c.server.bytes, c.client.bytes, c.server.rounds, c.client.rounds]
+}
+
+/// Compares every single-layer fixture in `dir`; returns one line per mismatch.
+fn layer_mismatches(dir: &str) -> Vec<String> {
+    let mut bad = vec![];
+    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for p in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let fx = fixture(p.to_str().unwrap());
+        let Some(model) = &fx.model else { continue };
+        let r = profile(&fx, model);
+        let node = r.nodes.iter().find(|n| Some(&n.node) == fx.node.as_ref()).expect("node in model");
+        let ours = node_cost(node, fx.steps.as_deref());
+        let call = fx.calls.last().expect("one call");
+        if ours != real(call) {
+            bad.push(format!("{} {}: ours [S B, C B, S r, C r] = {ours:?}, real {:?}", dir, fx.program, real(call)));
+        }
+        // and the whole run: every call (a twin's leading conv too) and the totals, where the twin
+        // is the whole program (the truncation twin has the next product after it too)
+        if fx.steps.is_none() {
+            bad.extend(network_mismatches(p.to_str().unwrap(), model));
+        }
+    }
+    bad
+}
+
+#[test]
+fn cryptflow2_ot_single_layers_exact() {
+    let bad = layer_mismatches("tests/fixtures/sci/cf2_ot");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn cryptflow2_he_single_layers_exact() {
+    let bad = layer_mismatches("tests/fixtures/sci/cf2_he");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// SCI call that a model step stands for (the fused truncation is part of its `Relu` call).
+fn call_of(step: &str) -> Option<&'static str> {
+    Some(match step {
+        s if s.starts_with("ScaleDown") => "ScaleDown",
+        "OT matmul (im2col)" | "HE conv (ConvField)" => "Conv2DWrapper",
+        "OT matmul" | "HE FC (FCField)" => "MatMul2D",
+        "ReLU" => "Relu",
+        "fused truncation" | "old-IKNP base OTs (first use)" => return None,
+        "sequential ReLU max" => "MaxPool",
+        "AvgPool division" => "AvgPool",
+        "ArgMax tournament" => "ArgMax",
+        s if s.starts_with("OT hadamard") || s.starts_with("HE elementwise") => "ElemWiseActModelVectorMult",
+        s => panic!("no SCI call for step {s}"),
+    })
+}
+
+/// The model's report as SCI's call list: (call, [S B, C B, S r, C r]).
+fn model_calls(r: &FrameworkReport) -> Vec<(&'static str, [u64; 4])> {
+    let mut out: Vec<(&'static str, [u64; 4])> = vec![];
+    for s in r.nodes.iter().filter(|n| n.op != "Setup").flat_map(|n| n.steps.iter()) {
+        let c = [s.cost.parties[0].bytes, s.cost.parties[1].bytes, s.cost.parties[0].rounds, s.cost.parties[1].rounds];
+        match call_of(&s.name) {
+            Some(name) => out.push((name, c)),
+            None => {
+                let last = &mut out.last_mut().expect("a ReLU before its truncation").1;
+                for i in 0..4 {
+                    last[i] += c[i];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Per call and total comparison of a network run; returns one line per mismatch.
+fn network_mismatches(path: &str, model: &str) -> Vec<String> {
+    let fx = fixture(path);
+    let r = profile(&fx, model);
+    let ours = model_calls(&r);
+    let mut bad = vec![];
+    let names: Vec<&str> = fx.calls.iter().map(|c| c.call.as_str()).collect();
+    let our_names: Vec<&str> = ours.iter().map(|c| c.0).collect();
+    if names != our_names {
+        bad.push(format!("{path}: call list differs:\n real {names:?}\n ours {our_names:?}"));
+        return bad;
+    }
+    for (i, (c, o)) in fx.calls.iter().zip(&ours).enumerate() {
+        if real(c) != o.1 {
+            bad.push(format!("{path} call {i} {}: ours {:?}, real {:?}", c.call, o.1, real(c)));
+        }
+    }
+    let t = [r.total.parties[0].bytes, r.total.parties[1].bytes, r.total.parties[0].rounds, r.total.parties[1].rounds];
+    let want = [fx.total.server.bytes, fx.total.client.bytes, fx.total.server.rounds, fx.total.client.rounds];
+    if t != want {
+        bad.push(format!("{path} total [S B, C B, S r, C r]: ours {t:?}, real {want:?}"));
+    }
+    bad
+}
+
+#[test]
+fn cryptflow2_he_sqnet_exact() {
+    let bad = network_mismatches("tests/fixtures/sci/cf2_he/sqnet.json", "tests/fixtures/models/sci_sqnet.onnx");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// One-time setup (before the counters start, not in the model's totals): the same base OTs in
+/// both variants (all threads' OT packs and thread 0's old IKNP); SCI_HE adds the client's key
+/// sets for the contexts made in the constructors — ConvField N = 8192 and 65536, FCField and
+/// ElemWiseProdField N = 8192 (`generate_new_keys`).
+#[test]
+fn cryptflow2_setup_is_base_ots_plus_preset_keys() {
+    use mpclens::frameworks::sci::seal33_key_bytes;
+    let ot = fixture("tests/fixtures/sci/cf2_ot/relu.json").setup;
+    let he = fixture("tests/fixtures/sci/cf2_he/relu.json").setup;
+    assert_eq!(ot.server, ot.client);
+    assert_eq!(he.server, ot.server);
+    assert_eq!(he.client - ot.client, 3 * seal33_key_bytes(8192) + seal33_key_bytes(65536));
+}
+
+/// SqueezeNet SCI_OT, recorded with random inputs and weights (`run.py --input random`): the
+/// model, checked on zero-valued single-layer runs, must match it too — bytes do not depend on values.
+#[test]
+fn cryptflow2_ot_sqnet_exact() {
+    let bad = network_mismatches("tests/fixtures/sci/cf2_ot/sqnet.json", "tests/fixtures/models/sci_sqnet.onnx");
+    // Known gap (open): bytes are exact per call and party, but the rounds of large OT matmuls
+    // are not — a conv split into several MAX_NUM_OT batches switches thread 0's io direction
+    // once per batch, the model counts one send. Only those lines (and so the round total) may
+    // differ; every byte figure must match.
+    let other: Vec<&String> = bad
+        .iter()
+        .filter(|l| !(l.contains("Conv2DWrapper") || l.contains("MatMul2D") || l.contains("total")))
+        .collect();
+    assert!(other.is_empty(), "{other:?}");
+    let fx = fixture("tests/fixtures/sci/cf2_ot/sqnet.json");
+    let r = profile(&fx, "tests/fixtures/models/sci_sqnet.onnx");
+    assert_eq!([r.total.parties[0].bytes, r.total.parties[1].bytes], [fx.total.server.bytes, fx.total.client.bytes]);
+    for (c, o) in fx.calls.iter().zip(model_calls(&r)) {
+        assert_eq!([c.server.bytes, c.client.bytes], [o.1[0], o.1[1]], "{}", c.call);
+    }
+}
