@@ -1,0 +1,89 @@
+//! SPU CHEETAH (`spu-cheetah`): what the report states is what SPU 0.9.5 measured
+//! (validation/spu/measure.py --protocol cheetah --repeat 3, two OS processes on 127.0.0.1).
+//! * The one-time setup lines equal a fixture's first run minus its steady-state run, both
+//!   parties together: Ferret bootstrap from AveragePool (truncation only) and Relu (with a
+//!   comparison); HE key material from MatMul's `mmul_aa` lines.
+//! * No node gets a figure yet: every secret node is listed as unpriced, so the total is partial.
+
+use mpclens::frameworks::spu_cheetah::{setup_lines, HE_SPREAD_PERCENT};
+use mpclens::{load_file, profile, LoadOptions, Mode, ProfileRequest};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(op: &str) -> Value {
+    let p = root().join(format!("tests/fixtures/spu/cheetah/ops/{op}.json"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn run<'a>(f: &'a Value, field: &str) -> &'a Value {
+    f["runs"].as_array().unwrap().iter().find(|r| r["field"] == field).unwrap()
+}
+
+/// Σ over parties of (bytes, send actions) of repeat `i`.
+fn repeat_sum(r: &Value, i: usize) -> (u64, u64) {
+    r["repeats"][i]
+        .as_array()
+        .unwrap()
+        .iter()
+        .fold((0, 0), |a, p| (a.0 + p[0].as_u64().unwrap(), a.1 + p[1].as_u64().unwrap()))
+}
+
+/// Σ over parties of one MPC kernel's (bytes, actions) in the first run and in the steady state.
+fn kernel_sum(r: &Value, key: &str, kernel: &str) -> (u64, u64) {
+    r[key].as_array().unwrap().iter().fold((0, 0), |a, p| {
+        let k = &p["mpc"][kernel];
+        (a.0 + k[1].as_u64().unwrap(), a.1 + k[2].as_u64().unwrap())
+    })
+}
+
+#[test]
+fn setup_lines_are_first_run_minus_steady_state() {
+    for field in ["FM64", "FM128"] {
+        let lines = setup_lines(field);
+        for (line, op) in lines.iter().take(2).zip(["AveragePool", "Relu"]) {
+            let f = fixture(op);
+            let r = run(&f, field);
+            let (first, steady) = (repeat_sum(r, 0), repeat_sum(r, 2));
+            assert_eq!(repeat_sum(r, 1), steady, "{op} {field}: steady state is deterministic");
+            assert_eq!((line.1, line.2), (first.0 - steady.0, first.1 - steady.1), "{op} {field}");
+        }
+        let f = fixture("MatMul");
+        let r = run(&f, field);
+        let (first, steady) = (kernel_sum(r, "per_party", "mmul_aa"), kernel_sum(r, "last_per_party", "mmul_aa"));
+        assert_eq!((lines[2].1, lines[2].2), (first.0 - steady.0, first.1 - steady.1), "HE keys {field}");
+    }
+}
+
+/// The spread the report quotes covers every recorded steady-state pair of an HE-product op.
+#[test]
+fn he_spread_covers_the_recorded_runs() {
+    for op in ["MatMul", "Conv", "Gemm", "Div", "Exp", "Gelu", "Sigmoid", "Softmax", "Tanh"] {
+        let f = fixture(op);
+        for r in f["runs"].as_array().unwrap() {
+            let (a, b) = (repeat_sum(r, 1).0 as f64, repeat_sum(r, 2).0 as f64);
+            if op == "Exp" {
+                continue; // an OT refill lump, not HE spread (262 KB in one run)
+            }
+            let spread = 100.0 * (a - b).abs() / a.min(b);
+            assert!(spread <= HE_SPREAD_PERCENT, "{op} {}: {spread} %", r["field"]);
+        }
+    }
+}
+
+#[test]
+fn nothing_is_shown_as_exact() {
+    let graph = load_file(&root().join("tests/fixtures/ops/Relu.onnx"), &LoadOptions::default()).unwrap();
+    let req = ProfileRequest { frameworks: vec!["spu-cheetah".into()], ..Default::default() };
+    let rep = profile(&graph, &req).unwrap();
+    let fw = &rep.frameworks[0];
+    assert_eq!(fw.title, "SPU 0.9.5 CHEETAH");
+    assert!(fw.nodes.is_empty() && fw.total.bytes == 0);
+    assert!(fw.coverage.partial && fw.coverage.unpriced == graph.nodes.len());
+    assert!(fw.warnings.iter().any(|w| w.contains("one-time setup") && w.contains("1472844")));
+    let train = ProfileRequest { mode: Mode::Training, ..req };
+    assert!(profile(&graph, &train).unwrap().frameworks[0].coverage.partial);
+}
