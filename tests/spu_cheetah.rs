@@ -74,16 +74,61 @@ fn he_spread_covers_the_recorded_runs() {
     }
 }
 
+fn report(op: &str, field: &str) -> mpclens::report::FrameworkReport {
+    let graph = load_file(&root().join(format!("tests/fixtures/ops/{op}.onnx")), &LoadOptions::default()).unwrap();
+    let mut req = ProfileRequest { frameworks: vec!["spu-cheetah".into()], ..Default::default() };
+    req.add_setting(&format!("spu-cheetah.field={field}")).unwrap();
+    profile(&graph, &req).unwrap().frameworks.remove(0)
+}
+
+/// Non-linear ops: each rank's bytes and send actions equal SPU's steady-state profile exactly,
+/// in total and per MPC kernel (the fixture's `mpc` lines), and the steady state is the same
+/// in both later runs.
 #[test]
-fn nothing_is_shown_as_exact() {
-    let graph = load_file(&root().join("tests/fixtures/ops/Relu.onnx"), &LoadOptions::default()).unwrap();
-    let req = ProfileRequest { frameworks: vec!["spu-cheetah".into()], ..Default::default() };
-    let rep = profile(&graph, &req).unwrap();
-    let fw = &rep.frameworks[0];
+fn non_linear_ops_match_the_steady_state_exactly() {
+    for op in ["Relu", "MaxPool", "AveragePool"] {
+        let f = fixture(op);
+        for field in ["FM64", "FM128"] {
+            let r = run(&f, field);
+            let fw = report(op, field);
+            assert!(fw.unsupported.is_empty() && !fw.coverage.partial, "{op}: {:?}", fw.unsupported);
+            assert_eq!(r["repeats"][1], r["repeats"][2], "{op} {field}: deterministic");
+            for (rank, p) in r["last_per_party"].as_array().unwrap().iter().enumerate() {
+                let ours = &fw.total.parties[rank];
+                let want = (p["bytes"].as_u64().unwrap(), p["rounds"].as_u64().unwrap());
+                assert_eq!((ours.bytes, ours.rounds), want, "{op} {field} rank {rank}");
+                for (kernel, line) in p["mpc"].as_object().unwrap() {
+                    let steps = fw.nodes.iter().flat_map(|n| &n.steps).filter(|s| s.name.contains(kernel.as_str()));
+                    let got = steps
+                        .fold((0, 0), |a, s| (a.0 + s.cost.parties[rank].bytes, a.1 + s.cost.parties[rank].rounds));
+                    assert_eq!(
+                        got,
+                        (line[1].as_u64().unwrap(), line[2].as_u64().unwrap()),
+                        "{op} {field} {kernel} rank {rank}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// HE products and the approximations above them get no figure: unpriced, with a reason.
+#[test]
+fn unmodelled_ops_are_unpriced_not_guessed() {
+    for op in ["MatMul", "Conv", "Gemm", "Exp", "Sigmoid", "Softmax", "LayerNormalization"] {
+        let fw = report(op, "FM64");
+        assert!(fw.nodes.is_empty() && fw.coverage.partial, "{op}");
+        assert!(fw.unsupported.iter().all(|p| p.reason.contains("not priced yet")), "{op}");
+    }
+}
+
+#[test]
+fn setup_is_apart_and_training_is_refused() {
+    let fw = report("Relu", "FM64");
     assert_eq!(fw.title, "SPU 0.9.5 CHEETAH");
-    assert!(fw.nodes.is_empty() && fw.total.bytes == 0);
-    assert!(fw.coverage.partial && fw.coverage.unpriced == graph.nodes.len());
     assert!(fw.warnings.iter().any(|w| w.contains("one-time setup") && w.contains("1472844")));
-    let train = ProfileRequest { mode: Mode::Training, ..req };
-    assert!(profile(&graph, &train).unwrap().frameworks[0].coverage.partial);
+    let graph = load_file(&root().join("tests/fixtures/ops/Relu.onnx"), &LoadOptions::default()).unwrap();
+    let req = ProfileRequest { frameworks: vec!["spu-cheetah".into()], mode: Mode::Training, ..Default::default() };
+    let fw = profile(&graph, &req).unwrap().frameworks.remove(0);
+    assert!(fw.coverage.partial && fw.nodes.is_empty());
 }
