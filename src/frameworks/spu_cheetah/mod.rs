@@ -121,8 +121,9 @@ impl CostModel for SpuCheetah {
             ));
         }
         rep.warnings.push(format!(
-            "HE matmul/conv bytes vary from run to run by up to {HE_SPREAD_PERCENT} % (measured); OT refills arrive in \
-             lumps (Exp: +262 KB in one run of three)"
+            "HE matmul/conv bytes vary from run to run by up to {HE_SPREAD_PERCENT} % (measured); Ferret OT refills \
+             (LPN extensions when the silent-OT pool runs dry) arrive in lumps (Exp: +262 KB in one run of three) and \
+             are not in the priced rows"
         ));
         rep.finish(2);
         rep
