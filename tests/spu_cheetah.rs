@@ -132,3 +132,43 @@ fn setup_is_apart_and_training_is_refused() {
     let fw = profile(&graph, &req).unwrap().frameworks.remove(0);
     assert!(fw.coverage.partial && fw.nodes.is_empty());
 }
+
+/// The truncation kernel alone, against the `trunc_a` lines of the HE-product fixtures (whose
+/// HE part is not priced yet): one truncation of the product per output (Gemm: two, the
+/// product and its scaling by alpha), per rank, bytes and send actions.
+#[test]
+fn truncation_kernel_matches_the_product_ops() {
+    use mpclens::frameworks::spu_cheetah::kernels::trunc;
+    for (op, out, calls) in [("MatMul", 30, 1), ("Conv", 64, 1), ("Gemm", 8, 2)] {
+        let f = fixture(op);
+        for (field, k, frac) in [("FM64", 64, 18), ("FM128", 128, 26)] {
+            let r = run(&f, field);
+            let one = trunc(out, k, frac);
+            for (rank, p) in r["last_per_party"].as_array().unwrap().iter().enumerate() {
+                let line = &p["mpc"]["trunc_a"];
+                let want = (line[1].as_u64().unwrap(), line[2].as_u64().unwrap());
+                assert_eq!((one[rank].0 * calls, one[rank].1 * calls), want, "{op} {field} rank {rank}");
+            }
+        }
+    }
+}
+
+/// Compare and select kernels alone, against the `msb_a2b` / `mul_a1b` lines of the
+/// approximations (not priced yet) where every call is on the whole 2×3×4×5 input.
+#[test]
+fn compare_and_select_kernels_match_the_approximations() {
+    use mpclens::frameworks::spu_cheetah::kernels::{msb, mul_a1b};
+    for (op, kernel, calls) in
+        [("Tanh", "msb_a2b", 2), ("Sigmoid", "msb_a2b", 1), ("Tanh", "mul_a1b", 2), ("Gelu", "mul_a1b", 4)]
+    {
+        let f = fixture(op);
+        for (field, k) in [("FM64", 64), ("FM128", 128)] {
+            let one = if kernel == "msb_a2b" { msb(120, k).unwrap() } else { mul_a1b(120, k) };
+            for (rank, p) in run(&f, field)["last_per_party"].as_array().unwrap().iter().enumerate() {
+                let line = &p["mpc"][kernel];
+                let want = (line[1].as_u64().unwrap(), line[2].as_u64().unwrap());
+                assert_eq!((one[rank].0 * calls, one[rank].1 * calls), want, "{op} {kernel} {field} rank {rank}");
+            }
+        }
+    }
+}
