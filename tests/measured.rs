@@ -143,6 +143,7 @@ const UNMEASURED: &[&str] = &[
     "semi2k Tanh training",
     "semi2k Where inference",
     "semi2k Where training",
+    "spu-cheetah GlobalAveragePool inference",
 ];
 
 fn small_graphs() -> Vec<(String, Graph)> {

@@ -9,6 +9,7 @@ pub mod delphi;
 pub mod missing;
 pub mod sci;
 pub mod semi2k;
+pub mod spu_cheetah;
 
 use crate::graph::Graph;
 use crate::report::{FrameworkReport, Mode};
@@ -36,7 +37,15 @@ pub trait CostModel: Sync {
 
 /// Every framework mpclens models, in display order.
 pub fn all() -> Vec<&'static dyn CostModel> {
-    vec![&crypten::CrypTen, &semi2k::Semi2k, &semi2k::Aby3, &cryptflow2::CRYPTFLOW2, &cheetah::CHEETAH, &delphi::DELPHI]
+    vec![
+        &crypten::CrypTen,
+        &semi2k::Semi2k,
+        &semi2k::Aby3,
+        &spu_cheetah::SpuCheetah,
+        &cryptflow2::CRYPTFLOW2,
+        &cheetah::CHEETAH,
+        &delphi::DELPHI,
+    ]
 }
 
 /// Looks a framework up by registry name (case-insensitive).
