@@ -110,6 +110,7 @@ pub fn profile_with_budget(graph: &Graph, req: &ProfileRequest, work_budget: u64
         let settings = req.settings_for(m)?;
         let budget = crate::budget::Budget::start(work_budget);
         let mut fr = m.profile(graph, req.mode, &settings);
+        fr.warnings.extend(m.public_node_warnings(&full.nodes.iter().filter(|n| n.is_public()).collect::<Vec<_>>()));
         budget.finish(m.title())?;
         check_no_saturation(&fr)?;
         crate::measured::flag_unmeasured(m, req.mode, &settings, &mut fr);

@@ -29,7 +29,9 @@ fn a_1b_parameter_llm_loads_from_its_graph_alone() {
     assert!(g.unsupported.is_empty(), "{:?}", g.unsupported);
     let r = mpclens::profile(&g, &ProfileRequest::default()).unwrap();
     for f in &r.frameworks {
-        assert!(f.total.bytes > 0, "{}", f.framework);
+        // A framework that prices none of an LLM's dear ops (SPU CHEETAH has no HE matmul yet)
+        // shows 0 B only as a partial total.
+        assert!(f.total.bytes > 0 || f.coverage.partial, "{}", f.framework);
     }
     for fw in ["crypten", "semi2k"] {
         let f = r.frameworks.iter().find(|f| f.framework == fw).unwrap();

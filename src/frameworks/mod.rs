@@ -30,6 +30,12 @@ pub trait CostModel: Sync {
     fn check_settings(&self, _settings: &Settings) -> Result<(), String> {
         Ok(())
     }
+    /// Warnings about nodes on public values, which cost nothing and no cost model prices,
+    /// but which the framework's loader may still refuse (CrypTen's `from_onnx` rejects a
+    /// Trilu whatever its inputs).
+    fn public_node_warnings(&self, _public: &[&crate::graph::Node]) -> Vec<String> {
+        Vec::new()
+    }
     /// Prices the graph. Nodes the framework cannot run go to `unsupported`
     /// with a reason; the rest are still priced.
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport;

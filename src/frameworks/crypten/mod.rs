@@ -75,6 +75,22 @@ impl CostModel for CrypTen {
         true
     }
 
+    /// `crypten.nn.from_onnx` builds a module for every node, public or not, so an op it has no
+    /// module for stops the load even when it only builds a mask from public values
+    /// (`crypten/nn/onnx_converter.py` `_to_crypten`): the user computes it in the clear first.
+    fn public_node_warnings(&self, public: &[&crate::graph::Node]) -> Vec<String> {
+        let mut rejected: Vec<String> =
+            public.iter().filter(|n| ops::port(&n.op).is_none()).filter_map(|n| ops::load_rejection(n)).collect();
+        rejected.sort();
+        rejected.dedup();
+        if rejected.is_empty() {
+            return Vec::new();
+        }
+        vec![format!(
+            "CrypTen cannot run this model as exported: crypten.nn.from_onnx rejects {} on public values (no cost: compute them in the clear and pass the result as a public input).",
+            rejected.join(", ")
+        )]
+    }
     fn profile(&self, graph: &Graph, mode: Mode, settings: &Settings) -> FrameworkReport {
         let cfg = Config::from(settings);
         let mut report = FrameworkReport {
