@@ -203,3 +203,14 @@ fn inputs_are_public_or_secret_as_asked() {
     assert_eq!(code, 1);
     assert!(err.contains("no input named 'pixels': the model's inputs are input_ids, attention_mask"), "{err}");
 }
+
+#[test]
+fn a_bad_network_names_the_bad_flag() {
+    let mlp = sample("mlp.onnx");
+    let (code, _, err) = mpclens(&["profile", &mlp, "--summary", "--bandwidth", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("invalid --bandwidth 0: it must be a positive, finite number of Mbit/s"), "{err}");
+    let (code, _, err) = mpclens(&["profile", &mlp, "--summary", "--rtt=-1"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("invalid --rtt -1: it must be a finite number of milliseconds, 0 or more"), "{err}");
+}

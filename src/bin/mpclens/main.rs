@@ -181,11 +181,11 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         graph = g2;
     }
     drop(bytes);
-    if !(args.bandwidth.is_finite() && args.bandwidth > 0.0 && args.rtt.is_finite() && args.rtt >= 0.0) {
-        return Err(format!(
-            "invalid network: --bandwidth {} --rtt {} (need a positive bandwidth)",
-            args.bandwidth, args.rtt
-        ));
+    if !(args.bandwidth.is_finite() && args.bandwidth > 0.0) {
+        return Err(format!("invalid --bandwidth {}: it must be a positive, finite number of Mbit/s", args.bandwidth));
+    }
+    if !(args.rtt.is_finite() && args.rtt >= 0.0) {
+        return Err(format!("invalid --rtt {}: it must be a finite number of milliseconds, 0 or more", args.rtt));
     }
     let mut report = mpclens::profile(&graph, &req)?;
     if args.summary {
