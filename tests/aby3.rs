@@ -11,6 +11,8 @@
 //! lines name the kernel, so the fixed-rank part of each rank is the sum of
 //! its lines for the kernels below.
 
+mod common;
+
 use mpclens::{load_file, profile, LoadOptions, Mode, ProfileRequest};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -117,21 +119,9 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
 }
 
 fn check_dir(dir: &str) -> (usize, usize) {
-    let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut all = Vec::new();
-    let mut runs = 0;
-    for f in &files {
-        let (c, m) = check_file(f);
-        runs += c;
-        all.extend(m);
-    }
+    let (files, runs, all) = common::check_fixture_dir(dir, check_file);
     assert!(all.is_empty(), "{} mismatches over {runs} ABY3 runs:\n{}", all.len(), all.join("\n"));
-    (files.len(), runs)
+    (files, runs)
 }
 
 /// Every recorded repeat has the same wire total: the split varies, the sum does not.

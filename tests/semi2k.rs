@@ -3,6 +3,8 @@
 //! run. The fixtures were recorded by running real SPU, one OS process per
 //! party over its 2-party link on 127.0.0.1 (validation/spu/measure.py).
 
+mod common;
+
 use mpclens::{load_file, profile, LoadOptions, Mode, ProfileRequest};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -92,21 +94,9 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
 }
 
 fn check_dir(dir: &str) -> (usize, usize) {
-    let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut all = Vec::new();
-    let mut runs = 0;
-    for f in &files {
-        let (c, m) = check_file(f);
-        runs += c;
-        all.extend(m);
-    }
+    let (files, runs, all) = common::check_fixture_dir(dir, check_file);
     assert!(all.is_empty(), "{} of {runs} SPU runs differ:\n{}", all.len(), all.join("\n"));
-    (files.len(), runs)
+    (files, runs)
 }
 
 /// SEMI2K with three parties (validation/spu/measure.py --parties 3): every
