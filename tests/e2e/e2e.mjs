@@ -461,6 +461,10 @@ await test('share link round trip in a fresh browser context', async () => {
   await p2.goto('about:blank');
   await p2.goto(site.url + '#v=overview&batch=zero');
   await p2.waitForSelector('#error');
+  check(/batch was reset to 1/.test(await p2.textContent('#error')), 'a bad batch in a link is reset and said');
+  await p2.goto('about:blank');
+  await p2.goto(site.url + '#v=overview&m=%21%21');
+  await p2.waitForSelector('#error');
   check(/damaged/.test(await p2.textContent('#error')), 'damaged link reported');
   await ctx2.close();
   check(reqs2.every((u) => u.startsWith(site.origin) || u.startsWith('blob:') || u.startsWith('data:')), 'fresh context stays on origin');
@@ -612,7 +616,7 @@ await test('a bad file keeps the current report and says what is wrong in plain 
   }
   await page.screenshot({ path: path.join(SHOTS, '12-bad-file-kept-report.png') });
   const p2 = await ctx.newPage();
-  await p2.goto(site.url + '#v=overview&batch=zero');
+  await p2.goto(site.url + '#v=overview&m=%21%21');
   await p2.waitForSelector('#error');
   check(/This link is damaged/.test(await p2.textContent('#error')) && !/file/.test(await p2.textContent('#error')), 'a damaged link talks about the link');
   await p2.close();

@@ -60,7 +60,7 @@ pub fn summary_view(p: &Props) -> Html {
         html! {
             <tr class={classes!("clickable", sel.then_some("selected"))} data-fw={f.framework.clone()}
                 tabindex={if sel { "0" } else { "-1" }} aria-current={sel.then_some("true")} onclick={on_click} onkeydown={on_key}>
-                <th scope="row">{f.title.clone()}</th>
+                <th scope="row" class="sum-fw" title={f.title.clone()}>{short_title(&f.title)}</th>
                 <td class="num sum-bytes" data-v={f.bytes.to_string()}>{fmt::bytes(f.bytes)}</td>
                 <td class="num sum-rounds" data-v={f.rounds.to_string()}>{fmt::int(f.rounds)}</td>
                 <td class="num sum-seconds" data-v={f.seconds.to_string()}>{fmt::seconds(f.seconds)}</td>
@@ -108,4 +108,10 @@ pub fn summary_view(p: &Props) -> Html {
 
 fn net_text(n: &mpclens::network::Network) -> String {
     format!("{} Mbit/s, {} RTT", n.bits_per_second / 1e6, fmt::seconds(n.rtt_seconds))
+}
+
+/// A framework's title without its parenthesised source ("CryptFlow2 (EzPC SCI f24bf3e)" →
+/// "CryptFlow2"), so the summary's rows stay one line high; the full title is the tooltip.
+fn short_title(title: &str) -> String {
+    title.split(" (").next().unwrap_or(title).to_string()
 }
