@@ -46,3 +46,28 @@ fn guess_type(a: &pb::AttributeProto) -> i32 {
         2
     }
 }
+
+/// An attribute of a declared scalar or list type (what-if: which of a replaced node's
+/// attributes a new node keeps unchanged).
+pub fn of(a: &pb::AttributeProto) -> Option<Attr> {
+    Some(match a.r#type {
+        1 => Attr::Float(f64::from(a.f)),
+        2 => Attr::Int(a.i),
+        3 => Attr::Str(String::from_utf8_lossy(&a.s).into_owned()),
+        6 => Attr::Floats(a.floats.iter().map(|&x| f64::from(x)).collect()),
+        7 => Attr::Ints(a.ints.clone()),
+        _ => return None,
+    })
+}
+
+pub fn to_proto(name: &str, v: &Attr) -> pb::AttributeProto {
+    let mut a = pb::AttributeProto { name: name.into(), ..Default::default() };
+    match v {
+        Attr::Float(f) => (a.r#type, a.f) = (1, *f as f32),
+        Attr::Int(i) => (a.r#type, a.i) = (2, *i),
+        Attr::Str(s) => (a.r#type, a.s) = (3, s.as_bytes().to_vec()),
+        Attr::Floats(f) => (a.r#type, a.floats) = (6, f.iter().map(|&x| x as f32).collect()),
+        Attr::Ints(i) => (a.r#type, a.ints) = (7, i.clone()),
+    }
+    a
+}

@@ -9,11 +9,18 @@
 mod analyse;
 mod attrs;
 mod dims;
+mod edit;
 mod guard;
 mod meta;
 pub mod sparse;
 mod validate;
+mod walk;
+mod weight_free;
 pub mod wire;
+
+pub use edit::{replace_nodes, Replace};
+pub use walk::WireError;
+pub use weight_free::weight_free;
 
 use crate::graph::Graph;
 use std::collections::BTreeMap;

@@ -13,7 +13,8 @@
 //! Only `ModelProto.graph` and `GraphProto.initializer` are descended into;
 //! everything else (nodes, inputs, Constant values) is copied as it is.
 
-use super::wire::{put_varint, WireError, KEEP_MAX_ELEMENTS};
+use super::walk::{put_varint, read_varint, WireError};
+use super::wire::KEEP_MAX_ELEMENTS;
 use std::future::Future as _;
 
 /// Initializer fields longer than this are not read. It exceeds the largest
@@ -108,14 +109,7 @@ impl<R: ReadAt + ?Sized> Source<'_, R> {
     async fn varint(&mut self, off: u64) -> Result<(u64, u64), WireError> {
         let n = (self.size.saturating_sub(off)).min(10) as usize;
         let b = self.bytes(off, n).await?;
-        let mut v = 0u64;
-        for (i, &byte) in b.iter().enumerate() {
-            v |= u64::from(byte & 0x7f) << (7 * i);
-            if byte & 0x80 == 0 {
-                return Ok((v, i as u64 + 1));
-            }
-        }
-        Err(wire_err(off, if n < 10 { "truncated varint" } else { "varint longer than 10 bytes" }))
+        read_varint(b).map(|(v, len)| (v, len as u64)).map_err(|e| wire_err(off, e))
     }
 
     /// Copies `[from, to)` into `out`.

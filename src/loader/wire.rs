@@ -39,126 +39,8 @@ pub struct Stripped {
     pub bad_data: Vec<String>,
 }
 
-/// A wire-format problem, with the byte offset where it was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireError {
-    pub offset: usize,
-    pub what: String,
-}
-
-type Res<T> = Result<T, WireError>;
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    base: usize,
-    /// True when `buf` is the whole file: running past its end means truncation.
-    whole_file: bool,
-}
-
-enum Value<'a> {
-    Varint(u64),
-    Fixed64,
-    Fixed32,
-    Bytes(&'a [u8]),
-}
-
-impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8], base: usize) -> Self {
-        Reader { buf, pos: 0, base, whole_file: false }
-    }
-    fn err(&self, what: &str) -> WireError {
-        WireError { offset: self.base + self.pos, what: what.to_string() }
-    }
-    fn varint(&mut self) -> Res<u64> {
-        let mut v: u64 = 0;
-        for i in 0..10 {
-            let b = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated varint"))?;
-            self.pos += 1;
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(self.err("varint longer than 10 bytes"))
-    }
-    /// Next field: (number, value, raw bytes of the whole field incl. tag).
-    fn field(&mut self) -> Res<Option<(u32, Value<'a>, &'a [u8])>> {
-        if self.pos >= self.buf.len() {
-            return Ok(None);
-        }
-        let start = self.pos;
-        let tag = self.varint()?;
-        let number = (tag >> 3) as u32;
-        if number == 0 {
-            return Err(self.err("field number 0"));
-        }
-        let value = match tag & 7 {
-            0 => Value::Varint(self.varint()?),
-            1 => {
-                self.skip(8)?;
-                Value::Fixed64
-            }
-            5 => {
-                self.skip(4)?;
-                Value::Fixed32
-            }
-            2 => {
-                // Checked as u64 first, so a 32-bit target (wasm) gives the same message.
-                let len = self.varint()?;
-                if len > (self.buf.len() - self.pos) as u64 {
-                    return Err(self.past_end(len));
-                }
-                let from = self.pos;
-                self.skip(len as usize)?;
-                Value::Bytes(&self.buf[from..self.pos])
-            }
-            _ => return Err(self.err("unsupported wire type (groups or invalid)")),
-        };
-        Ok(Some((number, value, &self.buf[start..self.pos])))
-    }
-    fn skip(&mut self, n: usize) -> Res<()> {
-        let Some(end) = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()) else {
-            return Err(self.past_end(n as u64));
-        };
-        self.pos = end;
-        Ok(())
-    }
-    fn past_end(&self, n: u64) -> WireError {
-        let left = self.buf.len() - self.pos;
-        let what = if self.whole_file {
-            format!(
-                "a field needs {n} bytes but the file ends {left} bytes later, after byte {}: the file is truncated",
-                self.base + self.buf.len()
-            )
-        } else {
-            format!("a field needs {n} bytes but its enclosing message ends {left} bytes later")
-        };
-        WireError { offset: self.base + self.pos, what }
-    }
-    fn offset_of(&self, inner: &[u8]) -> usize {
-        self.base + (inner.as_ptr() as usize - self.buf.as_ptr() as usize)
-    }
-}
-
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-pub(crate) fn put_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
-    put_varint(out, (u64::from(field) << 3) | 2);
-    put_varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
-fn put_int(out: &mut Vec<u8>, field: u32, v: u64) {
-    put_varint(out, u64::from(field) << 3);
-    put_varint(out, v);
-}
+pub use super::walk::WireError;
+use super::walk::{put_bytes, put_int, Reader, Res, Value};
 
 /// Header of a TensorProto: everything but its data.
 struct TensorHead {
@@ -222,7 +104,7 @@ fn tensor_head(buf: &[u8], base: usize) -> Res<TensorHead> {
             (5 | 7 | 11, Value::Varint(_)) => h.typed += 1,
             (1, Value::Varint(v)) => h.dims.push(v as i64),
             (1, Value::Bytes(packed)) => {
-                let mut p = Reader::new(packed, r.offset_of(packed));
+                let mut p = r.inner(packed);
                 while p.pos < packed.len() {
                     h.dims.push(p.varint()? as i64);
                 }
@@ -360,15 +242,6 @@ pub fn strip_weights(bytes: &[u8], keep_max: u64) -> Result<Stripped, WireError>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn varints_round_trip() {
-        for v in [0u64, 1, 127, 128, 300, u64::MAX] {
-            let mut b = Vec::new();
-            put_varint(&mut b, v);
-            assert_eq!(Reader::new(&b, 0).varint().unwrap(), v);
-        }
-    }
 
     #[test]
     fn truncated_input_names_the_offset() {
