@@ -13,6 +13,7 @@ pub mod graph;
 pub mod loader;
 pub mod measured;
 pub mod network;
+pub mod ops;
 pub mod profile;
 pub mod public;
 pub mod report;

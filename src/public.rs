@@ -47,7 +47,7 @@ pub fn mark(graph: &mut Graph, overrides: &BTreeMap<String, bool>) -> Result<(),
                 public.insert(t.name.clone());
             }
         }
-        let shape_only = matches!(n.op.as_str(), "Shape" | "Size");
+        let shape_only = crate::ops::reads_shapes_only(&n.op);
         let from_public = !n.inputs.is_empty() && n.inputs.iter().all(|t| t.origin == Origin::Constant);
         let is_public = shape_only || from_public || n.op == "Constant";
         for t in &mut n.outputs {

@@ -91,6 +91,9 @@ pub struct Saving {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OpKind {
     pub op: String,
+    /// What the op does (the op registry's [`crate::ops::Kind`]), for grouping ops.
+    #[serde(default)]
+    pub kind: crate::ops::Kind,
     pub bytes: Vec<u64>,
     pub rounds: Vec<u64>,
     /// Share of each framework's total bytes, 0–1.
@@ -210,6 +213,7 @@ fn op_kinds(report: &Report) -> Vec<OpKind> {
         for (op, _, _, c) in sum_by(f, |n| n.op.as_str()) {
             let e = by.entry(op).or_insert_with(|| OpKind {
                 op: op.to_string(),
+                kind: crate::ops::kind(op),
                 bytes: vec![0; n],
                 rounds: vec![0; n],
                 share: vec![0.0; n],

@@ -14,29 +14,6 @@ use tract_onnx::tract_hir::infer::{Factoid, InferenceFact, InferenceModelExt};
 /// ONNX float element types: initializers of these types are model weights.
 const FLOAT_TYPES: [i32; 4] = [1, 10, 11, 16];
 
-/// Ops whose single output has the shape and type of their first input, used to
-/// keep shapes flowing past ops the parser does not implement.
-const SAME_SHAPE_OPS: &[&str] = &[
-    "FastGelu",
-    "BiasGelu",
-    "QuickGelu",
-    "Gelu",
-    "SkipLayerNormalization",
-    "SimplifiedLayerNormalization",
-    "SkipSimplifiedLayerNormalization",
-    "RMSNormalization",
-    "Softplus",
-    "Softsign",
-    "Mish",
-    "Celu",
-    "Selu",
-    "ThresholdedRelu",
-    "Shrink",
-    "Swish",
-    "BiasAdd",
-    "RotaryEmbedding",
-];
-
 struct Parsed {
     model: InferenceModel,
     outlets: HashMap<String, OutletId>,
@@ -294,7 +271,8 @@ fn unbuildable_nodes(onnx: &tract_onnx::model::Onnx, proto: &pb::ModelProto) -> 
     bad
 }
 
-/// Shape rules of our own for ops the parser leaves unknown.
+/// Shape rules of our own for ops the parser leaves unknown: the registry's
+/// [`ShapeRule::SameAsInput`](crate::ops::ShapeRule) ops, and the [`ShapeRule::Loader`](crate::ops::ShapeRule) ones written here.
 fn fallback_fact(
     n: &pb::NodeProto,
     model: &InferenceModel,
@@ -305,7 +283,7 @@ fn fallback_fact(
     let shape: Vec<usize> = x.shape.as_concrete_finite().ok()??.to_vec();
     let dt = x.datum_type.concretize().unwrap_or(DatumType::F32);
     let out: Vec<usize> = match n.op_type.as_str() {
-        op if SAME_SHAPE_OPS.contains(&op) => shape,
+        op if crate::ops::shape_rule(op) == crate::ops::ShapeRule::SameAsInput => shape,
         // com.microsoft Attention: [B, S, hidden] with hidden = weight cols / 3.
         "Attention" if n.domain == "com.microsoft" => {
             let w = fact_of(n.input.get(1)?)?.shape.as_concrete_finite().ok()??;
@@ -607,8 +585,7 @@ fn convert(
         // Outputs are public when computed from public data only (Constant,
         // Shape of anything, arithmetic on shapes).
         let out_public = n.op_type == "Constant"
-            || n.op_type == "Shape"
-            || n.op_type == "Size"
+            || crate::ops::reads_shapes_only(&n.op_type)
             || (!ins.is_empty() && ins.iter().all(|t| t.origin == Origin::Constant));
         if out_public {
             public.extend(n.output.iter().cloned());
