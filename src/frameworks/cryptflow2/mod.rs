@@ -283,6 +283,286 @@ impl Scales {
     }
 }
 
+/// What pricing a node reads and carries from node to node (the variant, the Athos scales,
+/// SCI's round counter, the threads' old-IKNP state), and what it makes for this node (its
+/// steps, why it is approximate, its output's scale).
+struct Cx<'p> {
+    pr: &'p Proto,
+    sc: Scales,
+    rc: RoundCounter,
+    old: OldIknp,
+    steps: Vec<Step>,
+    approx: Option<String>,
+    out_scale: u8,
+}
+
+/// Prices one node into the context, or says why CryptFlow2 cannot run it.
+type Price = fn(&mut Cx, &Node) -> Result<(), String>;
+
+/// Every op CryptFlow2's flow runs (Athos' ONNX front end → SCI `library_fixed_uniform`);
+/// any other op is unsupported with the reason [`super::missing::sci_lacks`] gives.
+static PRICES: crate::ops::Table<Price> = &[
+    ("Conv", conv),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("BatchNormalization", batch_norm),
+    ("Relu", relu),
+    ("MaxPool", max_pool),
+    ("AveragePool", avg_pool),
+    ("GlobalAveragePool", avg_pool),
+    ("ReduceMean", reduce_mean),
+    ("ArgMax", argmax),
+    ("Concat", concat),
+    ("Add", add),
+    ("Sum", add),
+    ("Flatten", free),
+    ("Reshape", free),
+    ("Pad", free),
+    ("Identity", free),
+    ("Dropout", free),
+    ("Squeeze", free),
+    ("Unsqueeze", free),
+    ("Transpose", free),
+    ("Shape", free),
+    ("Gather", free),
+    ("Constant", free),
+];
+
+/// The ops this framework prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
+
+impl Cx<'_> {
+    /// Athos TruncOpti: truncate an input held at 2s before a product / uninterpreted call.
+    fn scale_down_input(&mut self, name: &str, numel: u64) {
+        let pr = self.pr;
+        if self.sc.get(name) > 1 {
+            let b = pr.scale_down(numel);
+            let r = self.rc.walk(&pr.scale_down_io(numel), 1);
+            let what = if pr.he {
+                "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)"
+            } else {
+                "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A"
+            };
+            self.steps.push(step("ScaleDown (input at 2s)", numel, what.into(), split_r(b, r)));
+            // the field division runs on the threads' old IKNP; the ring truncation does not
+            if pr.he {
+                self.steps.extend(self.old.first_use(numel));
+            }
+            self.sc.0.insert(name.to_string(), 1);
+        }
+    }
+}
+
+fn first_input(n: &Node) -> String {
+    n.inputs.first().map(|t| t.name.clone()).unwrap_or_default()
+}
+
+fn conv(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let Some((g, pads)) = conv_geom_pads(n) else {
+        return Err(conv_unsupported_reason(n));
+    };
+    let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
+    let group = n.attr_int("group").unwrap_or(1).max(1) as u64;
+    let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
+    cx.scale_down_input(&first_input(n), n.in_numel(0));
+    if pr.he {
+        let r = he_conv(h, w, ci, kh, kw, co, pads, sh, sw);
+        let c2s = batch * (r.c2s + r.keys);
+        let rounds = cx.rc.walk(HE_IO, batch * r.subs);
+        cx.steps.push(step(
+            "HE conv (ConvField)",
+            r.subs,
+            format!(
+                "{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B",
+                r.subs, r.c2s, r.s2c, r.key_sets, r.keys
+            ),
+            sent(batch * r.s2c, c2s, rounds),
+        ));
+        if group > 1 {
+            cx.approx = Some("grouped conv: SCI_HE has no grouped HE conv; priced as one dense conv".into());
+        }
+    } else {
+        let k = ci / group * kh * kw;
+        let p = batch * oh * ow;
+        let b = matmul_ot_bytes(co / group, k, p, pr.ell, pr.both) * group;
+        let rounds = cx.rc.walk(MATMUL_IO, group);
+        cx.steps.push(step(
+            "OT matmul (im2col)",
+            co * k * p,
+            format!(
+                "MatMul2D(CO={}, K={k}, P={p}) over 4 threads, {}",
+                co / group,
+                if pr.both { "both cross terms" } else { "one cross term" }
+            ),
+            split_r(b, rounds),
+        ));
+        if group > 1 {
+            cx.approx = Some("grouped conv priced as one MatMul2D per group".into());
+        }
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn matmul(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
+    let k = *xs.last().unwrap_or(&1);
+    let rows = n.in_numel(0) / k.max(1);
+    let outs = n.out_numel(0) / rows.max(1);
+    cx.scale_down_input(&first_input(n), n.in_numel(0));
+    if let Some(t) = n.inputs.get(1) {
+        if t.origin == Origin::Activation {
+            cx.scale_down_input(&t.name, n.in_numel(1));
+        }
+    }
+    if pr.he {
+        let (c2s, s2c, keys) = he_fc(k);
+        let rounds = cx.rc.walk(HE_IO, rows);
+        cx.steps.push(step(
+            "HE FC (FCField)",
+            rows,
+            format!("1 ct each way per row at N={}{}", he_n(k), if keys > 0 { ", fresh keys" } else { "" }),
+            sent(rows * s2c, rows * c2s, rounds),
+        ));
+        if rows > 1 {
+            cx.approx =
+                Some("SCI_HE FCField only multiplies a matrix by one vector; rows priced as separate calls".into());
+        }
+    } else {
+        let b = matmul_ot_bytes(rows, k, outs, pr.ell, pr.both);
+        let rounds = cx.rc.walk(MATMUL_IO, 1);
+        cx.steps.push(step(
+            "OT matmul",
+            rows * k * outs,
+            format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"),
+            split_r(b, rounds),
+        ));
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn batch_norm(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let e = n.out_numel(0);
+    cx.scale_down_input(&first_input(n), n.in_numel(0));
+    if pr.he {
+        let (c2s, s2c) = he_elemwise(e);
+        let rounds = cx.rc.walk(HE_IO, 1);
+        cx.steps.push(step(
+            "HE elementwise scale (ElemWiseProdField)",
+            e.div_ceil(8192),
+            "⌈n/8192⌉ cts at N=8192 each way".into(),
+            sent(s2c, c2s, rounds),
+        ));
+    } else {
+        let b = hadamard_ot_bytes(e, pr.ell, pr.both);
+        let rounds = cx.rc.walk(MATMUL_IO, 1);
+        cx.steps.push(step(
+            "OT hadamard (ElemWiseActModelVectorMult)",
+            e,
+            format!("ℓ COTs per element, 4 threads, {}", if pr.both { "both cross terms" } else { "one cross term" }),
+            split_r(b, rounds),
+        ));
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn relu(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let e = n.out_numel(0);
+    let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
+    let r = cx.rc.walk(&pr.relu_io(e), 1);
+    cx.steps.push(step("ReLU", e, what.into(), split_r(pr.relu(e), r)));
+    if cx.sc.get(&first_input(n)) > 1 {
+        let what =
+            if pr.he { "field division by 2^s, msb known" } else { "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)" };
+        let r = cx.rc.walk(&pr.relu_trunc_io(e), 1);
+        cx.steps.push(step("fused truncation", e, what.into(), split_r(pr.relu_trunc(e), r)));
+        cx.steps.extend(cx.old.first_use(e));
+    }
+    cx.out_scale = 1;
+    Ok(())
+}
+
+fn max_pool(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let e = n.out_numel(0);
+    let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
+    let one = pr.relu(e);
+    let r = cx.rc.walk(&pr.relu_io(e), k - 1);
+    let b = one * (k - 1);
+    cx.steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} rows"), split_r(b, r)));
+    Ok(())
+}
+
+fn avg_pool(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let e = n.out_numel(0);
+    let d = (n.in_numel(0) / e.max(1)).max(1);
+    let what = if pr.he {
+        format!("field division by {d}")
+    } else {
+        format!("ring division by {d} (funcAvgPoolTwoPowerRing)")
+    };
+    let r = cx.rc.walk(&pr.avg_div_io(e, d), 1);
+    cx.steps.push(step("AvgPool division", e, what, split_r(pr.avg_div(e, d), r)));
+    cx.steps.extend(cx.old.first_use(e));
+    if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
+        cx.approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
+    }
+    Ok(())
+}
+
+/// A spatial ReduceMean is the dynamo exporter's global average pool; any other mean is missing.
+fn reduce_mean(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    if !super::missing::is_spatial_mean(n) {
+        return Err(super::missing::sci_lacks("CryptFlow2", n));
+    }
+    avg_pool(cx, n)
+}
+
+fn argmax(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let pr = cx.pr;
+    let e = n.in_numel(0);
+    let rows = n.out_numel(0).max(1);
+    let rounds = cx.rc.walk(&pr.argmax_io(e / rows), rows);
+    cx.steps.push(step(
+        "ArgMax tournament",
+        e,
+        "per level: DReLU + 2 OTs of 128-bit blocks".into(),
+        split_r(pr.argmax(e / rows) * rows, rounds),
+    ));
+    cx.approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
+    cx.out_scale = 1;
+    Ok(())
+}
+
+fn concat(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
+        cx.scale_down_input(&t.name, t.numel().unwrap_or(0));
+    }
+    cx.out_scale = 1;
+    Ok(())
+}
+
+/// Additions scale the lower operand up, locally: the output is at the larger scale.
+fn add(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    cx.out_scale = n.inputs.iter().map(|t| cx.sc.get(&t.name)).max().unwrap_or(1);
+    Ok(())
+}
+
+/// Layout and constants: local, no communication, the scale passes through.
+fn free(_: &mut Cx, _: &Node) -> Result<(), String> {
+    Ok(())
+}
+
 impl CostModel for CryptFlow2 {
     fn name(&self) -> &'static str {
         "cryptflow2"
@@ -333,229 +613,32 @@ impl CostModel for CryptFlow2 {
             steps: vec![sync],
             approximate: None,
         });
-        let mut sc = Scales(HashMap::new());
-        let mut rc = RoundCounter::default();
-        let mut old = OldIknp::default();
-        let ell = pr.ell;
+        let mut cx = Cx {
+            pr: &pr,
+            sc: Scales(HashMap::new()),
+            rc: RoundCounter::default(),
+            old: OldIknp::default(),
+            steps: vec![],
+            approx: None,
+            out_scale: 1,
+        };
         for n in &graph.nodes {
             crate::budget::at_node(&n.name, &n.op);
-            let mut steps = vec![];
-            let mut approx: Option<String> = None;
-            let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
-            // Athos TruncOpti: truncate an input held at 2s before a product / uninterpreted call.
-            let scale_down_input = |name: &str,
-                                    numel: u64,
-                                    sc: &mut Scales,
-                                    steps: &mut Vec<Step>,
-                                    rc: &mut RoundCounter,
-                                    old: &mut OldIknp| {
-                if sc.get(name) > 1 {
-                    let b = pr.scale_down(numel);
-                    let r = rc.walk(&pr.scale_down_io(numel), 1);
-                    let what = if pr.he {
-                        "field division by 2^s (DReLU + 1-of-4 KKOT + 2 compares + 2 OTs)"
-                    } else {
-                        "SIRNN truncate: Mill(s) + MillEq(ℓ−s) + AND + 2 B2A"
-                    };
-                    steps.push(step("ScaleDown (input at 2s)", numel, what.into(), split_r(b, r)));
-                    // the field division runs on the threads' old IKNP; the ring truncation does not
-                    if pr.he {
-                        steps.extend(old.first_use(numel));
-                    }
-                    sc.0.insert(name.to_string(), 1);
-                }
+            cx.steps.clear();
+            cx.approx = None;
+            cx.out_scale = cx.sc.get(&first_input(n));
+            let priced = match crate::ops::lookup(PRICES, &n.op) {
+                Some(price) => price(&mut cx, n),
+                None => Err(super::missing::sci_lacks("CryptFlow2", n)),
             };
-            let mut out_scale = sc.get(&x0);
-            match n.op.as_str() {
-                "Conv" => {
-                    let Some((g, pads)) = conv_geom_pads(n) else {
-                        rep.unsupported.push(prob(n, &conv_unsupported_reason(n)));
-                        continue;
-                    };
-                    let [ci, co, h, w, kh, kw, sh, sw, oh, ow] = g;
-                    let group = n.attr_int("group").unwrap_or(1).max(1) as u64;
-                    let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
-                    if pr.he {
-                        let r = he_conv(h, w, ci, kh, kw, co, pads, sh, sw);
-                        let c2s = batch * (r.c2s + r.keys);
-                        steps.push(step(
-                            "HE conv (ConvField)",
-                            r.subs,
-                            format!(
-                                "{} sub-conv(s): ciphertexts up {} B, down {} B; fresh keys for {} sub-conv(s): {} B",
-                                r.subs, r.c2s, r.s2c, r.key_sets, r.keys
-                            ),
-                            sent(batch * r.s2c, c2s, rc.walk(HE_IO, batch * r.subs)),
-                        ));
-                        if group > 1 {
-                            approx =
-                                Some("grouped conv: SCI_HE has no grouped HE conv; priced as one dense conv".into());
-                        }
-                    } else {
-                        let k = ci / group * kh * kw;
-                        let p = batch * oh * ow;
-                        let b = matmul_ot_bytes(co / group, k, p, ell, pr.both) * group;
-                        steps.push(step(
-                            "OT matmul (im2col)",
-                            co * k * p,
-                            format!(
-                                "MatMul2D(CO={}, K={k}, P={p}) over 4 threads, {}",
-                                co / group,
-                                if pr.both { "both cross terms" } else { "one cross term" }
-                            ),
-                            split_r(b, rc.walk(MATMUL_IO, group)),
-                        ));
-                        if group > 1 {
-                            approx = Some("grouped conv priced as one MatMul2D per group".into());
-                        }
-                    }
-                    out_scale = 2;
-                }
-                "Gemm" | "MatMul" => {
-                    let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
-                    let k = *xs.last().unwrap_or(&1);
-                    let rows = n.in_numel(0) / k.max(1);
-                    let outs = n.out_numel(0) / rows.max(1);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
-                    if let Some(t) = n.inputs.get(1) {
-                        if t.origin == Origin::Activation {
-                            scale_down_input(&t.name, n.in_numel(1), &mut sc, &mut steps, &mut rc, &mut old);
-                        }
-                    }
-                    if pr.he {
-                        let (c2s, s2c, keys) = he_fc(k);
-                        steps.push(step(
-                            "HE FC (FCField)",
-                            rows,
-                            format!(
-                                "1 ct each way per row at N={}{}",
-                                he_n(k),
-                                if keys > 0 { ", fresh keys" } else { "" }
-                            ),
-                            sent(rows * s2c, rows * c2s, rc.walk(HE_IO, rows)),
-                        ));
-                        if rows > 1 {
-                            approx = Some(
-                                "SCI_HE FCField only multiplies a matrix by one vector; rows priced as separate calls"
-                                    .into(),
-                            );
-                        }
-                    } else {
-                        let b = matmul_ot_bytes(rows, k, outs, ell, pr.both);
-                        steps.push(step(
-                            "OT matmul",
-                            rows * k * outs,
-                            format!("MatMul2D({rows}, {k}, {outs}) over 4 threads"),
-                            split_r(b, rc.walk(MATMUL_IO, 1)),
-                        ));
-                    }
-                    out_scale = 2;
-                }
-                "BatchNormalization" => {
-                    let e = n.out_numel(0);
-                    scale_down_input(&x0, n.in_numel(0), &mut sc, &mut steps, &mut rc, &mut old);
-                    if pr.he {
-                        let (c2s, s2c) = he_elemwise(e);
-                        steps.push(step(
-                            "HE elementwise scale (ElemWiseProdField)",
-                            e.div_ceil(8192),
-                            "⌈n/8192⌉ cts at N=8192 each way".into(),
-                            sent(s2c, c2s, rc.walk(HE_IO, 1)),
-                        ));
-                    } else {
-                        let b = hadamard_ot_bytes(e, ell, pr.both);
-                        steps.push(step(
-                            "OT hadamard (ElemWiseActModelVectorMult)",
-                            e,
-                            format!(
-                                "ℓ COTs per element, 4 threads, {}",
-                                if pr.both { "both cross terms" } else { "one cross term" }
-                            ),
-                            split_r(b, rc.walk(MATMUL_IO, 1)),
-                        ));
-                    }
-                    out_scale = 2;
-                }
-                "Relu" => {
-                    let e = n.out_numel(0);
-                    let what = if pr.he { "DReLU_field on ℓ+1 bits + 2 OT_ℓ" } else { "Mill(ℓ−1) + 2 OT_ℓ" };
-                    let r = rc.walk(&pr.relu_io(e), 1);
-                    steps.push(step("ReLU", e, what.into(), split_r(pr.relu(e), r)));
-                    if sc.get(&x0) > 1 {
-                        let what = if pr.he {
-                            "field division by 2^s, msb known"
-                        } else {
-                            "Mill(s) + 1-of-4 KKOT + COT_64 (msb known)"
-                        };
-                        let r = rc.walk(&pr.relu_trunc_io(e), 1);
-                        steps.push(step("fused truncation", e, what.into(), split_r(pr.relu_trunc(e), r)));
-                        steps.extend(old.first_use(e));
-                    }
-                    out_scale = 1;
-                }
-                "MaxPool" => {
-                    let e = n.out_numel(0);
-                    let k: u64 =
-                        n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
-                    let one = pr.relu(e);
-                    steps.push(step("sequential ReLU max", k - 1, format!("(k²−1) ReLUs of {e} rows"), {
-                        let r = rc.walk(&pr.relu_io(e), k - 1);
-                        let b = one * (k - 1);
-                        split_r(b, r)
-                    }));
-                }
-                // A spatial ReduceMean is the dynamo exporter's global average pool.
-                op @ ("AveragePool" | "GlobalAveragePool" | "ReduceMean")
-                    if op != "ReduceMean" || super::missing::is_spatial_mean(n) =>
-                {
-                    let e = n.out_numel(0);
-                    let d = (n.in_numel(0) / e.max(1)).max(1);
-                    let what = if pr.he {
-                        format!("field division by {d}")
-                    } else {
-                        format!("ring division by {d} (funcAvgPoolTwoPowerRing)")
-                    };
-                    let r = rc.walk(&pr.avg_div_io(e, d), 1);
-                    steps.push(step("AvgPool division", e, what, split_r(pr.avg_div(e, d), r)));
-                    steps.extend(old.first_use(e));
-                    if n.op == "AveragePool" && n.attr_ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
-                        approx = Some("padded AveragePool: divisor taken as in/out element ratio".into());
-                    }
-                }
-                "ArgMax" => {
-                    let e = n.in_numel(0);
-                    let rows = n.out_numel(0).max(1);
-                    steps.push(step(
-                        "ArgMax tournament",
-                        e,
-                        "per level: DReLU + 2 OTs of 128-bit blocks".into(),
-                        split_r(pr.argmax(e / rows) * rows, rc.walk(&pr.argmax_io(e / rows), rows)),
-                    ));
-                    approx = Some("ArgMax per-level message packing taken as 128-bit blocks (ℓ > 32 path)".into());
-                    out_scale = 1;
-                }
-                "Concat" => {
-                    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
-                        let numel = t.numel().unwrap_or(0);
-                        scale_down_input(&t.name, numel, &mut sc, &mut steps, &mut rc, &mut old);
-                    }
-                    out_scale = 1;
-                }
-                "Add" | "Sum" => {
-                    out_scale = n.inputs.iter().map(|t| sc.get(&t.name)).max().unwrap_or(1);
-                }
-                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
-                | "Shape" | "Gather" | "Constant" => {}
-                _ => {
-                    rep.unsupported.push(prob(n, &super::missing::sci_lacks("CryptFlow2", n)));
-                    continue;
-                }
+            if let Err(why) = priced {
+                rep.unsupported.push(prob(n, &why));
+                continue;
             }
             for o in &n.outputs {
-                sc.0.insert(o.name.clone(), out_scale);
+                cx.sc.0.insert(o.name.clone(), cx.out_scale);
             }
-
+            let steps = std::mem::take(&mut cx.steps);
             let mut cost = Cost::zero(2);
             for x in &steps {
                 cost += &x.cost;
@@ -567,7 +650,7 @@ impl CostModel for CryptFlow2 {
                 phase: Phase::Forward,
                 cost,
                 steps,
-                approximate: approx,
+                approximate: cx.approx.take(),
             });
         }
         rep.finish(2);
