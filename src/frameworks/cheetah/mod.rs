@@ -257,6 +257,282 @@ fn step(name: &str, count: u64, detail: String, cost: Cost) -> Step {
     Step { name: name.into(), count, detail, cost }
 }
 
+/// What pricing a node reads and carries from node to node (the settings, the Athos scales, the
+/// BatchNorms fused into their conv), and what it makes for this node (its steps, why it is
+/// approximate, its output's scale, the silent-OT traffic it draws).
+struct Cx {
+    ell: u64,
+    s: u64,
+    approx_relu: bool,
+    verify: bool,
+    scale: HashMap<String, u8>,
+    /// Tensors whose BN is fused into the producing conv: conv output name → BN node name.
+    fused: HashMap<String, String>,
+    steps: Vec<Step>,
+    approx: Option<String>,
+    out_scale: u8,
+    sil: Silent,
+}
+
+/// Prices one node into the context, or says why Cheetah cannot run it.
+type Price = fn(&mut Cx, &Node) -> Result<(), String>;
+
+/// Every op OpenCheetah's networks run (the SCI network library); any other op is unsupported
+/// with the reason [`super::missing::sci_lacks`] gives.
+static PRICES: crate::ops::Table<Price> = &[
+    ("Conv", conv),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("BatchNormalization", batch_norm),
+    ("Relu", relu),
+    ("MaxPool", max_pool),
+    ("AveragePool", avg_pool),
+    ("GlobalAveragePool", avg_pool),
+    ("ReduceMean", reduce_mean),
+    ("ArgMax", argmax),
+    ("Concat", concat),
+    ("Add", add),
+    ("Sum", add),
+    ("Flatten", free),
+    ("Reshape", free),
+    ("Pad", free),
+    ("Identity", free),
+    ("Dropout", free),
+    ("Squeeze", free),
+    ("Unsqueeze", free),
+    ("Transpose", free),
+    ("Shape", free),
+    ("Gather", free),
+    ("Constant", free),
+];
+
+/// The ops this framework prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
+
+impl Cx {
+    fn scale_of(&self, t: &str) -> u8 {
+        *self.scale.get(t).unwrap_or(&1)
+    }
+    /// A tensor held at 2s is truncated (`truncate_msb0`) before a product or a Concat.
+    fn scale_down(&mut self, name: &str, numel: u64) {
+        if self.scale_of(name) > 1 {
+            let s = self.s;
+            let t = per_thread8(numel, |k| cheetah_trunc(k, s));
+            self.steps.push(step(
+                "ScaleDown (truncate_msb0)",
+                numel,
+                "1-of-2 OT (1-bit msgs) + COT_s per element".into(),
+                even_bytes(t.bytes, 4),
+            ));
+            self.sil = self.sil + t;
+            self.scale.insert(name.to_string(), 1);
+        }
+    }
+}
+
+fn first_input(n: &Node) -> String {
+    n.inputs.first().map(|t| t.name.clone()).unwrap_or_default()
+}
+
+fn conv(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let Some((g, pads)) = conv_geom_pads(n) else {
+        return Err(conv_unsupported_reason(n));
+    };
+    let [ci, co, h, w, kh, _, sh, _, oh, ow] = g;
+    let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
+    cx.scale_down(&first_input(n), n.in_numel(0));
+    // Conv2DWrapper: any padding → Padding::SAME, i.e. H + h − 1 (MakeSamePadShape)
+    let same = pads.iter().any(|&p| p != 0);
+    let (ph, pw) = if same { (h + kh - 1, w + kh - 1) } else { (h, w) };
+    let (i, o) = conv_cts(ci, co, ph, pw, kh, sh);
+    let up = 4 + i * IN_CT_BYTES;
+    let down = 4 + out_cts_bytes(o, co * oh * ow);
+    cx.steps.push(step(
+        "HomConv2DSS",
+        i + o,
+        format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down ({} outputs)", co * oh * ow),
+        directed(batch * down, batch * up, 2),
+    ));
+    if cx.verify {
+        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
+        cx.steps.push(step(
+            "VERIFY_LAYERWISE",
+            el,
+            "server opens input, weight, output shares, 8 B/elem".into(),
+            directed(8 * el, 0, 1),
+        ));
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn matmul(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let k = n.in_shape(0).and_then(|x| x.last().copied()).unwrap_or(1);
+    let rows = n.in_numel(0) / k.max(1);
+    let outs = n.out_numel(0) / rows.max(1);
+    cx.scale_down(&first_input(n), n.in_numel(0));
+    let (i, o) = fc_cts(k, outs);
+    let up = 4 + i * IN_CT_BYTES;
+    let down = 4 + out_cts_bytes(o, outs);
+    cx.steps.push(step(
+        "HomFCSS",
+        rows * (i + o),
+        format!("{i} cts up, {o} down per row"),
+        directed(rows * down, rows * up, 2),
+    ));
+    if cx.verify {
+        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
+        cx.steps.push(step("VERIFY_LAYERWISE", el, "8 B/elem".into(), directed(8 * el, 0, 1)));
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn batch_norm(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let x0 = first_input(n);
+    if cx.fused.contains_key(&x0) {
+        cx.steps.push(step(
+            "fused into the conv (FusedBN)",
+            0,
+            "filters scaled by the BN scale, bias added locally".into(),
+            Cost::zero(2),
+        ));
+        cx.out_scale = 2;
+        return Ok(());
+    }
+    cx.scale_down(&x0, n.in_numel(0));
+    let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
+    let c = xs.get(1).copied().unwrap_or(1);
+    let (hh, ww) = (xs.get(2).copied().unwrap_or(1), xs.get(3).copied().unwrap_or(1));
+    let e = n.in_numel(0);
+    let coeff = c * cdiv(hh * ww, POLY_N);
+    let crt = bn_crt_count(cx.ell);
+    let bfv = cdiv(e, POLY_N) * crt;
+    if coeff < bfv {
+        let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
+        cx.steps.push(step(
+            "bn_direct (coefficient packing)",
+            2 * cts,
+            format!("{cts} cts each way"),
+            directed(4 + out_cts_bytes(cts, e), 4 + cts * IN_CT_BYTES, 2),
+        ));
+    } else {
+        cx.steps.push(step(
+            "bn (BFV batching)",
+            2 * bfv,
+            format!("{crt} CRT contexts × ⌈n/4096⌉ = {bfv} cts each way"),
+            directed(4 + out_cts_bytes(bfv, bfv * POLY_N), 4 + bfv * IN_CT_BYTES, 2),
+        ));
+        cx.approx = Some("BN-by-batching ciphertext sizes taken as the conv ones (all slots used)".into());
+        if cx.verify {
+            cx.steps.push(step("VERIFY_LAYERWISE", 3 * e, "8 B/elem".into(), directed(24 * e, 0, 1)));
+        }
+    }
+    cx.out_scale = 2;
+    Ok(())
+}
+
+fn relu(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let (ell, s, approx_relu) = (cx.ell, cx.s, cx.approx_relu);
+    let e = n.out_numel(0);
+    let trunc = cx.scale_of(&first_input(n)) > 1;
+    let r = per_thread8(e, |k| cheetah_relu(k, ell, s, approx_relu, trunc));
+    cx.steps.push(step(
+        "ReLU (silent OT)",
+        e,
+        format!("compare on {} bits + mux", relu_compare_bits(ell, s, approx_relu, trunc)),
+        even_bytes(r.bytes, 6),
+    ));
+    cx.sil = cx.sil + r;
+    if trunc {
+        let t = per_thread8(e, |k| cheetah_trunc(k, s));
+        cx.steps.push(step("truncate_msb0", e, "1-of-2 OT (1-bit msgs) + COT_s".into(), even_bytes(t.bytes, 4)));
+        cx.sil = cx.sil + t;
+    }
+    cx.out_scale = 1;
+    Ok(())
+}
+
+fn max_pool(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let (ell, s) = (cx.ell, cx.s);
+    let e = n.out_numel(0);
+    let k: u64 = n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
+    let r = per_thread8(e, |t| cheetah_relu(t, ell, s, false, false)).times(k - 1);
+    cx.steps.push(step(
+        "sequential full ReLU max",
+        k - 1,
+        format!("(k²−1) full ReLUs (compare on {} bits) of {e} rows", ell - 1),
+        even_bytes(r.bytes, 6 * (k - 1)),
+    ));
+    cx.sil = cx.sil + r;
+    Ok(())
+}
+
+fn avg_pool(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let ell = cx.ell;
+    let e = n.out_numel(0);
+    let d = (n.in_numel(0) / e.max(1)).max(1);
+    let a = clog2(6 * d);
+    // funcAvgPoolTwoPowerRing: DReLU (full compare, no mux), 1-of-4 SilentOTN with
+    // (ℓ+a)-bit uint64 messages, 2 or 3 compares on a−1 bits, old-IKNP COTs.
+    let r = per_thread8(e, |t| {
+        let m = cheetah_mill(t, ell - 1) + cheetah_mill(3 * t, a - 1);
+        m + Silent {
+            bytes: bool_bytes(2 * t)
+                + 16
+                + chunks8(t, |c| 8 * cdiv(4 * c * (ell + a), 64))
+                + 16 * 16384 * cdiv(3 * t, 16384)
+                + 24 * t,
+            cots_straight: 2 * t,
+            cots_reversed: 0,
+        }
+    });
+    cx.steps.push(step("AvgPool division", e, format!("ring division by {d}"), even_bytes(r.bytes, 10)));
+    cx.approx = Some("AvgPool: 3 compares per element assumed".into());
+    cx.sil = cx.sil + r;
+    Ok(())
+}
+
+/// A spatial ReduceMean is the dynamo exporter's global average pool; any other mean is missing.
+fn reduce_mean(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    if !super::missing::is_spatial_mean(n) {
+        return Err(super::missing::sci_lacks("OpenCheetah", n));
+    }
+    avg_pool(cx, n)
+}
+
+fn argmax(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    let e = n.in_numel(0);
+    let r = cheetah_relu(e, cx.ell, cx.s, false, false);
+    cx.steps.push(step("ArgMax tournament", e, "≈ (n−1) full ReLUs".into(), even_bytes(r.bytes, 6 * clog2(e))));
+    cx.approx = Some("ArgMax priced as n full ReLUs".into());
+    cx.sil = cx.sil + r;
+    cx.out_scale = 1;
+    Ok(())
+}
+
+fn concat(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
+        cx.scale_down(&t.name, t.numel().unwrap_or(0));
+    }
+    cx.out_scale = 1;
+    Ok(())
+}
+
+/// Additions scale the lower operand up, locally: the output is at the larger scale.
+fn add(cx: &mut Cx, n: &Node) -> Result<(), String> {
+    cx.out_scale = n.inputs.iter().map(|t| cx.scale_of(&t.name)).max().unwrap_or(1);
+    Ok(())
+}
+
+/// Layout and constants: local, no communication, the scale passes through.
+fn free(_: &mut Cx, _: &Node) -> Result<(), String> {
+    Ok(())
+}
+
 impl CostModel for Cheetah {
     fn name(&self) -> &'static str {
         "cheetah"
@@ -295,8 +571,6 @@ impl CostModel for Cheetah {
             return rep;
         }
         let consumers = |t: &str| graph.nodes.iter().filter(|m| m.inputs.iter().any(|i| i.name == t)).count();
-        let mut scale: HashMap<String, u8> = HashMap::new();
-        let sget = |m: &HashMap<String, u8>, t: &str| *m.get(t).unwrap_or(&1);
         // tensors whose BN is fused into the producing conv: conv output name → BN node name
         let mut fused: HashMap<String, String> = HashMap::new();
         if fuse_bn {
@@ -309,218 +583,39 @@ impl CostModel for Cheetah {
                 }
             }
         }
+        let mut cx = Cx {
+            ell,
+            s,
+            approx_relu,
+            verify,
+            scale: HashMap::new(),
+            fused,
+            steps: vec![],
+            approx: None,
+            out_scale: 1,
+            sil: Silent::default(),
+        };
         let mut cots = (0u64, 0u64);
         for n in &graph.nodes {
             crate::budget::at_node(&n.name, &n.op);
-            let mut steps = vec![];
-            let mut approx: Option<String> = None;
-            let mut sil = Silent::default();
-            let x0 = n.inputs.first().map(|t| t.name.clone()).unwrap_or_default();
-            let mut out_scale = sget(&scale, &x0);
-            let scale_down =
-                |name: &str, numel: u64, scale: &mut HashMap<String, u8>, steps: &mut Vec<Step>, sil: &mut Silent| {
-                    if sget(scale, name) > 1 {
-                        let t = per_thread8(numel, |k| cheetah_trunc(k, s));
-                        steps.push(step(
-                            "ScaleDown (truncate_msb0)",
-                            numel,
-                            "1-of-2 OT (1-bit msgs) + COT_s per element".into(),
-                            even_bytes(t.bytes, 4),
-                        ));
-                        *sil = *sil + t;
-                        scale.insert(name.to_string(), 1);
-                    }
-                };
-            match n.op.as_str() {
-                "Conv" => {
-                    let Some((g, pads)) = conv_geom_pads(n) else {
-                        rep.unsupported.push(prob(n, &conv_unsupported_reason(n)));
-                        continue;
-                    };
-                    let [ci, co, h, w, kh, _, sh, _, oh, ow] = g;
-                    let batch = n.in_shape(0).map(|x| x[0]).unwrap_or(1);
-                    scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
-                    // Conv2DWrapper: any padding → Padding::SAME, i.e. H + h − 1 (MakeSamePadShape)
-                    let same = pads.iter().any(|&p| p != 0);
-                    let (ph, pw) = if same { (h + kh - 1, w + kh - 1) } else { (h, w) };
-                    let (i, o) = conv_cts(ci, co, ph, pw, kh, sh);
-                    let up = 4 + i * IN_CT_BYTES;
-                    let down = 4 + out_cts_bytes(o, co * oh * ow);
-                    steps.push(step(
-                        "HomConv2DSS",
-                        i + o,
-                        format!("{i} cts up × {IN_CT_BYTES} B, {o} cts down ({} outputs)", co * oh * ow),
-                        directed(batch * down, batch * up, 2),
-                    ));
-                    if verify {
-                        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
-                        steps.push(step(
-                            "VERIFY_LAYERWISE",
-                            el,
-                            "server opens input, weight, output shares, 8 B/elem".into(),
-                            directed(8 * el, 0, 1),
-                        ));
-                    }
-                    out_scale = 2;
-                }
-                "Gemm" | "MatMul" => {
-                    let k = n.in_shape(0).and_then(|x| x.last().copied()).unwrap_or(1);
-                    let rows = n.in_numel(0) / k.max(1);
-                    let outs = n.out_numel(0) / rows.max(1);
-                    scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
-                    let (i, o) = fc_cts(k, outs);
-                    let up = 4 + i * IN_CT_BYTES;
-                    let down = 4 + out_cts_bytes(o, outs);
-                    steps.push(step(
-                        "HomFCSS",
-                        rows * (i + o),
-                        format!("{i} cts up, {o} down per row"),
-                        directed(rows * down, rows * up, 2),
-                    ));
-                    if verify {
-                        let el = n.in_numel(0) + n.in_numel(1) + n.out_numel(0);
-                        steps.push(step("VERIFY_LAYERWISE", el, "8 B/elem".into(), directed(8 * el, 0, 1)));
-                    }
-                    out_scale = 2;
-                }
-                "BatchNormalization" => {
-                    if fused.contains_key(&x0) {
-                        steps.push(step(
-                            "fused into the conv (FusedBN)",
-                            0,
-                            "filters scaled by the BN scale, bias added locally".into(),
-                            Cost::zero(2),
-                        ));
-                        out_scale = 2;
-                    } else {
-                        scale_down(&x0, n.in_numel(0), &mut scale, &mut steps, &mut sil);
-                        let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
-                        let c = xs.get(1).copied().unwrap_or(1);
-                        let (hh, ww) = (xs.get(2).copied().unwrap_or(1), xs.get(3).copied().unwrap_or(1));
-                        let e = n.in_numel(0);
-                        let coeff = c * cdiv(hh * ww, POLY_N);
-                        let crt = bn_crt_count(ell);
-                        let bfv = cdiv(e, POLY_N) * crt;
-                        if coeff < bfv {
-                            let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
-                            steps.push(step(
-                                "bn_direct (coefficient packing)",
-                                2 * cts,
-                                format!("{cts} cts each way"),
-                                directed(4 + out_cts_bytes(cts, e), 4 + cts * IN_CT_BYTES, 2),
-                            ));
-                        } else {
-                            steps.push(step(
-                                "bn (BFV batching)",
-                                2 * bfv,
-                                format!("{crt} CRT contexts × ⌈n/4096⌉ = {bfv} cts each way"),
-                                directed(4 + out_cts_bytes(bfv, bfv * POLY_N), 4 + bfv * IN_CT_BYTES, 2),
-                            ));
-                            approx =
-                                Some("BN-by-batching ciphertext sizes taken as the conv ones (all slots used)".into());
-                            if verify {
-                                steps.push(step("VERIFY_LAYERWISE", 3 * e, "8 B/elem".into(), directed(24 * e, 0, 1)));
-                            }
-                        }
-                        out_scale = 2;
-                    }
-                }
-                "Relu" => {
-                    let e = n.out_numel(0);
-                    let trunc = sget(&scale, &x0) > 1;
-                    let r = per_thread8(e, |k| cheetah_relu(k, ell, s, approx_relu, trunc));
-                    steps.push(step(
-                        "ReLU (silent OT)",
-                        e,
-                        format!("compare on {} bits + mux", relu_compare_bits(ell, s, approx_relu, trunc)),
-                        even_bytes(r.bytes, 6),
-                    ));
-                    sil = sil + r;
-                    if trunc {
-                        let t = per_thread8(e, |k| cheetah_trunc(k, s));
-                        steps.push(step(
-                            "truncate_msb0",
-                            e,
-                            "1-of-2 OT (1-bit msgs) + COT_s".into(),
-                            even_bytes(t.bytes, 4),
-                        ));
-                        sil = sil + t;
-                    }
-                    out_scale = 1;
-                }
-                "MaxPool" => {
-                    let e = n.out_numel(0);
-                    let k: u64 =
-                        n.attr_ints("kernel_shape").map(|k| k.iter().map(|&v| v as u64).product()).unwrap_or(1);
-                    let r = per_thread8(e, |t| cheetah_relu(t, ell, s, false, false)).times(k - 1);
-                    steps.push(step(
-                        "sequential full ReLU max",
-                        k - 1,
-                        format!("(k²−1) full ReLUs (compare on {} bits) of {e} rows", ell - 1),
-                        even_bytes(r.bytes, 6 * (k - 1)),
-                    ));
-                    sil = sil + r;
-                }
-                // A spatial ReduceMean is the dynamo exporter's global average pool.
-                op @ ("AveragePool" | "GlobalAveragePool" | "ReduceMean")
-                    if op != "ReduceMean" || super::missing::is_spatial_mean(n) =>
-                {
-                    let e = n.out_numel(0);
-                    let d = (n.in_numel(0) / e.max(1)).max(1);
-                    let a = clog2(6 * d);
-                    // funcAvgPoolTwoPowerRing: DReLU (full compare, no mux), 1-of-4 SilentOTN with
-                    // (ℓ+a)-bit uint64 messages, 2 or 3 compares on a−1 bits, old-IKNP COTs.
-                    let r = per_thread8(e, |t| {
-                        let m = cheetah_mill(t, ell - 1) + cheetah_mill(3 * t, a - 1);
-                        m + Silent {
-                            bytes: bool_bytes(2 * t)
-                                + 16
-                                + chunks8(t, |c| 8 * cdiv(4 * c * (ell + a), 64))
-                                + 16 * 16384 * cdiv(3 * t, 16384)
-                                + 24 * t,
-                            cots_straight: 2 * t,
-                            cots_reversed: 0,
-                        }
-                    });
-                    steps.push(step("AvgPool division", e, format!("ring division by {d}"), even_bytes(r.bytes, 10)));
-                    approx = Some("AvgPool: 3 compares per element assumed".into());
-                    sil = sil + r;
-                }
-                "ArgMax" => {
-                    let e = n.in_numel(0);
-                    let r = cheetah_relu(e, ell, s, false, false);
-                    steps.push(step(
-                        "ArgMax tournament",
-                        e,
-                        "≈ (n−1) full ReLUs".into(),
-                        even_bytes(r.bytes, 6 * clog2(e)),
-                    ));
-                    approx = Some("ArgMax priced as n full ReLUs".into());
-                    sil = sil + r;
-                    out_scale = 1;
-                }
-                "Concat" => {
-                    for t in n.inputs.iter().filter(|t| t.origin == Origin::Activation) {
-                        let numel = t.numel().unwrap_or(0);
-                        scale_down(&t.name, numel, &mut scale, &mut steps, &mut sil);
-                    }
-                    out_scale = 1;
-                }
-                "Add" | "Sum" => {
-                    out_scale = n.inputs.iter().map(|t| sget(&scale, &t.name)).max().unwrap_or(1);
-                }
-                "Flatten" | "Reshape" | "Pad" | "Identity" | "Dropout" | "Squeeze" | "Unsqueeze" | "Transpose"
-                | "Shape" | "Gather" | "Constant" => {}
-                _ => {
-                    rep.unsupported.push(prob(n, &super::missing::sci_lacks("OpenCheetah", n)));
-                    continue;
-                }
+            cx.steps.clear();
+            cx.approx = None;
+            cx.sil = Silent::default();
+            cx.out_scale = cx.scale_of(&first_input(n));
+            let priced = match crate::ops::lookup(PRICES, &n.op) {
+                Some(price) => price(&mut cx, n),
+                None => Err(super::missing::sci_lacks("OpenCheetah", n)),
+            };
+            if let Err(why) = priced {
+                rep.unsupported.push(prob(n, &why));
+                continue;
             }
             for o in &n.outputs {
-                scale.insert(o.name.clone(), out_scale);
+                cx.scale.insert(o.name.clone(), cx.out_scale);
             }
-            cots.0 += sil.cots_straight;
-            cots.1 += sil.cots_reversed;
+            cots.0 += cx.sil.cots_straight;
+            cots.1 += cx.sil.cots_reversed;
+            let steps = std::mem::take(&mut cx.steps);
             let mut cost = Cost::zero(2);
             for x in &steps {
                 cost += &x.cost;
@@ -532,7 +627,7 @@ impl CostModel for Cheetah {
                 phase: Phase::Forward,
                 cost,
                 steps,
-                approximate: approx,
+                approximate: cx.approx.take(),
             });
         }
         // Ferret extensions: 4 threads × 2 instances; each instance starts with one free buffer of
