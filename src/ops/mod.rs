@@ -225,4 +225,20 @@ mod tests {
         assert_eq!(shape_rule("Gelu"), ShapeRule::SameAsInput);
         assert!(reads_shapes_only("Shape") && !reads_shapes_only("Reshape"));
     }
+
+    /// A framework's price table names only ops the registry knows, so each priced op has a kind
+    /// and a shape rule.
+    #[test]
+    fn price_tables_name_registered_ops() {
+        use crate::frameworks::{cheetah, cryptflow2, delphi};
+        for (fw, ops) in [
+            ("cryptflow2", cryptflow2::priced_ops()),
+            ("cheetah", cheetah::priced_ops()),
+            ("delphi", delphi::priced_ops()),
+        ] {
+            for op in ops {
+                assert!(spec(op).is_some(), "{fw} prices {op}, which the op registry does not list");
+            }
+        }
+    }
 }

@@ -109,6 +109,168 @@ fn is_relu(op: &str) -> bool {
     matches!(op, "Relu" | "Clip")
 }
 
+/// What pricing a node reads and carries from node to node: the graph (a BatchNorm looks at
+/// its producer), the ReLU setting, and the garbled ReLUs' network-wide fixed part, charged
+/// once.
+struct Cx<'g> {
+    graph: &'g Graph,
+    quad: bool,
+    /// ReLU activations of the whole network (garbled in one batch).
+    total_relu: u64,
+    relu_fixed_done: bool,
+}
+
+/// A node's steps and why it is approximate, or why Delphi cannot run it.
+type Priced = Result<(Vec<Step>, Option<String>), String>;
+
+/// Prices node `idx` of the graph.
+type Price = fn(&mut Cx, usize, &Node) -> Priced;
+
+/// Every op Delphi's layer set runs (`neural-network/src/layers`); any other op is unsupported
+/// with the reason [`super::missing::delphi_lacks`] gives.
+static PRICES: crate::ops::Table<Price> = &[
+    ("Conv", conv),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Relu", relu),
+    ("Clip", relu),
+    ("BatchNormalization", batch_norm),
+    ("ReduceMean", reduce_mean),
+    ("Constant", free),
+    ("AveragePool", free),
+    ("GlobalAveragePool", free),
+    ("Add", free),
+    ("Flatten", free),
+    ("Reshape", free),
+    ("Identity", free),
+    ("Dropout", free),
+    ("Squeeze", free),
+    ("Unsqueeze", free),
+];
+
+/// The ops this framework prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
+
+fn conv(_: &mut Cx, _: usize, n: &Node) -> Priced {
+    let Some((ci, co, h, w, kh, kw)) = conv_dims(n) else {
+        let rank_ok = n.in_shape(0).is_none_or(|s| s.len() == 4);
+        return Err(if rank_ok { "conv shape unknown".into() } else { super::missing::delphi_lacks(n) });
+    };
+    let (c2s, s2c) = conv_offline(ci, co, h, w, kh, kw);
+    let on = SHARE_HEADER + SHARE_PER * ci * h * w;
+    Ok((
+        vec![
+            step(
+                "HE preprocessing",
+                1,
+                format!(
+                    "client sends {} cts, server returns {} (524,393 B each + 16 B frame)",
+                    (c2s - 16) / CT_BYTES,
+                    (s2c - 16) / CT_BYTES
+                ),
+                cost2(s2c, c2s, 2, false),
+            ),
+            step("online input share", ci * h * w, "49 + 9·|x| B client→server".into(), cost2(0, on, 1, true)),
+        ],
+        None,
+    ))
+}
+
+fn matmul(_: &mut Cx, _: usize, n: &Node) -> Priced {
+    let nin = n.in_numel(0);
+    let (c2s, s2c) = fc_offline();
+    Ok((
+        vec![
+            step("HE preprocessing", 1, "one packed ct each way".into(), cost2(s2c, c2s, 2, false)),
+            step(
+                "online input share",
+                nin,
+                "49 + 9·|x| B client→server".into(),
+                cost2(0, SHARE_HEADER + SHARE_PER * nin, 1, true),
+            ),
+        ],
+        None,
+    ))
+}
+
+fn relu(cx: &mut Cx, _: usize, n: &Node) -> Priced {
+    let k = n.out_numel(0);
+    if cx.quad {
+        // Beaver triples through HE: ~2 cts up, 1 ct down per 8192 elements; online
+        // two openings of 9-B shares. Inferred, not measured.
+        let cts = k.div_ceil(8192);
+        return Ok((
+            vec![
+                step(
+                    "HE Beaver triples",
+                    cts,
+                    "≈2 cts client→server, 1 ct back per 8192 elements".into(),
+                    cost2(cts * CT_BYTES, 2 * cts * CT_BYTES, 2, false),
+                ),
+                step(
+                    "online square",
+                    k,
+                    "open ε both ways, 9 B per element".into(),
+                    cost2(SHARE_PER * k, SHARE_PER * k, 1, true),
+                ),
+            ],
+            Some("PolyApprox cost inferred from beavers_mul.rs, not measured".into()),
+        ));
+    }
+    // The whole network's ReLUs are garbled in one batch; its fixed parts are
+    // charged to the first ReLU node, per-element parts to each node.
+    let (mut c2s, mut s2c) = (RELU_C2S_PER * k, RELU_S2C_PER * k);
+    if !cx.relu_fixed_done {
+        let (c, s) = relu_offline(cx.total_relu);
+        c2s += c - RELU_C2S_PER * cx.total_relu;
+        s2c += s - RELU_S2C_PER * cx.total_relu;
+        cx.relu_fixed_done = true;
+    }
+    Ok((
+        vec![
+            step(
+                "GC garble + OT",
+                k,
+                "18,416 B/act S→C, 672 B/act C→S (+ fixed base OTs, 24 B per 8192-chunk)".into(),
+                cost2(s2c, c2s, 3, false),
+            ),
+            step(
+                "online GC labels",
+                k,
+                "16 + 1,184 B per activation S→C".into(),
+                cost2(MSG_FRAME + RELU_ONLINE_PER * k, 0, 1, true),
+            ),
+        ],
+        (n.op == "Clip").then(|| "Delphi has no ReLU6 circuit; Clip counted as its garbled ReLU".to_string()),
+    ))
+}
+
+/// Delphi folds a BatchNorm into the conv right before it.
+fn batch_norm(cx: &mut Cx, idx: usize, n: &Node) -> Priced {
+    let x = n.inputs.first().map(|t| t.name.as_str());
+    let producer = cx.graph.nodes[..idx].iter().rev().find(|p| p.outputs.iter().any(|o| Some(o.name.as_str()) == x));
+    if let Some(why) = super::missing::delphi_bn_reason(producer.map(|p| p.op.as_str())) {
+        return Err(why);
+    }
+    Ok((vec![], Some("Delphi folds BatchNorm into the preceding conv".into())))
+}
+
+/// A spatial ReduceMean is the dynamo exporter's global average pool: local, like AvgPool.
+fn reduce_mean(cx: &mut Cx, idx: usize, n: &Node) -> Priced {
+    if !super::missing::is_spatial_mean(n) {
+        return Err(super::missing::delphi_lacks(n));
+    }
+    free(cx, idx, n)
+}
+
+/// Linear on secret shares, or layout: local, no communication.
+fn free(_: &mut Cx, _: usize, _: &Node) -> Priced {
+    Ok((vec![], None))
+}
+
 impl CostModel for Delphi {
     fn name(&self) -> &'static str {
         "delphi"
@@ -164,130 +326,18 @@ impl CostModel for Delphi {
             });
         }
         let total_relu: u64 = graph.nodes.iter().filter(|n| is_relu(&n.op)).map(|n| n.out_numel(0)).sum();
-        let mut relu_fixed_done = false;
+        let mut cx = Cx { graph, quad, total_relu, relu_fixed_done: false };
         let last_linear = graph.nodes.iter().rposition(|n| matches!(n.op.as_str(), "Conv" | "Gemm" | "MatMul"));
         for (idx, n) in graph.nodes.iter().enumerate() {
             crate::budget::at_node(&n.name, &n.op);
-            let (steps, approx) = match n.op.as_str() {
-                "Conv" => match conv_dims(n) {
-                    Some((ci, co, h, w, kh, kw)) => {
-                        let (c2s, s2c) = conv_offline(ci, co, h, w, kh, kw);
-                        let on = SHARE_HEADER + SHARE_PER * ci * h * w;
-                        (
-                            vec![
-                                step(
-                                    "HE preprocessing",
-                                    1,
-                                    format!(
-                                        "client sends {} cts, server returns {} (524,393 B each + 16 B frame)",
-                                        (c2s - 16) / CT_BYTES,
-                                        (s2c - 16) / CT_BYTES
-                                    ),
-                                    cost2(s2c, c2s, 2, false),
-                                ),
-                                step(
-                                    "online input share",
-                                    ci * h * w,
-                                    "49 + 9·|x| B client→server".into(),
-                                    cost2(0, on, 1, true),
-                                ),
-                            ],
-                            None,
-                        )
-                    }
-                    None => {
-                        let rank_ok = n.in_shape(0).is_none_or(|s| s.len() == 4);
-                        rep.unsupported.push(prob(
-                            n,
-                            &if rank_ok { "conv shape unknown".into() } else { super::missing::delphi_lacks(n) },
-                        ));
-                        continue;
-                    }
-                },
-                "Gemm" | "MatMul" => {
-                    let nin = n.in_numel(0);
-                    let (c2s, s2c) = fc_offline();
-                    (
-                        vec![
-                            step("HE preprocessing", 1, "one packed ct each way".into(), cost2(s2c, c2s, 2, false)),
-                            step(
-                                "online input share",
-                                nin,
-                                "49 + 9·|x| B client→server".into(),
-                                cost2(0, SHARE_HEADER + SHARE_PER * nin, 1, true),
-                            ),
-                        ],
-                        None,
-                    )
-                }
-                op if is_relu(op) => {
-                    let k = n.out_numel(0);
-                    if quad {
-                        // Beaver triples through HE: ~2 cts up, 1 ct down per 8192 elements; online
-                        // two openings of 9-B shares. Inferred, not measured.
-                        let cts = k.div_ceil(8192);
-                        (
-                            vec![
-                                step(
-                                    "HE Beaver triples",
-                                    cts,
-                                    "≈2 cts client→server, 1 ct back per 8192 elements".into(),
-                                    cost2(cts * CT_BYTES, 2 * cts * CT_BYTES, 2, false),
-                                ),
-                                step(
-                                    "online square",
-                                    k,
-                                    "open ε both ways, 9 B per element".into(),
-                                    cost2(SHARE_PER * k, SHARE_PER * k, 1, true),
-                                ),
-                            ],
-                            Some("PolyApprox cost inferred from beavers_mul.rs, not measured".into()),
-                        )
-                    } else {
-                        // The whole network's ReLUs are garbled in one batch; its fixed parts are
-                        // charged to the first ReLU node, per-element parts to each node.
-                        let (mut c2s, mut s2c) = (RELU_C2S_PER * k, RELU_S2C_PER * k);
-                        if !relu_fixed_done {
-                            let (c, s) = relu_offline(total_relu);
-                            c2s += c - RELU_C2S_PER * total_relu;
-                            s2c += s - RELU_S2C_PER * total_relu;
-                            relu_fixed_done = true;
-                        }
-                        (
-                            vec![
-                                step(
-                                    "GC garble + OT",
-                                    k,
-                                    "18,416 B/act S→C, 672 B/act C→S (+ fixed base OTs, 24 B per 8192-chunk)".into(),
-                                    cost2(s2c, c2s, 3, false),
-                                ),
-                                step(
-                                    "online GC labels",
-                                    k,
-                                    "16 + 1,184 B per activation S→C".into(),
-                                    cost2(MSG_FRAME + RELU_ONLINE_PER * k, 0, 1, true),
-                                ),
-                            ],
-                            (op == "Clip")
-                                .then(|| "Delphi has no ReLU6 circuit; Clip counted as its garbled ReLU".to_string()),
-                        )
-                    }
-                }
-                "Constant" | "AveragePool" | "GlobalAveragePool" | "Add" | "Flatten" | "Reshape" | "Identity"
-                | "Dropout" | "Squeeze" | "Unsqueeze" => (vec![], None),
-                "ReduceMean" if super::missing::is_spatial_mean(n) => (vec![], None),
-                "BatchNormalization" => {
-                    let x = n.inputs.first().map(|t| t.name.as_str());
-                    let producer =
-                        graph.nodes[..idx].iter().rev().find(|p| p.outputs.iter().any(|o| Some(o.name.as_str()) == x));
-                    if let Some(why) = super::missing::delphi_bn_reason(producer.map(|p| p.op.as_str())) {
-                        rep.unsupported.push(prob(n, &why));
-                        continue;
-                    }
-                    (vec![], Some("Delphi folds BatchNorm into the preceding conv".into()))
-                }
-                _ => {
-                    rep.unsupported.push(prob(n, &super::missing::delphi_lacks(n)));
+            let priced = match crate::ops::lookup(PRICES, &n.op) {
+                Some(price) => price(&mut cx, idx, n),
+                None => Err(super::missing::delphi_lacks(n)),
+            };
+            let (steps, approx) = match priced {
+                Ok(p) => p,
+                Err(why) => {
+                    rep.unsupported.push(prob(n, &why));
                     continue;
                 }
             };
