@@ -109,6 +109,31 @@ fn output_bytes(outputs: &[InferenceFact]) -> Option<u128> {
     Some(total)
 }
 
+/// Largest [`expression_cost`] of an input dimension a node may see. A node's output forms cost
+/// up to a few hundred times its inputs' (a conv chain: 2^54 in, past 2^64 out), so this keeps
+/// tract's ranking inside a 64-bit usize.
+const MAX_DIM_EXPRESSION_COST: u64 = 1 << 54;
+
+/// The cost tract-data gives a symbolic dimension expression (`TDim::cost`, private there) when
+/// it picks the simplest of equivalent forms: ×2 to ×5 per nesting level. A chain of convs over
+/// symbolic dims (fuzzing found one whose producers were unwired) nests deep enough that the
+/// cost overflows `usize`: a panic in builds with overflow checks (tests, fuzzing), a wrapped
+/// ranking in release builds. Computed here with saturation: a node whose input is nested that
+/// deep is left unshaped (listed unsupported) instead.
+fn expression_cost(d: &TDim) -> u64 {
+    let sum = |terms: &[TDim]| terms.iter().map(expression_cost).fold(0u64, u64::saturating_add);
+    match d {
+        TDim::Sym(_) | TDim::Val(_) => 1,
+        TDim::Add(t) => sum(t).saturating_mul(2),
+        TDim::Mul(t) => sum(t).saturating_mul(3),
+        TDim::Broadcast(t) => sum(t).saturating_mul(4),
+        TDim::Min(t) | TDim::Max(t) => sum(t).saturating_mul(5),
+        TDim::Div(a, _) => expression_cost(a).saturating_mul(3),
+        TDim::MulInt(_, a) => expression_cost(a).saturating_mul(2),
+        TDim::Ge(a, b) | TDim::Eq(a, b) => expression_cost(a).saturating_add(expression_cost(b)).saturating_mul(5),
+    }
+}
+
 /// Length of `Range(start, limit, delta)`, from the scalar input values.
 fn range_len(values: &[TValue]) -> Option<u128> {
     let scalar = |i: usize| -> Option<f64> {
@@ -168,6 +193,16 @@ impl InferenceOp for Guard {
                 let verb = if c.attr == "axis" { "is" } else { "holds" };
                 bail!("attribute '{}' {verb} {bad} but the input has rank {r}", c.attr);
             }
+        }
+        let deepest = inputs
+            .iter()
+            .flat_map(|f| f.shape.dims())
+            .filter_map(|d| d.concretize())
+            .map(|d| expression_cost(&d))
+            .max()
+            .unwrap_or(0);
+        if deepest > MAX_DIM_EXPRESSION_COST {
+            bail!("an input dimension is a symbolic expression nested too deeply to simplify");
         }
         let (ins, mut outs, obs) = self.0.infer_facts(inputs, outputs, observed).context("Infering facts")?;
         if ins.is_empty() {
