@@ -10,6 +10,12 @@ mod ops;
 mod proto;
 mod train;
 
+/// The ops CrypTen's forward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    ops::priced_ops()
+}
+
 use super::CostModel;
 use crate::cost::Cost;
 use crate::graph::{Graph, Problem};

@@ -83,32 +83,6 @@ pub fn port(op: &str) -> Option<&'static str> {
     PORTS.iter().find(|(o, _)| *o == op).map(|(_, p)| *p)
 }
 
-/// Ops that move or combine shares locally: no communication.
-const LOCAL: &[&str] = &[
-    "Add",
-    "Sub",
-    "Neg",
-    "Cast",
-    "Concat",
-    "Constant",
-    "ConstantOfShape",
-    "Dropout",
-    "Expand",
-    "Flatten",
-    "Gather",
-    "Identity",
-    "Pad",
-    "Range",
-    "ReduceSum",
-    "Reshape",
-    "Shape",
-    "Slice",
-    "Split",
-    "Squeeze",
-    "Transpose",
-    "Unsqueeze",
-];
-
 /// Why a node could not be priced.
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
@@ -136,128 +110,287 @@ fn rows(node: &Node, axis: i64) -> (u64, u64) {
 
 /// Prices one forward node into `t`; returns `Err` when the op is not modelled.
 pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let n = node.out_numel(0);
-    let d = ndim(node);
-    match node.op.as_str() {
-        op if LOCAL.contains(&op) => {}
-        // Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
-        // of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
-        // public-float products `·alpha` and `bias·beta` (truncations, free for
-        // 2 parties) and a local bias add.
-        "Gemm" | "MatMul" => {
-            t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
-            t.truncate(n, d);
-            if node.op == "Gemm" {
-                t.truncate(n, d); // · alpha
-                if node.inputs.len() > 2 {
-                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
-                    // bias · beta
-                }
-            }
-        }
-        // Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
-        // unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
-        "Conv" | "ConvTranspose" => {
-            t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
-            t.truncate(n, d);
-        }
-        "Relu" => t.relu(n, d),
-        // Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
-        // `[x−min; x−max]`: 2n elements through the ReLU circuit.
-        "Clip" => t.relu(2 * n, d + 1),
-        "Sigmoid" | "Tanh" => sigmoid(t, n, d, cfg),
-        "Exp" => t.exp(n, d, cfg.exp_iters),
-        "Erf" => erf(t, n, d, cfg),
-        "Sqrt" => {
-            t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
-            t.mul("inv_sqrt(x)·x", n, n, n, d);
-        }
-        "Reciprocal" => t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters),
-        "Log" => log_pub(t, n, d, cfg),
-        // Pow with a public integer exponent: CrypTen's `pow` recursion.
-        "Pow" => {
-            let p = node
-                .inputs
-                .get(1)
-                .and_then(|e| e.value.as_ref())
-                .and_then(|v| v.first().copied())
-                .ok_or(Unpriced::Unknown)?;
-            if p.fract() != 0.0 {
-                return Err(Unpriced::Unknown);
-            }
-            t.pow(n, d, p as i64);
-        }
-        // Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
-        // with the signed reciprocal, `mpc.py` `div`); by a public value local,
-        // plus a truncation for more than 2 parties.
-        "Mul" => {
-            if private(node, 0) && private(node, 1) {
-                t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
-            } else {
-                t.truncate(n, d);
-            }
-        }
-        // A public numerator over an encrypted divisor (torch's exported
-        // `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
-        // `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
-        // override: NotImplementedError (transformer/rmsnorm_rsqrt).
-        "Div" if !private(node, 0) && private(node, 1) => return Err(Unpriced::Fails(
-            "CrypTen 0.4.1 fails on a public value divided by an encrypted one (torch.Tensor.div has no CrypTensor override: NotImplementedError); rewrite c/y as c·y.reciprocal()",
-        )),
-        "Div" => {
-            if private(node, 1) {
-                let m = node.in_numel(1);
-                let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
-                t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
-                t.mul("x·(1/y)", node.in_numel(0), m, n, d);
-            } else {
-                t.truncate(n, d);
-            }
-        }
-        // AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
-        // public integer (`arithmetic.py` `div`): free for 2 parties.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(n, d),
-        "MaxPool" => {
-            let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
-            max_rows(t, n, k, d, cfg, true);
-        }
-        "Softmax" | "LogSoftmax" => {
-            let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
-            softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
-        }
-        // BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
-        // `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
-        // cache test `if not self.train` tests a bound method), then
-        // `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
-        "BatchNormalization" => {
-            let c = node.in_numel(1);
-            t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
-            let x = node.in_numel(0);
-            t.mul("(x−μ)·inv_std", x, c, n, d);
-            t.mul("·γ", x, c, n, d);
-        }
-        "Equal" => t.eq(n, d),
-        // `crypten.where` with a public condition (a Constant mask, a torch
-        // tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
-        // float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
-        "Where" if !private(node, 0) => {
-            for _ in (1..3).filter(|&i| private(node, i)) {
-                t.truncate(n, d);
-            }
-        }
-        "Where" => t.where_bit(n, d),
-        "LayerNormalization" => {
-            let axis = node.attr_int("axis").unwrap_or(-1);
-            let (r, _) = rows_from(node, axis);
-            norm_port(t, node, cfg, n, r, d, true);
-        }
-        "SimplifiedLayerNormalization" => {
-            let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
-            norm_port(t, node, cfg, n, r, d, false);
-        }
-        "Gelu" => gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh")),
-        _ => return Err(Unpriced::Unknown),
+    match crate::ops::lookup(PRICES, &node.op) {
+        Some(price) => price(node, cfg, t),
+        None => Err(Unpriced::Unknown),
     }
+}
+
+/// Prices one forward node into the tally, or says why it cannot.
+type Price = fn(&Node, &Config, &mut Tally) -> Result<(), Unpriced>;
+
+/// Every op whose CrypTen forward is modelled (the `crypten.nn` module `from_onnx` builds, or the
+/// port in [`PORTS`]); any other op is unpriced.
+static PRICES: crate::ops::Table<Price> = &[
+    ("Add", local),
+    ("Sub", local),
+    ("Neg", local),
+    ("Cast", local),
+    ("Concat", local),
+    ("Constant", local),
+    ("ConstantOfShape", local),
+    ("Dropout", local),
+    ("Expand", local),
+    ("Flatten", local),
+    ("Gather", local),
+    ("Identity", local),
+    ("Pad", local),
+    ("Range", local),
+    ("ReduceSum", local),
+    ("Reshape", local),
+    ("Shape", local),
+    ("Slice", local),
+    ("Split", local),
+    ("Squeeze", local),
+    ("Transpose", local),
+    ("Unsqueeze", local),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("ConvTranspose", conv),
+    ("Relu", relu),
+    ("Clip", clip),
+    ("Sigmoid", sigmoid_or_tanh),
+    ("Tanh", sigmoid_or_tanh),
+    ("Exp", exp),
+    ("Erf", erf_node),
+    ("Sqrt", sqrt),
+    ("Reciprocal", reciprocal),
+    ("Log", log_node),
+    ("Pow", pow),
+    ("Mul", mul),
+    ("Div", div),
+    ("AveragePool", mean),
+    ("GlobalAveragePool", mean),
+    ("ReduceMean", mean),
+    ("MaxPool", max_pool),
+    ("Softmax", softmax_node),
+    ("LogSoftmax", softmax_node),
+    ("BatchNormalization", batch_norm),
+    ("Equal", equal),
+    ("Where", where_node),
+    ("LayerNormalization", layer_norm),
+    ("SimplifiedLayerNormalization", simplified_layer_norm),
+    ("Gelu", gelu),
+];
+
+/// The ops this framework prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
+
+/// Elements and rank of output 0: what most formulas take.
+fn out(node: &Node) -> (u64, u64) {
+    (node.out_numel(0), ndim(node))
+}
+
+/// Moves or combines shares locally: no communication.
+fn local(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
+    Ok(())
+}
+
+/// Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
+/// of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
+/// public-float products `·alpha` and `bias·beta` (truncations, free for
+/// 2 parties) and a local bias add.
+fn matmul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
+    t.truncate(n, d);
+    if node.op == "Gemm" {
+        t.truncate(n, d); // · alpha
+        if node.inputs.len() > 2 {
+            t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
+            // bias · beta
+        }
+    }
+    Ok(())
+}
+
+/// Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
+/// unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
+fn conv(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
+    t.truncate(n, d);
+    Ok(())
+}
+
+fn relu(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.relu(n, d);
+    Ok(())
+}
+
+/// Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
+/// `[x−min; x−max]`: 2n elements through the ReLU circuit.
+fn clip(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.relu(2 * n, d + 1);
+    Ok(())
+}
+
+fn sigmoid_or_tanh(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    sigmoid(t, n, d, cfg);
+    Ok(())
+}
+
+fn exp(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.exp(n, d, cfg.exp_iters);
+    Ok(())
+}
+
+fn erf_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    erf(t, n, d, cfg);
+    Ok(())
+}
+
+fn sqrt(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
+    t.mul("inv_sqrt(x)·x", n, n, n, d);
+    Ok(())
+}
+
+fn reciprocal(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters);
+    Ok(())
+}
+
+fn log_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    log_pub(t, n, d, cfg);
+    Ok(())
+}
+
+/// Pow with a public integer exponent: CrypTen's `pow` recursion.
+fn pow(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let p =
+        node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
+    if p.fract() != 0.0 {
+        return Err(Unpriced::Unknown);
+    }
+    t.pow(n, d, p as i64);
+    Ok(())
+}
+
+/// Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
+/// with the signed reciprocal, `mpc.py` `div`); by a public value local,
+/// plus a truncation for more than 2 parties.
+fn mul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if private(node, 0) && private(node, 1) {
+        t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
+    } else {
+        t.truncate(n, d);
+    }
+    Ok(())
+}
+
+/// See [`mul`]. A public numerator over an encrypted divisor (torch's exported
+/// `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
+/// `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
+/// override: NotImplementedError (transformer/rmsnorm_rsqrt).
+fn div(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if !private(node, 0) && private(node, 1) {
+        return Err(Unpriced::Fails(
+            "CrypTen 0.4.1 fails on a public value divided by an encrypted one (torch.Tensor.div has no CrypTensor override: NotImplementedError); rewrite c/y as c·y.reciprocal()",
+        ));
+    }
+    if private(node, 1) {
+        let m = node.in_numel(1);
+        let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+        t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+        t.mul("x·(1/y)", node.in_numel(0), m, n, d);
+    } else {
+        t.truncate(n, d);
+    }
+    Ok(())
+}
+
+/// AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
+/// public integer (`arithmetic.py` `div`): free for 2 parties.
+fn mean(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.truncate(n, d);
+    Ok(())
+}
+
+fn max_pool(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+    max_rows(t, n, k, d, cfg, true);
+    Ok(())
+}
+
+fn softmax_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let d = ndim(node);
+    let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
+    softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
+    Ok(())
+}
+
+/// BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
+/// `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
+/// cache test `if not self.train` tests a bound method), then
+/// `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
+fn batch_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let c = node.in_numel(1);
+    t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
+    let x = node.in_numel(0);
+    t.mul("(x−μ)·inv_std", x, c, n, d);
+    t.mul("·γ", x, c, n, d);
+    Ok(())
+}
+
+fn equal(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.eq(n, d);
+    Ok(())
+}
+
+/// `crypten.where` with a public condition (a Constant mask, a torch
+/// tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
+/// float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
+/// With a private condition, the bit-select.
+fn where_node(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if !private(node, 0) {
+        for _ in (1..3).filter(|&i| private(node, i)) {
+            t.truncate(n, d);
+        }
+    } else {
+        t.where_bit(n, d);
+    }
+    Ok(())
+}
+
+fn layer_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let (r, _) = rows_from(node, axis);
+    norm_port(t, node, cfg, n, r, d, true);
+    Ok(())
+}
+
+fn simplified_layer_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
+    norm_port(t, node, cfg, n, r, d, false);
+    Ok(())
+}
+
+fn gelu(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh"));
     Ok(())
 }
 
