@@ -182,3 +182,15 @@ fn deep_symbolic_dims_leave_nodes_unshaped() {
         request::run(&data);
     }
 }
+
+/// Found by the 30-minute soak of this session (tests/corpus/requests/if_branches_output_counts_differ.bin):
+/// nested Ifs whose branches give different numbers of outputs made the parser's analysis unwrap
+/// an error and panic, in release builds too. The loader now lists such an If as unsupported.
+#[test]
+fn if_with_unequal_branches_is_listed_not_a_panic() {
+    let data = std::fs::read(root().join("tests/corpus/requests/if_branches_output_counts_differ.bin")).unwrap();
+    let g = mpclens::load(&data[8..], &mpclens::LoadOptions::default()).unwrap();
+    let p = g.unsupported.iter().find(|p| p.op == "If").expect("the If is listed");
+    assert!(p.reason.contains("then_branch gives 0 outputs and else_branch 1"), "{}", p.reason);
+    request::run(&data);
+}

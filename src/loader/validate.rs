@@ -68,9 +68,25 @@ fn dangling_subgraph_output(n: &pb::NodeProto) -> Option<String> {
     None
 }
 
+/// An If (at any depth) whose two branches give different numbers of outputs: the parser's
+/// analysis unwraps the If's output count and panics, in release builds too (soak finding,
+/// tests/corpus/requests/if_branches_output_counts_differ.bin).
+fn if_branches_differ(n: &pb::NodeProto) -> Option<String> {
+    if n.op_type == "If" {
+        let outputs =
+            |name: &str| n.attribute.iter().find(|a| a.name == name).and_then(|a| a.g.as_ref()).map(|g| g.output.len());
+        if let (Some(t), Some(e)) = (outputs("then_branch"), outputs("else_branch")) {
+            if t != e {
+                return Some(format!("an If whose then_branch gives {t} outputs and else_branch {e}"));
+            }
+        }
+    }
+    n.attribute.iter().flat_map(|a| a.g.iter().chain(&a.graphs)).flat_map(|g| &g.node).find_map(if_branches_differ)
+}
+
 /// Why the parser must not see this node, if it must not.
 pub fn node_problem(n: &pb::NodeProto) -> Option<String> {
-    if let Some(why) = dangling_subgraph_output(n) {
+    if let Some(why) = dangling_subgraph_output(n).or_else(|| if_branches_differ(n)) {
         return Some(why);
     }
     let op = n.op_type.as_str();
