@@ -9,6 +9,7 @@ Run from the repository root (venv with validation/zoo/requirements.txt):
     HF_HUB_OFFLINE=1 python validation/zoo/export.py --out target/zoo          # full-size zoo
     HF_HUB_OFFLINE=1 python validation/zoo/export.py --tiny --out tests/fixtures/zoo
     ... --only gpt2,vit_b16                                                   # a subset
+    ... --tiny --batch 2 --out DIR    # exported at batch 2 (what `--batch 2` re-batching must equal)
 
 Writes NAME.dynamo.onnx (+ .onnx.data) and NAME.legacy17.onnx per member, and
 manifest.json: for each file, onnx's own node count, opset and output shapes (after
@@ -31,9 +32,12 @@ def hf(name):
     return getattr(transformers, name)
 
 
+BATCH = 1  # --batch: the batch the export bakes in (tests compare a re-batched batch-1 export with it)
+
+
 def text_inputs(vocab, seq, mask=True):
-    ids = torch.randint(0, vocab, (1, seq), dtype=torch.long)
-    return (ids, torch.ones(1, seq, dtype=torch.long)) if mask else (ids,)
+    ids = torch.randint(0, vocab, (BATCH, seq), dtype=torch.long)
+    return (ids, torch.ones(BATCH, seq, dtype=torch.long)) if mask else (ids,)
 
 
 class Wrap(nn.Module):
@@ -91,7 +95,7 @@ def whisper_enc(tiny):
     c = hf("WhisperConfig")(**kw)
     enc = hf("WhisperModel")(c).get_encoder()
     frames = 2 * c.max_source_positions
-    return Wrap(enc, ["input_features"]), (torch.randn(1, c.num_mel_bins, frames),), ["input_features"], None
+    return Wrap(enc, ["input_features"]), (torch.randn(BATCH, c.num_mel_bins, frames),), ["input_features"], None
 
 
 def t5_enc(tiny):
@@ -108,7 +112,7 @@ def timm_model(arch, tiny_kw, size=224, tiny_size=32):
         import timm
         m = timm.create_model(arch, pretrained=False, **(tiny_kw if tiny else {}))
         s = tiny_size if tiny else size
-        return m, (torch.randn(1, 3, s, s),), ["pixel_values"], None
+        return m, (torch.randn(BATCH, 3, s, s),), ["pixel_values"], None
     return build
 
 
@@ -238,7 +242,10 @@ def main():
     ap.add_argument("--exporters", default="dynamo,legacy17")
     ap.add_argument("--graph-only", action="store_true",
                     help="drop the weights after export (a few MB for the whole zoo instead of ~7 GB)")
+    ap.add_argument("--batch", type=int, default=1, help="batch of the example inputs (baked into the export)")
     a = ap.parse_args()
+    global BATCH
+    BATCH = a.batch
     os.makedirs(a.out, exist_ok=True)
     names = [n for n in a.only.split(",") if n] or list(ZOO)
     man_path = os.path.join(a.out, "manifest.json")
