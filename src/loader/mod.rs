@@ -11,6 +11,7 @@ mod attrs;
 mod dims;
 mod guard;
 mod meta;
+mod rebatch;
 pub mod sparse;
 mod validate;
 pub mod wire;
