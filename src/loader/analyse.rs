@@ -472,7 +472,7 @@ fn patch_batch_reshapes(
                 // earlier patch, the target still [old·k, …]).
                 let refolded = input.as_deref().and_then(|s| s.first()).and_then(|&d0| {
                     let d0 = d0 as u64;
-                    let k = (d0 % new == 0).then(|| d0 / new).filter(|&k| k > 1)?;
+                    let k = d0.is_multiple_of(new).then(|| d0 / new).filter(|&k| k > 1)?;
                     (dim0 == Some((old * k) as i64)).then_some(k as i64)
                 });
                 if dim0 == Some(old as i64) {

@@ -87,11 +87,9 @@ pub(super) fn patch_batch_broadcasts(
                 let rank = shapes.iter().flatten().map(Vec::len).max().unwrap_or(0) as i64;
                 let axis = n.attribute.iter().find(|a| a.name == "axis").map_or(0, |a| a.i);
                 let axis = if axis < 0 { axis + rank } else { axis };
-                let batched = n
-                    .input
-                    .iter()
-                    .zip(&shapes)
-                    .any(|(s, sh)| carrying.contains(s) && sh.as_ref().is_some_and(|sh| sh.first() == Some(&(new as usize))));
+                let batched = n.input.iter().zip(&shapes).any(|(s, sh)| {
+                    carrying.contains(s) && sh.as_ref().is_some_and(|sh| sh.first() == Some(&(new as usize)))
+                });
                 if axis == 0 || !batched {
                     continue;
                 }
@@ -105,7 +103,8 @@ pub(super) fn patch_batch_broadcasts(
                     let mut target: Vec<i64> = sh.iter().map(|&d| d as i64).collect();
                     target[0] = new_i;
                     // The legacy exporter's own Expand: re-target it rather than expand twice.
-                    let expand = producer(s).filter(|&p| graph.node[p].op_type == "Expand" && graph.node[p].input.len() == 2);
+                    let expand =
+                        producer(s).filter(|&p| graph.node[p].op_type == "Expand" && graph.node[p].input.len() == 2);
                     // Dynamo constant-folds `cls_token.expand(B, -1, -1)` into a [B, 1, D]
                     // weight: a weight read only here is widened the same way.
                     let readers = graph.node.iter().flat_map(|n| &n.input).filter(|x| *x == s).count();
@@ -129,7 +128,7 @@ pub(super) fn patch_batch_broadcasts(
                 else {
                     continue;
                 };
-                if len.len() != 1 || ishape.first().map(|&d| d as u64) != Some(old) || len[0] as u64 % new != 0 {
+                if len.len() != 1 || ishape.first().map(|&d| d as u64) != Some(old) || !(len[0] as u64).is_multiple_of(new) {
                     continue;
                 }
                 let per = (len[0] as u64 / new) as i64;
@@ -231,7 +230,9 @@ fn widen(graph: &mut pb::GraphProto, name: &str, old: u64, new: u64) -> u64 {
         let row = (total / old.max(1)) as usize;
         let rows = |v: &mut Vec<u8>, width: usize| {
             let src = std::mem::take(v);
-            *v = (0..new as usize).flat_map(|k| src[(k % old as usize) * row * width..][..row * width].to_vec()).collect();
+            *v = (0..new as usize)
+                .flat_map(|k| src[(k % old as usize) * row * width..][..row * width].to_vec())
+                .collect();
         };
         if t.raw_data.len() == total as usize * 4 {
             rows(&mut t.raw_data, 4);
