@@ -17,6 +17,16 @@ pub fn load_rejection(node: &Node) -> Option<String> {
     if !LOADABLE.contains(&node.op.as_str()) {
         return Some(node.op.clone());
     }
+    // `Dropout.from_onnx` reads `attributes["ratio"]`, an attribute only up to opset 11
+    // (later the ratio is an input): KeyError 'ratio' (recorded by validation/crypten/hf.py).
+    if node.op == "Dropout" && !node.attrs.contains_key("ratio") {
+        return Some("Dropout without its opset-11 `ratio` attribute (KeyError 'ratio')".into());
+    }
+    // `Mean`/`Sum.from_onnx` read `attributes["axes"]`; ReduceMean from opset 18 and ReduceSum
+    // from opset 13 give the axes as an input: KeyError 'axes' (hf_llama_dynamo).
+    if matches!(node.op.as_str(), "ReduceMean" | "ReduceSum") && node.inputs.len() > 1 {
+        return Some(format!("{} with its axes as an input (KeyError 'axes')", node.op));
+    }
     (node.op == "Gemm" && node.inputs.len() < 3).then(|| "Gemm without its bias input C".to_string())
 }
 
@@ -76,11 +86,53 @@ pub const PORTS: &[(&str, &str)] = &[
     ("Gelu", "none: x·((x/√2).erf() + 1)·0.5; tanh: x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5"),
     ("Tanh", "x.tanh() = 2·sigmoid(2x) − 1"),
     ("Reciprocal", "x.reciprocal()"),
+    ("Neg", "x.neg()"),
+    ("Split", "x.split(sizes, axis)"),
+    ("IsNaN", "an all-false public mask (fixed-point values are never NaN)"),
+    ("HardSigmoid", "(x·alpha + beta).hardtanh(0, 1)"),
+    ("HardSwish", "x·(x/6 + 1/2).hardtanh(0, 1)"),
 ];
+
+/// `Div` of a public numerator by an encrypted divisor (torch's exported rsqrt, `Div(1, Sqrt)`):
+/// CrypTen's own `Div` fails on it, so the port computes `y.reciprocal() · c` (`ports.py` `DivPort`).
+const DIV_PORT: &str = "c/y as y.reciprocal()·c";
 
 /// The port a user would write for an op `from_onnx` cannot load, if any.
 pub fn port(op: &str) -> Option<&'static str> {
     PORTS.iter().find(|(o, _)| *o == op).map(|(_, p)| *p)
+}
+
+/// Whether a constant input holds a value past ±2^31 (torch's INT64_MAX slice end).
+fn huge(node: &Node, i: usize) -> bool {
+    node.inputs.get(i).and_then(|t| t.value.as_ref()).is_some_and(|v| v.iter().any(|x| x.abs() >= 2f64.powi(31)))
+}
+
+/// The port `node` runs as (`ports.py`, measured by validation/crypten/hf.py): its op's port, or
+/// the port of a form CrypTen's own module loads but fails on or gets wrong. Each costs what the
+/// module would: the same CrypTen tensor functions.
+pub fn node_port(node: &Node) -> Option<&'static str> {
+    if let Some(p) = port(&node.op) {
+        return Some(p);
+    }
+    let form = match node.op.as_str() {
+        "Div" if !private(node, 0) && private(node, 1) => DIV_PORT,
+        // `Gemm.forward` unpacks `a, b, c`: ValueError without C.
+        "Gemm" if node.inputs.len() < 3 => "a.matmul(b)·alpha (GemmPort)",
+        // Without `axis` from_onnx's Gather takes from the flattened tensor (`take(indices, None)`).
+        "Gather" if !node.attrs.contains_key("axis") => "x.take(indices, 0) (GatherPort: ONNX's default axis)",
+        "ReduceMean" if node.inputs.len() > 1 => "x.mean(axes, keepdim)",
+        "ReduceSum" if node.inputs.len() > 1 => "x.sum(axes, keepdim)",
+        // `Slice.forward` casts the bounds to int32 (held as floats by its Constant): INT64_MAX
+        // wraps negative (narrow(): length must be non-negative).
+        "Slice" if huge(node, 1) || huge(node, 2) => "x.narrow with the bounds clamped to ±2^30 (SlicePort)",
+        "Dropout" if !node.attrs.contains_key("ratio") => "dropped (the identity in inference)",
+        // `crypten.where(c, x, y)` with a public c computes `x·c + y·(1 − c)`: a public x plus
+        // an encrypted product raises NotImplementedError (torch + CrypTensor); the port adds in
+        // the other order (transformer/isnan_where, after the IsNaN port's public mask).
+        "Where" if !private(node, 0) && !private(node, 1) && private(node, 2) => "y·(1 − c) + x·c (WherePort)",
+        _ => return None,
+    };
+    Some(form)
 }
 
 /// Ops that move or combine shares locally: no communication.
@@ -113,8 +165,6 @@ const LOCAL: &[&str] = &[
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
     Unknown,
-    /// CrypTen loads the op but fails when it runs (why).
-    Fails(&'static str),
 }
 
 fn private(node: &Node, i: usize) -> bool {
@@ -200,10 +250,16 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
         // A public numerator over an encrypted divisor (torch's exported
         // `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
         // `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
-        // override: NotImplementedError (transformer/rmsnorm_rsqrt).
-        "Div" if !private(node, 0) && private(node, 1) => return Err(Unpriced::Fails(
-            "CrypTen 0.4.1 fails on a public value divided by an encrypted one (torch.Tensor.div has no CrypTensor override: NotImplementedError); rewrite c/y as c·y.reciprocal()",
-        )),
+        // override: NotImplementedError. Priced as the port a user writes
+        // (`ports.py` `DivPort`): the signed reciprocal of y (`mpc.py`
+        // `reciprocal`), then the product with the public c (a truncation,
+        // free for 2 parties) (transformer/rmsnorm_rsqrt, hf_llama_legacy).
+        "Div" if !private(node, 0) && private(node, 1) => {
+            let m = node.in_numel(1);
+            let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+            t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+            t.truncate(n, d);
+        }
         "Div" => {
             if private(node, 1) {
                 let m = node.in_numel(1);
@@ -256,6 +312,23 @@ pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced>
             norm_port(t, node, cfg, n, r, d, false);
         }
         "Gelu" => gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh")),
+        // IsNaN port (`ports.py` `IsNaN`): a public all-false mask, no communication; the
+        // Where it feeds is priced with a public condition (`mod.rs`) (transformer/isnan_where).
+        "IsNaN" => {}
+        // HardSigmoid port: `x·alpha + beta` (a public-float product: a truncation, free for 2
+        // parties; the add is local), then `hardtanh(0, 1)` as for Clip: one ReLU on the
+        // stacked [x−0; x−1] (transformer/hardsigmoid).
+        "HardSigmoid" => {
+            t.truncate(n, d);
+            t.relu(2 * n, d + 1);
+        }
+        // HardSwish port: the same hardtanh of `x/6 + 1/2`, then one private product with x
+        // (transformer/hardswish).
+        "HardSwish" => {
+            t.truncate(n, d);
+            t.relu(2 * n, d + 1);
+            t.mul("x·hardsigmoid(x)", n, n, n, d);
+        }
         _ => return Err(Unpriced::Unknown),
     }
     Ok(())
