@@ -83,6 +83,8 @@ const UNMEASURED: &[&str] = &[
     "crypten Equal training",
     "crypten Exp training",
     "crypten Gelu training",
+    "crypten HardSigmoid training",
+    "crypten HardSwish training",
     "crypten LayerNormalization training",
     "crypten Log inference",
     "crypten Log training",
