@@ -162,8 +162,9 @@ fn a_depthwise_conv_backward_is_what_spu_cannot_compile() {
     assert!(aborted("grad") && aborted("step"), "the recorded step must show the abort");
     let opts = LoadOptions { batch: Some(2), ..Default::default() };
     let g = load_file(&root().join(fixture["model"].as_str().unwrap()), &opts).unwrap();
-    let r = profile(&g, &ProfileRequest { frameworks: vec!["semi2k".into()], mode: Mode::Training, ..Default::default() })
-        .unwrap();
+    let r =
+        profile(&g, &ProfileRequest { frameworks: vec!["semi2k".into()], mode: Mode::Training, ..Default::default() })
+            .unwrap();
     let f = &r.frameworks[0];
     let dw = f.unsupported.iter().find(|p| p.node == "depthwise").expect("depthwise backward listed");
     assert!(dw.reason.contains("compiler aborts"), "{}", dw.reason);
