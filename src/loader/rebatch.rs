@@ -128,7 +128,10 @@ pub(super) fn patch_batch_broadcasts(
                 else {
                     continue;
                 };
-                if len.len() != 1 || ishape.first().map(|&d| d as u64) != Some(old) || !(len[0] as u64).is_multiple_of(new) {
+                if len.len() != 1
+                    || ishape.first().map(|&d| d as u64) != Some(old)
+                    || !(len[0] as u64).is_multiple_of(new)
+                {
                     continue;
                 }
                 let per = (len[0] as u64 / new) as i64;
