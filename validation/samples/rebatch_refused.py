@@ -22,3 +22,20 @@ g = h.make_graph(nodes, "rebatch_refused", [h.make_tensor_value_info("x", T.FLOA
 m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)])
 onnx.checker.check_model(m)
 onnx.save(m, OUT)
+
+# A class token read twice (the Concat and an Add): re-batching cannot widen the shared weight,
+# so it inserts an Expand to the batch before the Concat: tests/fixtures/zoo/cls_shared.onnx.
+import numpy as np  # noqa: E402
+from onnx import numpy_helper as nh  # noqa: E402
+
+cls = nh.from_array(np.ones((1, 1, 4), np.float32), "cls")
+nodes = [
+    h.make_node("Concat", ["cls", "x"], ["cat"], name="cat", axis=1),
+    h.make_node("Add", ["cat", "cls"], ["sum"], name="add"),
+    h.make_node("Relu", ["sum"], ["y"], name="relu"),
+]
+g = h.make_graph(nodes, "cls_shared", [h.make_tensor_value_info("x", T.FLOAT, [1, 3, 4])],
+                 [h.make_tensor_value_info("y", T.FLOAT, [1, 4, 4])], [cls])
+m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)])
+onnx.checker.check_model(m)
+onnx.save(m, os.path.join(os.path.dirname(OUT), "cls_shared.onnx"))
