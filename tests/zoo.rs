@@ -103,6 +103,13 @@ fn rebatching_is_complete_for_every_member() {
         let out = g.outputs[0].shape.as_ref().unwrap();
         assert_eq!(out[0], 2, "{file}: output {out:?}");
     }
+    // A class token read by another node too is not widened (that would change the other read):
+    // an Expand to the batch goes before the Concat (validation/samples/rebatch_refused.py).
+    let g = load("cls_shared.onnx", Some(2)).unwrap();
+    assert_eq!(g.nodes.len(), 4, "3 nodes and the inserted Expand");
+    assert_eq!(g.parameters, 4, "the token itself is unchanged");
+    assert_eq!(g.outputs[0].shape.as_deref(), Some(&[2, 4, 4][..]));
+    assert!(g.notes.iter().any(|n| n.contains("cat (an Expand to the batch inserted before it)")), "{:?}", g.notes);
     // What cannot be re-batched is refused, naming the node (validation/samples/rebatch_refused.py).
     let e = load("rebatch_refused.onnx", Some(2)).unwrap_err().to_string();
     assert!(e.starts_with("Cannot re-batch this model from 1 to 2: node 'mix_batch' (Reshape)"), "{e}");
