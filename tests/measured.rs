@@ -137,16 +137,7 @@ const UNMEASURED: &[&str] = &[
     "semi2k Tanh training",
     "semi2k Where inference",
     "semi2k Where training",
-    "spu-cheetah Cast inference",
-    "spu-cheetah ConvTranspose inference",
-    "spu-cheetah GlobalMaxPool inference",
-    "spu-cheetah HardSwish inference",
-    "spu-cheetah InstanceNormalization inference",
-    "spu-cheetah Less inference",
-    "spu-cheetah Min inference",
-    "spu-cheetah PRelu inference",
     "spu-cheetah Pow inference",
-    "spu-cheetah ReduceMax inference",
 ];
 
 fn small_graphs() -> Vec<(String, Graph)> {
