@@ -216,17 +216,6 @@ fn pass_dims(base: &LoadOptions, ax: &DecoderAxes, seq: u64, past: u64) -> LoadO
     o
 }
 
-/// The load options and empty dims of the prefill pass: the graph the main report prices when
-/// generation is asked for (sequence N, an empty cache).
-pub fn prefill_options(
-    bytes: &[u8],
-    opts: &LoadOptions,
-    gen: GenerationRequest,
-) -> Result<(LoadOptions, Vec<String>), String> {
-    let ax = axes(&loader::input_signature(bytes).map_err(|e| e.to_string())?)?;
-    Ok((pass_dims(opts, &ax, gen.prompt_len, 0), ax.past.clone()))
-}
-
 /// Prices the prefill and every decode step of `gen` on the model in `bytes`, for the frameworks
 /// of `req`. `opts` carries the batch and any other dims (the decoder's axes are set here).
 pub fn profile_generation(
@@ -235,6 +224,17 @@ pub fn profile_generation(
     req: &ProfileRequest,
     gen: GenerationRequest,
 ) -> Result<Generation, String> {
+    run(bytes, opts, req, gen).map(|(_, _, g)| g)
+}
+
+/// [`profile_generation`], also returning the prefill pass's graph and report (the CLI's main
+/// report when generation is asked for).
+pub fn run(
+    bytes: &[u8],
+    opts: &LoadOptions,
+    req: &ProfileRequest,
+    gen: GenerationRequest,
+) -> Result<(Graph, crate::report::Report, Generation), String> {
     if req.mode != Mode::Inference {
         return Err("generation is priced for inference only: drop --mode training".into());
     }
@@ -265,7 +265,6 @@ pub fn profile_generation(
             g0.nodes.len()
         ));
     };
-    drop(g0);
     // Decode steps: each pass's moving dim x (the past, or without a cache the sequence).
     let xs: Vec<u64> = (1..gen.gen_tokens)
         .map(|i| match decode {
@@ -281,16 +280,16 @@ pub fn profile_generation(
         let (seq, past) = at(x);
         loader::load_with_empty(bytes, &pass_dims(opts, &ax, seq, past), &empty).map_err(|e| e.to_string())
     };
-    let mut passes = vec![prefill];
+    let mut passes = vec![pass_of(&prefill)];
     passes.extend(steps(&xs, &load_at, req)?);
-    let frameworks = passes[0]
+    let frameworks = prefill
         .frameworks
         .iter()
         .enumerate()
         .map(|(k, fr)| {
-            let costs: Vec<Cost> = passes.iter().map(|p| p.frameworks[k].total.clone()).collect();
-            let partial = passes.iter().any(|p| p.frameworks[k].coverage.partial);
-            let approximate = passes.iter().any(|p| p.frameworks[k].nodes.iter().any(|r| r.approximate.is_some()));
+            let costs: Vec<Cost> = passes.iter().map(|p| p[k].0.clone()).collect();
+            let partial = passes.iter().any(|p| p[k].1);
+            let approximate = passes.iter().any(|p| p[k].2);
             summarize(fr.framework.clone(), fr.title.clone(), n, costs, partial, approximate)
         })
         .collect();
@@ -310,21 +309,31 @@ pub fn profile_generation(
             ax.sequence
         ),
     };
-    Ok(Generation { prompt_len: n, gen_tokens: gen.gen_tokens, decode, method, axes: ax, frameworks })
+    Ok((g0, prefill, Generation { prompt_len: n, gen_tokens: gen.gen_tokens, decode, method, axes: ax, frameworks }))
 }
 
-/// The reports of the decode steps at moving dims `xs` (in order). The ends and the middle are
+/// Per framework: a pass's total, whether it is partial, whether a row is approximate.
+type Pass = Vec<(Cost, bool, bool)>;
+
+fn pass_of(r: &crate::report::Report) -> Pass {
+    r.frameworks
+        .iter()
+        .map(|f| (f.total.clone(), f.coverage.partial, f.nodes.iter().any(|n| n.approximate.is_some())))
+        .collect()
+}
+
+/// The passes of the decode steps at moving dims `xs` (in order). The ends and the middle are
 /// loaded; the steps between come from [`sweep::Template`] when it prices the middle exactly as
 /// its real load does, else every step is loaded.
 fn steps(
     xs: &[u64],
     load_at: &dyn Fn(u64) -> Result<Graph, String>,
     req: &ProfileRequest,
-) -> Result<Vec<crate::report::Report>, String> {
+) -> Result<Vec<Pass>, String> {
     let profile = |g: &Graph| crate::profile::profile(g, req);
     let loaded = |x: u64| load_at(x).and_then(|g| profile(&g));
     if xs.len() < 4 {
-        return xs.iter().map(|&x| loaded(x)).collect();
+        return xs.iter().map(|&x| loaded(x).map(|r| pass_of(&r))).collect();
     }
     let (a, b, c) = (xs[0], xs[xs.len() - 1], xs[xs.len() / 2]);
     let (ga, gb) = (load_at(a)?, load_at(b)?);
@@ -338,16 +347,18 @@ fn steps(
             })
     };
     let template = template.filter(|t| profile(&t.at(c)).is_ok_and(|r| same(&r, &rc)));
+    let (pa, pb, pc) = (pass_of(&ra), pass_of(&rb), pass_of(&rc));
+    drop((ra, rb, rc));
     let mut out = Vec::with_capacity(xs.len());
     for &x in xs {
         out.push(match x {
-            _ if x == a => ra.clone(),
-            _ if x == b => rb.clone(),
-            _ if x == c => rc.clone(),
-            _ => match &template {
+            _ if x == a => pa.clone(),
+            _ if x == b => pb.clone(),
+            _ if x == c => pc.clone(),
+            _ => pass_of(&match &template {
                 Some(t) => profile(&t.at(x))?,
                 None => loaded(x)?,
-            },
+            }),
         });
     }
     Ok(out)

@@ -133,7 +133,6 @@ const UNMEASURED: &[&str] = &[
     "semi2k Sigmoid training",
     "semi2k Softmax training",
     "semi2k Sqrt training",
-    "semi2k Tanh inference",
     "semi2k Tanh training",
     "semi2k Where inference",
     "semi2k Where training",

@@ -182,22 +182,14 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     if gen.is_some() && what_if.is_some() {
         return Err("--gen-tokens and --what-if cannot be combined: price the substituted model's export".into());
     }
-    let mut graph = match gen {
-        // The main report is the prefill pass.
+    // With generation the main report is the prefill pass, priced once.
+    let (mut graph, prefill, generation) = match gen {
         Some(g) => {
-            let (o, empty) = mpclens::generation::prefill_options(&bytes, &opts, g)
+            let (graph, report, generation) = mpclens::generation::run(&bytes, &opts, &req, g)
                 .map_err(|e| format!("{}: {e}", args.model.display()))?;
-            mpclens::loader::load_with_empty(&bytes, &o, &empty)
+            (graph, Some(report), Some(generation))
         }
-        None => load(&bytes, &opts),
-    }
-    .map_err(|e| format!("{}: {e}", args.model.display()))?;
-    let generation = match gen {
-        Some(g) => Some(
-            mpclens::generation::profile_generation(&bytes, &opts, &req, g)
-                .map_err(|e| format!("{}: {e}", args.model.display()))?,
-        ),
-        None => None,
+        None => (load(&bytes, &opts).map_err(|e| format!("{}: {e}", args.model.display()))?, None, None),
     };
     let mut before = None;
     if let Some(w) = what_if {
@@ -217,7 +209,10 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     if !(args.rtt.is_finite() && args.rtt >= 0.0) {
         return Err(format!("invalid --rtt {}: it must be a finite number of milliseconds, 0 or more", args.rtt));
     }
-    let mut report = mpclens::profile(&graph, &req)?;
+    let mut report = match prefill {
+        Some(r) => r,
+        None => mpclens::profile(&graph, &req)?,
+    };
     report.generation = generation;
     if args.summary {
         let net = mpclens::network::Network::custom(args.bandwidth, args.rtt);
