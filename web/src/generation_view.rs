@@ -108,7 +108,7 @@ pub fn generation_view(p: &Props) -> Html {
                 <td class="num">{f.steps.first().map(|c| fmt::bytes(c.bytes)).unwrap_or_default()}</td>
                 <td class="num">{f.steps.last().map(|c| fmt::bytes(c.bytes)).unwrap_or_default()}</td>
                 <td class="num">{format!("{}{flag}", fmt::bytes(f.total.bytes))}</td>
-                <td class="num">{f.total.rounds}</td></tr> }
+                <td class="num">{f.total.rounds.to_string()}</td></tr> }
             });
             html! { <>
                 <p class="small" id="generation-method">{g.method.clone()}</p>
