@@ -47,7 +47,10 @@ fn slopes(x: &[u64], y: &[u64], span: i64) -> Option<Vec<i64>> {
 
 /// Slopes of one tensor, `None` when it does not move; `Err` when its shape does not move
 /// affinely (the template cannot be used).
-fn tensor_move(x: &Tensor, y: &Tensor, span: i64) -> Result<Option<(Vec<i64>, Option<Vec<f64>>)>, ()> {
+/// A tensor's move: slope per axis, and per value element (`None`: the value is dropped).
+type Move = (Vec<i64>, Option<Vec<f64>>);
+
+fn tensor_move(x: &Tensor, y: &Tensor, span: i64) -> Result<Option<Move>, ()> {
     if x.name != y.name {
         return Err(());
     }
