@@ -127,7 +127,6 @@ const UNMEASURED: &[&str] = &[
     "semi2k Reciprocal training",
     "semi2k ReduceMax training",
     "semi2k Sigmoid training",
-    "semi2k Tanh inference",
     "semi2k Tanh training",
     "semi2k Where inference",
     "semi2k Where training",

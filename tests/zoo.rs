@@ -27,6 +27,14 @@ fn opts(file: &str, batch: Option<u64>) -> LoadOptions {
         o.dims.insert("sequence".into(), 16);
         o.batch.get_or_insert(1);
     }
+    if file.contains("_kv.") {
+        // A decode step of the KV-cache members: 1 new token after 15 cached (outputs 1 and 16).
+        let sig = mpclens::loader::input_signature(&std::fs::read(dir().join(file)).unwrap()).unwrap();
+        let ax = mpclens::generation::axes(&sig).unwrap();
+        o.dims.insert(ax.sequence, 1);
+        o.dims.extend(ax.past.into_iter().map(|p| (p, 15)));
+        o.dims.extend(ax.total.into_iter().map(|t| (t, 16)));
+    }
     o
 }
 

@@ -45,7 +45,7 @@ pub(super) struct Parsed {
     unbuildable: HashMap<usize, String>,
 }
 
-pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, LoadError> {
+pub fn build_graph(stripped: Stripped, opts: &LoadOptions, allow_zero: &[String]) -> Result<Graph, LoadError> {
     let Stripped { model: small, weights: _, initializers, bad_data } = stripped;
     for (name, d, _) in &initializers {
         if let Some((axis, v)) = d.iter().enumerate().find(|(_, &v)| v < 0 || v as u64 > dims::MAX_DIM) {
@@ -83,7 +83,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
             d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0)
         })
         .fold(0u64, u64::saturating_add);
-    let pinned = dims::pin(graph, opts, &init_names)?;
+    let pinned = dims::pin(graph, opts, &init_names, allow_zero)?;
     let mut notes = bad_data;
     // A graph output that nothing produces would crash the parser: drop it, say so.
     let defined: HashSet<&str> = graph
