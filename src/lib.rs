@@ -9,6 +9,7 @@ pub mod budget;
 pub mod cost;
 pub mod csv;
 pub mod frameworks;
+pub mod generation;
 pub mod graph;
 pub mod loader;
 pub mod measured;

@@ -287,6 +287,9 @@ pub struct Report {
     /// request ([`crate::summary::summarize`]: CLI `--summary`, the web page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<crate::summary::Summary>,
+    /// LLM generation: prefill and per-token decode ([`crate::generation`]); CLI `--gen-tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<crate::generation::Generation>,
 }
 
 impl Report {
@@ -323,6 +326,7 @@ impl Report {
                 .collect(),
             frameworks: Vec::new(),
             summary: None,
+            generation: None,
         }
     }
 }

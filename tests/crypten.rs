@@ -215,3 +215,62 @@ fn transformer_ops_match_crypten_exactly() {
     assert_eq!(unmeasured, TRANSFORMER_UNMEASURED, "the runs the harness could not record changed");
     assert!(files.len() >= 25 && runs >= 40 && ports >= 4, "{} fixtures, {runs} runs, {ports} ports", files.len());
 }
+
+/// CrypTen's GlobalAveragePool starts from `input.shallow_copy()`, which drops the autograd
+/// history: training a GAP network back-propagates only through the head, and the report says
+/// why (the same network with the pool as ReduceMean, as dynamo writes it, trains every layer).
+#[test]
+fn a_global_average_pool_that_cuts_autograd_is_said() {
+    let g = load_file(&root().join("static/samples/resnet20.onnx"), &LoadOptions::default()).unwrap();
+    let req =
+        ProfileRequest { frameworks: vec!["crypten".into()], mode: mpclens::Mode::Training, ..Default::default() };
+    let r = profile(&g, &req).unwrap();
+    let w = r.frameworks[0].warnings.iter().find(|w| w.contains("shallow_copy")).expect("no warning");
+    let pool = g.nodes.iter().position(|n| n.op == "GlobalAveragePool").unwrap();
+    let weighted = |n: &&mpclens::graph::Node| n.inputs.iter().any(|t| t.origin == mpclens::graph::Origin::Weight);
+    let before = g.nodes[..pool].iter().filter(weighted).count();
+    assert!(before > 20, "ResNet-20's convolutions and batch norms");
+    assert!(w.contains(&format!("{before} layers with parameters before it get no gradient")), "{w}");
+    let backward: Vec<_> =
+        r.frameworks[0].nodes.iter().filter(|n| n.phase == mpclens::report::Phase::Backward).collect();
+    assert!(backward.iter().all(|n| n.op != "Conv"), "no conv is differentiated");
+    // Inference says nothing about it.
+    let r = profile(&g, &ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() }).unwrap();
+    assert!(r.frameworks[0].warnings.iter().all(|w| !w.contains("shallow_copy")));
+}
+
+/// The "export at opset ≤ 16" workaround names the legacy exporter for a dynamo export, whose
+/// opset is 18 or later whatever the user asks.
+#[test]
+fn the_opset_hint_fits_the_exporter() {
+    let hint = |file: &str| {
+        let mut g = load_file(&root().join("tests/fixtures/zoo").join(file), &LoadOptions::default()).unwrap();
+        // Every op these files use now loads or has a port: make one an op with neither.
+        let gelu = g.nodes.iter().position(|n| n.op == "Gelu" || n.op == "Erf").unwrap();
+        g.nodes[gelu].op = "Mish".into();
+        let r = profile(&g, &ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() }).unwrap();
+        r.frameworks[0].warnings.iter().find(|w| w.contains("from_onnx rejects")).cloned().unwrap_or_default()
+    };
+    let dynamo = hint("vit_b16.dynamo.onnx");
+    assert!(dynamo.contains("dynamo=False, opset_version=16"), "{dynamo}");
+    let legacy = hint("vit_b16.legacy17.onnx");
+    assert!(legacy.contains("export at opset ≤ 16") && !legacy.contains("dynamo"), "{legacy}");
+}
+
+/// Real CrypTen runs of the tiny HuggingFace BERT, GPT-2 and LLaMA (both exporters,
+/// validation/crypten/hf.py: public values computed in the clear, ports for what from_onnx
+/// cannot run) exist for every configuration; `transformer_ops_match_crypten_exactly` compares
+/// each per party and per node.
+#[test]
+fn tiny_hf_models_ran_in_crypten() {
+    for model in ["bert", "gpt2", "llama"] {
+        for exporter in ["dynamo", "legacy"] {
+            let path = root().join(format!("tests/fixtures/crypten/transformer/hf_{model}_{exporter}.json"));
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let runs = v["runs"].as_array().unwrap();
+            assert_eq!(runs.len(), 3, "{model} {exporter}");
+            assert!(runs.iter().all(|r| r["per_party"].is_array()), "{model} {exporter}: {runs:?}");
+            assert!(!v["ports"].as_array().unwrap().is_empty(), "{model} {exporter}: ran as exported?");
+        }
+    }
+}

@@ -142,3 +142,32 @@ fn transformer_ops_match_spu_exactly() {
     let (files, runs) = check_dir("tests/fixtures/spu/transformer");
     assert!(files >= 25 && runs >= 50, "only {files} transformer fixtures / {runs} runs");
 }
+
+/// SPU 0.9.5's compiler aborts on the gradient of a grouped (depthwise) convolution
+/// (tests/fixtures/spu/train_depthwise_cnn_b2.json: forward and loss measured, grad and step
+/// aborted): the training report prices the forward and lists that backward as unsupported with
+/// the reason, instead of pricing a step SPU cannot run.
+#[test]
+fn a_depthwise_conv_backward_is_what_spu_cannot_compile() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/spu/train_depthwise_cnn_b2.json")).unwrap(),
+    )
+    .unwrap();
+    let runs = fixture["runs"].as_array().unwrap();
+    let aborted = |p: &str| {
+        runs.iter()
+            .filter(|r| r["program"] == p)
+            .all(|r| r["error"].as_str().is_some_and(|e| e.contains("compiler aborted")))
+    };
+    assert!(aborted("grad") && aborted("step"), "the recorded step must show the abort");
+    let opts = LoadOptions { batch: Some(2), ..Default::default() };
+    let g = load_file(&root().join(fixture["model"].as_str().unwrap()), &opts).unwrap();
+    let r =
+        profile(&g, &ProfileRequest { frameworks: vec!["semi2k".into()], mode: Mode::Training, ..Default::default() })
+            .unwrap();
+    let f = &r.frameworks[0];
+    let dw = f.unsupported.iter().find(|p| p.node == "depthwise").expect("depthwise backward listed");
+    assert!(dw.reason.contains("compiler aborts"), "{}", dw.reason);
+    // The plain convolution's backward is priced.
+    assert!(f.nodes.iter().any(|n| n.node == "conv" && n.phase == mpclens::report::Phase::Backward));
+}

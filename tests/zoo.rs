@@ -27,6 +27,14 @@ fn opts(file: &str, batch: Option<u64>) -> LoadOptions {
         o.dims.insert("sequence".into(), 16);
         o.batch.get_or_insert(1);
     }
+    if file.contains("_kv.") {
+        // A decode step of the KV-cache members: 1 new token after 15 cached (outputs 1 and 16).
+        let sig = mpclens::loader::input_signature(&std::fs::read(dir().join(file)).unwrap()).unwrap();
+        let ax = mpclens::generation::axes(&sig).unwrap();
+        o.dims.insert(ax.sequence, 1);
+        o.dims.extend(ax.past.into_iter().map(|p| (p, 15)));
+        o.dims.extend(ax.total.into_iter().map(|t| (t, 16)));
+    }
     o
 }
 
@@ -90,25 +98,29 @@ fn the_dynamic_member_asks_for_its_dims_by_name() {
     }
 }
 
-/// `--batch 2` either re-batches with every node shaped as at batch 1, or refuses naming a node.
+/// `--batch 2` re-batches every member with every node shaped as at batch 1 (a model it cannot
+/// re-batch is refused naming the node: `loader::analyse::rebatch_failure`).
 #[test]
-fn rebatching_is_complete_or_refused_by_node() {
+fn rebatching_is_complete_for_every_member() {
     for (file, _) in manifest().into_iter().filter(|(f, _)| !f.starts_with("gpt2_dynamic")) {
         let one = load(&file, None).unwrap();
-        match load(&file, Some(2)) {
-            Ok(g) => {
-                let unshaped = |g: &mpclens::Graph| g.nodes.iter().filter(|n| !n.shapes_known()).count();
-                assert_eq!(unshaped(&g), unshaped(&one), "{file}: re-batched with nodes left unshaped");
-                assert_eq!(g.batch(), 2, "{file}");
-                let out = g.outputs[0].shape.as_ref().unwrap();
-                assert_eq!(out[0], 2, "{file}: output {out:?}");
-            }
-            Err(e) => {
-                let text = e.to_string();
-                assert!(text.starts_with("Cannot re-batch this model from 1 to 2: node '"), "{file}: {text}");
-            }
-        }
+        let g = load(&file, Some(2)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let unshaped = |g: &mpclens::Graph| g.nodes.iter().filter(|n| !n.shapes_known()).count();
+        assert_eq!(unshaped(&g), unshaped(&one), "{file}: re-batched with nodes left unshaped");
+        assert_eq!(g.batch(), 2, "{file}");
+        let out = g.outputs[0].shape.as_ref().unwrap();
+        assert_eq!(out[0], 2, "{file}: output {out:?}");
     }
+    // A class token read by another node too is not widened (that would change the other read):
+    // an Expand to the batch goes before the Concat (validation/samples/rebatch_refused.py).
+    let g = load("cls_shared.onnx", Some(2)).unwrap();
+    assert_eq!(g.nodes.len(), 4, "3 nodes and the inserted Expand");
+    assert_eq!(g.parameters, 4, "the token itself is unchanged");
+    assert_eq!(g.outputs[0].shape.as_deref(), Some(&[2, 4, 4][..]));
+    assert!(g.notes.iter().any(|n| n.contains("cat (an Expand to the batch inserted before it)")), "{:?}", g.notes);
+    // What cannot be re-batched is refused, naming the node (validation/samples/rebatch_refused.py).
+    let e = load("rebatch_refused.onnx", Some(2)).unwrap_err().to_string();
+    assert!(e.starts_with("Cannot re-batch this model from 1 to 2: node 'mix_batch' (Reshape)"), "{e}");
 }
 
 #[test]
@@ -237,4 +249,41 @@ fn a_folded_batch_times_sequence_is_rebatched() {
     let g = load("llama_gqa.dynamo.onnx", Some(2)).unwrap();
     assert!(g.notes.iter().any(|n| n.starts_with("Reshape targets with the batch baked in")), "{:?}", g.notes);
     assert!(g.nodes.iter().all(|n| n.shapes_known()));
+}
+
+/// `--batch 2` on a batch-1 export prices exactly what the same model exported at batch 2
+/// prices (tests/fixtures/zoo/batch2, `export.py --tiny --batch 2`), node for node, on every
+/// framework: ViT's class token (dynamo folds `expand` into a [2, 1, D] weight; legacy computes
+/// the Expand target), Swin's window folds and patch merging, ConvNeXt's pooling Gather, and the
+/// batch × sequence Reshapes of GPT-2 and LLaMA.
+#[test]
+fn rebatched_equals_a_real_batch_two_export_node_for_node() {
+    let b2 = dir().join("batch2");
+    let mut files: Vec<String> = std::fs::read_dir(&b2)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".onnx"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10, "{files:?}");
+    for file in files {
+        let rebatched = load(&file, Some(2)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let real = mpclens::load(&std::fs::read(b2.join(&file)).unwrap(), &LoadOptions::default()).unwrap();
+        assert_eq!(rebatched.nodes.len(), real.nodes.len(), "{file}");
+        assert_eq!(rebatched.parameters, real.parameters, "{file}");
+        let (a, b) = (
+            mpclens::profile(&rebatched, &ProfileRequest::default()).unwrap(),
+            mpclens::profile(&real, &ProfileRequest::default()).unwrap(),
+        );
+        for (fa, fb) in a.frameworks.iter().zip(&b.frameworks) {
+            let tag = format!("{file} {}", fa.framework);
+            assert_eq!(fa.total, fb.total, "{tag}: total");
+            assert_eq!(fa.coverage.unpriced, fb.coverage.unpriced, "{tag}: unpriced");
+            assert_eq!(fa.nodes.len(), fb.nodes.len(), "{tag}: priced rows");
+            for (na, nb) in fa.nodes.iter().zip(&fb.nodes) {
+                assert_eq!((&na.op, &na.cost), (&nb.op, &nb.cost), "{tag}: {} vs {}", na.node, nb.node);
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::dims::{self, patch_int};
 use super::wire::Stripped;
-use super::{attrs, guard, validate, LoadError, LoadOptions};
+use super::{attrs, guard, rebatch, validate, LoadError, LoadOptions};
 use crate::graph::{Graph, Node, Origin, Problem, Tensor, MAX_ELEMENTS};
 use crate::scope::scope_of;
 use prost::Message;
@@ -14,15 +14,15 @@ use tract_onnx::tract_hir::infer::{Factoid, InferenceFact, InferenceModelExt};
 /// ONNX float element types: initializers of these types are model weights.
 const FLOAT_TYPES: [i32; 4] = [1, 10, 11, 16];
 
-struct Parsed {
-    model: InferenceModel,
-    outlets: HashMap<String, OutletId>,
+pub(super) struct Parsed {
+    pub(super) model: InferenceModel,
+    pub(super) outlets: HashMap<String, OutletId>,
     first_error: Option<String>,
     /// pb node index → why the parser could not build it.
     unbuildable: HashMap<usize, String>,
 }
 
-pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, LoadError> {
+pub fn build_graph(stripped: Stripped, opts: &LoadOptions, allow_zero: &[String]) -> Result<Graph, LoadError> {
     let Stripped { model: small, weights: _, initializers, bad_data } = stripped;
     for (name, d, _) in &initializers {
         if let Some((axis, v)) = d.iter().enumerate().find(|(_, &v)| v < 0 || v as u64 > dims::MAX_DIM) {
@@ -33,7 +33,7 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         }
     }
     let mut proto = pb::ModelProto::decode(&small[..]).map_err(decode_error)?;
-    let meta_scopes = super::meta::node_scopes(&small);
+    let mut meta_scopes = super::meta::node_scopes(&small);
     drop(small);
     if proto.ir_version == 0 && proto.opset_import.is_empty() {
         return Err(LoadError::NotOnnx("it declares neither an IR version nor an operator set".into()));
@@ -48,19 +48,19 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
     if graph.node.is_empty() {
         return Err(LoadError::EmptyGraph);
     }
-    let init_names: HashSet<String> = initializers.iter().map(|(n, _, _)| n.clone()).collect();
+    let mut init_names: HashSet<String> = initializers.iter().map(|(n, _, _)| n.clone()).collect();
     // A float initializer of one element is a constant (a dynamo export's attention scale,
     // epsilon or exponent), public; every larger one is a weight.
     let is_weight = |(_, d, t): &&(String, Vec<i64>, i32)| FLOAT_TYPES.contains(t) && d.iter().any(|&x| x != 1);
     let weight_names: HashSet<String> = initializers.iter().filter(is_weight).map(|(n, _, _)| n.clone()).collect();
-    let parameters: u64 = initializers
+    let mut parameters: u64 = initializers
         .iter()
         .filter(is_weight)
         .map(|(_, d, _)| {
             d.iter().try_fold(1u64, |a, &x| u64::try_from(x).ok().and_then(|x| a.checked_mul(x))).unwrap_or(0)
         })
         .fold(0u64, u64::saturating_add);
-    let pinned = dims::pin(graph, opts, &init_names)?;
+    let pinned = dims::pin(graph, opts, &init_names, allow_zero)?;
     let mut notes = bad_data;
     // A graph output that nothing produces would crash the parser: drop it, say so.
     let defined: HashSet<&str> = graph
@@ -86,14 +86,37 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions) -> Result<Graph, Load
         notes.push(format!("Re-batched from {old} to {new}."));
         // A patched Reshape can give a later one the shape its own patch needs: repeat a few times.
         let (mut all_patched, mut done) = (Vec::new(), Vec::new());
+        let mut broadcasts = Vec::new();
+        let mut widened = 0u64;
         for _ in 0..8 {
             let patched = patch_batch_reshapes(&mut proto, &parsed, old, new, &done);
-            if patched.is_empty() {
+            let fixed = if patched.is_empty() {
+                rebatch::patch_batch_broadcasts(
+                    &mut proto,
+                    &parsed,
+                    old,
+                    new,
+                    &mut init_names,
+                    &mut meta_scopes,
+                    &mut widened,
+                )
+            } else {
+                Vec::new()
+            };
+            if patched.is_empty() && fixed.is_empty() {
                 break;
             }
             all_patched.extend(patched.iter().step_by(2).cloned());
             done.extend(patched);
+            broadcasts.extend(fixed);
             parsed = parse_and_analyse(&mut proto)?;
+        }
+        parameters = parameters.saturating_add(widened);
+        if !broadcasts.is_empty() {
+            notes.push(format!(
+                "Broadcasts with the batch baked in (a class token, pooling indices) were re-batched to {new}: {}.",
+                broadcasts.join(", ")
+            ));
         }
         if !all_patched.is_empty() {
             notes.push(format!(
@@ -356,9 +379,15 @@ fn rebatch_failure(
         }
     }
     let parsed_old = parse_and_analyse(&mut at_old)?;
-    let before: HashSet<usize> = unshaped_nodes(&at_old, &parsed_old).into_iter().collect();
-    let Some(&i) = unshaped.iter().find(|i| !before.contains(i)) else { return Ok(None) };
-    let n = &proto.graph.as_ref().expect("has graph").node[i];
+    // By output name: re-batching may have inserted nodes, so indices differ.
+    let old_nodes = at_old.graph.as_ref().map_or(&[][..], |g| &g.node[..]);
+    let before: HashSet<&String> =
+        unshaped_nodes(&at_old, &parsed_old).into_iter().filter_map(|i| old_nodes[i].output.first()).collect();
+    let nodes = &proto.graph.as_ref().expect("has graph").node;
+    let Some(&i) = unshaped.iter().find(|&&i| nodes[i].output.first().is_none_or(|o| !before.contains(o))) else {
+        return Ok(None);
+    };
+    let n = &nodes[i];
     let name = if n.name.is_empty() { n.output.first().cloned().unwrap_or_default() } else { n.name.clone() };
     Ok(Some(format!(
         "Cannot re-batch this model from {old} to {new}: node '{name}' ({}) has no shape at batch {new} though it has \
@@ -417,16 +446,29 @@ fn patch_batch_reshapes(
                         (dim0 == Some((old as i64).checked_mul(inner)?)).then_some(inner)
                     })
                 });
+                // Already folded upstream (Swin's windows: the input is [new·k, …] after an
+                // earlier patch, the target still [old·k, …]).
+                let refolded = input.as_deref().and_then(|s| s.first()).and_then(|&d0| {
+                    let d0 = d0 as u64;
+                    let k = d0.is_multiple_of(new).then(|| d0 / new).filter(|&k| k > 1)?;
+                    (dim0 == Some((old * k) as i64)).then_some(k as i64)
+                });
                 if dim0 == Some(old as i64) {
                     targets.push((n.name.clone(), shape_name.clone(), new as i64));
-                } else if let Some(seq) = folded {
+                } else if let Some(seq) = folded.or(refolded) {
                     targets.push((n.name.clone(), shape_name.clone(), new as i64 * seq));
                 }
             }
         }
     }
     let mut patched = Vec::new();
-    for (node, shape_name, value) in targets {
+    for (node, mut shape_name, value) in targets {
+        // A target assembled by `Concat(axis 0)` from a constant batch and computed sizes (Swin's
+        // patch merging, legacy: `Concat([1], H/2, 2, W/2, 2, C)`): patch that leading constant
+        // when nothing else reads it.
+        if let Some(first) = concat_head(graph, &shape_name) {
+            shape_name = first;
+        }
         let ok = if let Some(t) = graph.initializer.iter_mut().find(|t| t.name == shape_name) {
             patch_int(t, 0, value)
         } else if let Some(c) =
@@ -446,6 +488,26 @@ fn patch_batch_reshapes(
         }
     }
     patched
+}
+
+/// The first input of the `Concat` on axis 0 that produces `target`, when it is a one-element
+/// constant (a Constant node's output or an initializer) read by that Concat only.
+fn concat_head(graph: &pb::GraphProto, target: &str) -> Option<String> {
+    let concat = graph.node.iter().find(|n| n.output.first().is_some_and(|o| o == target))?;
+    let axis0 = concat.attribute.iter().find(|a| a.name == "axis").is_none_or(|a| a.i == 0);
+    if concat.op_type != "Concat" || !axis0 {
+        return None;
+    }
+    let first = concat.input.first()?;
+    let readers = graph.node.iter().flat_map(|n| &n.input).filter(|i| *i == first).count();
+    let one = |t: &pb::TensorProto| t.dims.iter().product::<i64>() == 1;
+    let constant = graph.initializer.iter().find(|t| &t.name == first).is_some_and(one)
+        || graph.node.iter().any(|c| {
+            c.op_type == "Constant"
+                && c.output.first() == Some(first)
+                && c.attribute.iter().find(|a| a.name == "value").and_then(|a| a.t.as_ref()).is_some_and(one)
+        });
+    (readers == 1 && constant).then(|| first.clone())
 }
 
 fn dtype_name(dt: Option<DatumType>) -> String {

@@ -22,6 +22,7 @@ pub fn pin(
     graph: &mut pb::GraphProto,
     opts: &LoadOptions,
     initializers: &HashSet<String>,
+    allow_zero: &[String],
 ) -> Result<Pinned, LoadError> {
     let mut missing = Vec::new();
     let mut pinned = Pinned { old_batch: None, changed: false };
@@ -54,7 +55,9 @@ pub fn pin(
                     };
                     let value = opts.dims.get(&name).copied().or(if batch_axis { opts.batch } else { None });
                     match value {
-                        Some(0) => return Err(LoadError::BadDim(format!("Dimension '{name}' must be at least 1."))),
+                        Some(0) if !allow_zero.contains(&name) => {
+                            return Err(LoadError::BadDim(format!("Dimension '{name}' must be at least 1.")))
+                        }
                         Some(v) if v > MAX_DIM => {
                             return Err(LoadError::BadDim(format!(
                                 "Dimension '{name}' = {v} is larger than the limit {MAX_DIM}."

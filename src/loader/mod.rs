@@ -12,6 +12,8 @@ mod dims;
 mod edit;
 mod guard;
 mod meta;
+mod rebatch;
+mod signature;
 pub mod sparse;
 mod validate;
 mod walk;
@@ -23,6 +25,7 @@ pub use walk::WireError;
 pub use weight_free::weight_free;
 
 use crate::graph::Graph;
+pub use signature::{input_signature, DimSig, InputSig};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -140,10 +143,18 @@ fn size_message(name: &str, value: &str) -> String {
 
 /// Loads an ONNX model from its bytes.
 pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Graph, LoadError> {
+    load_with_empty(bytes, opts, &[])
+}
+
+/// [`load`], where the named dims may be 0: a KV cache's past length at prefill
+/// (`src/generation.rs`). Users never give 0 ([`check_sizes`]).
+pub fn load_with_empty(bytes: &[u8], opts: &LoadOptions, empty_dims: &[String]) -> Result<Graph, LoadError> {
     if bytes.is_empty() {
         return Err(LoadError::Empty);
     }
-    check_sizes(opts)?;
+    let mut checked = opts.clone();
+    checked.dims.retain(|k, v| !(*v == 0 && empty_dims.contains(k)));
+    check_sizes(&checked)?;
     if opts.max_bytes > 0 && bytes.len() as u64 > opts.max_bytes {
         return Err(LoadError::TooLarge { bytes: bytes.len() as u64, limit: opts.max_bytes });
     }
@@ -155,7 +166,7 @@ pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Graph, LoadError> {
                 LoadError::Corrupt { offset: Some(e.offset), what: e.what }
             }
         })?;
-    analyse::build_graph(stripped, opts)
+    analyse::build_graph(stripped, opts, empty_dims)
 }
 
 /// Convenience for native callers: reads a file and loads it.

@@ -230,9 +230,8 @@ mod tests {
     /// and a shape rule.
     #[test]
     fn price_tables_name_registered_ops() {
-        use crate::frameworks::{cheetah, crypten, cryptflow2, delphi};
+        use crate::frameworks::{cheetah, cryptflow2, delphi};
         for (fw, ops) in [
-            ("crypten", crypten::priced_ops()),
             ("cryptflow2", cryptflow2::priced_ops()),
             ("cheetah", cheetah::priced_ops()),
             ("delphi", delphi::priced_ops()),

@@ -40,7 +40,7 @@ def _forward_once(path, shapes, seed):
     if PORTS:  # ops from_onnx has no module for run as the port a user would write (ports.py)
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import ports
-        ports.install()
+        ports.install_all()
     with open(path, "rb") as f:
         model = crypten.nn.from_onnx(f)
     model.encrypt()
@@ -60,7 +60,9 @@ def _forward_once(path, shapes, seed):
         return out
 
     crypten.nn.Module.__call__ = call
-    xs = [crypten.cryptensor(torch.randn(*s) * 0.5, src=0) for s in shapes]
+    # Public inputs (hf.py: the token ids) go in as plain torch tensors, the others encrypted.
+    xs = [torch.from_numpy(PUBLIC_VALUES[i]) if i in PUBLIC_VALUES else crypten.cryptensor(torch.randn(*s) * 0.5, src=0)
+          for i, s in enumerate(shapes)]
     comm.get().reset_communication_stats()
     try:
         model(*xs)
@@ -151,6 +153,7 @@ def record(path, shapes, parties, provider, max_method):
 
 
 PORTS = False  # --transformer: install validation/crypten/ports.py
+PUBLIC_VALUES = {}  # input index → numpy value of a public input (hf.py)
 
 
 def main(argv):
@@ -169,10 +172,12 @@ def main(argv):
     ap.add_argument("--max-method", default="log_reduction", choices=["log_reduction", "pairwise"])
     ap.add_argument("--suffix", default="")
     ap.add_argument("--transformer", action="store_true")
+    ap.add_argument("--ports", action="store_true", help="install ports.py (implied by --transformer)")
     ap.add_argument("models", nargs="*")
     a = ap.parse_args(argv)
     configs = [(int(c.split(":")[0]), c.split(":")[1].upper()) for c in a.configs.split(",")]
     argv = a.models
+    PORTS = a.ports
     if a.transformer:  # validation/samples/transformer_ops.py's models, ports installed
         OUT = os.path.join(OUT, "transformer")
         PORTS = True

@@ -109,6 +109,9 @@ def main():
     save("and_secret", [const("lo", 0.0), const("hi", 1.0), h.make_node("Greater", ["x", "lo"], ["a"], name="/Greater"),
                         h.make_node("Less", ["x", "hi"], ["b"], name="/Less"), h.make_node("And", ["a", "b"], ["y"], name="/And")], x)
     un("reciprocal", "Reciprocal")
+    # MobileNetV3's activations (opset 14 HardSwish; HardSigmoid with timm's alpha 1/6).
+    un("hardsigmoid", "HardSigmoid", alpha=1 / 6, beta=0.5)
+    un("hardswish", "HardSwish", opset=14)
 
 
 if __name__ == "__main__":

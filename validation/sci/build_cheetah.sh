@@ -31,9 +31,21 @@ patch --quiet --no-backup-if-mismatch -N -p1 -i "$OC/patch/SEAL.patch" -d "$SEAL
     -DSEAL_USE_INTEL_HEXL=OFF -DSEAL_BUILD_DEPS=OFF -DSEAL_THROW_ON_TRANSPARENT_CIPHERTEXT=ON
   b "$BUILD/seal" --target install; }
 
+# Debian's libzstd.a is not position-independent, and OpenCheetah links SEAL into a shared library
+# (libgemini.so): link the installed SEAL against the shared zstd instead (same library, same bytes).
+sed -i 's/zstd::libzstd_static/zstd::libzstd_shared/g' "$PREFIX/lib/cmake/SEAL-3.7/SEALTargets.cmake"
+
 # The per-call probe in both of OpenCheetah's SCI libraries (SCI_HE copy and the cheetah adapter).
 python3 "$HERE/instrument.py" "$OC/SCI/src/library_fixed_uniform.cpp" "$OC/SCI/src/library_fixed_uniform_cheetah.cpp"
+# Our single-layer program (programs/), as one extra subdirectory of OpenCheetah's top level.
+OCCM="$OC/CMakeLists.txt"
+grep -q 'mpclens_programs' "$OCCM" || cat >> "$OCCM" <<CM
+
+if (MPCLENS_PROGRAMS)
+  add_subdirectory(\${MPCLENS_PROGRAMS} \${CMAKE_BINARY_DIR}/mpclens_programs)
+endif()
+CM
 cmake -S "$OC" -B "$BUILD/oc" -DCMAKE_BUILD_TYPE=Release -DSCI_BUILD_NETWORKS=ON -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -DUSE_APPROX_RESHARE=ON
-TARGETS=${TARGETS:-"sqnet-cheetah"}
+  -DUSE_APPROX_RESHARE=ON -DMPCLENS_PROGRAMS="$HERE/programs"
+TARGETS=${TARGETS:-"mpclens_layer-cheetah sqnet-cheetah"}
 for t in $TARGETS; do b "$BUILD/oc" --target "$t"; done

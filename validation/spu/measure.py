@@ -363,14 +363,16 @@ OP_OPTIONS = {
 }
 
 
-def measure_model(path, out_file, runs, positive=False, timeout=900, extra=None):
+def measure_model(path, out_file, runs, positive=False, timeout=900, extra=None, dims=None):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from onnx2jax import Program
     rel = os.path.relpath(os.path.abspath(path), ROOT)
     name = os.path.basename(out_file)[:-5]
     rec = {"model": rel}
+    if dims is not None:
+        rec["dims"] = dims
     try:
-        prog = Program(path)
+        prog = Program(path, dims=dims, public_ints=dims is not None)
         args = prog.example_args(seed=0, positive=positive)
         rec["inputs"] = [s for _, s, _ in prog.inputs]
         rec["secret_initializers"] = len(prog.secret)
@@ -451,6 +453,47 @@ def measure_models(names=None):
         measure_model(path, os.path.join(OUT, name + ".json"), runs, timeout=600)
 
 
+# LLM generation (src/generation.rs): the KV-cache members of the zoo, one pass each of the
+# prefill (sequence N, empty cache) and of decode steps (one token, past N + i - 1), N = 8.
+GENERATION_MODELS = ["gpt2_kv.legacy17", "llama_kv.legacy17", "gpt2_kv.dynamo", "llama_kv.dynamo"]
+GENERATION_PROMPT = 8
+GENERATION_STEPS = [1, 4]
+
+
+def generation_dims(path, seq, past):
+    """The pass's value of every symbolic input axis: sequence, past, and past + sequence (the
+    mask's length), read off the axis names as src/generation.rs reads them."""
+    import onnx
+    m = onnx.load(path, load_external_data=False)
+    init = {t.name for t in m.graph.initializer}
+    out = {}
+    for i in m.graph.input:
+        if i.name in init:
+            continue
+        for axis, d in enumerate(i.type.tensor_type.shape.dim):
+            if not d.dim_param:
+                continue
+            past_axis = ("past" in i.name or "cache" in i.name) and axis == 2
+            mask_len = "mask" in i.name and axis == len(i.type.tensor_type.shape.dim) - 1
+            out[d.dim_param] = past if past_axis else past + seq if mask_len else seq if "input_ids" in i.name else None
+    if None in out.values():
+        raise SystemExit(f"{path}: unknown symbolic axes {[k for k, v in out.items() if v is None]}")
+    return out
+
+
+def measure_generation(names=None):
+    for name in GENERATION_MODELS:
+        if names and name not in names:
+            continue
+        path = os.path.join(ROOT, "tests", "fixtures", "zoo", name + ".onnx")
+        passes = [("prefill", GENERATION_PROMPT, 0)] + [
+            (f"step{i}", 1, GENERATION_PROMPT + i - 1) for i in GENERATION_STEPS]
+        for label, seq, past in passes:
+            measure_model(path, os.path.join(OUT, "generation", f"{name}.{label}.json"), select_runs(FIELD_RUNS),
+                          timeout=900, dims=generation_dims(path, seq, past),
+                          extra={"generation": {"prompt_len": GENERATION_PROMPT, "pass": label}})
+
+
 def select_runs(runs):
     """The run specs kept by `--fields` and `--no-options`, copied."""
     out = [dict(r) for r in runs if FIELDS is None or r["field"] in FIELDS]
@@ -513,6 +556,8 @@ def main(argv):
         measure_ops(set(argv[1:]) or None)
     elif argv[0] == "--transformer":
         measure_transformer(set(argv[1:]) or None)
+    elif argv[0] == "--generation":
+        measure_generation(set(argv[1:]) or None)
     elif argv[0] == "--models":
         measure_models(set(argv[1:]) or None)
     elif argv[0] == "--train":

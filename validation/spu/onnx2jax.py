@@ -69,8 +69,13 @@ def _s(v):
 
 
 class Program:
-    def __init__(self, path, seed=0, batch=None):
+    def __init__(self, path, seed=0, batch=None, dims=None, public_ints=False):
+        """`dims` pins symbolic axes by name ({"seq": 1, "past": 7}); a 0 gives an empty tensor
+        (a KV cache at prefill). `public_ints`: integer inputs are public constants, as mpclens's
+        rule says (token ids drawn at random below 2, attention masks all ones), not arguments;
+        an empty input is a (dataless) public constant too."""
         self.path = path
+        dims = dims or {}
         m = onnx.load(path, load_external_data=False)
         self.model = m
         self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 13)
@@ -78,16 +83,25 @@ class Program:
         self.graph = g
         init_names = {i.name for i in g.initializer}
         self.inputs = []  # (name, shape, np dtype)
+        self.public_inputs = {}  # name -> numpy value (public_ints, or empty)
         for i in g.input:
             if i.name in init_names:
                 continue
             tt = i.type.tensor_type
-            dims = [d.dim_value for d in tt.shape.dim]
-            if batch is not None and dims:
-                dims[0] = batch  # override the batch dimension (dim 0)
-            if any(d <= 0 for d in dims):
-                raise ValueError(f"input {i.name} has a non-static shape {dims}")
-            self.inputs.append((i.name, dims, NP_DTYPES.get(tt.elem_type, np.float32)))
+            shape = [d.dim_value if d.HasField("dim_value") else dims.get(d.dim_param, -1) for d in tt.shape.dim]
+            if batch is not None and shape:
+                shape[0] = batch  # override the batch dimension (dim 0)
+            if any(d < 0 or (d == 0 and not dims) for d in shape):
+                raise ValueError(f"input {i.name} has a non-static shape {shape}")
+            dt = NP_DTYPES.get(tt.elem_type, np.float32)
+            if public_ints and not np.issubdtype(dt, np.floating):
+                self.public_inputs[i.name] = (np.ones(shape) if "mask" in i.name else
+                                              np.random.default_rng(seed).integers(0, 2, shape)).astype(np.int64)
+                continue
+            if 0 in shape:
+                self.public_inputs[i.name] = np.zeros(shape, dt)
+                continue
+            self.inputs.append((i.name, shape, dt))
         # Which initializers are used in compute slots (-> secret arguments)?
         compute_use, static_use = set(), set()
         for n in g.node:
@@ -107,6 +121,7 @@ class Program:
                 self.secret.append((t.name, arr.astype(np.float32)))
             if t.name in static_use or not weight:
                 self.const[t.name] = arr
+        self.const.update(self.public_inputs)
         self.outputs = [o.name for o in g.output]
 
     def _init_value(self, t, rng):

@@ -9,6 +9,7 @@ Run from the repository root (venv with validation/zoo/requirements.txt):
     HF_HUB_OFFLINE=1 python validation/zoo/export.py --out target/zoo          # full-size zoo
     HF_HUB_OFFLINE=1 python validation/zoo/export.py --tiny --out tests/fixtures/zoo
     ... --only gpt2,vit_b16                                                   # a subset
+    ... --tiny --batch 2 --out DIR    # exported at batch 2 (what `--batch 2` re-batching must equal)
 
 Writes NAME.dynamo.onnx (+ .onnx.data) and NAME.legacy17.onnx per member, and
 manifest.json: for each file, onnx's own node count, opset and output shapes (after
@@ -31,9 +32,12 @@ def hf(name):
     return getattr(transformers, name)
 
 
+BATCH = 1  # --batch: the batch the export bakes in (tests compare a re-batched batch-1 export with it)
+
+
 def text_inputs(vocab, seq, mask=True):
-    ids = torch.randint(0, vocab, (1, seq), dtype=torch.long)
-    return (ids, torch.ones(1, seq, dtype=torch.long)) if mask else (ids,)
+    ids = torch.randint(0, vocab, (BATCH, seq), dtype=torch.long)
+    return (ids, torch.ones(BATCH, seq, dtype=torch.long)) if mask else (ids,)
 
 
 class Wrap(nn.Module):
@@ -91,7 +95,7 @@ def whisper_enc(tiny):
     c = hf("WhisperConfig")(**kw)
     enc = hf("WhisperModel")(c).get_encoder()
     frames = 2 * c.max_source_positions
-    return Wrap(enc, ["input_features"]), (torch.randn(1, c.num_mel_bins, frames),), ["input_features"], None
+    return Wrap(enc, ["input_features"]), (torch.randn(BATCH, c.num_mel_bins, frames),), ["input_features"], None
 
 
 def t5_enc(tiny):
@@ -108,7 +112,7 @@ def timm_model(arch, tiny_kw, size=224, tiny_size=32):
         import timm
         m = timm.create_model(arch, pretrained=False, **(tiny_kw if tiny else {}))
         s = tiny_size if tiny else size
-        return m, (torch.randn(1, 3, s, s),), ["pixel_values"], None
+        return m, (torch.randn(BATCH, 3, s, s),), ["pixel_values"], None
     return build
 
 
@@ -117,6 +121,52 @@ def gpt2_dynamic(tiny):
     m, args, names, _ = gpt2(True)
     dyn = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
     return m, args, names, dyn
+
+
+class WithCache(nn.Module):
+    """A decode step with a KV cache, as optimum exports it: inputs input_ids [b, seq],
+    attention_mask [b, past + seq] and past_key_values.{i}.key/.value [b, kv_heads, past, head_dim];
+    outputs the logits and present.{i}.key/.value (the cache after this step)."""
+    def __init__(s, m, layers):
+        super().__init__()
+        s.m, s.layers = m, layers
+    def forward(s, input_ids, attention_mask, *past):
+        DynamicCache = hf("DynamicCache")
+        cache = DynamicCache(config=s.m.config)
+        for i in range(s.layers):
+            cache.update(past[2 * i], past[2 * i + 1], i)
+        out = s.m(input_ids=input_ids, attention_mask=attention_mask, past_key_values=cache, use_cache=True,
+                  return_dict=True)
+        present = [t for layer in out.past_key_values.layers for t in (layer.keys, layer.values)]
+        return (out.logits, *present)
+
+
+def with_cache(arch):
+    """A tiny decoder (2 layers) exported WITH a KV cache: symbolic `sequence`, `past_sequence`
+    and `total_sequence` (= past + sequence, the mask's length). Example: 8 cached tokens, 3 new (not
+    1: torch.export specialises an axis whose example size is 0 or 1)."""
+    def build(tiny):
+        c = {"gpt2": lambda: hf("GPT2Config")(n_embd=32, n_layer=2, n_head=2, vocab_size=100, n_positions=64,
+                                              attn_implementation="eager"),
+             "llama": lambda: hf("LlamaConfig")(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                                num_attention_heads=4, num_key_value_heads=2, vocab_size=100,
+                                                max_position_embeddings=64, attn_implementation="eager")}[arch]()
+        m = hf({"gpt2": "GPT2LMHeadModel", "llama": "LlamaForCausalLM"}[arch])(c)
+        layers = c.num_hidden_layers
+        kv_heads = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
+        head_dim = c.hidden_size // c.num_attention_heads
+        past, seq = 8, 3
+        ids = torch.randint(0, c.vocab_size, (1, seq), dtype=torch.long)
+        mask = torch.ones(1, past + seq, dtype=torch.long)
+        kv = [torch.randn(1, kv_heads, past, head_dim) for _ in range(2 * layers)]
+        names = ["input_ids", "attention_mask"] + [f"past_key_values.{i}.{k}" for i in range(layers)
+                                                   for k in ("key", "value")]
+        outs = ["logits"] + [f"present.{i}.{k}" for i in range(layers) for k in ("key", "value")]
+        dyn = {"input_ids": {1: "sequence"}, "attention_mask": {1: "total_sequence"}}
+        dyn.update({n: {2: "past_sequence"} for n in names[2:]})
+        dyn.update({n: {2: "total_sequence"} for n in outs[1:]})
+        return WithCache(m, layers), (ids, mask, *kv), names, {"dynamic_axes": dyn, "outputs": outs}
+    return build
 
 
 VIT_TINY = dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, num_classes=10)
@@ -137,6 +187,8 @@ ZOO = {
     "mobilenetv3": timm_model("mobilenetv3_large_100", dict(num_classes=10)),
     "resnet50": timm_model("resnet50", dict(num_classes=10)),
     "gpt2_dynamic": gpt2_dynamic,
+    "gpt2_kv": with_cache("gpt2"),
+    "llama_kv": with_cache("llama"),
 }
 
 
@@ -204,19 +256,25 @@ def export(name, build, out, tiny, exporters, keep_graph_only=False):
     for exporter in exporters:
         torch.manual_seed(0)
         model, args, names, dyn = build(tiny)
+        outs = ["output"]
+        if isinstance(dyn, dict) and "outputs" in dyn:  # a KV-cache member: named outputs, its own axes
+            outs, dyn = dyn["outputs"], dyn["dynamic_axes"]
         model.eval()
         path = os.path.join(out, f"{name}.{exporter}.onnx")
         t0 = time.time()
         with torch.no_grad():
             if exporter == "dynamo":
                 dyn_shapes = None
-                if dyn:
+                if dyn and len(outs) > 1:  # KV cache: sequence, past and total axes
+                    A = torch.export.Dim.AUTO  # the mask's length is past + sequence: let export derive it
+                    dyn_shapes = ({1: A}, {1: A}, tuple({2: A} for _ in names[2:]))  # (ids, mask, *past)
+                elif dyn:
                     B, S = torch.export.Dim("batch", min=1, max=64), torch.export.Dim("sequence", min=2, max=64)
                     dyn_shapes = (tuple({0: B, 1: S} for _ in names),)  # forward(*args): one parameter
-                torch.onnx.export(model, args, path, input_names=names, output_names=["output"],
+                torch.onnx.export(model, args, path, input_names=names, output_names=outs,
                                   dynamo=True, external_data=True, dynamic_shapes=dyn_shapes)
             else:
-                torch.onnx.export(model, args, path, input_names=names, output_names=["output"],
+                torch.onnx.export(model, args, path, input_names=names, output_names=outs,
                                   dynamo=False, opset_version=17, dynamic_axes=dyn)
         secs = time.time() - t0
         if tiny or keep_graph_only:
@@ -238,7 +296,10 @@ def main():
     ap.add_argument("--exporters", default="dynamo,legacy17")
     ap.add_argument("--graph-only", action="store_true",
                     help="drop the weights after export (a few MB for the whole zoo instead of ~7 GB)")
+    ap.add_argument("--batch", type=int, default=1, help="batch of the example inputs (baked into the export)")
     a = ap.parse_args()
+    global BATCH
+    BATCH = a.batch
     os.makedirs(a.out, exist_ok=True)
     names = [n for n in a.only.split(",") if n] or list(ZOO)
     man_path = os.path.join(a.out, "manifest.json")

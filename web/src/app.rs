@@ -917,6 +917,9 @@ impl App {
                 { controls::view(self, ctx) }
                 <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
                 <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
+                { self.source.as_ref().map(|s| html! { <crate::generation_view::GenerationView name={s.name.clone()}
+                    bytes={s.bytes.clone()} batch={self.st.batch} dims={self.st.dims.clone()} mode={self.st.mode}
+                    settings={self.st.settings.clone()} /> }).unwrap_or_default() }
                 { export::view(self, ctx) }
             </>
         }

@@ -6,6 +6,7 @@ mod controls;
 mod errors;
 mod export;
 mod fmt;
+mod generation_view;
 mod layers;
 mod loading;
 mod model_view;

@@ -111,6 +111,13 @@ struct ProfileArgs {
     /// Network for the summary's times: bandwidth in Mbit/s (the web page's default).
     #[arg(long, default_value_t = mpclens::network::DEFAULT_MBPS, requires = "summary")]
     bandwidth: f64,
+    /// LLM generation: the prompt length N (tokens of the prefill). With --gen-tokens.
+    #[arg(long = "prompt-len", value_name = "N", value_parser = |s: &str| mpclens::generation::parse_count("prompt-len", s), requires = "gen_tokens")]
+    prompt_len: Option<u64>,
+    /// LLM generation: new tokens T (prefill + T−1 decode steps, KV cache when the export has one);
+    /// adds a `generation` section. Needs --prompt-len.
+    #[arg(long = "gen-tokens", value_name = "T", value_parser = |s: &str| mpclens::generation::parse_count("gen-tokens", s), requires = "prompt_len")]
+    gen_tokens: Option<u64>,
     /// Network for the summary's times: round-trip time in milliseconds.
     #[arg(long, default_value_t = mpclens::network::DEFAULT_RTT_MS, requires = "summary")]
     rtt: f64,
@@ -168,7 +175,22 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
         dims: args.dims.iter().cloned().collect::<BTreeMap<_, _>>(),
         max_bytes: 0,
     };
-    let mut graph = load(&bytes, &opts).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    let gen = args
+        .gen_tokens
+        .zip(args.prompt_len)
+        .map(|(gen_tokens, prompt_len)| mpclens::generation::GenerationRequest { prompt_len, gen_tokens });
+    if gen.is_some() && what_if.is_some() {
+        return Err("--gen-tokens and --what-if cannot be combined: price the substituted model's export".into());
+    }
+    // With generation the main report is the prefill pass, priced once.
+    let (mut graph, prefill, generation) = match gen {
+        Some(g) => {
+            let (graph, report, generation) = mpclens::generation::run(&bytes, &opts, &req, g)
+                .map_err(|e| format!("{}: {e}", args.model.display()))?;
+            (graph, Some(report), Some(generation))
+        }
+        None => (load(&bytes, &opts).map_err(|e| format!("{}: {e}", args.model.display()))?, None, None),
+    };
     let mut before = None;
     if let Some(w) = what_if {
         if let Some(path) = &args.what_if_onnx {
@@ -187,7 +209,11 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     if !(args.rtt.is_finite() && args.rtt >= 0.0) {
         return Err(format!("invalid --rtt {}: it must be a finite number of milliseconds, 0 or more", args.rtt));
     }
-    let mut report = mpclens::profile(&graph, &req)?;
+    let mut report = match prefill {
+        Some(r) => r,
+        None => mpclens::profile(&graph, &req)?,
+    };
+    report.generation = generation;
     if args.summary {
         let net = mpclens::network::Network::custom(args.bandwidth, args.rtt);
         report.summary = Some(mpclens::summary::summarize(&graph, &report, &req, &net));
@@ -211,7 +237,9 @@ fn run_profile(args: ProfileArgs) -> Result<(), String> {
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
         Format::Csv => table::csv(&report),
-        Format::Table => table::summary(&report) + &table::report(&report, args.nodes, args.top),
+        Format::Table => {
+            table::summary(&report) + &table::generation(&report) + &table::report(&report, args.nodes, args.top)
+        }
     };
     print!("{out}");
     Ok(())

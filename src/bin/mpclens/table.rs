@@ -275,3 +275,45 @@ pub fn summary(r: &Report) -> String {
     }
     out + "\n"
 }
+
+/// The generation section (`--gen-tokens`): per framework the prefill, the first and last decode
+/// step and the totals; empty without generation.
+pub fn generation(r: &Report) -> String {
+    let Some(g) = &r.generation else { return String::new() };
+    let mut out = format!(
+        "Generation: prompt {} tokens, {} new tokens ({} decode steps)\n  {}\n",
+        g.prompt_len,
+        g.gen_tokens,
+        g.gen_tokens - 1,
+        g.method
+    );
+    let rows: Vec<Vec<String>> = g
+        .frameworks
+        .iter()
+        .map(|f| {
+            let step =
+                |c: Option<&Cost>| c.map(|c| format!("{} / {}", human_bytes(c.bytes), c.rounds)).unwrap_or("—".into());
+            let flags = [(f.partial, "partial"), (f.approximate, "≈")]
+                .iter()
+                .filter(|x| x.0)
+                .map(|x| x.1)
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                f.framework.clone(),
+                format!("{} / {}", human_bytes(f.prefill.bytes), f.prefill.rounds),
+                step(f.steps.first()),
+                step(f.steps.last()),
+                format!("{} / {}", human_bytes(f.decode.bytes), f.decode.rounds),
+                format!("{} ({} B) / {}", human_bytes(f.total.bytes), f.total.bytes, f.total.rounds),
+                flags,
+            ]
+        })
+        .collect();
+    out += &columns(
+        &["framework", "prefill (bytes / rounds)", "first step", "last step", "decode", "total", ""],
+        &rows,
+        &[false, true, true, true, true, true, false],
+    );
+    out + "\n"
+}

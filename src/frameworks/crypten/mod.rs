@@ -10,12 +10,6 @@ mod ops;
 mod proto;
 mod train;
 
-/// The ops CrypTen's forward prices (checked against the op registry).
-#[cfg(test)]
-pub(crate) fn priced_ops() -> Vec<&'static str> {
-    ops::priced_ops()
-}
-
 use super::CostModel;
 use crate::cost::Cost;
 use crate::graph::{Graph, Problem};
@@ -116,14 +110,31 @@ impl CostModel for CrypTen {
         let mut cannot_load = Vec::new();
         let mut ported = Vec::new();
         let grads = train::requires_grad(graph);
+        // The IsNaN port returns a public mask, so a Where on it has a public condition.
+        let nan_masks: std::collections::HashSet<&str> = graph
+            .nodes
+            .iter()
+            .filter(|n| n.op == "IsNaN")
+            .flat_map(|n| n.outputs.iter().map(|o| o.name.as_str()))
+            .collect();
         for node in &graph.nodes {
+            let public_mask;
+            let node = if node.op == "Where" && node.inputs.first().is_some_and(|c| nan_masks.contains(c.name.as_str()))
+            {
+                let mut n = node.clone();
+                n.inputs[0].origin = crate::graph::Origin::Constant;
+                public_mask = n;
+                &public_mask
+            } else {
+                node
+            };
             crate::budget::at_node(&node.name, &node.op);
             if graph.unsupported.iter().any(|p| p.node == node.name) {
                 continue;
             }
             let rejected = ops::load_rejection(node);
             let loadable = rejected.is_none();
-            let port = ops::port(&node.op);
+            let port = ops::node_port(node);
             if let Some(p) = port {
                 ported.push(format!("{} as {p}", node.op));
             } else if let Some(what) = &rejected {
@@ -139,10 +150,12 @@ impl CostModel for CrypTen {
             match priced {
                 Ok(()) => {
                     let approximate = if let Some(p) = port {
-                        Some(format!(
-                            "port: CrypTen's from_onnx has no {}; priced as the port {p} (validation/crypten/ports.py), measured",
-                            node.op
-                        ))
+                        let why = match &rejected {
+                            Some(what) if what == &node.op => format!("CrypTen's from_onnx has no {what}"),
+                            Some(what) => format!("CrypTen's from_onnx cannot run {what}"),
+                            None => format!("CrypTen's {} module fails on this form", node.op),
+                        };
+                        Some(format!("port: {why}; priced as the port {p} (validation/crypten/ports.py), measured"))
                     } else {
                         rejected.as_ref().map(|what| {
                             format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
@@ -158,11 +171,6 @@ impl CostModel for CrypTen {
                         approximate,
                     });
                 }
-                Err(ops::Unpriced::Fails(why)) => report.unsupported.push(Problem {
-                    node: node.name.clone(),
-                    op: node.op.clone(),
-                    reason: why.into(),
-                }),
                 Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
@@ -181,7 +189,7 @@ impl CostModel for CrypTen {
             ported.sort();
             ported.dedup();
             report.warnings.push(format!(
-                "CrypTen's from_onnx cannot load these ops; they are priced as the port a user writes with CrypTen's tensor functions: {}.",
+                "CrypTen cannot run these ops as exported (from_onnx has no module for them, or its module fails on this form); they are priced as the port a user writes with CrypTen's tensor functions: {}.",
                 ported.join("; ")
             ));
         }
@@ -189,13 +197,43 @@ impl CostModel for CrypTen {
             cannot_load.sort();
             cannot_load.dedup();
             report.warnings.push(format!(
-                "CrypTen cannot run this model as exported: crypten.nn.from_onnx rejects {}. Workarounds: export at opset ≤ 16 (LayerNorm decomposes), replace Tanh by 2·sigmoid(2x)−1, give shared initializers distinct values (removes Identity).",
-                cannot_load.join(", ")
+                "CrypTen cannot run this model as exported: crypten.nn.from_onnx rejects {}. Workarounds: {}, replace Tanh by 2·sigmoid(2x)−1, give shared initializers distinct values (removes Identity).",
+                cannot_load.join(", "),
+                opset_hint(graph)
             ));
         }
         report.finish(cfg.parties);
         report
     }
+}
+
+/// How to get an export `from_onnx` loads: at opset ≤ 16 torch decomposes LayerNorm into ops
+/// CrypTen has. torch's dynamo exporter (the default since torch 2.9) writes opset 18 or later
+/// and keeps `LayerNormalization` whole, so for its files (opset ≥ 18 from PyTorch) the hint names
+/// the legacy exporter.
+fn opset_hint(graph: &Graph) -> &'static str {
+    if graph.producer == "pytorch" && graph.opset >= 18 {
+        "this is a dynamo export (opset ≥ 18), which keeps LayerNormalization whole at any opset: export with the legacy exporter, torch.onnx.export(..., dynamo=False, opset_version=16), so LayerNorm decomposes"
+    } else {
+        "export at opset ≤ 16 (LayerNorm decomposes)"
+    }
+}
+
+/// Nodes before a GlobalAveragePool whose parameters CrypTen's autograd never reaches: its
+/// `GlobalAveragePool.forward` (crypten/nn/module.py) starts from `input.shallow_copy()`, a
+/// new tensor without the autograd history, so `loss.backward()` stops there (`train::reached`).
+fn cut_by_global_pool(graph: &Graph) -> Option<(String, usize)> {
+    let pool = graph.nodes.iter().find(|n| n.op == "GlobalAveragePool")?;
+    let reached = train::reached(graph);
+    let lost = graph
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.inputs.iter().any(|t| t.origin == crate::graph::Origin::Weight)
+                && !n.outputs.iter().any(|o| reached.contains(&o.name))
+        })
+        .count();
+    (lost > 0).then(|| (pool.name.clone(), lost))
 }
 
 /// The model's parameter tensors (float initializers), each once: name,
@@ -239,6 +277,11 @@ impl CrypTen {
         train::loss_backward(&mut t, b, c);
         report.nodes.push(row("loss/CrossEntropyLoss.backward", "CrossEntropyLoss", Phase::Backward, t));
         let grads = train::reached(graph);
+        if let Some((pool, lost)) = cut_by_global_pool(graph) {
+            report.warnings.push(format!(
+                "CrypTen trains only the layers after GlobalAveragePool {pool}: its module starts from input.shallow_copy() (crypten/nn/module.py GlobalAveragePool.forward), which drops the autograd history, so loss.backward() stops there and {lost} layers with parameters before it get no gradient. Priced as CrypTen runs it (no backward before the pool). The same network exported with the pool as ReduceMean (torch's dynamo exporter) back-propagates through every layer and costs far more."
+            ));
+        }
         for node in graph.nodes.iter().rev() {
             crate::budget::at_node(&node.name, &node.op);
             // Only nodes CrypTen's autograd reaches from the loss.

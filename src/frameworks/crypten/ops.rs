@@ -17,6 +17,16 @@ pub fn load_rejection(node: &Node) -> Option<String> {
     if !LOADABLE.contains(&node.op.as_str()) {
         return Some(node.op.clone());
     }
+    // `Dropout.from_onnx` reads `attributes["ratio"]`, an attribute only up to opset 11
+    // (later the ratio is an input): KeyError 'ratio' (recorded by validation/crypten/hf.py).
+    if node.op == "Dropout" && !node.attrs.contains_key("ratio") {
+        return Some("Dropout without its opset-11 `ratio` attribute (KeyError 'ratio')".into());
+    }
+    // `Mean`/`Sum.from_onnx` read `attributes["axes"]`; ReduceMean from opset 18 and ReduceSum
+    // from opset 13 give the axes as an input: KeyError 'axes' (hf_llama_dynamo).
+    if matches!(node.op.as_str(), "ReduceMean" | "ReduceSum") && node.inputs.len() > 1 {
+        return Some(format!("{} with its axes as an input (KeyError 'axes')", node.op));
+    }
     (node.op == "Gemm" && node.inputs.len() < 3).then(|| "Gemm without its bias input C".to_string())
 }
 
@@ -76,19 +86,85 @@ pub const PORTS: &[(&str, &str)] = &[
     ("Gelu", "none: x·((x/√2).erf() + 1)·0.5; tanh: x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5"),
     ("Tanh", "x.tanh() = 2·sigmoid(2x) − 1"),
     ("Reciprocal", "x.reciprocal()"),
+    ("Neg", "x.neg()"),
+    ("Split", "x.split(sizes, axis)"),
+    ("IsNaN", "an all-false public mask (fixed-point values are never NaN)"),
+    ("HardSigmoid", "(x·alpha + beta).hardtanh(0, 1)"),
+    ("HardSwish", "x·(x/6 + 1/2).hardtanh(0, 1)"),
 ];
+
+/// `Div` of a public numerator by an encrypted divisor (torch's exported rsqrt, `Div(1, Sqrt)`):
+/// CrypTen's own `Div` fails on it, so the port computes `y.reciprocal() · c` (`ports.py` `DivPort`).
+const DIV_PORT: &str = "c/y as y.reciprocal()·c";
 
 /// The port a user would write for an op `from_onnx` cannot load, if any.
 pub fn port(op: &str) -> Option<&'static str> {
     PORTS.iter().find(|(o, _)| *o == op).map(|(_, p)| *p)
 }
 
+/// Whether a constant input holds a value past ±2^31 (torch's INT64_MAX slice end).
+fn huge(node: &Node, i: usize) -> bool {
+    node.inputs.get(i).and_then(|t| t.value.as_ref()).is_some_and(|v| v.iter().any(|x| x.abs() >= 2f64.powi(31)))
+}
+
+/// The port `node` runs as (`ports.py`, measured by validation/crypten/hf.py): its op's port, or
+/// the port of a form CrypTen's own module loads but fails on or gets wrong. Each costs what the
+/// module would: the same CrypTen tensor functions.
+pub fn node_port(node: &Node) -> Option<&'static str> {
+    if let Some(p) = port(&node.op) {
+        return Some(p);
+    }
+    let form = match node.op.as_str() {
+        "Div" if !private(node, 0) && private(node, 1) => DIV_PORT,
+        // `Gemm.forward` unpacks `a, b, c`: ValueError without C.
+        "Gemm" if node.inputs.len() < 3 => "a.matmul(b)·alpha (GemmPort)",
+        // Without `axis` from_onnx's Gather takes from the flattened tensor (`take(indices, None)`).
+        "Gather" if !node.attrs.contains_key("axis") => "x.take(indices, 0) (GatherPort: ONNX's default axis)",
+        "ReduceMean" if node.inputs.len() > 1 => "x.mean(axes, keepdim)",
+        "ReduceSum" if node.inputs.len() > 1 => "x.sum(axes, keepdim)",
+        // `Slice.forward` casts the bounds to int32 (held as floats by its Constant): INT64_MAX
+        // wraps negative (narrow(): length must be non-negative).
+        "Slice" if huge(node, 1) || huge(node, 2) => "x.narrow with the bounds clamped to ±2^30 (SlicePort)",
+        "Dropout" if !node.attrs.contains_key("ratio") => "dropped (the identity in inference)",
+        // `crypten.where(c, x, y)` with a public c computes `x·c + y·(1 − c)`: a public x plus
+        // an encrypted product raises NotImplementedError (torch + CrypTensor); the port adds in
+        // the other order (transformer/isnan_where, after the IsNaN port's public mask).
+        "Where" if !private(node, 0) && !private(node, 1) && private(node, 2) => "y·(1 − c) + x·c (WherePort)",
+        _ => return None,
+    };
+    Some(form)
+}
+
+/// Ops that move or combine shares locally: no communication.
+const LOCAL: &[&str] = &[
+    "Add",
+    "Sub",
+    "Neg",
+    "Cast",
+    "Concat",
+    "Constant",
+    "ConstantOfShape",
+    "Dropout",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Identity",
+    "Pad",
+    "Range",
+    "ReduceSum",
+    "Reshape",
+    "Shape",
+    "Slice",
+    "Split",
+    "Squeeze",
+    "Transpose",
+    "Unsqueeze",
+];
+
 /// Why a node could not be priced.
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
     Unknown,
-    /// CrypTen loads the op but fails when it runs (why).
-    Fails(&'static str),
 }
 
 fn private(node: &Node, i: usize) -> bool {
@@ -110,287 +186,151 @@ fn rows(node: &Node, axis: i64) -> (u64, u64) {
 
 /// Prices one forward node into `t`; returns `Err` when the op is not modelled.
 pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    match crate::ops::lookup(PRICES, &node.op) {
-        Some(price) => price(node, cfg, t),
-        None => Err(Unpriced::Unknown),
-    }
-}
-
-/// Prices one forward node into the tally, or says why it cannot.
-type Price = fn(&Node, &Config, &mut Tally) -> Result<(), Unpriced>;
-
-/// Every op whose CrypTen forward is modelled (the `crypten.nn` module `from_onnx` builds, or the
-/// port in [`PORTS`]); any other op is unpriced.
-static PRICES: crate::ops::Table<Price> = &[
-    ("Add", local),
-    ("Sub", local),
-    ("Neg", local),
-    ("Cast", local),
-    ("Concat", local),
-    ("Constant", local),
-    ("ConstantOfShape", local),
-    ("Dropout", local),
-    ("Expand", local),
-    ("Flatten", local),
-    ("Gather", local),
-    ("Identity", local),
-    ("Pad", local),
-    ("Range", local),
-    ("ReduceSum", local),
-    ("Reshape", local),
-    ("Shape", local),
-    ("Slice", local),
-    ("Split", local),
-    ("Squeeze", local),
-    ("Transpose", local),
-    ("Unsqueeze", local),
-    ("Gemm", matmul),
-    ("MatMul", matmul),
-    ("Conv", conv),
-    ("ConvTranspose", conv),
-    ("Relu", relu),
-    ("Clip", clip),
-    ("Sigmoid", sigmoid_or_tanh),
-    ("Tanh", sigmoid_or_tanh),
-    ("Exp", exp),
-    ("Erf", erf_node),
-    ("Sqrt", sqrt),
-    ("Reciprocal", reciprocal),
-    ("Log", log_node),
-    ("Pow", pow),
-    ("Mul", mul),
-    ("Div", div),
-    ("AveragePool", mean),
-    ("GlobalAveragePool", mean),
-    ("ReduceMean", mean),
-    ("MaxPool", max_pool),
-    ("Softmax", softmax_node),
-    ("LogSoftmax", softmax_node),
-    ("BatchNormalization", batch_norm),
-    ("Equal", equal),
-    ("Where", where_node),
-    ("LayerNormalization", layer_norm),
-    ("SimplifiedLayerNormalization", simplified_layer_norm),
-    ("Gelu", gelu),
-];
-
-/// The ops this framework prices (checked against the op registry).
-#[cfg(test)]
-pub(crate) fn priced_ops() -> Vec<&'static str> {
-    crate::ops::table::ops(PRICES).collect()
-}
-
-/// Elements and rank of output 0: what most formulas take.
-fn out(node: &Node) -> (u64, u64) {
-    (node.out_numel(0), ndim(node))
-}
-
-/// Moves or combines shares locally: no communication.
-fn local(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
-    Ok(())
-}
-
-/// Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
-/// of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
-/// public-float products `·alpha` and `bias·beta` (truncations, free for
-/// 2 parties) and a local bias add.
-fn matmul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
-    t.truncate(n, d);
-    if node.op == "Gemm" {
-        t.truncate(n, d); // · alpha
-        if node.inputs.len() > 2 {
-            t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
-            // bias · beta
-        }
-    }
-    Ok(())
-}
-
-/// Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
-/// unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
-fn conv(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
-    t.truncate(n, d);
-    Ok(())
-}
-
-fn relu(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.relu(n, d);
-    Ok(())
-}
-
-/// Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
-/// `[x−min; x−max]`: 2n elements through the ReLU circuit.
-fn clip(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.relu(2 * n, d + 1);
-    Ok(())
-}
-
-fn sigmoid_or_tanh(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    sigmoid(t, n, d, cfg);
-    Ok(())
-}
-
-fn exp(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.exp(n, d, cfg.exp_iters);
-    Ok(())
-}
-
-fn erf_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    erf(t, n, d, cfg);
-    Ok(())
-}
-
-fn sqrt(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
-    t.mul("inv_sqrt(x)·x", n, n, n, d);
-    Ok(())
-}
-
-fn reciprocal(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters);
-    Ok(())
-}
-
-fn log_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    log_pub(t, n, d, cfg);
-    Ok(())
-}
-
-/// Pow with a public integer exponent: CrypTen's `pow` recursion.
-fn pow(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    let p =
-        node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
-    if p.fract() != 0.0 {
-        return Err(Unpriced::Unknown);
-    }
-    t.pow(n, d, p as i64);
-    Ok(())
-}
-
-/// Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
-/// with the signed reciprocal, `mpc.py` `div`); by a public value local,
-/// plus a truncation for more than 2 parties.
-fn mul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    if private(node, 0) && private(node, 1) {
-        t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
-    } else {
-        t.truncate(n, d);
-    }
-    Ok(())
-}
-
-/// See [`mul`]. A public numerator over an encrypted divisor (torch's exported
-/// `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
-/// `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
-/// override: NotImplementedError (transformer/rmsnorm_rsqrt).
-fn div(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    if !private(node, 0) && private(node, 1) {
-        return Err(Unpriced::Fails(
-            "CrypTen 0.4.1 fails on a public value divided by an encrypted one (torch.Tensor.div has no CrypTensor override: NotImplementedError); rewrite c/y as c·y.reciprocal()",
-        ));
-    }
-    if private(node, 1) {
-        let m = node.in_numel(1);
-        let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
-        t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
-        t.mul("x·(1/y)", node.in_numel(0), m, n, d);
-    } else {
-        t.truncate(n, d);
-    }
-    Ok(())
-}
-
-/// AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
-/// public integer (`arithmetic.py` `div`): free for 2 parties.
-fn mean(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.truncate(n, d);
-    Ok(())
-}
-
-fn max_pool(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
-    max_rows(t, n, k, d, cfg, true);
-    Ok(())
-}
-
-fn softmax_node(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
     let d = ndim(node);
-    let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
-    softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
-    Ok(())
-}
-
-/// BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
-/// `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
-/// cache test `if not self.train` tests a bound method), then
-/// `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
-fn batch_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    let c = node.in_numel(1);
-    t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
-    let x = node.in_numel(0);
-    t.mul("(x−μ)·inv_std", x, c, n, d);
-    t.mul("·γ", x, c, n, d);
-    Ok(())
-}
-
-fn equal(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    t.eq(n, d);
-    Ok(())
-}
-
-/// `crypten.where` with a public condition (a Constant mask, a torch
-/// tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
-/// float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
-/// With a private condition, the bit-select.
-fn where_node(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    if !private(node, 0) {
-        for _ in (1..3).filter(|&i| private(node, i)) {
+    match node.op.as_str() {
+        op if LOCAL.contains(&op) => {}
+        // Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
+        // of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
+        // public-float products `·alpha` and `bias·beta` (truncations, free for
+        // 2 parties) and a local bias add.
+        "Gemm" | "MatMul" => {
+            t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
+            t.truncate(n, d);
+            if node.op == "Gemm" {
+                t.truncate(n, d); // · alpha
+                if node.inputs.len() > 2 {
+                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
+                    // bias · beta
+                }
+            }
+        }
+        // Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
+        // unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
+        "Conv" | "ConvTranspose" => {
+            t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
             t.truncate(n, d);
         }
-    } else {
-        t.where_bit(n, d);
+        "Relu" => t.relu(n, d),
+        // Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
+        // `[x−min; x−max]`: 2n elements through the ReLU circuit.
+        "Clip" => t.relu(2 * n, d + 1),
+        "Sigmoid" | "Tanh" => sigmoid(t, n, d, cfg),
+        "Exp" => t.exp(n, d, cfg.exp_iters),
+        "Erf" => erf(t, n, d, cfg),
+        "Sqrt" => {
+            t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
+            t.mul("inv_sqrt(x)·x", n, n, n, d);
+        }
+        "Reciprocal" => t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters),
+        "Log" => log_pub(t, n, d, cfg),
+        // Pow with a public integer exponent: CrypTen's `pow` recursion.
+        "Pow" => {
+            let p = node
+                .inputs
+                .get(1)
+                .and_then(|e| e.value.as_ref())
+                .and_then(|v| v.first().copied())
+                .ok_or(Unpriced::Unknown)?;
+            if p.fract() != 0.0 {
+                return Err(Unpriced::Unknown);
+            }
+            t.pow(n, d, p as i64);
+        }
+        // Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
+        // with the signed reciprocal, `mpc.py` `div`); by a public value local,
+        // plus a truncation for more than 2 parties.
+        "Mul" => {
+            if private(node, 0) && private(node, 1) {
+                t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
+            } else {
+                t.truncate(n, d);
+            }
+        }
+        // A public numerator over an encrypted divisor (torch's exported
+        // `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
+        // `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
+        // override: NotImplementedError. Priced as the port a user writes
+        // (`ports.py` `DivPort`): the signed reciprocal of y (`mpc.py`
+        // `reciprocal`), then the product with the public c (a truncation,
+        // free for 2 parties) (transformer/rmsnorm_rsqrt, hf_llama_legacy).
+        "Div" if !private(node, 0) && private(node, 1) => {
+            let m = node.in_numel(1);
+            let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+            t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+            t.truncate(n, d);
+        }
+        "Div" => {
+            if private(node, 1) {
+                let m = node.in_numel(1);
+                let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+                t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+                t.mul("x·(1/y)", node.in_numel(0), m, n, d);
+            } else {
+                t.truncate(n, d);
+            }
+        }
+        // AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
+        // public integer (`arithmetic.py` `div`): free for 2 parties.
+        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(n, d),
+        "MaxPool" => {
+            let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+            max_rows(t, n, k, d, cfg, true);
+        }
+        "Softmax" | "LogSoftmax" => {
+            let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
+            softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
+        }
+        // BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
+        // `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
+        // cache test `if not self.train` tests a bound method), then
+        // `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
+        "BatchNormalization" => {
+            let c = node.in_numel(1);
+            t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
+            let x = node.in_numel(0);
+            t.mul("(x−μ)·inv_std", x, c, n, d);
+            t.mul("·γ", x, c, n, d);
+        }
+        "Equal" => t.eq(n, d),
+        // `crypten.where` with a public condition (a Constant mask, a torch
+        // tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
+        // float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
+        "Where" if !private(node, 0) => {
+            for _ in (1..3).filter(|&i| private(node, i)) {
+                t.truncate(n, d);
+            }
+        }
+        "Where" => t.where_bit(n, d),
+        "LayerNormalization" => {
+            let axis = node.attr_int("axis").unwrap_or(-1);
+            let (r, _) = rows_from(node, axis);
+            norm_port(t, node, cfg, n, r, d, true);
+        }
+        "SimplifiedLayerNormalization" => {
+            let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
+            norm_port(t, node, cfg, n, r, d, false);
+        }
+        "Gelu" => gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh")),
+        // IsNaN port (`ports.py` `IsNaN`): a public all-false mask, no communication; the
+        // Where it feeds is priced with a public condition (`mod.rs`) (transformer/isnan_where).
+        "IsNaN" => {}
+        // HardSigmoid port: `x·alpha + beta` (a public-float product: a truncation, free for 2
+        // parties; the add is local), then `hardtanh(0, 1)` as for Clip: one ReLU on the
+        // stacked [x−0; x−1] (transformer/hardsigmoid).
+        "HardSigmoid" => {
+            t.truncate(n, d);
+            t.relu(2 * n, d + 1);
+        }
+        // HardSwish port: the same hardtanh of `x/6 + 1/2`, then one private product with x
+        // (transformer/hardswish).
+        "HardSwish" => {
+            t.truncate(n, d);
+            t.relu(2 * n, d + 1);
+            t.mul("x·hardsigmoid(x)", n, n, n, d);
+        }
+        _ => return Err(Unpriced::Unknown),
     }
-    Ok(())
-}
-
-fn layer_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    let axis = node.attr_int("axis").unwrap_or(-1);
-    let (r, _) = rows_from(node, axis);
-    norm_port(t, node, cfg, n, r, d, true);
-    Ok(())
-}
-
-fn simplified_layer_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
-    norm_port(t, node, cfg, n, r, d, false);
-    Ok(())
-}
-
-fn gelu(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let (n, d) = out(node);
-    gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh"));
     Ok(())
 }
 

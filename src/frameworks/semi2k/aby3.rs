@@ -255,6 +255,7 @@ mod tests {
             f: if k == 64 { 18 } else { 26 },
             local_trunc: false,
             no_vectorization: false,
+            ot_workers: 1,
         }
     }
 

@@ -266,6 +266,7 @@ mod tests {
             f: 26,
             local_trunc: false,
             no_vectorization: false,
+            ot_workers: 1,
         };
         let mut t = Tally::new(&r);
         t.msb(1);

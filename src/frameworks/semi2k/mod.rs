@@ -10,7 +10,7 @@
 mod aby3;
 mod approx;
 mod ops;
-mod proto;
+pub(crate) mod proto;
 mod train;
 
 use super::CostModel;
@@ -115,7 +115,7 @@ const SETTINGS: &[SettingSpec] = &[
 
 /// ABY3's settings: SEMI2K's without the last three (three parties always;
 /// measured: the two options do not change ABY3's traffic).
-const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 3).0;
+pub(crate) const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 3).0;
 
 /// The settings a cost formula reads.
 pub struct Config {
@@ -155,11 +155,20 @@ impl Config {
         Config {
             ring: Ring {
                 protocol,
-                world: if semi2k { s.int("parties").max(2) as u64 } else { 3 },
+                world: match protocol {
+                    Protocol::Semi2k => s.int("parties").max(2) as u64,
+                    Protocol::Aby3 => 3,
+                    Protocol::Cheetah => 2,
+                },
                 k,
                 f,
                 local_trunc: semi2k && flag("trunc_allow_msb_error"),
                 no_vectorization: semi2k && flag("experimental_disable_vectorization"),
+                ot_workers: if protocol == Protocol::Cheetah {
+                    crate::frameworks::spu_cheetah::ot_workers(s)
+                } else {
+                    1
+                },
             },
             exp_pade: s.get("fxp_exp_mode") == "pade",
             exp_iters: s.int("fxp_exp_iters") as u64,
@@ -419,6 +428,7 @@ fn definitions(protocol: Protocol, world: u64) -> (&'static str, &'static str) {
             "one send action of a party's link (in 2PC every open is an all-gather: both parties send at once); SPU runs ops in sequence, so rounds add up op by op",
             "per party, SPU's profiler 'Link details': payload bytes of every send, both parties send the same; wire total = 2 × per party. Input sharing, output reveal and Beaver triples (trusted first party, PRG seeds) are not on the link.",
         ),
+        Protocol::Cheetah => crate::frameworks::spu_cheetah::DEFINITIONS,
         Protocol::Aby3 => (
             "one sequential message exchange, read from the source (a rotate, in which all three parties send at once, is one round); SPU runs ops in sequence, so rounds add up op by op",
             "wire total = the sum over the three parties of SPU's profiler 'Link details' send bytes (deterministic). Per party only what is deterministic: the kernels with fixed ranks (rotations, mul_a1b's OTs, seals). Truncation (TruncAPr2), equality and B2A of up to 8 bits give their roles to ranks by a random public pivot per call, so their split between parties changes from run to run; they, and the larger B2A that SPU's profile lists under the same name, are in the total only, so the parties do not add up to the total. Input sharing and output reveal are not counted.",
@@ -426,7 +436,9 @@ fn definitions(protocol: Protocol, world: u64) -> (&'static str, &'static str) {
     }
 }
 
-fn profile(
+/// Prices `graph` as SEMI2K's JAX lowering with `protocol`'s kernels (SPU CHEETAH
+/// reuses it from `spu_cheetah`).
+pub(crate) fn profile(
     model: &dyn CostModel,
     protocol: Protocol,
     graph: &Graph,

@@ -84,21 +84,34 @@ pub fn tree_calls(mut len: u64) -> u64 {
     calls
 }
 
+/// Pairs per row of each reducer call of `TreeReduce` over a length-`len` axis, in call order:
+/// `⌊len/2⌋` per halving, then one per odd tail (`kernel/hlo/reduce.cc`).
+pub fn tree_levels(mut len: u64) -> Vec<u64> {
+    let (mut halves, mut tails) = (vec![], 0);
+    while len > 1 {
+        tails += len % 2;
+        halves.push(len / 2);
+        len /= 2;
+    }
+    halves.extend(std::iter::repeat_n(1, tails as usize));
+    halves
+}
+
 /// A max-reduction of `rows` rows of length `len`: `len − 1` compare-and-select
 /// per row in `tree_calls(len)` sequential calls (SPU `TreeReduce`). Each call
-/// is one `max` (MSB + `mul_a1b`) on all the pairs of that level at once.
+/// is one `max` (MSB + `mul_a1b`) on all the pairs of that level at once
+/// (priced call by call: CHEETAH's packing depends on a call's size).
 pub fn max_reduce(t: &mut Tally, rows: u64, len: u64) {
     let calls = tree_calls(len);
     if calls == 0 {
         return;
     }
     let mut sub = Tally::new(&t.ring);
-    sub.max(rows * (len - 1));
-    // Bytes scale with the elements compared; rounds with the calls.
-    let mut one = Tally::new(&t.ring);
-    one.max(1);
+    for pairs in tree_levels(len) {
+        sub.max(rows * pairs);
+    }
     let detail = format!("{} compares per row of {len}, {calls} sequential levels", len - 1);
-    t.repeated("max tree (MSB + select)", rows * (len - 1), &sub, &one, calls, detail);
+    t.repeated("max tree (MSB + select)", rows * (len - 1), &sub, &sub, 1, detail);
 }
 
 fn shape(node: &Node, i: usize) -> Shape {
@@ -519,8 +532,7 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // (transformer/where_zero_false, where_zero_true).
         "Where" if !s0 => {}
         "Where" if cx.equality_condition => {
-            t.b2a(n, t.ring.k);
-            t.mul_aa("equality condition · x", n);
+            t.select_on_equality("equality condition · x", n, t.ring.k);
         }
         "Where" => t.mul_a1b(n),
         // IsNaN → `jnp.isnan(x)` = `x != x`: SPU has no NaN test on fixed
@@ -575,18 +587,17 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         // over SPU's `TreeReduce` levels. FM64: 374 B per pair, 35 rounds per level.
         "ArgMax" | "ArgMin" => {
             let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(0));
-            let mut calls = tree_calls(len);
-            let mut pairs = r * (len - 1);
+            let mut levels = tree_levels(len);
             if axis == 0 {
-                calls += 1;
-                pairs += r;
+                levels.push(1);
             }
-            let mut one = Tally::new(&t.ring);
-            argmax_pair(&mut one, 1);
+            let (calls, pairs) = (levels.len(), r * levels.iter().sum::<u64>());
             let mut all = Tally::new(&t.ring);
-            argmax_pair(&mut all, pairs);
+            for c in levels {
+                argmax_pair(&mut all, r * c);
+            }
             let detail = format!("{pairs} (value, index) comparisons in {calls} levels");
-            t.repeated("argmax comparator tree", pairs, &all, &one, calls, detail);
+            t.repeated("argmax comparator tree", pairs, &all, &all, 1, detail);
         }
         "Einsum" => einsum(t, cfg, node, s0, s1)?,
         _ => return Err(Unpriced::Unknown),
@@ -596,18 +607,15 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
 
 /// One comparator of jax's argmax reduce, on `n` pairs (see the ArgMax arm).
 fn argmax_pair(t: &mut Tally, n: u64) {
-    let k = t.ring.eq_bits();
     t.less(n);
     t.equal(n); // x == x (NaN test)
     t.and_bb("OR (AND of 1-bit shares)", n, 1, 1);
-    t.b2a(n, k);
-    t.mul_aa("select value", n);
+    t.select_on_equality("select value", n, t.ring.eq_bits());
     t.equal(n);
     t.less(n); // index order
     t.and_bb("AND of 1-bit shares", n, 1, 1);
     t.and_bb("OR (AND of 1-bit shares)", n, 1, 1);
-    t.b2a(n, k);
-    t.mul_aa("select index", n);
+    t.select_on_equality("select index", n, t.ring.eq_bits());
 }
 
 /// Einsum of two operands → `jnp.einsum` → one `dot_general`: indices in both

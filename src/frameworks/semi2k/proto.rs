@@ -15,6 +15,7 @@
 //! `getBacktype`: 1/2/4/8/16 for b ≤ 8/16/32/64/128).
 
 use crate::cost::{Cost, PartyCost, Step};
+use crate::frameworks::spu_cheetah::kernels as cheetah;
 
 /// The SPU protocol whose kernels price the primitives. The op lowering above
 /// them (JAX program, HAL approximations) is protocol-independent.
@@ -24,6 +25,9 @@ pub enum Protocol {
     Semi2k,
     /// ABY3, three parties, replicated sharing (`libspu/mpc/aby3/`, see `aby3.rs`).
     Aby3,
+    /// CHEETAH, two parties: HE products and silent-OT kernels
+    /// (`libspu/mpc/cheetah/`, see `spu_cheetah/kernels.rs`).
+    Cheetah,
 }
 
 /// Parameters of the ring and the runtime options that change a primitive's cost.
@@ -41,6 +45,9 @@ pub struct Ring {
     pub local_trunc: bool,
     /// `experimental_disable_vectorization`: Beaver openings in two messages.
     pub no_vectorization: bool,
+    /// CHEETAH: Ferret OT instances an OT kernel splits its elements over
+    /// (`cheetah/state.cc` `TiledDispatchOTFunc`); 1 elsewhere.
+    pub ot_workers: u64,
 }
 
 impl Ring {
@@ -50,6 +57,9 @@ impl Ring {
     }
     fn aby3(&self) -> bool {
         self.protocol == Protocol::Aby3
+    }
+    fn cheetah(&self) -> bool {
+        self.protocol == Protocol::Cheetah
     }
     /// SEMI2K with more than two parties: the 2PC-only kernels (`msb_a2b`,
     /// `mul_a1b`, `TruncAPr2`) are not registered (`semi2k/protocol.cc`).
@@ -218,6 +228,9 @@ impl Tally {
     /// 1 round; 2 rounds when vectorization is disabled. Triples come from the
     /// trusted first party's PRG seeds: no traffic (`beaver_tfp.cc`).
     pub fn mul_aa(&mut self, what: &str, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::mul_aa(self, what, n);
+        }
         if self.ring.aby3() {
             return super::aby3::mul_aa(self, what, n);
         }
@@ -228,6 +241,9 @@ impl Tally {
 
     /// `square_a`: only `x−a` is opened, `ℓ·n` bytes, 1 round (`arithmetic.cc` `SquareA`).
     pub fn square_a(&mut self, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::square_a(self, n);
+        }
         if self.ring.aby3() {
             return super::aby3::mul_aa(self, "square", n);
         }
@@ -239,6 +255,9 @@ impl Tally {
     /// product of `(1−2y₀)x₀`-style terms, `2ℓ·n` bytes, 1 round
     /// (`arithmetic.cc` `MulA1B`; chosen in `mpc/api.cc` `mul_sb`).
     pub fn mul_a1b(&mut self, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::mul_a1b(self, n);
+        }
         if self.ring.aby3() {
             return super::aby3::mul_a1b(self, n);
         }
@@ -257,6 +276,9 @@ impl Tally {
     /// 256 MiB are tiled into blocks, one product each (`hal/ring.cc`
     /// `_mmul`, `calcMmulTilingSize`), unless `experimental_disable_mmul_split`.
     pub fn mmul_aa(&mut self, m: u64, k: u64, n: u64, split: bool) {
+        if self.ring.cheetah() {
+            return cheetah::mmul_aa(self, m, k, n);
+        }
         if self.ring.aby3() {
             return super::aby3::mmul_aa(self, m, k, n, split);
         }
@@ -291,6 +313,9 @@ impl Tally {
 
     /// Truncation by an arbitrary shift (exp's `x / 2^N`).
     pub fn trunc_bits(&mut self, n: u64, bits: u64) {
+        if self.ring.cheetah() {
+            return cheetah::trunc_bits(self, n, bits);
+        }
         if self.ring.aby3() {
             return super::aby3::trunc_bits(self, n, bits);
         }
@@ -330,6 +355,9 @@ impl Tally {
     /// AND of `bits`-wide boolean shares: opens `x⊕a`, `y⊕b` in one message,
     /// `2·w(bits)·n` bytes, 1 round (`semi2k/boolean.cc` `AndBB`).
     pub fn and_bb(&mut self, name: &str, n: u64, bits: u64, copies: u64) {
+        if self.ring.cheetah() {
+            return cheetah::and_bb(self, name, n, bits, copies);
+        }
         if self.ring.aby3() {
             return super::aby3::and_bb(self, name, n, bits, copies);
         }
@@ -343,6 +371,9 @@ impl Tally {
     /// Bytes `n·[2ℓ + 4·Σ_{j=1..L} w(k/2^j)]`, rounds `1 + L`
     /// (FM64: 56n, 7; FM128: 104n, 8; SPU's own annotation, `conversion.h`).
     pub fn msb(&mut self, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::msb(self, n);
+        }
         if self.ring.aby3() {
             return super::aby3::msb(self, n);
         }
@@ -380,6 +411,9 @@ impl Tally {
     /// `x − y + r` (`ℓ·n`, 1 round), then `L` AND levels that fold the bits
     /// of the full-width boolean share (`2ℓ·n` each). FM64: 104n, 7 rounds.
     pub fn equal(&mut self, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::equal(self, n);
+        }
         if self.ring.aby3() {
             return super::aby3::equal(self, n);
         }
@@ -393,6 +427,17 @@ impl Tally {
         );
     }
 
+    /// Select by a secret boolean that came from an equality (`hal` `_mux` on `equal`'s
+    /// result): SEMI2K and ABY3 hold it as a `bits`-wide share, which `mixed_mul` converts by
+    /// a B2A before a `mul_aa`; CHEETAH's `EqualAA` returns a 1-bit share, so `mul_a1b`.
+    pub fn select_on_equality(&mut self, what: &str, n: u64, bits: u64) {
+        if self.ring.cheetah() {
+            return self.mul_a1b(n);
+        }
+        self.b2a(n, bits);
+        self.mul_aa(what, n);
+    }
+
     /// Fixed-point → integer (`hal` `fxp2int`): sign by MSB, floor by a
     /// Kogge–Stone A2B and a 1-bit B2A. FM64: 265n, 15 rounds.
     pub fn fxp2int(&mut self, n: u64) {
@@ -404,6 +449,9 @@ impl Tally {
     /// Kogge–Stone A2B (`mpc/ab_api.cc` `ppa_kogge_stone`): 1 AND on k bits and
     /// `L` levels of 2 ANDs on k bits: `n(2ℓ + 4ℓL)` bytes, `1 + L` rounds.
     pub fn a2b(&mut self, n: u64) {
+        if self.ring.cheetah() {
+            return cheetah::a2b(self, n);
+        }
         if self.ring.aby3() {
             return super::aby3::a2b(self, n);
         }
@@ -433,6 +481,9 @@ impl Tally {
     /// B2A of a `bits`-wide boolean share (`conversion.cc` `B2A_Randbit`):
     /// opens `x⊕r` packed in `w(bits)` bytes, 1 round.
     pub fn b2a(&mut self, n: u64, bits: u64) {
+        if self.ring.cheetah() {
+            return cheetah::b2a(self, n, bits);
+        }
         if self.ring.aby3() {
             return super::aby3::b2a(self, n, bits);
         }
@@ -480,7 +531,7 @@ mod tests {
     use super::*;
 
     fn fm(k: u64, f: u64) -> Ring {
-        Ring { protocol: Protocol::Semi2k, world: 2, k, f, local_trunc: false, no_vectorization: false }
+        Ring { protocol: Protocol::Semi2k, world: 2, k, f, local_trunc: false, no_vectorization: false, ot_workers: 1 }
     }
 
     /// The per-element constants of the research notes, from the formulas:

@@ -1,39 +1,54 @@
-//! SPU 0.9.5 CHEETAH (2PC, the BumbleBee code base): HE matmul/conv (`libspu/mpc/cheetah/arith/`,
-//! `cheetah_dot.cc` `CheetahDot::DotOLE`, `conv2d_prot.cc` `Conv2DProtocol::Compute`) and
-//! silent-OT (Ferret, `ot/emp/ferret.cc`) non-linear layers (`nonlinear/compare_prot.cc`
-//! `CompareProtocol::DoCompute`: radix-16 digit OTs plus a tree of correlated ANDs;
-//! `nonlinear/truncate_prot.cc` `TruncateProtocol::Compute`: a wrap bit by COT, then
-//! `B2ASingleBitWithSize`).
+//! SPU 0.9.5 CHEETAH (2PC, the BumbleBee code base): HE matmul (`libspu/mpc/cheetah/arith/`,
+//! `cheetah_dot.cc` `CheetahDot::DotOLE`; a Conv is the same matmul after SPU's im2col) and HE
+//! element-wise products (`cheetah_mul.cc`), silent-OT (Ferret) non-linear kernels
+//! (`nonlinear/compare_prot.cc`, `equal_prot.cc`, `truncate_prot.cc`, `ot/basic_ot_prot.cc`).
 //!
-//! Priced: the non-linear ops whose kernels are derived from the source (`kernels.rs`) and
-//! byte-exact against every steady-state run (Relu, MaxPool, AveragePool), plus local ops
-//! (free). Not priced yet: HE products (MatMul, Gemm, Conv) and the approximations built on
-//! `square_s`/`mul_aa`/`b2a` (Exp, Sigmoid, Tanh, Gelu, Softmax, Div, LayerNorm): listed as
-//! unpriced rather than given a guessed figure. The one-time setup, which the steady-state
-//! total leaves out, and how much HE products vary, are warnings (measured,
-//! validation/spu/README.md, tests/fixtures/spu/cheetah/).
+//! The model is priced as SEMI2K's JAX program (`semi2k/ops.rs`, `approx.rs`: the lowering is
+//! protocol-independent); `Tally` hands every primitive to CHEETAH's kernel in `kernels.rs`.
+//! The OT kernels are byte-exact per rank against steady-state runs; the HE kernels count
+//! ciphertexts from the source and price each at its measured serialized size, so their rows
+//! are flagged approximate (run-to-run spread ≤ `HE_SPREAD_PERCENT`). The one-time setup and the
+//! refills of Ferret's OT pool and of the Beaver cache are warnings, apart from the total.
 
 pub mod kernels;
 
 use super::CostModel;
-use crate::cost::{Cost, PartyCost, Step};
-use crate::graph::{Graph, Problem};
-use crate::report::{FrameworkReport, Mode, NodeCost, Phase};
+use crate::frameworks::semi2k::{self, proto::Protocol};
+use crate::graph::Graph;
+use crate::report::{FrameworkReport, Mode};
 use crate::settings::{Allowed, SettingSpec, Settings};
+use std::sync::LazyLock;
 
-/// SPU's defaults (`spu.proto` RuntimeConfig).
-const SETTINGS: &[SettingSpec] = &[SettingSpec {
-    key: "field",
-    default: "FM64",
-    allowed: Allowed::OneOf(&["FM64", "FM128"]),
-    help: "ring Z_2^64 or Z_2^128 (RuntimeConfig.field)",
-}];
+/// SEMI2K's settings that apply to every SPU protocol (as ABY3's), plus the OT parallelism.
+static SETTINGS: LazyLock<Vec<SettingSpec>> = LazyLock::new(|| {
+    let mut v = semi2k::ABY3_SETTINGS.to_vec();
+    v.push(SettingSpec {
+        key: "cores",
+        default: "2",
+        allowed: Allowed::Int { min: 1, max: 1024 },
+        help: "CPU threads per party (yacl's pool, the smaller of the two): OT kernels over 2048 elements split over \
+               min(48, cores) Ferret instances (state.cc TiledDispatchOTFunc); 2 = the measuring machine",
+    });
+    v
+});
+
+/// Ferret instances an OT kernel may use (`CheetahOTState::kMaxOTParallel` = 48).
+pub fn ot_workers(s: &Settings) -> u64 {
+    (s.int("cores").max(1) as u64).min(48)
+}
+
+/// Round definition and counting text of the report.
+pub const DEFINITIONS: (&str, &str) = (
+    "one send action of a party's link (SPU's profiler 'send actions'); SPU runs ops in sequence, so they add up op by op. An HE product sends one action per ciphertext; OT kernels one per flush",
+    "per party, SPU's profiler 'Link details' of the steady-state run (a runtime's second and later runs). Exact: every OT kernel (compare/MSB, equality, truncation, select, B2A, AND, A2B) and every Beaver open, byte for byte. Varies: HE products (MatMul, Gemm, Conv, squares, products of 16384+ elements): the number of ciphertexts is exact (from the source), their serialized size is measured and differs from a run by up to 0.1 % (run-to-run totals vary by up to 0.052 %), so those rows are approximate. Not in the rows (warnings): the one-time setup (Ferret OT bootstrap, HE key exchange), the Ferret OT refills and the Beaver-cache refills, which arrive in lumps. Input sharing and output reveal are not counted.",
+);
 
 /// One-time traffic of a runtime's first run, both parties together, measured with
 /// `validation/spu/measure.py --protocol cheetah --repeat 3` (first run minus steady state):
-/// (what, bytes, send actions). Ferret's bootstrap (`ot/emp/ferret.cc`, the base OTs and the
-/// first LPN extension) happens at the first OT a runtime needs; the HE keys at its first
-/// matmul or conv (`arith/cheetah_dot.cc`, key exchange on first use).
+/// (what, bytes, send actions). Ferret's bootstrap (`yacl_ote_adapter.cc` `OneTimeSetup`: base
+/// OTs and SoftSpoken, then the first LPN extension) happens at the first OT a Ferret instance
+/// serves, per instance; the HE keys at the first matmul (`cheetah_dot.cc` `LazyInit`: public
+/// and Galois keys) or HE product (`cheetah_mul.cc`).
 pub fn setup_lines(field: &str) -> [(&'static str, u64, u64); 3] {
     let keys = if field == "FM128" { 106_008_166 } else { 19_428_560 };
     [
@@ -43,10 +58,19 @@ pub fn setup_lines(field: &str) -> [(&'static str, u64, u64); 3] {
     ]
 }
 
-/// Largest measured run-to-run spread of an HE product's steady-state bytes (Div at FM128, 0.0515 %;
-/// MatMul ≤ 0.004 %, Conv ≤ 0.013 %): SEAL ciphertexts are serialized compressed, so their
-/// size changes with the random bits they carry.
-pub const HE_SPREAD_PERCENT: f64 = 0.052;
+/// How far an HE kernel's bytes may be from one recorded run: SEAL ciphertexts are serialized
+/// compressed, so their size changes with the random bits they carry. Measured: steady-state
+/// totals of one op vary run to run by up to 0.052 % (Div at FM128; MatMul ≤ 0.004 %, Conv
+/// ≤ 0.013 %); one call's few ciphertexts are up to 0.083 % from their mean size (a 7-ciphertext
+/// square in Div at FM128); 0.1 % covers every recorded run (tests/spu_cheetah.rs).
+pub const HE_SPREAD_PERCENT: f64 = 0.1;
+
+/// A Ferret refill (LPN extension when an instance's pool runs dry), measured: bytes and send
+/// actions both parties together (Equal and Exp runs: +266 KB, 1,281 actions).
+pub const FERRET_REFILL: (u64, u64) = (266_259, 1_281);
+/// COTs one refill yields (`yacl_ote_adapter.h` `lpn_param_` n = 10,485,760, less the reserve
+/// kept for the next extension, ≈ 0.47 M).
+const FERRET_POOL: u64 = 10_485_760;
 
 /// SPU 0.9.5 CHEETAH, two parties, inference.
 pub struct SpuCheetah;
@@ -59,158 +83,66 @@ impl CostModel for SpuCheetah {
         "SPU 0.9.5 CHEETAH"
     }
     fn settings(&self) -> &'static [SettingSpec] {
-        SETTINGS
+        &SETTINGS
     }
-    /// SPU's CHEETAH registers no training-specific kernels, and the harness measured inference only.
+    /// SPU's CHEETAH runs the same training programs, but none was measured: inference only.
     fn supports_training(&self) -> bool {
         false
     }
 
     fn profile(&self, graph: &Graph, mode: Mode, st: &Settings) -> FrameworkReport {
-        let field = st.get("field").to_string();
-        let mut rep = FrameworkReport {
-            coverage: Default::default(),
-            framework: self.name().into(),
-            title: self.title().into(),
-            mode,
-            settings: st.clone(),
-            round_definition: "one send action of a party's link; SPU runs ops in sequence, so rounds add up op by op"
-                .into(),
-            counting: "per party, SPU's profiler 'Link details' of the steady-state run (a runtime's second and later \
-                       runs); the one-time Ferret OT bootstrap and HE key exchange of the first run are apart, in the \
-                       warnings. The parties send different amounts (OT sender and receiver)."
-                .into(),
-            total: Cost::zero(2),
-            phases: vec![],
-            nodes: vec![],
-            unsupported: vec![],
-            warnings: vec![],
-        };
         if mode == Mode::Training {
-            rep.warnings.push("SPU CHEETAH is modelled for inference only; training is not priced".into());
+            let mut rep = semi2k::profile(self, Protocol::Cheetah, graph, Mode::Inference, st);
+            rep.mode = mode;
+            rep.nodes.clear();
+            rep.unsupported.clear();
+            rep.warnings.clear();
             rep.finish(2);
+            rep.warnings.push("SPU CHEETAH is modelled for inference only; training is not priced".into());
             return rep;
         }
-        let k = if field == "FM128" { 128 } else { 64 };
-        for n in &graph.nodes {
-            crate::budget::at_node(&n.name, &n.op);
-            match steps(n, k) {
-                Ok(None) => {}
-                Ok(Some(steps)) => {
-                    let mut cost = Cost::zero(2);
-                    for s in &steps {
-                        cost += &s.cost;
-                    }
-                    rep.nodes.push(NodeCost {
-                        node: n.name.clone(),
-                        op: n.op.clone(),
-                        scope: n.scope.clone(),
-                        phase: Phase::Forward,
-                        cost,
-                        steps,
-                        approximate: None,
-                    });
-                }
-                Err(reason) => rep.unsupported.push(Problem { node: n.name.clone(), op: n.op.clone(), reason }),
-            }
-        }
+        let mut rep = semi2k::profile(self, Protocol::Cheetah, graph, mode, st);
+        let field = st.get("field").to_string();
         for (what, bytes, actions) in setup_lines(&field) {
+            let per_instance = if what.starts_with("Ferret") {
+                "; every further Ferret instance (OT kernels over 2048 elements use up to min(48, cores)) bootstraps once too"
+            } else {
+                ""
+            };
             rep.warnings.push(format!(
-                "one-time setup, not in the total (measured, {field}, both parties): {what}: {bytes} bytes in {actions} \
-                 send actions"
+                "One-time setup, not in the total (measured, {field}, both parties): {what}: {bytes} bytes in {actions} \
+                 send actions{per_instance}"
+            ));
+        }
+        let triples: u64 = rep
+            .nodes
+            .iter()
+            .flat_map(|n| &n.steps)
+            .filter(|s| s.name.starts_with("mul_aa Beaver open"))
+            .map(|s| s.count)
+            .sum();
+        if triples > 0 {
+            let cts = if field == "FM128" { 7 } else { 4 };
+            let lumps = triples as f64 / 4096.0;
+            rep.warnings.push(format!(
+                "Beaver-cache refills, not in the rows: the products under 16384 elements here take {triples} Beaver \
+                 triples from CHEETAH's cache, which HE refills in lumps (state.cc makeSureCacheSize: a MulOLE of \
+                 8192·⌈2n/8192⌉ random slots gives 4096 triples per 8192 slots for {cts} ciphertexts each way); \
+                 amortized ≈ {lumps:.1} lumps per inference, ≈ {} bytes from rank 0 and {} from rank 1 (measured on \
+                 the 64×128 transformer block: 40 lumps for 165120 triples, 20.0 MB and 25.8 MB)",
+                (lumps * (cts * kernels::MUL_RESP_CT) as f64) as u64,
+                (lumps * (cts * kernels::MUL_ENC_CT) as f64) as u64
             ));
         }
         rep.warnings.push(format!(
-            "HE matmul/conv bytes vary from run to run by up to {HE_SPREAD_PERCENT} % (measured); Ferret OT refills \
-             (LPN extensions when the silent-OT pool runs dry) arrive in lumps (Exp: +262 KB in one run of three) and \
-             are not in the priced rows"
+            "Ferret OT refills, not in the rows: an instance's pool of {FERRET_POOL} COTs (yacl_ote_adapter.h \
+             lpn_param_) is refilled by an LPN extension when it runs dry: +{} bytes in {} send actions both parties \
+             (measured), i.e. ≈ {:.3} bytes per COT consumed (measured on the 64×128 transformer block: 8 refills per rank \
+             per inference, 2.13 MB per rank); HE bytes vary by up to {HE_SPREAD_PERCENT} % run to run",
+            FERRET_REFILL.0,
+            FERRET_REFILL.1,
+            FERRET_REFILL.0 as f64 / (FERRET_POOL - 470_016) as f64
         ));
-        rep.finish(2);
         rep
     }
-}
-
-/// SPU's default fraction bits (`RuntimeConfig.fxp_fraction_bits` = 0: 18 for FM64, 26 for FM128).
-fn frac_bits(k: u64) -> u64 {
-    if k == 128 {
-        26
-    } else {
-        18
-    }
-}
-
-fn step(name: &str, count: u64, r: kernels::Roles, detail: String) -> Step {
-    let parties: Vec<PartyCost> = r.iter().map(|&(bytes, rounds)| PartyCost { bytes, rounds }).collect();
-    let bytes = r[0].0 + r[1].0;
-    // Sequential kernels: a party's send actions are the rounds (both ranks send alike here).
-    let rounds = r[0].1.max(r[1].1);
-    Step { name: name.into(), count, detail, cost: Cost { bytes, rounds, online: bytes, offline: 0, parties } }
-}
-
-fn msb_step(n: u64, k: u64) -> Result<Step, String> {
-    let r = kernels::msb(n, k).ok_or_else(|| format!("MSB of a {k}-bit ring: split compare tree not modelled"))?;
-    Ok(step("msb_a2b (Ferret compare)", n, r, format!("{n} MSBs, radix-4 digits, 1-of-16 OT leaves + AND tree")))
-}
-
-/// The cost steps of one node at ring `k`: `Ok(None)` for local ops, `Err` for ops not modelled.
-/// The op lowering is SEMI2K's (same JAX program, `semi2k/ops.rs`); the kernels are CHEETAH's.
-fn steps(n: &crate::graph::Node, k: u64) -> Result<Option<Vec<Step>>, String> {
-    let out = n.out_numel(0);
-    let f = frac_bits(k);
-    let mut v = vec![];
-    match n.op.as_str() {
-        // Local in every SPU protocol: share arithmetic and layout.
-        "Reshape" | "Flatten" | "Transpose" | "Identity" | "Squeeze" | "Unsqueeze" | "Add" | "Sub" | "Neg" => {
-            return Ok(None)
-        }
-        // jax.nn.relu → `x > 0` (MSB) then select (mul_a1b), as SPU's profile lists them.
-        "Relu" => {
-            v.push(msb_step(out, k)?);
-            v.push(step("mul_a1b (select)", out, kernels::mul_a1b(out, k), format!("{out} selects")));
-        }
-        // lax.reduce_window(max): a tree per window, each level a compare and a select.
-        "MaxPool" => {
-            let w: u64 = n
-                .attr_ints("kernel_shape")
-                .ok_or("MaxPool without kernel_shape")?
-                .iter()
-                .map(|&x| x.max(1) as u64)
-                .product();
-            for (i, c) in kernels::max_tree_levels(w).into_iter().enumerate() {
-                let m = out * c;
-                let mut s = msb_step(m, k)?;
-                s.name = format!("max tree level {}: {}", i + 1, s.name);
-                v.push(s);
-                v.push(step(
-                    &format!("max tree level {}: mul_a1b (select)", i + 1),
-                    m,
-                    kernels::mul_a1b(m, k),
-                    format!("{m} selects"),
-                ));
-            }
-        }
-        // Window sums are local; × public 1/count, then one truncation per output.
-        "AveragePool" | "GlobalAveragePool" => {
-            v.push(step(
-                "trunc_a (Ferret COT)",
-                out,
-                kernels::trunc(out, k, f),
-                format!("{out} truncations by {f} bits"),
-            ));
-        }
-        "MatMul" | "Gemm" | "Conv" => {
-            return Err(format!(
-                "{} on SPU CHEETAH (HE product, arith/cheetah_dot.cc / conv2d_prot.cc) is not priced yet; measured \
-                 steady state in tests/fixtures/spu/cheetah/ops/ (varies ≤ {HE_SPREAD_PERCENT} % run to run)",
-                n.op
-            ))
-        }
-        op => {
-            return Err(format!(
-                "{op} on SPU CHEETAH is not priced yet (its kernels beyond compare, select and truncation are not \
-                 modelled)"
-            ))
-        }
-    }
-    Ok(Some(v))
 }

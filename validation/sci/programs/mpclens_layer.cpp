@@ -20,6 +20,11 @@ int port = 32000;
 string address = "127.0.0.1";
 int num_threads = 4;
 int32_t bitlength = 37;
+#if USE_CHEETAH
+// OpenCheetah's approximate ReLU (ReLURingProtocol) reads the scale from this global, which
+// its network mains define and set from their `k=` argument; ours follows `sf=`.
+int32_t kScale = 12;
+#endif
 
 int main(int argc, char **argv) {
   ArgMapping amap;
@@ -41,11 +46,24 @@ int main(int argc, char **argv) {
   amap.arg("pad", pad, "padding each side");
   amap.arg("n", n, "elements");
   amap.parse(argc, argv);
+#if USE_CHEETAH
+  kScale = sf;
+#endif
   assert(party == SERVER || party == CLIENT);
 
   int oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
   size_t big = (size_t)max(h * w * c, n) + (size_t)k * k * c * co + (size_t)oh * ow * co + 16;
   intType *a = new intType[big](), *b = new intType[big](), *o = new intType[big]();
+#if USE_CHEETAH
+  // OpenCheetah's SEAL is built with SEAL_THROW_ON_TRANSPARENT_CIPHERTEXT: an all-zero plaintext
+  // operand makes conv2DSS throw. Small random shares instead (bytes do not depend on values).
+  uint64_t x = 88172645463325252ULL + party;
+  for (size_t i = 0; i < big; i++) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    a[i] = x & ((1ULL << 12) - 1);
+    b[i] = (x >> 20) & ((1ULL << 12) - 1);
+  }
+#endif
   StartComputation();
   if (op == "conv") {
     Conv2DWrapper(1, h, w, c, k, k, co, pad, pad, pad, pad, s, s, a, b, o);

@@ -1,0 +1,207 @@
+//! LLM generation (src/generation.rs): the decoder's axes are read from the inputs, each pass is
+//! the graph priced at that pass's dims, and the prefill and decode steps of the zoo's KV-cache
+//! members equal real SPU SEMI2K runs of those passes exactly, per party
+//! (tests/fixtures/spu/generation/, validation/spu/measure.py --generation).
+
+use mpclens::generation::{self, Decode, GenerationRequest};
+use mpclens::loader::{input_signature, load_with_empty};
+use mpclens::{profile, LoadOptions, ProfileRequest};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn semi2k(field: &str) -> ProfileRequest {
+    let mut req = ProfileRequest { frameworks: vec!["semi2k".into()], ..Default::default() };
+    req.add_setting(&format!("semi2k.field={field}")).unwrap();
+    req
+}
+
+const TINY_KV: &str = "tests/fixtures/models/llm_tiny_kv_graph_only.onnx";
+
+#[test]
+fn cache_axes_are_read_from_the_inputs() {
+    let ax = generation::axes(&input_signature(&bytes(TINY_KV)).unwrap()).unwrap();
+    assert_eq!(ax.tokens, "input_ids");
+    assert_eq!(ax.sequence, "seq");
+    assert_eq!(ax.past, vec!["past".to_string()]);
+    assert_eq!(ax.total, vec!["total".to_string()]);
+    assert_eq!(ax.cache_inputs.len(), 4);
+}
+
+/// Each decode step of a cache export is the graph at sequence 1 and past N + i − 1, the prefill
+/// the graph at sequence N and an empty cache; the series adds them up in order.
+#[test]
+fn kv_cache_steps_are_the_graph_at_their_past_length() {
+    let b = bytes(TINY_KV);
+    let req = ProfileRequest::default(); // every framework
+    let g = generation::profile_generation(
+        &b,
+        &LoadOptions::default(),
+        &req,
+        GenerationRequest { prompt_len: 5, gen_tokens: 9 },
+    )
+    .unwrap();
+    assert_eq!(g.decode, Decode::KvCache);
+    assert_eq!(g.frameworks[0].steps.len(), 8);
+    let at = |seq: u64, past: u64| {
+        let mut o = LoadOptions::default();
+        o.dims.extend([("seq".to_string(), seq), ("past".to_string(), past), ("total".to_string(), seq + past)]);
+        let graph = load_with_empty(&b, &o, &["past".to_string()]).unwrap();
+        profile(&graph, &req).unwrap().frameworks.into_iter().map(|f| f.total).collect::<Vec<_>>()
+    };
+    // Steps between the ends come from the shape template (src/generation/sweep.rs): each must
+    // equal a real load of that step, on every framework.
+    let prefill = at(5, 0);
+    for (k, f) in g.frameworks.iter().enumerate() {
+        assert_eq!(f.prefill, prefill[k], "{}", f.framework);
+    }
+    for i in 0..8u64 {
+        let real = at(1, 5 + i);
+        for (k, f) in g.frameworks.iter().enumerate() {
+            assert_eq!(f.steps[i as usize], real[k], "{} step {}", f.framework, i + 1);
+        }
+    }
+    let f = g.frameworks.iter().find(|f| f.framework == "semi2k").unwrap();
+    // The step grows with the past (the scores and the softmax), never shrinks.
+    assert!(f.steps[7].bytes > f.steps[0].bytes && f.steps[0].bytes < f.prefill.bytes);
+    let last = f.series.last().unwrap();
+    assert_eq!((last.tokens, last.sequence, last.cumulative_bytes), (9, 13, f.total.bytes));
+    assert!(!f.partial);
+}
+
+/// Without a cache, a step re-runs the graph over the whole sequence so far.
+#[test]
+fn a_decoder_without_cache_recomputes_every_step() {
+    let b = bytes("tests/fixtures/zoo/gpt2_dynamic.legacy17.onnx");
+    let req = semi2k("FM64");
+    let opts = LoadOptions { batch: Some(1), ..Default::default() };
+    let g =
+        generation::profile_generation(&b, &opts, &req, GenerationRequest { prompt_len: 4, gen_tokens: 7 }).unwrap();
+    assert_eq!(g.decode, Decode::Recompute);
+    assert!(g.method.contains("full recomputation"), "{}", g.method);
+    let at = |seq: u64| {
+        let mut o = opts.clone();
+        o.dims.insert("sequence".into(), seq);
+        profile(&mpclens::load(&b, &o).unwrap(), &req).unwrap().frameworks.remove(0).total
+    };
+    let f = &g.frameworks[0];
+    assert_eq!(f.prefill, at(4));
+    assert_eq!(f.steps, (5..=10).map(at).collect::<Vec<_>>());
+}
+
+#[test]
+fn models_that_do_not_generate_say_why() {
+    let req = ProfileRequest::default();
+    let gen = GenerationRequest { prompt_len: 8, gen_tokens: 4 };
+    let fixed = generation::profile_generation(
+        &bytes("tests/fixtures/zoo/gpt2.legacy17.onnx"),
+        &LoadOptions::default(),
+        &req,
+        gen,
+    )
+    .unwrap_err();
+    assert!(fixed.contains("fixed sequence of 16 tokens"), "{fixed}");
+    let vision = generation::profile_generation(
+        &bytes("tests/fixtures/zoo/vit_b16.legacy17.onnx"),
+        &LoadOptions::default(),
+        &req,
+        gen,
+    )
+    .unwrap_err();
+    assert!(vision.contains("token-id input") && vision.contains("pixel_values"), "{vision}");
+    let train = ProfileRequest { mode: mpclens::Mode::Training, ..Default::default() };
+    let e = generation::profile_generation(&bytes(TINY_KV), &LoadOptions::default(), &train, gen).unwrap_err();
+    assert!(e.contains("inference only"), "{e}");
+    let mut opts = LoadOptions::default();
+    opts.dims.insert("past".into(), 3);
+    let e = generation::profile_generation(&bytes(TINY_KV), &opts, &req, gen).unwrap_err();
+    assert!(e.contains("'past' is set by generation"), "{e}");
+}
+
+#[test]
+fn counts_are_parsed_with_the_rule_in_the_message() {
+    assert_eq!(generation::parse_count("gen-tokens", " 33 "), Ok(33));
+    for bad in ["0", "4097", "-1", "x", "1e3"] {
+        let e = generation::parse_count("gen-tokens", bad).unwrap_err();
+        assert!(e.starts_with("gen-tokens") && e.contains("between 1 and 4096"), "{bad}: {e}");
+    }
+    let e = generation::parse_count("prompt-len", "0").unwrap_err();
+    assert!(e.contains("between 1 and 1099511627776"), "{e}");
+}
+
+/// The dims a fixture's pass was run with (`dims`, as measure.py pinned them).
+fn pass_options(fx: &Value) -> (LoadOptions, Vec<String>) {
+    let mut o = LoadOptions::default();
+    for (k, v) in fx["dims"].as_object().unwrap() {
+        o.dims.insert(k.clone(), v.as_u64().unwrap());
+    }
+    let empty = o.dims.iter().filter(|(_, v)| **v == 0).map(|(k, _)| k.clone()).collect();
+    (o, empty)
+}
+
+/// The zoo's KV-cache members (tiny GPT-2 and LLaMA, both exporters) against real SPU SEMI2K runs
+/// of their prefill and of decode steps: every party's bytes and send actions, exactly.
+#[test]
+fn prefill_and_decode_steps_match_spu_exactly() {
+    let dir = root().join("tests/fixtures/spu/generation");
+    let (mut checked, mut partial) = (0, 0);
+    let mut misses = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let model = bytes(fx["model"].as_str().unwrap());
+        let n = fx["generation"]["prompt_len"].as_u64().unwrap();
+        let pass = fx["generation"]["pass"].as_str().unwrap();
+        let step: u64 = pass.strip_prefix("step").map(|s| s.parse().unwrap()).unwrap_or(0);
+        for run in fx["runs"].as_array().unwrap() {
+            let parties = run["per_party"].as_array().unwrap_or_else(|| panic!("{}: {}", path.display(), run["error"]));
+            let field = run["field"].as_str().unwrap();
+            let g = generation::profile_generation(
+                &model,
+                &LoadOptions::default(),
+                &semi2k(field),
+                GenerationRequest { prompt_len: n, gen_tokens: step + 1 },
+            )
+            .unwrap();
+            assert_eq!(g.decode, Decode::KvCache);
+            let f = &g.frameworks[0];
+            let ours = if step == 0 { &f.prefill } else { &f.steps[step as usize - 1] };
+            if f.partial {
+                // Known gap: a dynamo LLaMA export keeps RoPE's inv_freq as a 4-element float
+                // initializer, secret by the rule, so SPU computes Sin/Cos on secrets, which the
+                // SEMI2K model does not price yet. Those nodes are listed; the rest is a lower bound.
+                let (o, empty) = pass_options(&fx);
+                let graph = load_with_empty(&model, &o, &empty).unwrap();
+                let report = mpclens::profile(&graph, &semi2k(field)).unwrap();
+                let ops: Vec<&str> = report.frameworks[0].unsupported.iter().map(|u| u.op.as_str()).collect();
+                assert!(ops.iter().all(|o| ["Sin", "Cos"].contains(o)), "{}: unpriced {ops:?}", path.display());
+                assert!(ours.parties[0].bytes < parties[0]["bytes"].as_u64().unwrap(), "{}", path.display());
+                partial += 1;
+                continue;
+            }
+            checked += 1;
+            for (rank, m) in parties.iter().enumerate() {
+                let (b, r) = (m["bytes"].as_u64().unwrap(), m["rounds"].as_u64().unwrap());
+                let o = ours.parties[rank];
+                if (o.bytes, o.rounds) != (b, r) {
+                    misses.push(format!(
+                        "{} {field} rank {rank}: ours {} B / {} rounds, SPU {b} B / {r} rounds",
+                        path.file_name().unwrap().to_string_lossy(),
+                        o.bytes,
+                        o.rounds
+                    ));
+                }
+            }
+        }
+    }
+    assert!(misses.is_empty(), "{} of {checked} runs differ:\n{}", misses.len(), misses.join("\n"));
+    assert!(checked >= 18 && partial <= 6, "only {checked} exact generation runs ({partial} partial)");
+}
