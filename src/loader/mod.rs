@@ -95,6 +95,10 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// `ModelProto.metadata_props` key of a weight-free structure file (`share::structure`): the
+/// names, one a line, of the graph inputs that stand for weights (their data left out).
+pub const STRUCTURE_WEIGHTS: &str = "mpclens.weights";
+
 /// Largest batch or named dimension a user may ask for: a size past this is a typo, and
 /// element counts built from it would overflow.
 pub const MAX_USER_DIM: u64 = dims::MAX_DIM;

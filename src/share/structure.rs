@@ -1,7 +1,12 @@
 //! The model's structure for a share link: the ONNX graph with every weight
-//! reduced to its name, type and dims (marked as external data, as a
-//! graph-only export would), doc strings and intermediate shape annotations
-//! dropped, then DEFLATE-compressed and written in URL-safe base64.
+//! reduced to its name, type and dims (a graph input of that type, named in the
+//! model's `metadata_props` under [`crate::loader::STRUCTURE_WEIGHTS`] so the
+//! loader still counts it as a weight), doc strings and intermediate shape
+//! annotations dropped, then DEFLATE-compressed and written in URL-safe base64.
+//!
+//! Weights as typed inputs rather than external-data initializers: an external
+//! reference must name a data file that exists, so `onnx.checker.check_model` and
+//! `onnx.load` refuse a weight-free file that has them.
 //!
 //! The recipient feeds the decoded bytes to the ordinary loader, so the link
 //! carries no code and no new format: a damaged link is a damaged ONNX file
@@ -21,9 +26,6 @@ pub const KEEP_MAX_ELEMENTS: u64 = 64;
 /// Largest decompressed structure a link may carry (ResNet-50's is ~60 kB).
 pub const MAX_STRUCTURE_BYTES: usize = 8 << 20;
 
-/// `TensorProto.DataLocation.EXTERNAL`.
-const EXTERNAL: i32 = 1;
-
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The weight-free ONNX bytes of `model` (still a valid ONNX model).
@@ -33,9 +35,15 @@ pub fn skeleton(model: &[u8]) -> Result<Vec<u8>, String> {
     let mut proto = pb::ModelProto::decode(&stripped.model[..]).map_err(|e| format!("cannot decode the model: {e}"))?;
     proto.doc_string.clear();
     proto.metadata_props.clear();
+    if !stripped.weights.is_empty() {
+        let names: Vec<&str> = stripped.weights.iter().map(|w| w.name.as_str()).collect();
+        proto
+            .metadata_props
+            .push(pb::StringStringEntryProto { key: crate::loader::STRUCTURE_WEIGHTS.into(), value: names.join("\n") });
+    }
     if let Some(g) = proto.graph.as_mut() {
+        // The stripped weights are already shape-only graph inputs (`wire::strip_weights`).
         let gone: HashSet<&str> = stripped.weights.iter().map(|w| w.name.as_str()).collect();
-        g.input.retain(|i| !gone.contains(i.name.as_str()));
         g.doc_string.clear();
         // Intermediate shapes are re-inferred by the loader.
         g.value_info.clear();
@@ -61,15 +69,6 @@ pub fn skeleton(model: &[u8]) -> Result<Vec<u8>, String> {
             n.doc_string.clear();
             n.input.iter_mut().for_each(&mut rename);
             n.output.iter_mut().for_each(&mut rename);
-        }
-        for w in &stripped.weights {
-            g.initializer.push(pb::TensorProto {
-                name: w.name.clone(),
-                dims: w.dims.clone(),
-                data_type: w.data_type,
-                data_location: Some(EXTERNAL),
-                ..Default::default()
-            });
         }
     }
     Ok(proto.encode_to_vec())
