@@ -103,10 +103,41 @@ fn unit_key(scope: &[String], open: &BTreeSet<String>) -> Option<String> {
     None
 }
 
-fn count_units(g: &Graph, open: &BTreeSet<String>) -> usize {
+/// For each node, the node whose box it joins: itself, or for a node that reads no data
+/// (only weights and constants: an Identity of a weight, a Constant, a shape computation)
+/// its first reader's, as Netron draws constants inside their consumer. Otherwise every
+/// weight copy would be a box of its own on the top layer.
+fn homes(g: &Graph) -> Vec<usize> {
+    let producer: HashMap<&str, usize> =
+        g.nodes.iter().enumerate().flat_map(|(i, n)| n.outputs.iter().map(move |t| (t.name.as_str(), i))).collect();
+    let mut reads_data = vec![false; g.nodes.len()];
+    let mut first_reader: Vec<Option<usize>> = vec![None; g.nodes.len()];
+    for (i, n) in g.nodes.iter().enumerate() {
+        for t in &n.inputs {
+            match producer.get(t.name.as_str()) {
+                Some(&p) if p < i => {
+                    reads_data[i] |= reads_data[p];
+                    first_reader[p].get_or_insert(i);
+                }
+                _ => reads_data[i] |= t.origin == crate::graph::Origin::Input,
+            }
+        }
+    }
+    let mut home: Vec<usize> = (0..g.nodes.len()).collect();
+    for i in (0..g.nodes.len()).rev() {
+        if !reads_data[i] {
+            if let Some(r) = first_reader[i] {
+                home[i] = home[r];
+            }
+        }
+    }
+    home
+}
+
+fn count_units(g: &Graph, home: &[usize], open: &BTreeSet<String>) -> usize {
     let mut seen = HashSet::new();
     let mut nodes = 0;
-    for n in &g.nodes {
+    for n in g.nodes.iter().enumerate().filter(|(i, _)| home[*i] == *i).map(|(_, n)| n) {
         match unit_key(&n.scope, open) {
             Some(k) => {
                 seen.insert(k);
@@ -123,9 +154,10 @@ fn count_units(g: &Graph, open: &BTreeSet<String>) -> usize {
 pub fn default_open(g: &Graph, budget: usize) -> BTreeSet<String> {
     let mut open = BTreeSet::new();
     let mut tried = HashSet::new();
+    let home = homes(g);
     loop {
         let mut sizes: HashMap<String, usize> = HashMap::new();
-        for n in &g.nodes {
+        for n in g.nodes.iter().enumerate().filter(|(i, _)| home[*i] == *i).map(|(_, n)| n) {
             if let Some(k) = unit_key(&n.scope, &open) {
                 *sizes.entry(k).or_default() += 1;
             }
@@ -140,7 +172,7 @@ pub fn default_open(g: &Graph, budget: usize) -> BTreeSet<String> {
             cands.into_iter().filter(|(n, k)| *n == size && depth(k) == depth(&first)).map(|(_, k)| k).collect();
         tried.extend(batch.iter().cloned());
         open.extend(batch.iter().cloned());
-        if count_units(g, &open) > budget {
+        if count_units(g, &home, &open) > budget {
             for k in &batch {
                 open.remove(k);
             }
@@ -172,11 +204,24 @@ pub fn layout(
     let unpriced: HashSet<&str> =
         g.unsupported.iter().chain(fr.map(|f| &f.unsupported[..]).unwrap_or(&[])).map(|p| p.node.as_str()).collect();
 
+    let producer: HashMap<&str, usize> =
+        g.nodes.iter().enumerate().flat_map(|(i, n)| n.outputs.iter().map(move |t| (t.name.as_str(), i))).collect();
+    let home = homes(g);
+
     // Boxes in order of their first node.
     let mut units: Vec<Unit> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
-    let mut node_unit = Vec::with_capacity(g.nodes.len());
-    for (i, n) in g.nodes.iter().enumerate() {
+    let mut node_unit = vec![usize::MAX; g.nodes.len()];
+    let visit: Vec<usize> =
+        (0..g.nodes.len()).filter(|&i| home[i] == i).chain((0..g.nodes.len()).filter(|&i| home[i] != i)).collect();
+    for i in visit {
+        let n = &g.nodes[i];
+        if home[i] != i {
+            let u = node_unit[home[i]];
+            node_unit[i] = u;
+            add_node(&mut units[u], n, public.get(i).copied(), &cost, &unpriced, fr.is_some());
+            continue;
+        }
         let (key, scope) = match unit_key(&n.scope, open) {
             Some(k) => (k, true),
             None => (n.name.clone(), false),
@@ -202,18 +247,24 @@ pub fn layout(
             });
             units.len() - 1
         });
-        let unit = &mut units[u];
-        unit.nodes += 1;
-        let (b, r) = cost.get(n.name.as_str()).copied().unwrap_or_default();
-        unit.bytes = unit.bytes.saturating_add(b);
-        unit.rounds = unit.rounds.saturating_add(r);
-        let is_public = public.get(i).copied().unwrap_or_else(|| n.is_public());
-        unit.public &= is_public;
-        // As `Coverage::of` counts them: listed unsupported, not priced, not public.
-        if !is_public && unpriced.contains(n.name.as_str()) && !cost.contains_key(n.name.as_str()) {
-            unit.unpriced += 1;
+        add_node(&mut units[u], n, public.get(i).copied(), &cost, &unpriced, fr.is_some());
+        node_unit[i] = u;
+    }
+    // A closed scope holding one box's worth (one node and what folds into it) is drawn
+    // as that node: opening it would show the same.
+    let mut homes_in = vec![0usize; units.len()];
+    for (i, &h) in home.iter().enumerate() {
+        if h == i && node_unit[i] != usize::MAX {
+            homes_in[node_unit[i]] += 1;
         }
-        node_unit.push(u);
+    }
+    for (u, n) in units.iter_mut().zip(homes_in) {
+        if u.scope && n == 1 {
+            let node = &g.nodes[u.first];
+            u.scope = false;
+            u.id = node.name.clone();
+            u.label = node.op.clone();
+        }
     }
     for u in &mut units {
         u.sub = if u.scope {
@@ -224,14 +275,15 @@ pub fn layout(
     }
     let legend = colour(&mut units, fr, metric, log);
 
-    // Edges: producer box → consumer box, once each.
-    let producer: HashMap<&str, usize> =
-        g.nodes.iter().enumerate().flat_map(|(i, n)| n.outputs.iter().map(move |t| (t.name.as_str(), i))).collect();
+    // Edges: producer box → consumer box, once each (a folded node's reads are not drawn).
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut seen = HashSet::new();
     for (i, n) in g.nodes.iter().enumerate() {
         for t in &n.inputs {
             let Some(&p) = producer.get(t.name.as_str()) else { continue };
+            if home[p] != p {
+                continue;
+            }
             let (a, b) = (node_unit[p], node_unit[i]);
             if a != b && seen.insert((a, b)) {
                 pairs.push((a, b));
@@ -306,6 +358,27 @@ pub fn layout(
         height: layers.max(1) as f64 * LAYER_H - (LAYER_H - BOX_H),
         legend,
         open: open.iter().cloned().collect(),
+    }
+}
+
+/// Adds node `n`'s cost and marks to its box. `public`: as the profile marked it.
+fn add_node(
+    unit: &mut Unit,
+    n: &crate::graph::Node,
+    public: Option<bool>,
+    cost: &HashMap<&str, (u64, u64)>,
+    unpriced: &HashSet<&str>,
+    priced: bool,
+) {
+    unit.nodes += 1;
+    let (b, r) = cost.get(n.name.as_str()).copied().unwrap_or_default();
+    unit.bytes = unit.bytes.saturating_add(b);
+    unit.rounds = unit.rounds.saturating_add(r);
+    let is_public = public.unwrap_or_else(|| n.is_public());
+    unit.public &= is_public;
+    // As `Coverage::of` counts them: listed unsupported, not priced, not public.
+    if priced && !is_public && unpriced.contains(n.name.as_str()) && !cost.contains_key(n.name.as_str()) {
+        unit.unpriced += 1;
     }
 }
 
@@ -540,7 +613,8 @@ mod tests {
             name: name.into(),
             shape: Some(vec![1, 4]),
             dtype: "float".into(),
-            origin: Origin::Activation,
+            // "x" is the model's input; every other tensor a node's output.
+            origin: if name == "x" { Origin::Input } else { Origin::Activation },
             value: None,
         }
     }
@@ -593,6 +667,21 @@ mod tests {
         for e in &l.edges {
             assert!(e.points.windows(2).all(|w| w[1].1 > w[0].1), "{e:?}");
         }
+    }
+
+    #[test]
+    fn a_node_reading_no_data_joins_its_reader() {
+        // An Identity of a weight, first in the file, read by "b" in scope "blk".
+        let mut g = diamond();
+        let mut w = node("w_copy", &[], &[], "w2");
+        w.inputs = vec![Tensor { origin: Origin::Weight, ..t("W") }];
+        g.nodes.insert(0, w);
+        g.nodes[2].inputs.push(t("w2"));
+        let l = layout(&g, &[], None, &BTreeSet::new(), Metric::Bytes, false);
+        let ids: Vec<&str> = l.units.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, ["a", "blk", "d"]);
+        assert_eq!(l.units[1].nodes, 3);
+        assert_eq!(l.edges.len(), 3);
     }
 
     #[test]

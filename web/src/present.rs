@@ -151,7 +151,7 @@ pub fn present(p: &Props) -> Html {
     };
     let (back, next, exit) = (p.on_step.clone(), p.on_step.clone(), p.on_exit.clone());
     html! {
-        <section class="present" id="present" aria-roledescription="slide" aria-label={format!("Screen {} of {STEPS}: {heading}", step + 1)}>
+        <section class="present" id="present" aria-label={format!("Screen {} of {STEPS}: {heading}", step + 1)}>
             <header class="present-head">
                 <span id="present-model">{r.model.file.clone()}</span>
                 <span id="present-step">{format!("{} / {STEPS}", step + 1)}</span>
