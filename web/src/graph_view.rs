@@ -117,8 +117,9 @@ pub fn graph_view(p: &Props) -> Html {
         html! {
             <g key={u.id.clone()} class={classes!("unit", if u.scope { "scope" } else { "node" }, u.public.then_some("public"), (u.unpriced > 0).then_some("unpriced"), (focus_i == Some(i)).then_some("selected"))}
                 data-i={i.to_string()} data-id={u.id.clone()} data-share={u.share.to_string()}
-                tabindex={if i == tab_i { "0" } else { "-1" }} role="button" aria-label={tip.clone()}
+                tabindex={if i == tab_i { "0" } else { "-1" }} role="button"
                 onclick={move |_| sel.emit(id.clone())} {onkeydown}>
+                // The title names the box (the drawn text may be cut, so it is no aria-label).
                 <title>{tip}</title>
                 <rect class="box" x={format!("{x:.1}")} y={format!("{y:.1}")} width={BOX_W.to_string()} height={BOX_H.to_string()} rx={if u.scope { "8" } else { "3" }} style={heat} />
                 <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 15.0)}>{cut(&u.label, 19)}{if u.scope { " ▸" } else { "" }}</text>

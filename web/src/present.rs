@@ -153,7 +153,7 @@ pub fn present(p: &Props) -> Html {
     html! {
         <section class="present" id="present" aria-label={format!("Screen {} of {STEPS}: {heading}", step + 1)}>
             <header class="present-head">
-                <span id="present-model">{r.model.file.clone()}</span>
+                <h1 id="present-model">{r.model.file.clone()}</h1>
                 <span id="present-step">{format!("{} / {STEPS}", step + 1)}</span>
                 <button id="present-prev" disabled={step == 0} onclick={move |_| back.emit(step.saturating_sub(1))} aria-label="Previous screen">{"←"}</button>
                 <button id="present-next" disabled={step + 1 >= STEPS} onclick={move |_| next.emit(step + 1)} aria-label="Next screen">{"→"}</button>
