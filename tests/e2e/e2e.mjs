@@ -730,7 +730,7 @@ await test('keyboard: a table is one Tab stop with arrow keys; tabs follow the A
   // Tabs: arrow keys move and activate.
   await page.focus('#tab-layers');
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(() => document.querySelector('#tab-ops')?.getAttribute('aria-selected') === 'true' && document.activeElement?.id === 'tab-ops');
+  await page.waitForFunction(() => document.querySelector('#tab-graph')?.getAttribute('aria-selected') === 'true' && document.activeElement?.id === 'tab-graph');
   await page.keyboard.press('Home');
   await page.waitForFunction(() => document.querySelector('#tab-model')?.getAttribute('aria-selected') === 'true');
   check((await page.$$eval('[role=tab]', (ts) => ts.filter((t) => t.tabIndex === 0).length)) === 1, 'one tab is the Tab stop');

@@ -51,9 +51,10 @@ pub fn network_map(p: &Props) -> Html {
         <p>{"No framework prices every node of this model, so none can be ranked by time."}</p>{ for left_out }</section> };
     }
     let (cols, rows) = (m.mbps.len(), m.rtt_ms.len());
-    let (left, top, bottom) = (64.0, 8.0, 40.0);
-    let cell = ((p.width.min(720.0) - left - 8.0) / cols as f64).clamp(10.0, 30.0);
-    let (w, h) = (left + cell * cols as f64 + 8.0, top + cell * rows as f64 + bottom);
+    // Room on the right for the last bandwidth label, above for the RTT axis title.
+    let (left, top, bottom, right) = (64.0, 22.0, 40.0, 44.0);
+    let cell = ((p.width.min(760.0) - left - right) / cols as f64).clamp(10.0, 30.0);
+    let (w, h) = (left + cell * cols as f64 + right, top + cell * rows as f64 + bottom);
     // Columns left to right by bandwidth; rows bottom to top by RTT.
     let x = |c: f64| left + c * cell;
     let y = |r: f64| top + (rows as f64 - 1.0 - r) * cell;
@@ -116,7 +117,7 @@ pub fn network_map(p: &Props) -> Html {
                     { for rects }
                     { for xticks }{ for yticks }
                     <text class="axis" x={format!("{:.1}", left + cell * cols as f64 / 2.0)} y={format!("{:.1}", h - 6.0)} text-anchor="middle">{"bandwidth (log scale) →"}</text>
-                    <text class="axis" x="10" y={format!("{:.1}", top + 10.0)}>{"RTT ↑"}</text>
+                    <text class="axis" x="4" y="12">{"RTT ↑"}</text>
                     { for marks }
                 </svg>
                 <ul class="map-legend" id="map-legend">{ for legend }</ul>
