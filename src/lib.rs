@@ -7,7 +7,9 @@
 
 pub mod budget;
 pub mod cost;
+pub mod crossover;
 pub mod csv;
+pub mod dataflow;
 pub mod frameworks;
 pub mod generation;
 pub mod graph;

@@ -17,18 +17,22 @@ pub enum View {
     Model,
     Overview,
     Layers,
+    /// The dataflow graph coloured by cost ([`crate::dataflow`]).
+    Graph,
     Ops,
     Compare,
     Learn,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [View::Model, View::Overview, View::Layers, View::Ops, View::Compare, View::Learn];
+    pub const ALL: [View; 7] =
+        [View::Model, View::Overview, View::Layers, View::Graph, View::Ops, View::Compare, View::Learn];
     pub fn key(self) -> &'static str {
         match self {
             View::Model => "model",
             View::Overview => "overview",
             View::Layers => "layers",
+            View::Graph => "graph",
             View::Ops => "ops",
             View::Compare => "compare",
             View::Learn => "learn",
@@ -39,6 +43,7 @@ impl View {
             View::Model => "Model & nodes",
             View::Overview => "Overview",
             View::Layers => "Per layer",
+            View::Graph => "Graph",
             View::Ops => "Per op type",
             View::Compare => "Compare",
             View::Learn => "Learn",

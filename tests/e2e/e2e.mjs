@@ -244,7 +244,7 @@ await test('drop anywhere on the page loads the file', async () => {
 
 await test('views render for the loaded model (costs or a clear empty state)', async () => {
   await loadInput(page, path.join(dist, 'samples', 'resnet20.onnx'));
-  for (const v of ['overview', 'layers', 'ops', 'compare', 'learn', 'model']) {
+  for (const v of ['overview', 'layers', 'graph', 'ops', 'compare', 'learn', 'model']) {
     await page.click(`#tab-${v}`);
     await page.waitForSelector('#panel');
     const txt = await page.textContent('#panel');
@@ -690,7 +690,7 @@ await test('phone 390×844: no horizontal scroll on any view', async () => {
   await p.screenshot({ path: path.join(SHOTS, '16-phone-start.png') });
   await openSample(p, 'resnet18');
   const wide = [];
-  for (const v of ['overview', 'layers', 'ops', 'compare', 'learn', 'model']) {
+  for (const v of ['overview', 'layers', 'graph', 'ops', 'compare', 'learn', 'model']) {
     await p.click(`#tab-${v}`);
     await p.waitForSelector('#panel');
     const w = await p.evaluate(() => document.documentElement.scrollWidth);
@@ -730,7 +730,7 @@ await test('keyboard: a table is one Tab stop with arrow keys; tabs follow the A
   // Tabs: arrow keys move and activate.
   await page.focus('#tab-layers');
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(() => document.querySelector('#tab-ops')?.getAttribute('aria-selected') === 'true' && document.activeElement?.id === 'tab-ops');
+  await page.waitForFunction(() => document.querySelector('#tab-graph')?.getAttribute('aria-selected') === 'true' && document.activeElement?.id === 'tab-graph');
   await page.keyboard.press('Home');
   await page.waitForFunction(() => document.querySelector('#tab-model')?.getAttribute('aria-selected') === 'true');
   check((await page.$$eval('[role=tab]', (ts) => ts.filter((t) => t.tabIndex === 0).length)) === 1, 'one tab is the Tab stop');
@@ -748,7 +748,7 @@ await test('axe-core: no violations on any view, light and dark', async () => {
   const found = [];
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const v of ['overview', 'layers', 'ops', 'compare', 'learn', 'model']) {
+    for (const v of ['overview', 'layers', 'graph', 'ops', 'compare', 'learn', 'model']) {
       await page.click(`#tab-${v}`);
       await page.waitForSelector('#panel');
       if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
@@ -789,6 +789,139 @@ await test('flame view: coloured by cost, zooms on click and from the keyboard',
   await page.keyboard.press('Enter');
   await page.waitForFunction((l) => document.querySelector('#flame-zoom')?.textContent === l, focused);
   await page.click('#flame-reset');
+});
+
+// ---- Graph view, bandwidth × RTT map, presentation mode (#16 items 2, 3, 5) ----
+async function graphUnits(p) {
+  return p.$$eval('#graph g.unit', (gs) => gs.map((g) => ({ id: g.dataset.id, i: Number(g.dataset.i), scope: g.classList.contains('scope'),
+    share: Number(g.dataset.share), p: g.querySelector('rect').style.getPropertyValue('--p') })));
+}
+async function openGraph(p) {
+  const t0 = Date.now();
+  await p.click('#tab-graph');
+  await p.waitForSelector('#graph g.unit');
+  return Date.now() - t0;
+}
+
+await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, shaded by cost, a node opens its details', async () => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  for (const s of ['resnet50', 'bert_base']) {
+    await openSample(page, s);
+    if (await page.$('#tab-graph[aria-selected="true"]')) await page.click('#tab-overview');
+    const ms = await openGraph(page);
+    let units = await graphUnits(page);
+    console.log(`     ${s}: ${units.length} boxes (${units.filter((u) => u.scope).length} closed scopes) drawn in ${ms} ms`);
+    check(units.length >= 3 && units.length <= 80, `${s}: ${units.length} boxes by default`);
+    check(new Set(units.map((u) => u.p)).size >= 3, `${s}: boxes shaded by share (${new Set(units.map((u) => u.p)).size} shades)`);
+    // Shares of the framework's total: node costs add up to at most the total (setup costs are no node's).
+    const sum = units.reduce((a, u) => a + u.share, 0);
+    check(sum > 0.5 && sum < 1.0001, `${s}: shares of the total (${sum})`);
+    // Open the largest closed scope: more boxes.
+    const scope = units.filter((u) => u.scope).sort((a, b) => b.share - a.share)[0];
+    if (scope) {
+      await page.click(`#graph g.unit[data-i="${scope.i}"]`);
+      await page.waitForFunction((id) => document.querySelector('#graph-panel h3')?.textContent === `Scope ${id}`, scope.id);
+      await page.click('#graph-open');
+      await page.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length > n, units.length);
+      units = await graphUnits(page);
+    }
+    // The dearest node: its panel shows shapes, attributes or steps, and the Learn text.
+    const node = units.filter((u) => !u.scope).sort((a, b) => b.share - a.share)[0];
+    check(node, `${s}: a node box is shown`);
+    await page.click(`#graph g.unit[data-i="${node.i}"]`);
+    await page.waitForSelector('#graph-panel #graph-inputs');
+    const panel = await page.textContent('#graph-panel');
+    check(panel.includes(node.id) && /×/.test(await page.textContent('#graph-inputs')) && (await page.$('#graph-steps')) && /secret|share|round/.test(await page.textContent('#graph-learn')),
+      `${s}: panel of ${node.id}: ${panel.slice(0, 200)}`);
+    await page.screenshot({ path: path.join(SHOTS, `21-graph-${s}.png`) });
+    // Keyboard: one Tab stop, arrows move between boxes, Enter selects.
+    await page.focus('#graph g.unit[tabindex="0"]');
+    await page.keyboard.press('Home');
+    const before = await page.evaluate(() => document.activeElement?.dataset.i);
+    await page.keyboard.press('ArrowDown');
+    const after = await page.evaluate(() => document.activeElement?.dataset.id);
+    check(after && (await page.evaluate(() => document.activeElement?.dataset.i)) !== before, `${s}: ArrowDown moves focus (${before} → ${after})`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => (document.querySelector('#graph-panel h3')?.textContent || '').includes(id), after);
+  }
+  // Rounds and log scale: other shares, a log legend.
+  await page.selectOption('#graph-metric', 'rounds');
+  await page.waitForFunction(() => /rounds/.test(document.querySelector('#graph')?.getAttribute('aria-label')));
+  await page.click('#graph-log');
+  await page.waitForFunction(() => /≤/.test(document.querySelector('#graph-legend')?.textContent || ''));
+  await page.click('#graph-log');
+  await page.selectOption('#graph-metric', 'bytes');
+  // An 823-node LLM (graph only): collapsed to its blocks, fast to draw.
+  await loadInput(page, path.join(ROOT, 'tests', 'fixtures', 'models', 'llm_1b_graph_only.onnx'));
+  await page.waitForSelector('#dims input');
+  await page.click('#dims-apply');
+  await page.waitForFunction(() => !document.querySelector('#progress') && document.querySelector('#summary-model')?.textContent === 'llm_1b_graph_only.onnx', null, { timeout: 120000 });
+  if (await page.$('#tab-graph[aria-selected="true"]')) await page.click('#tab-overview');
+  const ms = await openGraph(page);
+  const units = await graphUnits(page);
+  console.log(`     llm_1b_graph_only: ${units.length} boxes drawn in ${ms} ms`);
+  check(units.length <= 80 && units.some((u) => u.scope), `LLM: ${units.length} boxes`);
+  await page.screenshot({ path: path.join(SHOTS, '22-graph-llm.png') });
+  await page.click('#graph-collapse');
+  await page.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length < n, units.length);
+  await page.click('#tab-overview');
+});
+
+await test('bandwidth × RTT map: the fastest framework per cell, by the time formula on the CLI\'s totals', async () => {
+  await openSample(page, 'resnet20');
+  await page.click('#tab-overview');
+  await page.waitForSelector('#chart-network-map rect');
+  const cli = cliSummary(path.join(dist, 'samples', 'resnet20.onnx')).summary;
+  const ranked = cli.frameworks.filter((f) => !f.partial);
+  const fastest = (mbps, ms) => ranked.map((f) => [f.bytes * 8 / (mbps * 1e6) + f.rounds * ms / 1e3, f]).sort((a, b) => a[0] - b[0])[0][1];
+  const cells = await page.$$eval('#chart-network-map rect', (rs) => rs.map((r) => r.dataset.fw));
+  check(cells.length === 21 * 21, `${cells.length} cells`);
+  // Cells come row by row from the lowest RTT, each row by bandwidth. Corners: 10 Mbit/s & 0.05 ms, 100 Gbit/s & 500 ms.
+  const at = (row, col) => cells[row * 21 + col];
+  const want = [[0, 0, 10, 0.05], [20, 20, 100000, 500], [0, 20, 100000, 0.05], [20, 0, 10, 500]];
+  for (const [r, c, mbps, ms] of want) check(at(r, c) === fastest(mbps, ms).framework, `cell ${mbps} Mbit/s ${ms} ms: ${at(r, c)} vs ${fastest(mbps, ms).framework}`);
+  const presets = await page.$$eval('#map-presets tbody tr', (trs) => trs.map((tr) => [tr.children[2].textContent, tr.children[3].textContent, tr.querySelector('.fastest').textContent]));
+  const lan = fastest(377 * 8, 0.3);
+  check(presets[0][2] === lan.title, `LAN: ${presets[0][2]} vs ${lan.title}`);
+  check(new Set(cells).size >= 1 && (await page.$$('#map-legend li')).length === new Set(cells).size, 'legend lists every winner');
+  await (await page.$('#network-map')).screenshot({ path: path.join(SHOTS, '23-network-map.png') });
+});
+
+await test('presentation mode: large type, one chart per screen, arrow keys walk cost → biggest layers → the fix', async () => {
+  const p = await ctx.newPage();
+  await p.setViewportSize({ width: 1280, height: 720 });
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'resnet20');
+  await p.click('#present-start');
+  await p.waitForSelector('#present');
+  const titles = [];
+  for (let i = 0; i < 4; i++) {
+    titles.push(await p.textContent('#present-title'));
+    const charts = await p.$$eval('.present-body svg.chart', (s) => s.length);
+    const size = await p.$eval('#present-title', (h) => parseFloat(getComputedStyle(h).fontSize));
+    const lead = await p.$eval('#present-lead', (h) => parseFloat(getComputedStyle(h).fontSize));
+    const bottom = await p.$eval('.present-body', (b) => b.getBoundingClientRect().bottom);
+    const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    check(charts === 1 && size >= 32 && lead >= 20 && !wide, `screen ${i + 1}: ${charts} charts, title ${size}px, lead ${lead}px, horizontal scroll ${wide}`);
+    await p.screenshot({ path: path.join(SHOTS, `24-present-${i + 1}.png`) });
+    console.log(`     screen ${i + 1} "${titles[i]}": chart ends at ${bottom.toFixed(0)} px of 720`);
+    await p.keyboard.press('ArrowRight');
+  }
+  check(JSON.stringify(titles) === JSON.stringify(["What secret sharing costs", "This model's biggest layers", 'The what-if that fixes them', 'Which framework, on which network']), titles.join(' | '));
+  check((await p.textContent('#present-step')) === '4 / 4', 'the last screen stays');
+  await p.keyboard.press('ArrowLeft');
+  check((await p.textContent('#present-title')) === 'The what-if that fixes them', 'ArrowLeft steps back');
+  check(/Softmax|ReLU|Relu|MaxPool|GELU/i.test(await p.textContent('#present-lead')), 'the fix names a substitution: ' + await p.textContent('#present-lead'));
+  await p.keyboard.press('Home');
+  check((await p.textContent('#present-step')) === '1 / 4', 'Home goes to the start');
+  if (!(await p.evaluate(() => !!window.axe))) await p.evaluate(AXE);
+  const v = await p.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((x) => x.id));
+  check(v.length === 0, 'axe in presentation mode: ' + v.join(', '));
+  await p.keyboard.press('Escape');
+  await p.waitForSelector('#present', { state: 'detached' });
+  await p.waitForFunction(() => document.activeElement?.id === 'present-start');
+  await p.close();
 });
 
 if (big) {

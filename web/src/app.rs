@@ -83,6 +83,17 @@ pub enum Msg {
     Sweep,
     WhatIf(crate::whatif::WhatIf),
     WhatIfDownload,
+    /// Graph view: select a box (node name or scope path).
+    GraphSelect(String),
+    /// Graph view: open a closed scope, or close an open one.
+    GraphToggle(String),
+    GraphMetric(mpclens::dataflow::Metric),
+    /// Graph view: `true` closes every scope, `false` restores the default opening.
+    GraphReset(bool),
+    /// Presentation mode on a screen (None: leave it).
+    Present(Option<usize>),
+    /// A key pressed while presenting (arrows, Page Up/Down, Home/End, Escape).
+    PresentKey(String),
 }
 
 pub struct App {
@@ -129,8 +140,23 @@ pub struct App {
     pub flame_zoom: Option<String>,
     /// The chart the SVG/PNG buttons export (id).
     pub export_chart: Option<String>,
+    /// Graph view: the scopes open (None: the default for this model), the
+    /// shading metric, the selected box, and the layout drawn (with what it was made from).
+    pub graph_open: Option<std::collections::BTreeSet<String>>,
+    pub graph_metric: mpclens::dataflow::Metric,
+    pub graph_focus: Option<String>,
+    pub graph_layout: Option<Rc<mpclens::dataflow::Layout>>,
+    /// Where each framework is fastest over bandwidth × RTT (from the summary's totals).
+    pub fastest: Option<Rc<mpclens::crossover::FastestMap>>,
+    graph_key: Option<GraphKey>,
+    /// Presentation mode's screen; `presenting` tells the window's key listener.
+    pub present: Option<usize>,
+    presenting: Rc<std::cell::Cell<bool>>,
     _listeners: Vec<EventListener>,
 }
+
+/// What a graph layout depends on: (report, framework, metric, log, open scopes).
+type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, std::collections::BTreeSet<String>);
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
@@ -158,10 +184,20 @@ impl Component for App {
             status = Status::Error(e);
         }
         let kl = ctx.link().callback(Msg::Key);
+        let pk = ctx.link().callback(Msg::PresentKey);
+        let presenting = Rc::new(std::cell::Cell::new(false));
+        let on_stage = presenting.clone();
         let keys = web_sys::window().map(|w| {
             let opts = gloo::events::EventListenerOptions::enable_prevent_default();
             EventListener::new_with_options(&w, "keydown", opts, move |e| {
                 if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    const STEP_KEYS: [&str; 7] =
+                        ["ArrowRight", "ArrowLeft", "PageDown", "PageUp", "Home", "End", "Escape"];
+                    if on_stage.get() && STEP_KEYS.contains(&k.key().as_str()) {
+                        k.prevent_default();
+                        pk.emit(k.key());
+                        return;
+                    }
                     let key = k.key().to_ascii_lowercase();
                     let m = k.ctrl_key() || k.meta_key();
                     if m && (key == "f" || (k.shift_key() && key == "e")) {
@@ -206,12 +242,21 @@ impl Component for App {
             flame_zoom: None,
             drop_note: None,
             export_chart: None,
+            graph_open: None,
+            graph_metric: Default::default(),
+            graph_focus: None,
+            graph_layout: None,
+            fastest: None,
+            graph_key: None,
+            present: None,
+            presenting,
             _listeners: listeners,
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         let redraw = self.reduce(ctx, msg);
+        self.refresh_graph();
         self.sync_url();
         if self.pending.is_none() && !matches!(self.status, Status::Busy(_)) {
             self.restoring = false;
@@ -220,6 +265,18 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        if let (Some(step), Some(r)) = (self.present, &self.report) {
+            let link = ctx.link();
+            return html! {
+                <div class="app present-mode">
+                    <main>
+                        <crate::present::Present report={r.clone()} map={self.fastest.clone()} framework={self.st.framework.clone()}
+                            step={step} width={(self.vw - 80.0).clamp(300.0, 900.0)}
+                            on_step={link.callback(|s| Msg::Present(Some(s)))} on_exit={link.callback(|_| Msg::Present(None))} />
+                    </main>
+                </div>
+            };
+        }
         html! {
             <div class={classes!("app", self.report.is_some().then_some("loaded"))}>
                 if self.dragging {
@@ -530,6 +587,52 @@ impl App {
                 }
             }
             Msg::Sweep => self.compute_sweep(),
+            Msg::GraphSelect(id) => {
+                let node = self
+                    .graph_layout
+                    .as_ref()
+                    .and_then(|l| l.units.iter().find(|u| u.id == id))
+                    .is_some_and(|u| !u.scope);
+                if node {
+                    // The Learn view explains the same node.
+                    self.st.selected = Some(id.clone());
+                }
+                self.graph_focus = Some(id);
+            }
+            Msg::GraphToggle(path) => {
+                let open = self.graph_open.get_or_insert_with(Default::default);
+                if open.remove(&path) {
+                    // Closing a scope closes what is inside it; its box takes the selection.
+                    let inner = format!("{path}/");
+                    open.retain(|s| !s.starts_with(&inner));
+                    self.graph_focus = Some(path);
+                } else {
+                    open.insert(path);
+                }
+            }
+            Msg::GraphMetric(m) => self.graph_metric = m,
+            Msg::Present(step) => {
+                self.present = step.map(|s| s.min(crate::present::STEPS - 1));
+                self.presenting.set(self.present.is_some());
+                if step.is_none() {
+                    focus_later("present-start");
+                }
+            }
+            Msg::PresentKey(k) => {
+                let Some(at) = self.present else { return false };
+                let to = match k.as_str() {
+                    "ArrowRight" | "PageDown" => Some((at + 1).min(crate::present::STEPS - 1)),
+                    "ArrowLeft" | "PageUp" => Some(at.saturating_sub(1)),
+                    "Home" => Some(0),
+                    "End" => Some(crate::present::STEPS - 1),
+                    _ => None,
+                };
+                return self.reduce(ctx, Msg::Present(to));
+            }
+            Msg::GraphReset(all) => {
+                self.graph_open = if all { Some(Default::default()) } else { None };
+                self.graph_focus = None;
+            }
             Msg::WhatIf(w) => {
                 self.whatif = w;
                 self.st.whatif = w.keys().into_iter().map(String::from).collect();
@@ -713,6 +816,8 @@ impl App {
         self.st.dims = dims;
         self.sweep.clear();
         self.flame_zoom = None;
+        self.graph_open = None;
+        self.graph_focus = None;
         if src.sample.is_none() {
             crate::session::store(&src.name, &src.bytes);
         }
@@ -822,7 +927,9 @@ impl App {
                     self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
                 }
                 let net = mpclens::network::Network::custom(self.st.bandwidth_mbps, self.st.rtt_ms);
-                r.summary = Some(mpclens::summary::summarize(g, &r, &self.request(), &net));
+                let summary = mpclens::summary::summarize(g, &r, &self.request(), &net);
+                self.fastest = Some(Rc::new(mpclens::crossover::fastest_map(&summary)));
+                r.summary = Some(summary);
                 self.report = Some(Rc::new(r));
                 self.whatif_result = crate::whatif::compute(self);
                 self.compute_compare_alt();
@@ -861,6 +968,42 @@ impl App {
             let Ok(r) = mpclens::profile(&g, &self.request()) else { continue };
             self.sweep
                 .push((b, r.frameworks.iter().map(|f| (f.framework.clone(), f.total.bytes, f.total.rounds)).collect()));
+        }
+    }
+
+    /// Lays the graph out again when what it shows changed (only while the graph view is open).
+    fn refresh_graph(&mut self) {
+        if self.st.view != View::Graph {
+            return;
+        }
+        let (Some(g), Some(r)) = (self.graph.clone(), self.report.clone()) else { return };
+        let open = self
+            .graph_open
+            .get_or_insert_with(|| mpclens::dataflow::default_open(&g, mpclens::dataflow::DEFAULT_BOXES))
+            .clone();
+        let key: GraphKey = (Rc::as_ptr(&r) as usize, self.st.framework.clone(), self.graph_metric, self.st.log, open);
+        if self.graph_key.as_ref() == Some(&key) {
+            return;
+        }
+        let fr =
+            r.frameworks.iter().find(|f| Some(&f.framework) == self.st.framework.as_ref()).or(r.frameworks.first());
+        let public: Vec<bool> = r.nodes.iter().map(|n| n.public).collect();
+        self.graph_layout =
+            Some(Rc::new(mpclens::dataflow::layout(&g, &public, fr, &key.4, self.graph_metric, self.st.log)));
+        self.graph_key = Some(key);
+    }
+
+    fn graph_view(&self, ctx: &Context<Self>) -> Html {
+        let (Some(l), Some(g), Some(r)) = (self.graph_layout.clone(), self.graph.clone(), self.report.clone()) else {
+            return html! {};
+        };
+        let link = ctx.link();
+        html! {
+            <crate::graph_view::GraphView layout={l} graph={g} report={r} framework={self.st.framework.clone()}
+                focus={self.graph_focus.clone()} metric={self.graph_metric} log={self.st.log}
+                on_select={link.callback(Msg::GraphSelect)} on_toggle={link.callback(Msg::GraphToggle)}
+                on_metric={link.callback(Msg::GraphMetric)} on_log={link.callback(Msg::SetLog)}
+                on_reset={link.callback(Msg::GraphReset)} />
         }
     }
 
@@ -905,6 +1048,7 @@ impl App {
             View::Model => model_view::view(self, ctx),
             View::Overview => overview::view(self, ctx),
             View::Layers => layers::view(self, ctx),
+            View::Graph => self.graph_view(ctx),
             View::Ops => layers::ops_view(self, ctx),
             View::Compare => layers::compare_view(self, ctx),
             View::Learn => layers::learn_view(self, ctx),
@@ -914,6 +1058,7 @@ impl App {
             <>
                 <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()}
                     on_select={link.callback(Msg::SetFramework)} />
+                <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>
                 { controls::view(self, ctx) }
                 <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
                 <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>

@@ -115,6 +115,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             <p class="formula" id="formula">{"Estimated time = 8 × bytes / bandwidth + rounds × RTT (communication only; computation and overlap ignored, so a lower bound). "}
                 {format!("Custom: {}.", custom.formula())}</p>
             <ul class="small" id="net-sources">{ for network::presets().iter().map(|n| html! { <li>{format!("{}: {}", n.name, n.source)}</li> }) }</ul>
+            if let Some(m) = &app.fastest { <crate::network_map::NetworkMap map={m.clone()} report={r.clone()} width={app.chart_opts().width} /> }
             <table class="data wide" id="overview">
                 <thead><tr><th>{"framework"}</th><th>{"bytes"}</th><th>{"online"}</th><th>{"offline"}</th><th>{"rounds"}</th>{ for net_heads }<th>{"one round is"}</th><th>{"what the total covers"}</th></tr></thead>
                 <tbody onkeydown={Callback::from(crate::roving::rows)}>{ for rows }</tbody>
