@@ -254,7 +254,8 @@ fn cheetah_single_layers_recorded_and_compared() {
         assert_eq!(fx.framework, "cheetah");
         let model = fx.model.as_ref().expect("a single-layer run names its ONNX twin");
         let call = fx.calls.last().expect("one call");
-        let calls: [u64; 2] = [fx.calls.iter().map(|c| c.server.bytes).sum(), fx.calls.iter().map(|c| c.client.bytes).sum()];
+        let calls: [u64; 2] =
+            [fx.calls.iter().map(|c| c.server.bytes).sum(), fx.calls.iter().map(|c| c.client.bytes).sum()];
         assert!(calls[0] <= fx.total.server.bytes && calls[1] <= fx.total.client.bytes, "{}", fx.program);
         setups.insert(fx.setup.server);
         let r = profile(&fx, model);

@@ -22,6 +22,23 @@ pub(super) struct Parsed {
     unbuildable: HashMap<usize, String>,
 }
 
+/// The weights a weight-free structure file (`weight_free`) carries as typed graph inputs, named in
+/// its [`super::weight_free::WEIGHTS_KEY`] metadata: counted as initializers, as the original's were.
+/// A listed name that is no input with a fixed shape is ignored.
+fn structure_weights(meta: &[pb::StringStringEntryProto], graph: &pb::GraphProto) -> Vec<(String, Vec<i64>, i32)> {
+    let Some(listed) = meta.iter().find(|e| e.key == super::weight_free::WEIGHTS_KEY) else { return Vec::new() };
+    let listed: HashSet<&str> = listed.value.lines().collect();
+    let fixed = |vi: &pb::ValueInfoProto| -> Option<(String, Vec<i64>, i32)> {
+        let Some(pb::type_proto::Value::TensorType(t)) = vi.r#type.as_ref()?.value.as_ref() else { return None };
+        let dims = t.shape.as_ref()?.dim.iter().map(|d| match d.value {
+            Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)) => Some(v),
+            _ => None,
+        });
+        Some((vi.name.clone(), dims.collect::<Option<Vec<i64>>>()?, t.elem_type))
+    };
+    graph.input.iter().filter(|vi| listed.contains(vi.name.as_str())).filter_map(fixed).collect()
+}
+
 pub fn build_graph(stripped: Stripped, opts: &LoadOptions, allow_zero: &[String]) -> Result<Graph, LoadError> {
     let Stripped { model: small, weights: _, initializers, bad_data } = stripped;
     for (name, d, _) in &initializers {
@@ -48,6 +65,8 @@ pub fn build_graph(stripped: Stripped, opts: &LoadOptions, allow_zero: &[String]
     if graph.node.is_empty() {
         return Err(LoadError::EmptyGraph);
     }
+    let mut initializers = initializers;
+    initializers.extend(structure_weights(&proto.metadata_props, graph));
     let mut init_names: HashSet<String> = initializers.iter().map(|(n, _, _)| n.clone()).collect();
     // A float initializer of one element is a constant (a dynamo export's attention scale,
     // epsilon or exponent), public; every larger one is a weight.

@@ -1,23 +1,22 @@
 //! A model's structure without its weights, for share links: the ONNX graph with every
-//! initializer above a size reduced to its name, type and dims (marked as external data, as a
-//! graph-only export would), doc strings, metadata and intermediate shape annotations dropped,
-//! and intermediate tensors renamed to short ids. The result is still an ONNX model that
-//! `onnx.checker.check_model` accepts, and the loader prices it like the original.
+//! initializer above a size reduced to a typed graph input of its name, type and dims (named in
+//! the model's [`WEIGHTS_KEY`] metadata, so the loader still counts it as a weight), doc strings,
+//! metadata and intermediate shape annotations dropped, and intermediate tensors renamed to short
+//! ids. The result is still an ONNX model that `onnx.checker.check_model` (given the file's path,
+//! full check) and `onnx.load` accept, and the loader prices it like the original.
+//!
+//! Weights as typed inputs rather than external-data initializers: an external reference must
+//! name a data file that exists, so the checker on a path and `onnx.load` refuse a weight-free
+//! file that has them (even under onnx's in-memory `#` location).
 
 use super::wire;
 use prost::Message;
 use std::collections::{HashMap, HashSet};
 use tract_onnx::pb;
 
-/// `TensorProto.DataLocation.EXTERNAL`.
-const EXTERNAL: i32 = 1;
-
-/// Where a weight-free structure says its weights are. `onnx.checker` requires a location of
-/// every external tensor and that the file exist, except for a location starting with `#`: onnx's
-/// mark of an initializer held elsewhere in memory, "ignored by check model"
-/// (`onnx/model_container.py`, `ModelContainer.is_in_memory_external_initializer`). Nothing
-/// reads it: the loader never opens external data.
-pub const WEIGHTS_LOCATION: &str = "#weights";
+/// `ModelProto.metadata_props` key of a weight-free structure: the names, one a line, of the
+/// graph inputs that stand for weights (their data left out).
+pub const WEIGHTS_KEY: &str = "mpclens.weights";
 
 /// The weight-free ONNX bytes of `model`: initializers with more than `keep_max` elements (or
 /// external, or with unusable data) keep only their name, type and dims.
@@ -27,14 +26,13 @@ pub fn weight_free(model: &[u8], keep_max: u64) -> Result<Vec<u8>, String> {
     let mut proto = pb::ModelProto::decode(&stripped.model[..]).map_err(|e| format!("cannot decode the model: {e}"))?;
     proto.doc_string.clear();
     proto.metadata_props.clear();
-    // Up to IR 3 every initializer must also be a graph input: the shape-only inputs the
-    // stripping added stay; from IR 4 they go, the initializer alone declares the weight.
-    let inputs_list_initializers = proto.ir_version < 4;
+    if !stripped.weights.is_empty() {
+        let names: Vec<&str> = stripped.weights.iter().map(|w| w.name.as_str()).collect();
+        proto.metadata_props.push(pb::StringStringEntryProto { key: WEIGHTS_KEY.into(), value: names.join("\n") });
+    }
+    // The stripped weights are already shape-only graph inputs (`wire::strip_weights`): they stay.
     if let Some(g) = proto.graph.as_mut() {
         let gone: HashSet<&str> = stripped.weights.iter().map(|w| w.name.as_str()).collect();
-        if !inputs_list_initializers {
-            g.input.retain(|i| !gone.contains(i.name.as_str()));
-        }
         g.doc_string.clear();
         // Intermediate shapes are re-inferred by the loader.
         g.value_info.clear();
@@ -61,19 +59,6 @@ pub fn weight_free(model: &[u8], keep_max: u64) -> Result<Vec<u8>, String> {
             n.input.iter_mut().for_each(&mut rename);
             n.output.iter_mut().for_each(&mut rename);
         }
-        for w in &stripped.weights {
-            g.initializer.push(pb::TensorProto {
-                name: w.name.clone(),
-                dims: w.dims.clone(),
-                data_type: w.data_type,
-                data_location: Some(EXTERNAL),
-                external_data: vec![pb::StringStringEntryProto {
-                    key: "location".into(),
-                    value: WEIGHTS_LOCATION.into(),
-                }],
-                ..Default::default()
-            });
-        }
     }
     Ok(proto.encode_to_vec())
 }
@@ -81,12 +66,15 @@ pub fn weight_free(model: &[u8], keep_max: u64) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `TensorProto.DataLocation.EXTERNAL`.
+    const EXTERNAL: i32 = 1;
     use std::path::Path;
 
     /// What `onnx.checker.check_model` (onnx 1.16 and 1.23, `onnx/checker.cc`) requires that a weight-free
     /// structure could break: an IR version and a default-domain opset; a named graph; typed
-    /// inputs and outputs; every external initializer with a `location` the checker does not look
-    /// for on disk (`#…`, see [`WEIGHTS_LOCATION`]); every other initializer with data; up to
+    /// inputs and outputs; no external initializer (the checker, given a path, looks for its file
+    /// on disk); every initializer with data; up to
     /// IR 3, every initializer among the inputs; nodes in topological order, each tensor written
     /// once. Verified against the real checker for every sample
     /// (`validation/check_structure.py`).
@@ -111,12 +99,7 @@ mod tests {
         let inputs: HashSet<&str> = g.input.iter().map(|v| v.name.as_str()).collect();
         for t in &g.initializer {
             if t.data_location == Some(EXTERNAL) {
-                let loc = t.external_data.iter().find(|e| e.key == "location").map(|e| e.value.as_str());
-                match loc {
-                    Some(l) if l.starts_with('#') => {}
-                    Some(l) => out.push(format!("'{}' points at a file the checker looks for: {l}", t.name)),
-                    None => out.push(format!("'{}' is external without a location", t.name)),
-                }
+                out.push(format!("'{}' is external data the checker looks for on disk", t.name));
             } else {
                 let n: usize = t.dims.iter().map(|&d| d as usize).product();
                 let values = t.raw_data.len()
