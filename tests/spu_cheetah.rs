@@ -7,6 +7,8 @@
 //! * The one-time setup lines equal a fixture's first run minus its steady-state run, both
 //!   parties together.
 
+mod common;
+
 use mpclens::frameworks::spu_cheetah::{setup_lines, HE_SPREAD_PERCENT};
 use mpclens::{load_file, profile, LoadOptions, Mode, ProfileRequest};
 use serde_json::Value;
@@ -175,20 +177,7 @@ fn check(path: &Path) -> (usize, Vec<String>) {
 }
 
 fn check_dir(dir: &str) -> (usize, usize, Vec<String>) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut misses = vec![];
-    let mut runs = 0;
-    for f in &files {
-        let (c, m) = check(f);
-        runs += c;
-        misses.extend(m);
-    }
-    (files.len(), runs, misses)
+    common::check_fixture_dir(dir, check)
 }
 
 /// Single ops (tests/fixtures/ops) under CHEETAH.

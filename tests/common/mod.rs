@@ -1,4 +1,4 @@
-//! Shared by the tests that match recorded SPU runs (tests/semi2k.rs, tests/aby3.rs).
+//! Shared by the tests that match recorded SPU runs (tests/semi2k.rs, tests/aby3.rs, tests/spu_cheetah.rs).
 
 use std::path::{Path, PathBuf};
 
