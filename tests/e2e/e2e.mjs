@@ -867,6 +867,25 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
   await page.click('#tab-overview');
 });
 
+await test('LLM generation: a decoder with a KV cache gets prefill, decode steps and their charts', async () => {
+  if (!(await page.$('#file'))) await open(page);
+  await loadInput(page, path.join(ROOT, 'tests', 'fixtures', 'zoo', 'gpt2_kv.legacy17.onnx'));
+  if (await page.$('#dims input')) await page.click('#dims-apply');
+  await page.waitForSelector('#generation-run', { timeout: 120000 });
+  await page.click('#generation-run');
+  await page.waitForSelector('#generation-table tbody tr', { timeout: 120000 });
+  const rowsBefore = await page.$$eval('#generation-table tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  check(rowsBefore.length >= 2, `${rowsBefore.length} framework rows`);
+  check(/cache/i.test(await page.textContent('#generation-method')), 'the method says the KV cache is used');
+  check((await page.$$('#generation svg.chart')).length === 2, 'two charts: per pass and running total');
+  await page.fill('#prompt-len', '24');
+  await page.click('#generation-run');
+  await page.waitForFunction((before) => [...document.querySelectorAll('#generation-table tbody tr')].map((tr) => tr.textContent).join() !== before,
+    rowsBefore.join(), { timeout: 60000 });
+  await page.$eval('#generation', (e) => e.scrollIntoView());
+  await page.screenshot({ path: path.join(SHOTS, '24-generation.png') });
+});
+
 await test('bandwidth × RTT map: the fastest framework per cell, by the time formula on the CLI\'s totals', async () => {
   await openSample(page, 'resnet20');
   await page.click('#tab-overview');
