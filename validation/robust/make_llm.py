@@ -20,10 +20,11 @@ CFG = dict(layers=22, hidden=2048, heads=32, mlp=5632, vocab=32000)
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "models", "llm_1b_graph_only.onnx")
 
 
-def external(name, dims):
+def external(name, dims, location="llm_1b.weights"):
+    """A float weight of `dims` held as external data at `location`, a file that is never written."""
     t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims)
     t.data_location = TensorProto.EXTERNAL
-    for k, v in (("location", "llm_1b.weights"), ("offset", "0"), ("length", str(4 * int(np.prod(dims))))):
+    for k, v in (("location", location), ("offset", "0"), ("length", str(4 * int(np.prod(dims))))):
         e = t.external_data.add()
         e.key, e.value = k, v
     return t

@@ -23,6 +23,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_llm  # noqa: E402  (its external-weight helper)
+
 CONFIGS = {
     "llama7b": dict(layers=32, hidden=4096, heads=32, mlp=11008, vocab=32000),
     "tiny": dict(layers=2, hidden=32, heads=2, mlp=64, vocab=100),
@@ -30,12 +33,7 @@ CONFIGS = {
 
 
 def external(name, dims):
-    t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims)
-    t.data_location = TensorProto.EXTERNAL
-    for k, v in (("location", "weights.bin"), ("offset", "0"), ("length", str(4 * int(np.prod(dims))))):
-        e = t.external_data.add()
-        e.key, e.value = k, v
-    return t
+    return make_llm.external(name, dims, location="weights.bin")
 
 
 def build(layers, hidden, heads, mlp, vocab):
