@@ -146,26 +146,32 @@ fn cheetah_partitions() {
 
 #[test]
 fn cheetah_silent_ot_bytes() {
+    use cheetah::wire::{self, Ferret};
     // ReLU with fused truncation, ℓ=37, s=12, approx: lo = 18, l' = 19 − (18 mod 4) = 17 → 16-bit
     // compare (q = 4, T = 4)
-    assert_eq!(cheetah::relu_compare_bits(37, 12, true, true), 16);
+    assert_eq!(wire::relu_compare_bits(37, 12, true, true), 16);
     // without truncation lo = 12: l' = 25, (25−1) mod 4 = 0 → 24-bit compare
-    assert_eq!(cheetah::relu_compare_bits(37, 12, true, false), 24);
-    assert_eq!(cheetah::relu_compare_bits(37, 12, false, false), 36);
+    assert_eq!(wire::relu_compare_bits(37, 12, true, false), 24);
+    assert_eq!(wire::relu_compare_bits(37, 12, false, false), 36);
     let n = 1u64 << 16;
-    let r = cheetah::cheetah_relu(n, 37, 12, true, true);
-    // leaves: 4n 1-of-16 OTs → 16n COTs, 16n/8 choice bytes, 16-B seed, 4 B of messages per OT;
-    // triples: 4n from each Ferret instance, 2 seeds + 2-B sync, openings 4·4n/8;
+    let r = wire::relu(&mut Ferret::default(), n, 16, 37, false);
+    // leaves: 4n 1-of-16 OTs → 16n COTs: BOB sends 16n/8 choice bytes, ALICE a 16-B seed and
+    // 4 B of messages per OT; triples: 4n from each Ferret instance, one 16-B seed each (the
+    // sync moves no counted byte); openings: 4 ANDs × 2 bits × n from each party;
     // mux: 2 COTs with 37-bit correlations: n/8 choice bytes + 16 + 8·⌈8·37/64⌉ = 40 B per 8.
-    let leaves = 2 * n + 16 + 16 * n;
-    let triples = 34 + 2 * n;
-    let mux = 2 * (n / 8 + 16 + 5 * n);
-    assert_eq!(r.bytes, leaves + triples + mux);
-    assert_eq!((r.cots_straight, r.cots_reversed), (16 * n + 4 * n + n, 4 * n + n));
+    let alice = (16 + 16 * n) + 16 + n + (16 + 5 * n) + n / 8;
+    let bob = 2 * n + 16 + n + n / 8 + (16 + 5 * n);
+    assert_eq!(r.bytes(), [alice, bob]);
+    assert_eq!(r.cots, [16 * n + 4 * n + n, 4 * n + n]);
     // truncate_msb0: 1-of-2 OT with 1-bit msgs (n/8 + 16 + 2 B per 8) + B2A COT_12 (n/8 + 16 + 16 B per 8)
-    let t = cheetah::cheetah_trunc(n, 12);
-    assert_eq!(t.bytes, (n / 8 + 16 + n / 4) + (n / 8 + 16 + 2 * n));
+    let t = wire::trunc_msb0(&mut Ferret::default(), n, 12);
+    assert_eq!(t.bytes(), [16 + n / 4 + 16 + 2 * n, n / 8 + n / 8]);
     // Ferret: 1295 trees × (13 levels × 2 blocks + 1 block) per extension
-    assert_eq!(cheetah::FERRET_EXTENSION_BYTES, 559_440);
-    assert_eq!(cheetah::FERRET_OT_LIMIT, 10_001_853);
+    assert_eq!(wire::FERRET_EXTENSION_BYTES, 559_440);
+    assert_eq!(wire::FERRET_OT_LIMIT, 10_001_853);
+    // a draw past the buffer extends once, from the instance's COT sender
+    let mut fr = Ferret::default();
+    assert_eq!(fr.draw(0, wire::FERRET_OT_LIMIT - 1), 0);
+    assert_eq!(fr.draw(0, 5), 1);
+    assert_eq!(fr.draw(0, wire::FERRET_OT_LIMIT - 5), 0);
 }
