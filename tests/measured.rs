@@ -86,7 +86,6 @@ const UNMEASURED: &[&str] = &[
     "crypten Tanh training",
     "crypten Where training",
     "cryptflow2 ArgMax inference",
-    "cryptflow2 Conv inference",
     "cryptflow2 GlobalAveragePool inference",
     "cryptflow2 MatMul inference",
     "cryptflow2 ReduceMean inference",

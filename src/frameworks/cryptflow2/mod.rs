@@ -151,10 +151,11 @@ pub fn argmax_levels(n: u64) -> Vec<u64> {
     out
 }
 
-/// Thread 0's io in one OT matmul / hadamard call (`matmul_cross_terms`, MultMode::None): each
-/// party's `io` only carries what it sends as the receiver of one cross term and the sender of
-/// the other goes on `io_rev`, so the server only sends on `io`.
-const MATMUL_IO: &str = "S";
+/// Thread 0's io in one OT batch of a matmul / hadamard call (`matmul_cross_terms`,
+/// MultMode::None): the straight IKNP on `io` (thread 0's ALICE, the server, receives the
+/// client's extension, then sends its messages); the reversed one runs on `io_rev`, which SCI's
+/// round counter does not see ([`matmul_t0_batches`]).
+const MATMUL_IO: &str = "RS";
 
 /// One HE linear call (ConvField sub-conv, FCField, ElemWiseProdField): the client's ciphertexts
 /// (and keys), then the server's.
@@ -389,7 +390,7 @@ fn conv(cx: &mut Cx, n: &Node) -> Result<(), String> {
         let k = ci / group * kh * kw;
         let p = batch * oh * ow;
         let b = matmul_ot_bytes(co / group, k, p, pr.ell, pr.both) * group;
-        let rounds = cx.rc.walk(MATMUL_IO, group);
+        let rounds = cx.rc.walk(MATMUL_IO, group * matmul_t0_batches(co / group, k, p, pr.ell, pr.both));
         cx.steps.push(step(
             "OT matmul (im2col)",
             co * k * p,
@@ -435,7 +436,7 @@ fn matmul(cx: &mut Cx, n: &Node) -> Result<(), String> {
         }
     } else {
         let b = matmul_ot_bytes(rows, k, outs, pr.ell, pr.both);
-        let rounds = cx.rc.walk(MATMUL_IO, 1);
+        let rounds = cx.rc.walk(MATMUL_IO, matmul_t0_batches(rows, k, outs, pr.ell, pr.both));
         cx.steps.push(step(
             "OT matmul",
             rows * k * outs,
@@ -462,7 +463,7 @@ fn batch_norm(cx: &mut Cx, n: &Node) -> Result<(), String> {
         ));
     } else {
         let b = hadamard_ot_bytes(e, pr.ell, pr.both);
-        let rounds = cx.rc.walk(MATMUL_IO, 1);
+        let rounds = cx.rc.walk(MATMUL_IO, hadamard_t0_batches(e, pr.ell));
         cx.steps.push(step(
             "OT hadamard (ElemWiseActModelVectorMult)",
             e,

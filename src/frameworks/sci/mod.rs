@@ -405,6 +405,40 @@ pub fn matmul_ot_bytes(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> Split
     t
 }
 
+/// OT batches of one `matmul_cross_terms` call with `dim` receiver entries and `m` messages per OT:
+/// ⌈ℓ·dim / batch⌉ with batch = min(ℓ·dim, ⌈2^24/(dim·m)⌉·dim) (`linear-ot.cpp`, `MAX_NUM_OT`).
+pub fn matmul_batches(ell: u64, dim: u64, m: u64) -> u64 {
+    if dim == 0 || m == 0 {
+        return 0;
+    }
+    let num_ot = dim * ell;
+    cdiv(num_ot, num_ot.min(cdiv(MAX_NUM_OT, dim * m) * dim))
+}
+
+/// OT batches thread 0 runs in `MatMul2D(s1, s2, s3)` (its bucket of ⌈s2/4⌉, the receiver chosen
+/// as in [`matmul_ot_bytes`]). SCI counts rounds on thread 0's `io`: each batch is the straight
+/// IKNP there (the receiver's extension, then the sender's messages) and the reversed one on
+/// `io_rev`, so each batch turns the direction twice.
+pub fn matmul_t0_batches(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> u64 {
+    let k = cdiv(s2, s2.min(4).max(1)).min(s2);
+    if k == 0 {
+        return 0;
+    }
+    let row_batching =
+        if both { cross_term_cost(s1, k, s3, ell, ell) <= cross_term_cost(s3, k, s1, ell, ell) } else { false };
+    if row_batching {
+        matmul_batches(ell, s1 * k, s3)
+    } else {
+        matmul_batches(ell, k * s3, s1)
+    }
+}
+
+/// OT batches thread 0 runs in `ElemWiseActModelVectorMult` (`hadamard_cross_terms` on its
+/// ⌈n/4⌉ chunk: one message per OT).
+pub fn hadamard_t0_batches(n: u64, ell: u64) -> u64 {
+    matmul_batches(ell, threads4_ceil(n)[0], 1)
+}
+
 /// `ElemWiseActModelVectorMult` in SCI_OT (BatchNorm scale): `funcDotProdThread` on ⌈n/4⌉ chunks,
 /// `hadamard_cross_terms` = `matmul_cross_terms(1, k, 1)`: k receiver entries, 1 message each;
 /// both directions with `TRAINING` (current EzPC), one without.
