@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,7 @@ if a.layer:
     a.label = a.label or a.layer
 
 suffix = "cheetah" if a.variant == "cheetah" else a.variant.upper()
-exe = os.path.join(a.bin_dir, f"{a.program}-{suffix}")
+exe = os.path.abspath(os.path.join(a.bin_dir, f"{a.program}-{suffix}"))
 common = [f"p={a.port}", f"nt={a.nt}", f"ell={a.ell}"] + a.args.split()
 
 
@@ -67,13 +68,21 @@ def stdin_file():
     return f
 
 
+# Each party runs in a fresh directory with an empty data/: OpenCheetah's Ferret writes its pre-OT
+# state to ./data/ when the network mains delete their OT packs (and fails without the directory);
+# a file left from an earlier run would be read at the next setup and change its traffic.
+work = [tempfile.mkdtemp(prefix="sci_run_") for _ in range(2)]
+for w in work:
+    os.makedirs(os.path.join(w, "data"))
 t0 = time.time()
 srv = subprocess.Popen([exe, "r=1"] + common, stdin=stdin_file(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+                       text=True, cwd=work[0])
 time.sleep(0.5)
 cli = subprocess.Popen([exe, "r=2", "ip=127.0.0.1"] + common, stdin=stdin_file(), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+                       stderr=subprocess.STDOUT, text=True, cwd=work[1])
 outs = [p.communicate()[0] for p in (srv, cli)]
+for w in work:
+    shutil.rmtree(w, ignore_errors=True)
 secs = time.time() - t0
 for p, o, who in zip((srv, cli), outs, ("server", "client")):
     if p.returncode != 0:
