@@ -166,8 +166,8 @@ fn cheetah_silent_ot_bytes() {
     // truncate_msb0: 1-of-2 OT with 1-bit msgs (n/8 + 16 + 2 B per 8) + B2A COT_12 (n/8 + 16 + 16 B per 8)
     let t = wire::trunc_msb0(&mut Ferret::default(), n, 12);
     assert_eq!(t.bytes(), [16 + n / 4 + 16 + 2 * n, n / 8 + n / 8]);
-    // Ferret: 1295 trees × (13 levels × 2 blocks + 1 block) per extension
-    assert_eq!(wire::FERRET_EXTENSION_BYTES, 559_440);
+    // Ferret: 1295 trees × (13 levels × 2 blocks + 1 block) + the LPN seed per extension
+    assert_eq!(wire::FERRET_EXTENSION_BYTES, 559_456);
     assert_eq!(wire::FERRET_OT_LIMIT, 10_001_853);
     // a draw past the buffer extends once, from the instance's COT sender
     let mut fr = Ferret::default();

@@ -88,9 +88,10 @@ pub const FERRET_OT_LIMIT: u64 = 10_608_640 - FERRET_M;
 const FERRET_M: u64 = 589_824 + 13 * 1295 + 128;
 /// One semi-honest extension (`FerretCOT::extend_f2k` → `MpcotReg::mpcot`, per GGM tree
 /// `SPCOT_Sender::send_f2k`: 13 levels × 2 blocks through `OTPre::send`, then the 16-B secret
-/// sum): 1295·(13·32 + 16) B, all sent by the instance's COT sender; the receiver's punctured
-/// points come from its pre-OT bits, so it sends nothing.
-pub const FERRET_EXTENSION_BYTES: u64 = 1295 * (13 * 32 + 16);
+/// sum; then `LpnF2::compute` → `seed_gen`, a 16-B seed): 1295·(13·32 + 16) + 16 B, all sent by
+/// the instance's COT sender; the receiver's punctured points come from its pre-OT bits, so it
+/// sends nothing.
+pub const FERRET_EXTENSION_BYTES: u64 = 1295 * (13 * 32 + 16) + 16;
 
 /// COTs used from the current buffer of a thread's two Ferret instances (straight, reversed).
 /// The constructor's warm-up `rcot(1)` (in the setup, before the counters start) leaves 1 used.
