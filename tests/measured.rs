@@ -66,7 +66,6 @@ const UNMEASURED: &[&str] = &[
     "aby3 Sqrt training",
     "aby3 Tanh training",
     "aby3 Where training",
-    "cheetah ArgMax inference",
     "cheetah GlobalAveragePool inference",
     "cheetah MatMul inference",
     "cheetah ReduceMean inference",
