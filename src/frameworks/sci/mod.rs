@@ -420,7 +420,7 @@ pub fn matmul_batches(ell: u64, dim: u64, m: u64) -> u64 {
 /// IKNP there (the receiver's extension, then the sender's messages) and the reversed one on
 /// `io_rev`, so each batch turns the direction twice.
 pub fn matmul_t0_batches(s1: u64, s2: u64, s3: u64, ell: u64, both: bool) -> u64 {
-    let k = cdiv(s2, s2.min(4).max(1)).min(s2);
+    let k = cdiv(s2, s2.clamp(1, 4)).min(s2);
     if k == 0 {
         return 0;
     }
