@@ -4,11 +4,11 @@
 //! Ring ℓ = 37, scale 12 (`scripts/common.sh` passes `ell=37 k=12 nt=4` to every network).
 //! Party 0 = server, party 1 = client: bytes each SENDS. Everything is online.
 //!
-//! The graph is run as the OpenCheetah mains (`networks/main_*.cpp`, Athos output with
-//! `USE_FUSED_BN 1`) run it: a Conv whose only consumer is a BatchNorm is fused (`FusedBN`: the
-//! server scales the filters, adds the bias locally); remaining BatchNorms truncate their 2s input
-//! first; Athos' truncation rule otherwise as in CryptFlow2 (ReLU fuses the truncation of a 2s
-//! input). Every non-linear call is split over 4 threads in multiples of 8 elements ([`wire`]: the
+//! The graph is run as the OpenCheetah mains (`networks/main_*.cpp`, Athos output) run it: every
+//! BatchNorm truncates its 2s input (`ScaleDown`), then `FusedBatchNorm` multiplies by the scale
+//! with HE (`ElemWiseActModelVectorMult`) and adds the bias locally; with `fuse_bn` a BN right
+//! after a conv is folded into the filters instead (not what the pinned mains do). Athos'
+//! truncation rule otherwise as in CryptFlow2 (ReLU fuses the truncation of a 2s input). Every non-linear call is split over 4 threads in multiples of 8 elements ([`wire`]: the
 //! messages of each protocol in order, from which come each party's bytes and SCI's rounds as
 //! thread 0's NetIO counts them, carried from call to call).
 
@@ -57,7 +57,7 @@ static SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "ell", default: "37", allowed: Allowed::Int { min: 16, max: 60 }, help: "ring bits ℓ (scripts/common.sh SS_BITLEN=37)" },
     SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale (FXP_SCALE=12)" },
     SettingSpec { key: "relu", default: "approx", allowed: Allowed::OneOf(&["approx", "full"]), help: "ReLU comparison on the reduced ring (OpenCheetah default approx=true) or on ℓ−1 bits" },
-    SettingSpec { key: "fuse_bn", default: "true", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv (USE_FUSED_BN 1 in the OpenCheetah mains)" },
+    SettingSpec { key: "fuse_bn", default: "false", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv; the pinned OpenCheetah mains do not (every BN runs as ScaleDown + FusedBatchNorm → ElemWiseActModelVectorMult)" },
     SettingSpec { key: "verify", default: "true", allowed: Allowed::Bool, help: "VERIFY_LAYERWISE traffic: library_fixed_uniform_cheetah.cpp defines it, so after each conv, FC and element-wise BN the server opens its shares of input, weights and output (8 B/elem); OpenCheetah's Total data sent includes it" },
 ];
 
