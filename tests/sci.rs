@@ -294,27 +294,35 @@ fn cheetah_single_layers_exact() {
 /// convs' rounds exact and bytes within the measured zstd spread; totals likewise.
 #[test]
 fn cheetah_sqnet_exact() {
-    let path = "tests/fixtures/sci/cheetah/sqnet.json";
+    let bad =
+        cheetah_network_mismatches("tests/fixtures/sci/cheetah/sqnet.json", "tests/fixtures/models/sci_sqnet.onnx");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Per call and total comparison of a recorded OpenCheetah network run ([`cheetah_call_ok`]).
+fn cheetah_network_mismatches(path: &str, model: &str) -> Vec<String> {
     let fx = fixture(path);
-    let r = profile(&fx, "tests/fixtures/models/sci_sqnet.onnx");
+    let r = profile(&fx, model);
     let ours = cheetah_calls(&r);
     let names: Vec<&str> = fx.calls.iter().map(|c| c.call.as_str()).collect();
     let our_names: Vec<&str> = ours.iter().map(|c| c.0).collect();
-    assert_eq!(names, our_names, "call list");
+    if names != our_names {
+        return vec![format!("{path}: call list differs:\n real {names:?}\n ours {our_names:?}")];
+    }
     let mut bad = vec![];
     for (i, (c, o)) in fx.calls.iter().zip(&ours).enumerate() {
-        println!("{i:>2} {:<14} ours [S B, C B, S r, C r] = {:?}, real {:?}", c.call, o.1, real(c));
+        println!("{i:>3} {:<26} ours [S B, C B, S r, C r] = {:?}, real {:?}", c.call, o.1, real(c));
         if !cheetah_call_ok(&c.call, o.1, real(c)) {
-            bad.push(format!("call {i} {}: ours {:?}, real {:?}", c.call, o.1, real(c)));
+            bad.push(format!("{path} call {i} {}: ours {:?}, real {:?}", c.call, o.1, real(c)));
         }
     }
     let t = [r.total.parties[0].bytes, r.total.parties[1].bytes, r.total.parties[0].rounds, r.total.parties[1].rounds];
     let want = [fx.total.server.bytes, fx.total.client.bytes, fx.total.server.rounds, fx.total.client.rounds];
     println!("total ours {t:?}, real {want:?}");
     if !cheetah_call_ok("Conv2DWrapper", t, want) {
-        bad.push(format!("total: ours {t:?}, real {want:?}"));
+        bad.push(format!("{path} total: ours {t:?}, real {want:?}"));
     }
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    bad
 }
 
 /// The Cheetah model's report as OpenCheetah's call list: the fused truncation belongs to its
