@@ -16,7 +16,7 @@ What it records, per party (server = r=1 = ALICE, client = r=2 = BOB):
     These are NOT SCI's per-category lines (which skip io_rev and so under-count); they add up
     to the total minus the start-up sync ("unattributed").
 Programs read their inputs from stdin; --input zeros gives an empty stdin (cin yields 0),
-random gives uniform 12-bit fixed-point values (bytes must not depend on values: check both).
+random gives uniform non-zero 12-bit fixed-point values (bytes must not depend on values: check both).
 """
 import argparse
 import json
@@ -63,7 +63,9 @@ def stdin_file():
         return open(os.devnull)
     f = tempfile.TemporaryFile("w+")
     rng = random.Random(1)
-    f.write("\n".join(str(rng.randrange(-(1 << 12), 1 << 12)) for _ in range(a.values)))
+    # never 0: OpenCheetah's mains fold BN scales into the filters, and a zero scale makes an
+    # all-zero filter, which HomConv2DSS refuses
+    f.write("\n".join(str(rng.randrange(1, 1 << 12) * rng.choice((-1, 1))) for _ in range(a.values)))
     f.seek(0)
     return f
 

@@ -4,11 +4,12 @@
 //! Ring ℓ = 37, scale 12 (`scripts/common.sh` passes `ell=37 k=12 nt=4` to every network).
 //! Party 0 = server, party 1 = client: bytes each SENDS. Everything is online.
 //!
-//! The graph is run as the OpenCheetah mains (`networks/main_*.cpp`, Athos output) run it: every
-//! BatchNorm truncates its 2s input (`ScaleDown`), then `FusedBatchNorm` multiplies by the scale
-//! with HE (`ElemWiseActModelVectorMult`) and adds the bias locally; with `fuse_bn` a BN right
-//! after a conv is folded into the filters instead (not what the pinned mains do). Athos'
-//! truncation rule otherwise as in CryptFlow2 (ReLU fuses the truncation of a 2s input). Every non-linear call is split over 4 threads in multiples of 8 elements ([`wire`]: the
+//! The graph is run as OpenCheetah's mains (top-level `networks/main_*.cpp`, not the
+//! `SCI/networks` copies) run it: a Conv whose only consumer is a BatchNorm is fused (`FusedBN`:
+//! the server scales the filters, adds the bias locally); every other BatchNorm truncates its 2s
+//! input (`ScaleDown`), then `FusedBatchNorm4411` multiplies by the scale with HE, coefficient- or
+//! BFV-packed, and adds the bias locally. Athos' truncation rule otherwise as in CryptFlow2 (ReLU
+//! fuses the truncation of a 2s input). Every non-linear call is split over 4 threads in multiples of 8 elements ([`wire`]: the
 //! messages of each protocol in order, from which come each party's bytes and SCI's rounds as
 //! thread 0's NetIO counts them, carried from call to call).
 
@@ -57,7 +58,7 @@ static SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "ell", default: "37", allowed: Allowed::Int { min: 16, max: 60 }, help: "ring bits ℓ (scripts/common.sh SS_BITLEN=37)" },
     SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale (FXP_SCALE=12)" },
     SettingSpec { key: "relu", default: "approx", allowed: Allowed::OneOf(&["approx", "full"]), help: "ReLU comparison on the reduced ring (OpenCheetah default approx=true) or on ℓ−1 bits" },
-    SettingSpec { key: "fuse_bn", default: "false", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv; the pinned OpenCheetah mains do not (every BN runs as ScaleDown + FusedBatchNorm → ElemWiseActModelVectorMult)" },
+    SettingSpec { key: "fuse_bn", default: "true", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv's filters (FusedBN in OpenCheetah's networks/main_*.cpp); other BNs run as ScaleDown + FusedBatchNorm4411" },
     SettingSpec { key: "verify", default: "true", allowed: Allowed::Bool, help: "VERIFY_LAYERWISE traffic: library_fixed_uniform_cheetah.cpp defines it, so after each conv, FC and element-wise BN the server opens its shares of input, weights and output (8 B/elem); OpenCheetah's Total data sent includes it" },
 ];
 
@@ -297,17 +298,39 @@ fn batch_norm(cx: &mut Cx, n: &Node) -> Result<(), String> {
     }
     cx.scale_down(&x0, n.in_numel(0));
     let e = n.in_numel(0);
-    // ElemWiseActModelVectorMult → CheetahLinear::bn (HomBNSS, BFV batching): one ciphertext per
-    // CRT plaintext prime and 4096-slot block each way.
-    let cts = cdiv(e, POLY_N) * bn_crt_count(cx.ell);
-    cx.he(
-        "bn (BFV batching)",
-        1,
-        format!("{cts} cts each way ({} CRT primes)", bn_crt_count(cx.ell)),
-        ct_vec(cts, IN_CT_BYTES),
-        ct_vec(cts, BN_OUT_CT_BYTES),
-        3 * e,
-    );
+    let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
+    let c = xs.get(1).copied().unwrap_or(1);
+    let (hh, ww) = (xs.get(2).copied().unwrap_or(1), xs.get(3).copied().unwrap_or(1));
+    // FusedBatchNorm4411 (OpenCheetah networks/main_*.cpp, USE_CHEETAH): coefficient packing (`BatchNorm` →
+    // bn_direct) if it needs fewer ciphertexts than BFV batching over 3 CRT primes
+    // (`ElemWiseActModelVectorMult` → bn), compared as ⌈HW/4096⌉·C < ⌈HWC/4096⌉·3.
+    let crt = bn_crt_count(cx.ell);
+    if cdiv(hh * ww, POLY_N) * c < cdiv(e, POLY_N) * crt {
+        // HomBNSS::encryptTensor: one channel × up to 64×64 per ciphertext (getSplitBN); the
+        // answer keeps the slice's coefficients (remove_unused_coeffs); BatchNorm() verifies nothing
+        let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
+        let (verify, batch) = (cx.verify, xs.first().copied().unwrap_or(1));
+        cx.verify = false;
+        cx.he(
+            "bn_direct (coefficient packing)",
+            batch,
+            format!("{cts} cts each way per image"),
+            ct_vec(cts, IN_CT_BYTES),
+            4 + out_cts_bytes(cts, e / batch.max(1)),
+            0,
+        );
+        cx.verify = verify;
+    } else {
+        let cts = cdiv(e, POLY_N) * crt;
+        cx.he(
+            "bn (BFV batching)",
+            1,
+            format!("{cts} cts each way ({crt} CRT primes)"),
+            ct_vec(cts, IN_CT_BYTES),
+            ct_vec(cts, BN_OUT_CT_BYTES),
+            3 * e,
+        );
+    }
     cx.out_scale = 2;
     Ok(())
 }
