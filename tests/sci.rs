@@ -299,6 +299,61 @@ fn cheetah_sqnet_exact() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// ResNet-50 under OpenCheetah (`resnet50-cheetah`, as SqueezeNet, 555 s): BNs folded into their
+/// conv (`FusedBN`) or, after a residual add, coefficient- or BFV-packed (`FusedBatchNorm4411`).
+/// OpenCheetah's hand-edited `networks/main_resnet50.cpp` leaves one conv→BN pair unfused under
+/// `USE_FUSED_BN` (the 3×3 conv at line 5386); the model folds every such pair, so that ScaleDown +
+/// BN is skipped, and its ScaleDown's COTs move one later Ferret extension one call earlier in the
+/// real run (the calls where it lands differ by exactly one extension, in opposite directions).
+/// Every other silent-OT call is exact per party in bytes and rounds. HE calls: rounds exact,
+/// bytes within 2 % — the measured gaps of the approximate ciphertext sizes here are the strided
+/// 1×1 convs (server −0.7 to −1.7 %) and coefficient-packed BNs (server +0.6 %).
+#[test]
+fn cheetah_resnet50_calls() {
+    use mpclens::frameworks::cheetah::wire::FERRET_EXTENSION_BYTES as EXT;
+    let fx = fixture("tests/fixtures/sci/cheetah/resnet50.json");
+    let r = profile(&fx, "tests/fixtures/models/sci_resnet50.onnx");
+    let ours = cheetah_calls(&r);
+    let (mut i, mut skipped, mut shift, mut bad) = (0, vec![], 0i64, vec![]);
+    for (k, c) in fx.calls.iter().enumerate() {
+        let Some(o) = ours.get(i) else {
+            bad.push(format!("call {k} {}: none of ours left", c.call));
+            break;
+        };
+        if o.0 != c.call {
+            let prev = fx.calls[k.saturating_sub(1)].call.as_str();
+            if (c.call == "ScaleDown" && ours[i - 1].0 == "Conv2DWrapper")
+                || (prev == "ScaleDown" && CHEETAH_HE_CALLS.contains(&c.call.as_str()))
+            {
+                skipped.push(k);
+                continue;
+            }
+            bad.push(format!("call {k}: real {}, ours {}", c.call, o.0));
+            break;
+        }
+        let rl = real(c);
+        let ok = if CHEETAH_HE_CALLS.contains(&c.call.as_str()) {
+            within(o.1[0], rl[0], 0.02) && within(o.1[1], rl[1], 0.02) && o.1[2..] == rl[2..]
+        } else if o.1 == rl {
+            true
+        } else {
+            // a Ferret extension landing in another call: ±EXT from the instance's sender
+            let d = [rl[0] as i64 - o.1[0] as i64, rl[1] as i64 - o.1[1] as i64];
+            let moved = d.iter().all(|x| x % EXT as i64 == 0) && o.1[2..] == rl[2..] && !skipped.is_empty();
+            shift += d[0] + d[1];
+            moved
+        };
+        if !ok {
+            bad.push(format!("call {k} {}: ours {:?}, real {rl:?}", c.call, o.1));
+        }
+        i += 1;
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert_eq!(i, ours.len(), "every call of ours compared");
+    assert_eq!(skipped.len(), 2, "one unfused conv→BN pair: {skipped:?}");
+    assert!(shift.unsigned_abs() <= 2 * EXT, "extensions moved, not added: {shift}");
+}
+
 /// Per call and total comparison of a recorded OpenCheetah network run ([`cheetah_call_ok`]).
 fn cheetah_network_mismatches(path: &str, model: &str) -> Vec<String> {
     let fx = fixture(path);
