@@ -10,6 +10,11 @@ mod ops;
 mod proto;
 mod train;
 
+#[cfg(test)]
+pub(crate) use ops::priced_ops;
+#[cfg(test)]
+pub(crate) use train::{autograd_forward_ops, backward_ops};
+
 use super::CostModel;
 use crate::cost::Cost;
 use crate::graph::{Graph, Problem};
@@ -142,7 +147,7 @@ impl CostModel for CrypTen {
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             let autograd = mode == Mode::Training && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
-            let priced = if autograd && train::training_forward(node, &cfg, &mut t) {
+            let priced = if autograd && train::training_forward(node, &mut t) {
                 Ok(())
             } else {
                 ops::forward(node, &cfg, &mut t)

@@ -7,12 +7,13 @@
 //! compiled pphlo program of a step and checked against real runs
 //! (tests/fixtures/spu/models/*train*).
 
-use super::ops::{self, max_reduce};
+use super::ops::max_reduce;
 use super::proto::{Protocol, Tally};
 use super::{approx, Config, Program};
 use crate::graph::{Graph, Node, Origin, Problem};
+use crate::ops::Table;
 use crate::report::{FrameworkReport, NodeCost, Phase};
-use crate::training::{plan, TrainingPlan};
+use crate::training::plan;
 
 /// Forward cost of a max pool in a training step: with the maxpool
 /// optimisation (default) and a gradient flowing through it, SPU runs
@@ -172,7 +173,7 @@ pub fn rows(
         let node = &graph.nodes[item.node];
         crate::budget::at_node(&node.name, &node.op);
         let mut t = Tally::new(&cfg.ring);
-        match backward(node, &item.needs_grad, cfg, program, &p, &mut t) {
+        match backward(node, &item.needs_grad, cfg, program, &mut t) {
             Ok(()) if t.steps.is_empty() => {}
             Ok(()) => {
                 // Rules checked against real SPU steps (MLP, LeNet, the tiny transformer
@@ -258,192 +259,300 @@ fn weights(graph: &Graph, program: &Program) -> Vec<(String, u64)> {
 /// tests/fixtures/spu/models/depthwise_cnn.onnx, recorded in train_depthwise_cnn_b2.json).
 const GROUPED_CONV_BACKWARD: &str = "SPU 0.9.5 cannot train a grouped (depthwise) convolution: its compiler aborts on the gradient (MLIR DialectConversion assertion), recorded by validation/spu/train.py; the forward is priced";
 
-/// Backward of one node: the VJPs JAX emits for the inputs that need a gradient.
-fn backward(
-    node: &Node,
-    needs: &[bool],
-    cfg: &Config,
-    program: &Program,
-    p: &TrainingPlan,
-    t: &mut Tally,
-) -> Result<(), ()> {
-    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
-    let g = node.out_numel(0);
-    match node.op.as_str() {
-        op if ops::LOCAL.contains(&op) => {}
-        // y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and
-        // one truncation each); db is a local sum.
-        // Batched MatMul (attention): each operand's gradient is another
-        // batched product, looped per batch element like the forward.
-        "MatMul" if node.in_shape(0).is_some_and(|a| a.len() > 2) && node.in_shape(1).is_some_and(|b| b.len() > 2) => {
-            let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
-            let (ra, rb) = (a.len(), b.len());
-            let batch: u64 = a[..ra - 2].iter().product();
-            let (m, k, n) = (a[ra - 2], a[ra - 1], b[rb - 1]);
-            // dA = g·Bᵀ: (m×n)(n×k); dB = Aᵀ·g: (k×m)(m×n).
-            if need(0) {
-                batched(t, cfg, batch, m, n, k);
-            }
-            if need(1) {
-                batched(t, cfg, batch, k, m, n);
-            }
-        }
-        "Gemm" | "MatMul" => {
-            let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
-            if w.len() != 2 || a.len() < 2 {
-                return Err(());
-            }
-            // Leading dims of a 3-D+ input fold into the rows.
-            let a = [a[..a.len() - 1].iter().product(), a[a.len() - 1]];
-            let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
-            let (bsz, k) = (a[0], a[1]);
-            let n = if trans_b { w[0] } else { w[1] };
-            if need(0) {
-                t.mmul_aa(bsz, n, k, cfg.mmul_split);
-                t.trunc(bsz * k);
-            }
-            if need(1) {
-                t.mmul_aa(n, bsz, k, cfg.mmul_split);
-                t.trunc(n * k);
-            }
-        }
-        // Conv: dX = conv(pad(dY), reverse(W)) over the input's positions
-        // (contraction O·kh·kw); dW = conv of the input (batch as channels)
-        // with dY as the kernel (contraction Ho'·Wo'·N, Ho' = (Ho−1)·s+1 with
-        // the stride as kernel dilation), output C·kh·kw × O.
-        "Conv" => {
-            let (x, w, y) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?, node.out_shape(0).ok_or(())?);
-            if node.attr_int("group").unwrap_or(1) != 1 || x.len() != 4 {
-                return Err(());
-            }
-            let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
-            let (o, kh, kw) = (w[0], w[2], w[3]);
-            let (ho, wo) = (y[2], y[3]);
-            let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
-            let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
-            if need(0) {
-                t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
-                t.trunc(nb * h * wd * cin);
-            }
-            if need(1) {
-                let k = ((ho - 1) * sh + 1) * ((wo - 1) * sw + 1) * nb;
-                t.mmul_aa(cin * kh * kw, k, o, cfg.mmul_split);
-                t.trunc(cin * kh * kw * o);
-            }
-        }
-        // ReLU (jax.nn.relu): the forward mask times the gradient, `mul_a1b`.
-        "Relu" => {
-            if cfg.relu_as_maximum {
-                balanced_max_vjp(t, g, cfg);
-            } else {
-                t.mul_a1b(g);
-            }
-        }
-        // Clip → `jnp.clip` = min(max(x, lo), hi): one balanced-eq VJP per bound.
-        "Clip" => {
-            let bounds = node
-                .inputs
-                .len()
-                .saturating_sub(1)
-                .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")))
-                .max(1);
-            for _ in 0..bounds {
-                balanced_max_vjp(t, g, cfg);
-            }
-        }
-        // Max pool, optimised: `maxpool_scatter` multiplies the broadcast
-        // gradient by the one-hot window indices (`mul_aa`, no truncation).
-        "MaxPool" => {
-            let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
-            if cfg.maxpool_optimization {
-                t.mul_aa("maxpool_scatter", g * w);
-            } else {
-                select_and_scatter(t, g, w);
-            }
-        }
-        // Averages: the gradient times 1/count (truncation), spread locally.
-        // XLA folds consecutive constant scalings separated only by
-        // broadcasts/reshapes into one, so a pool whose gradient comes straight
-        // from another average's backward adds nothing.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => {
-            if !program.scaled_gradient(node) {
-                t.trunc(g);
-            }
-        }
-        // Sigmoid: `g·s·(1−s)`: two f_mul.
-        "Sigmoid" => {
-            t.f_mul("s·(1−s)", g);
-            t.f_mul("g·s(1−s)", g);
-        }
-        // Softmax as jax.nn.softmax computes it (`e / Σe`, differentiated as
-        // written): `g/Σe` (a division per element), `(Σe)²` and its
-        // reciprocal per row, `g·(1/(Σe)²)·e`, and the exp's `(·)·e`.
-        "Softmax" => {
-            let axis = node.attr_int("axis").unwrap_or(-1);
-            let s = node.in_shape(0).ok_or(())?;
-            let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
-            let rows = g / s.get(a).copied().unwrap_or(1).max(1);
-            approx::div(t, g, cfg);
-            t.f_mul("(Σe)²", rows);
-            approx::reciprocal(t, rows, cfg);
-            t.f_mul("g·(1/(Σe)²)", g);
-            t.f_mul("·e", g);
-            t.f_mul("exp VJP ·e", g);
-        }
-        // Mul: `g·other` and `g·self` for the inputs that need a gradient
-        // (f_mul each); by a public constant a truncation.
-        "Mul" => {
-            let (s0, s1) = (program.secret(node, 0), program.secret(node, 1));
-            if s0 && s1 {
-                for i in 0..2 {
-                    if need(i) {
-                        t.f_mul("g·other", g);
-                    }
-                }
-            } else {
-                t.trunc(g);
-            }
-        }
-        // Div by a public constant: `g·(1/c)`, a truncation. Division by a
-        // sqrt rewritten to `x·rsqrt(v)` (LayerNorm): `g·rsqrt` for the
-        // numerator; for the denominator `rsqrt²` per row and `g·x·rsqrt²`.
-        "Div" => {
-            if !program.secret(node, 1) {
-                t.trunc(g);
-            } else if program.rewritten_divs.contains(&node.name) {
-                let rows = node.in_numel(1);
-                if need(0) {
-                    t.f_mul("g·rsqrt", g);
-                }
-                if need(1) {
-                    t.f_mul("rsqrt²", rows);
-                    t.f_mul("g·rsqrt²", g);
-                    t.f_mul("·x", g);
-                }
-            } else {
-                return Err(());
-            }
-        }
-        // Sqrt running as rsqrt (LayerNorm): `g·0.5·rsqrt`: truncation + f_mul.
-        "Sqrt" if program.rsqrt_sqrts.contains(&node.name) => {
-            t.trunc(g);
-            t.f_mul("g·rsqrt/2", g);
-        }
-        // Pow(x, 2) → `x·x`: VJP `g·2x`, the 2 folded into the incoming
-        // gradient's constant scaling: one f_mul.
-        "Pow" if node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) == Some(2.0) => {
-            t.f_mul("g·2x", g);
-        }
-        // Erf (`lax.erf`'s JVP `2/√π·exp(−x²)`): the constant (truncation),
-        // x² (f_mul), exp, and the product with g.
-        "Erf" => {
-            t.trunc(g);
-            t.f_mul("x²", g);
-            approx::exp(t, g, cfg);
-            t.f_mul("g·exp(−x²)", g);
-        }
-        _ => return Err(()),
+/// What a VJP needs besides the node: which inputs need a gradient, the settings, the program.
+struct Grad<'a> {
+    needs: &'a [bool],
+    cfg: &'a Config,
+    program: &'a Program,
+}
+
+impl Grad<'_> {
+    fn need(&self, i: usize) -> bool {
+        self.needs.get(i).copied().unwrap_or(false)
     }
-    let _ = (program, p);
+}
+
+/// How SPU prices one op's backward (`Err` when this form is not modelled).
+type Vjp = fn(&Node, &Grad, &mut Tally) -> Result<(), ()>;
+
+/// SPU's backward price table: op → the VJPs JAX emits for it in a training step, as SPU runs
+/// them. An op without an entry is unpriced in training (`backward`).
+static BACKWARD: Table<Vjp> = &[
+    // Gradients of moves, reshapes and share additions: local.
+    ("Add", local),
+    ("Sub", local),
+    ("Neg", local),
+    ("Concat", local),
+    ("Constant", local),
+    ("ConstantOfShape", local),
+    ("Dropout", local),
+    ("Expand", local),
+    ("Flatten", local),
+    ("Gather", local),
+    ("Identity", local),
+    ("Pad", local),
+    ("Range", local),
+    ("ReduceSum", local),
+    ("Reshape", local),
+    ("Shape", local),
+    ("Slice", local),
+    ("Split", local),
+    ("Squeeze", local),
+    ("Transpose", local),
+    ("Unsqueeze", local),
+    ("Tile", local),
+    ("DepthToSpace", local),
+    ("SpaceToDepth", local),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("Relu", relu),
+    ("Clip", clip),
+    ("MaxPool", max_pool),
+    ("AveragePool", average),
+    ("GlobalAveragePool", average),
+    ("ReduceMean", average),
+    ("Sigmoid", sigmoid),
+    ("Softmax", softmax),
+    ("Mul", mul),
+    ("Div", div),
+    ("Sqrt", sqrt),
+    ("Pow", pow),
+    ("Erf", erf),
+];
+
+/// The ops SPU's backward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn backward_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(BACKWARD).collect()
+}
+
+/// Backward of one node through [`BACKWARD`]: the VJPs JAX emits for the inputs that need a
+/// gradient.
+fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, t: &mut Tally) -> Result<(), ()> {
+    let cx = Grad { needs, cfg, program };
+    match crate::ops::lookup(BACKWARD, &node.op) {
+        Some(vjp) => vjp(node, &cx, t),
+        None => Err(()),
+    }
+}
+
+/// Moves, reshapes and share additions pass the gradient on locally.
+fn local(_: &Node, _: &Grad, _: &mut Tally) -> Result<(), ()> {
+    Ok(())
+}
+
+/// y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and one truncation each); db
+/// is a local sum. Leading dims of a 3-D+ input fold into the rows. Batched MatMul (attention):
+/// each operand's gradient is another batched product, looped per batch element like the
+/// forward: dA = g·Bᵀ: (m×n)(n×k); dB = Aᵀ·g: (k×m)(m×n).
+fn matmul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let cfg = cx.cfg;
+    let batched_operands =
+        node.in_shape(0).is_some_and(|a| a.len() > 2) && node.in_shape(1).is_some_and(|b| b.len() > 2);
+    if node.op == "MatMul" && batched_operands {
+        let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+        let (ra, rb) = (a.len(), b.len());
+        let batch: u64 = a[..ra - 2].iter().product();
+        let (m, k, n) = (a[ra - 2], a[ra - 1], b[rb - 1]);
+        if cx.need(0) {
+            batched(t, cfg, batch, m, n, k);
+        }
+        if cx.need(1) {
+            batched(t, cfg, batch, k, m, n);
+        }
+        return Ok(());
+    }
+    let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+    if w.len() != 2 || a.len() < 2 {
+        return Err(());
+    }
+    let a = [a[..a.len() - 1].iter().product(), a[a.len() - 1]];
+    let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
+    let (bsz, k) = (a[0], a[1]);
+    let n = if trans_b { w[0] } else { w[1] };
+    if cx.need(0) {
+        t.mmul_aa(bsz, n, k, cfg.mmul_split);
+        t.trunc(bsz * k);
+    }
+    if cx.need(1) {
+        t.mmul_aa(n, bsz, k, cfg.mmul_split);
+        t.trunc(n * k);
+    }
+    Ok(())
+}
+
+/// Conv: dX = conv(pad(dY), reverse(W)) over the input's positions (contraction O·kh·kw); dW =
+/// conv of the input (batch as channels) with dY as the kernel (contraction Ho'·Wo'·N, Ho' =
+/// (Ho−1)·s+1 with the stride as kernel dilation), output C·kh·kw × O. A grouped conv is not
+/// priced (`GROUPED_CONV_BACKWARD`).
+fn conv(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let cfg = cx.cfg;
+    let (x, w, y) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?, node.out_shape(0).ok_or(())?);
+    if node.attr_int("group").unwrap_or(1) != 1 || x.len() != 4 {
+        return Err(());
+    }
+    let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
+    let (o, kh, kw) = (w[0], w[2], w[3]);
+    let (ho, wo) = (y[2], y[3]);
+    let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+    let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
+    if cx.need(0) {
+        t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
+        t.trunc(nb * h * wd * cin);
+    }
+    if cx.need(1) {
+        let k = ((ho - 1) * sh + 1) * ((wo - 1) * sw + 1) * nb;
+        t.mmul_aa(cin * kh * kw, k, o, cfg.mmul_split);
+        t.trunc(cin * kh * kw * o);
+    }
+    Ok(())
+}
+
+/// ReLU (jax.nn.relu): the forward mask times the gradient, `mul_a1b`; written as `jnp.maximum`,
+/// the balanced-eq VJP.
+fn relu(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.cfg.relu_as_maximum {
+        balanced_max_vjp(t, g, cx.cfg);
+    } else {
+        t.mul_a1b(g);
+    }
+    Ok(())
+}
+
+/// Clip → `jnp.clip` = min(max(x, lo), hi): one balanced-eq VJP per bound.
+fn clip(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let bounds = node
+        .inputs
+        .len()
+        .saturating_sub(1)
+        .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")))
+        .max(1);
+    for _ in 0..bounds {
+        balanced_max_vjp(t, g, cx.cfg);
+    }
+    Ok(())
+}
+
+/// Max pool, optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
+/// indices (`mul_aa`, no truncation); without the optimisation `select_and_scatter`.
+fn max_pool(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
+    if cx.cfg.maxpool_optimization {
+        t.mul_aa("maxpool_scatter", g * w);
+    } else {
+        select_and_scatter(t, g, w);
+    }
+    Ok(())
+}
+
+/// Averages: the gradient times 1/count (truncation), spread locally. XLA folds consecutive
+/// constant scalings separated only by broadcasts/reshapes into one, so a pool whose gradient
+/// comes straight from another average's backward adds nothing.
+fn average(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if !cx.program.scaled_gradient(node) {
+        t.trunc(node.out_numel(0));
+    }
+    Ok(())
+}
+
+/// Sigmoid: `g·s·(1−s)`: two f_mul.
+fn sigmoid(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("s·(1−s)", g);
+    t.f_mul("g·s(1−s)", g);
+    Ok(())
+}
+
+/// Softmax as jax.nn.softmax computes it (`e / Σe`, differentiated as written): `g/Σe` (a
+/// division per element), `(Σe)²` and its reciprocal per row, `g·(1/(Σe)²)·e`, and the exp's
+/// `(·)·e`.
+fn softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let s = node.in_shape(0).ok_or(())?;
+    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
+    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    approx::div(t, g, cx.cfg);
+    t.f_mul("(Σe)²", rows);
+    approx::reciprocal(t, rows, cx.cfg);
+    t.f_mul("g·(1/(Σe)²)", g);
+    t.f_mul("·e", g);
+    t.f_mul("exp VJP ·e", g);
+    Ok(())
+}
+
+/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); by a public
+/// constant a truncation.
+fn mul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
+        for i in 0..2 {
+            if cx.need(i) {
+                t.f_mul("g·other", g);
+            }
+        }
+    } else {
+        t.trunc(g);
+    }
+    Ok(())
+}
+
+/// Div by a public constant: `g·(1/c)`, a truncation. Division by a sqrt rewritten to
+/// `x·rsqrt(v)` (LayerNorm): `g·rsqrt` for the numerator; for the denominator `rsqrt²` per row and
+/// `g·x·rsqrt²`. Any other secret division is not modelled.
+fn div(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if !cx.program.secret(node, 1) {
+        t.trunc(g);
+    } else if cx.program.rewritten_divs.contains(&node.name) {
+        let rows = node.in_numel(1);
+        if cx.need(0) {
+            t.f_mul("g·rsqrt", g);
+        }
+        if cx.need(1) {
+            t.f_mul("rsqrt²", rows);
+            t.f_mul("g·rsqrt²", g);
+            t.f_mul("·x", g);
+        }
+    } else {
+        return Err(());
+    }
+    Ok(())
+}
+
+/// Sqrt running as rsqrt (LayerNorm): `g·0.5·rsqrt`: truncation + f_mul. A plain sqrt is not
+/// modelled.
+fn sqrt(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if !cx.program.rsqrt_sqrts.contains(&node.name) {
+        return Err(());
+    }
+    let g = node.out_numel(0);
+    t.trunc(g);
+    t.f_mul("g·rsqrt/2", g);
+    Ok(())
+}
+
+/// Pow(x, 2) → `x·x`: VJP `g·2x`, the 2 folded into the incoming gradient's constant scaling:
+/// one f_mul. Other exponents are not modelled.
+fn pow(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) != Some(2.0) {
+        return Err(());
+    }
+    t.f_mul("g·2x", node.out_numel(0));
+    Ok(())
+}
+
+/// Erf (`lax.erf`'s JVP `2/√π·exp(−x²)`): the constant (truncation), x² (f_mul), exp, and the
+/// product with g.
+fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.trunc(g);
+    t.f_mul("x²", g);
+    approx::exp(t, g, cx.cfg);
+    t.f_mul("g·exp(−x²)", g);
     Ok(())
 }
