@@ -138,7 +138,7 @@ fn expression_cost(d: &TDim) -> u64 {
 /// sizes the output as `(limit − start).divceil(delta)` with the step cast to an integer, and
 /// tract-data's symbolic-dimension arithmetic then divides by it unchecked (`dim/tree.rs`
 /// `maybe_eval_to_i64`): a step of 0, or a float step below 1 in magnitude (cast to 0), panics
-/// there, in release builds too (soak finding tests/corpus/requests/tdim_divide_by_zero.bin).
+/// there, in release builds too (soak finding tests/corpus/requests/range_step_zero_divides_tdim.bin).
 /// Such a range has no length to profile, so the node is refused with this message before the
 /// rule runs.
 fn check_range_step(name: &str, inputs: &[&InferenceFact]) -> TractResult<()> {
