@@ -447,12 +447,14 @@ fn is_nan(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unprice
     Ok(())
 }
 
-/// And of two secret booleans (`jnp.logical_and`, pphlo `and` → `and_bb` on 1-bit shares):
-/// `2·w(1)·n` bytes, 1 round (transformer/and_secret). With one public operand it is local.
+/// And of two secret booleans (`jnp.logical_and`, pphlo `and` → `and_bb` on 1-bit shares),
+/// each protocol's `AndBB`: SEMI2K opens `x⊕a`, `y⊕b` (`2·w(1)·n` bytes, 1 round); ABY3 rotates
+/// one share (`w(1)·n`, 1 round); CHEETAH opens both packed to bits (`2·ℓ·⌈n/k⌉` bytes, 2 send
+/// actions). Measured at FM64 and FM128 (transformer/and_secret under each protocol). With one
+/// public operand it is local.
 fn and(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
-    let n = node.out_numel(0);
     if let (true, true) = secrets(node, cx) {
-        t.step("AND of 1-bit shares", n, 2 * n, 1, format!("open x⊕a, y⊕b: 2·1·{n} B"));
+        t.and_bb("AND of 1-bit shares", node.out_numel(0), 1, 1);
     }
     Ok(())
 }
