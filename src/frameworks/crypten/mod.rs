@@ -176,7 +176,7 @@ impl CostModel for CrypTen {
                         approximate,
                     });
                 }
-                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
+                Err(_) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
                     reason: if loadable {
@@ -311,7 +311,17 @@ impl CrypTen {
                     steps: t.steps,
                     approximate: None,
                 }),
-                Err(_) => report.unsupported.push(Problem {
+                Err(ops::Unpriced::Fails(why)) => {
+                    report
+                        .warnings
+                        .push(format!("CrypTen 0.4.1 cannot run this training step ({}): {why}.", node.name));
+                    report.unsupported.push(Problem {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        reason: why.into(),
+                    })
+                }
+                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
                     reason: "backward of this op under CrypTen's autograd not modelled".into(),

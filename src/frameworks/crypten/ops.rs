@@ -211,6 +211,8 @@ pub(crate) fn priced_ops() -> Vec<&'static str> {
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
     Unknown,
+    /// CrypTen itself fails on it (why).
+    Fails(&'static str),
 }
 
 fn private(node: &Node, i: usize) -> bool {

@@ -71,6 +71,11 @@ static BACKWARD: Table<Price> = &[
     ("Mul", mul),
     ("Div", div),
     ("MaxPool", max_pool),
+    ("Gelu", gelu),
+    ("HardSwish", hard_swish),
+    ("HardSigmoid", hard_sigmoid),
+    ("LayerNormalization", inv_sqrt_in_place),
+    ("SimplifiedLayerNormalization", inv_sqrt_in_place),
 ];
 
 /// The ops CrypTen's backward prices (checked against the op registry).
@@ -78,6 +83,14 @@ static BACKWARD: Table<Price> = &[
 pub(crate) fn backward_ops() -> Vec<&'static str> {
     crate::ops::table::ops(BACKWARD).collect()
 }
+
+/// Why CrypTen 0.4.1 cannot train through the LayerNorm and RMSNorm ports: `inv_sqrt`
+/// (`common/functions/approximations.py`) has no autograd function, so on a tensor that requires
+/// a gradient it runs op by op under autograd and reaches its in-place updates (`y -= …`,
+/// `y.mul_(…)`), which `CrypTensor.__getattribute__` refuses: "RuntimeError: Autograd is not
+/// supported for in-place functions" in the training forward (recorded by
+/// validation/crypten/train.py: tests/fixtures/crypten/train_train_layernorm_b2.json).
+pub const INV_SQRT_IN_PLACE: &str = "CrypTen 0.4.1 cannot train through this port: its inv_sqrt updates in place (approximations.py), which autograd refuses (RuntimeError: Autograd is not supported for in-place functions; recorded by validation/crypten/train.py)";
 
 /// Backward of one forward node through [`BACKWARD`], as CrypTen's autograd functions compute it.
 pub fn backward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
@@ -215,6 +228,56 @@ fn div(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     Ok(())
 }
 
+/// The LayerNorm and RMSNorm ports cannot be trained ([`INV_SQRT_IN_PLACE`]).
+fn inv_sqrt_in_place(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
+    Err(Unpriced::Fails(INV_SQRT_IN_PLACE))
+}
+
+/// Backward of the exact GELU port `x·((x/√2).erf() + 1)·0.5` (`ports.py` `Gelu`), autograd
+/// function by function from the output: `·0.5` (`AutogradMul.backward` also computes the
+/// gradient w.r.t. the public 0.5: a private product `g·(x·(erf+1))`, and `g·0.5`, a
+/// truncation), `x·(erf + 1)` (two private products), `+1` (local), `erf` (`AutogradErf`: the
+/// square, exp, the public factor and the product with g, as the Erf op), `x/√2` (public
+/// division: a truncation). Per party, 2 parties, [2,16]: 8,704 B, 13 rounds
+/// (train_train_gelu_b2.json `backward_calls`). The tanh form is not measured: unpriced.
+fn gelu(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    if node.attr_str("approximate") == Some("tanh") {
+        return Err(Unpriced::Unknown);
+    }
+    let (g, d) = grad(node);
+    t.truncate(g, d); // g·0.5
+    t.mul("g·x(erf+1) (gradient w.r.t. the public 0.5, unused)", g, g, g, d);
+    t.mul("g·(erf+1)", g, g, g, d);
+    t.mul("g·x", g, g, g, d);
+    erf(node, cfg, t)?;
+    t.truncate(g, d); // g/√2
+    Ok(())
+}
+
+/// Backward of the HardSigmoid port `(x·α + β).hardtanh(0, 1)` (`ports.py` `HardSigmoid`):
+/// `AutogradHardtanh.backward` (the saved 0/1 window mask times g: one private product), `+β`
+/// (local), `x·α` (`AutogradMul.backward`: `g·α`, a truncation, and the gradient w.r.t. the
+/// public α, a private product `g·x`). Per party, 2 parties, [2,16]: 2,048 B, 2 rounds
+/// (train_train_hardsigmoid_b2.json).
+fn hard_sigmoid(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("g·window mask", g, g, g, d);
+    t.truncate(g, d); // g·α
+    t.mul("g·x (gradient w.r.t. the public α, unused)", g, g, g, d);
+    Ok(())
+}
+
+/// Backward of the HardSwish port `x·(x/6 + 1/2).hardtanh(0, 1)` (`ports.py` `HardSwish`): the
+/// outer product `x·h` (two private products: `g·h`, `g·x`), then the HardSigmoid backward of
+/// `h` (mask product, `·1/6` truncation and its unused private product). Per party, 2 parties,
+/// [2,16]: 4,096 B, 4 rounds (train_train_hardswish_b2.json).
+fn hard_swish(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("g·hardsigmoid(x)", g, g, g, d);
+    t.mul("g·x", g, g, g, d);
+    hard_sigmoid(node, cfg, t)
+}
+
 /// MaxPool backward (`AutogradMaxPool2D.backward`): the one-hot indices (scale 1) times the
 /// gradient spread over the k² window: 2(r + r·k²), 1.
 fn max_pool(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
@@ -262,7 +325,12 @@ pub fn reached(graph: &crate::graph::Graph) -> std::collections::BTreeSet<String
 /// Forward ops whose autograd version (used while training, when the input carries a gradient)
 /// costs differently from inference: op → its autograd forward, which returns false when the
 /// inference rule applies after all.
-static AUTOGRAD_FORWARD: Table<fn(&Node, &mut Tally) -> bool> = &[("Clip", hardtanh_forward), ("Pow", pow_forward)];
+static AUTOGRAD_FORWARD: Table<fn(&Node, &mut Tally) -> bool> = &[
+    ("Clip", hardtanh_forward),
+    ("Pow", pow_forward),
+    ("HardSigmoid", hard_sigmoid_forward),
+    ("HardSwish", hard_swish_forward),
+];
 
 /// The ops with an autograd forward of their own (checked against the op registry).
 #[cfg(test)]
@@ -281,6 +349,23 @@ fn hardtanh_forward(node: &Node, t: &mut Tally) -> bool {
     let (n, d) = grad(node);
     t.ltz(2 * n, d + 1);
     t.mul("mask·x", n, n, n, d);
+    true
+}
+
+/// The HardSigmoid port in autograd: `x·α` (a public product: a truncation, free for 2 parties)
+/// and `AutogradHardtanh.forward` on it (see [`hardtanh_forward`]).
+fn hard_sigmoid_forward(node: &Node, t: &mut Tally) -> bool {
+    let (n, d) = grad(node);
+    t.truncate(n, d);
+    hardtanh_forward(node, t)
+}
+
+/// The HardSwish port in autograd: the HardSigmoid port's autograd forward on `x/6 + 1/2`, then
+/// the private product with x.
+fn hard_swish_forward(node: &Node, t: &mut Tally) -> bool {
+    hard_sigmoid_forward(node, t);
+    let (n, d) = grad(node);
+    t.mul("x·hardsigmoid(x)", n, n, n, d);
     true
 }
 
