@@ -194,6 +194,10 @@ pub fn rows(
                         | "Sqrt"
                         | "Softmax"
                         | "Erf"
+                        | "LayerNormalization"
+                        | "Gelu"
+                        | "HardSigmoid"
+                        | "HardSwish"
                 );
                 let mut approximate = (!measured).then(|| {
                     "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
@@ -319,6 +323,10 @@ static BACKWARD: Table<Vjp> = &[
     ("Sqrt", sqrt),
     ("Pow", pow),
     ("Erf", erf),
+    ("LayerNormalization", layer_norm),
+    ("Gelu", gelu),
+    ("HardSigmoid", hard_sigmoid),
+    ("HardSwish", hard_swish),
 ];
 
 /// The ops SPU's backward prices (checked against the op registry).
@@ -555,4 +563,89 @@ fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     approx::exp(t, g, cx.cfg);
     t.f_mul("g·exp(−x²)", g);
     Ok(())
+}
+
+/// LayerNormalization as the JAX lowering writes it (`onnx2jax.py` `op_layernorm`: `(x − μ) /
+/// jnp.sqrt(var + ε) · γ + β`, var = `mean((x − μ)²)`), differentiated op by op, as the decomposed
+/// export's nodes: `·γ` (`g·γ` and `g·x̂` for dγ, an f_mul each; a public γ a truncation), the
+/// division rewritten to `· rsqrt` (`g·rsqrt` per element; `rsqrt²` per row, `g·rsqrt²` and `·x`
+/// per element), the rsqrt's `g·rsqrt/2` (truncation + f_mul per row), the variance mean's
+/// scaling (truncation per row), `(x − μ)²`'s `g·2x` (f_mul) and μ's scaling (truncation per
+/// row); `+β` and `x − μ` are local. Statistics with a unit dim keep SPU's full division (no
+/// rewrite), whose VJP is not modelled. Measured: Gemm → LayerNorm → Gemm on [2,16], 3,944 B and
+/// 19 rounds per party at FM64 (train_train_layernorm_b2.json).
+fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let s = node.in_shape(0).ok_or(())?;
+    let r = s.len() as i64;
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let axis = (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize;
+    if s[..axis].contains(&1) {
+        return Err(());
+    }
+    let (g, rows) = (node.out_numel(0), s[..axis].iter().product::<u64>());
+    if cx.program.secret(node, 1) {
+        if cx.need(1) {
+            t.f_mul("g·x̂ (dγ)", g);
+        }
+        if cx.need(0) {
+            t.f_mul("g·γ", g);
+        }
+    } else if cx.need(0) {
+        t.trunc(g);
+    }
+    if !cx.need(0) {
+        return Ok(());
+    }
+    t.f_mul("g·rsqrt", g);
+    t.f_mul("rsqrt²", rows);
+    t.f_mul("g·rsqrt²", g);
+    t.f_mul("·(x − μ)", g);
+    t.trunc(rows);
+    t.f_mul("g·rsqrt/2", rows);
+    t.trunc(rows); // mean of the squares
+    t.f_mul("g·2(x − μ)", g);
+    t.trunc(rows); // mean μ
+    Ok(())
+}
+
+/// Exact GELU (`jax.nn.gelu(x, approximate=False)` = `0.5·x·erfc(−x/√2)`): the product's VJP
+/// (`g·0.5x` and `g·erfc`, an f_mul each, then `·0.5`), erfc's JVP `−2/√π·exp(−z²)` — XLA's CSE
+/// reuses the forward's `exp(−z²)` from the erfc expansion, so one f_mul and the constant — and
+/// `z = −x/√2`'s constant: 3 f_mul and 3 public multiplies (truncations). Measured: Gemm → Gelu →
+/// Gemm on [2,16], 2,304 B and 9 rounds per party at FM64 (train_train_gelu_b2.json). The tanh
+/// form is not measured: unpriced.
+fn gelu(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if node.attr_str("approximate") == Some("tanh") {
+        return Err(());
+    }
+    let g = node.out_numel(0);
+    t.f_mul("g·0.5x", g);
+    t.f_mul("g·erfc", g);
+    t.trunc(g); // ·0.5
+    t.f_mul("·exp(−z²)", g);
+    t.trunc(g); // ·(−2/√π)
+    t.trunc(g); // ·(−1/√2)
+    Ok(())
+}
+
+/// HardSigmoid (`jnp.clip(α·x + β, 0, 1)` = `minimum(maximum(·, 0), 1)`): a balanced-eq VJP per
+/// bound, as Clip, then `·α` (a truncation). Measured: Gemm → HardSigmoid → Gemm on [2,16],
+/// 49,344 B and 113 rounds per party at FM64 (train_train_hardsigmoid_b2.json).
+fn hard_sigmoid(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    for _ in 0..2 {
+        balanced_max_vjp(t, g, cx.cfg);
+    }
+    t.trunc(g); // ·α
+    Ok(())
+}
+
+/// HardSwish (`x · jnp.clip(x/6 + 1/2, 0, 1)`): the product's VJP (`g·h`, `g·x`: an f_mul each),
+/// then the HardSigmoid VJP of h. Measured: Gemm → HardSwish → Gemm on [2,16], 50,624 B and 117
+/// rounds per party at FM64 (train_train_hardswish_b2.json).
+fn hard_swish(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("g·hardsigmoid(x)", g);
+    t.f_mul("g·x", g);
+    hard_sigmoid(node, cx, t)
 }
