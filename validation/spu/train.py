@@ -37,6 +37,8 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     ("tests/fixtures/spu/models/train_gelu.onnx", 2, 4, []),
     ("tests/fixtures/spu/models/train_hardswish.onnx", 2, 4, []),
     ("tests/fixtures/spu/models/train_hardsigmoid.onnx", 2, 4, []),
+    # LayerNorm at batch 1 over a sequence (ViT, Swin): statistics with a unit dim.
+    ("tests/fixtures/spu/models/train_layernorm_seq.onnx", 1, 4, []),
 ]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 
