@@ -157,6 +157,12 @@ pub fn rows(
     }
     max_reduce(&mut t, b, c);
     t.max(b);
+    if b == 1 {
+        // XLA drops the unit batch dim, so the max reduces axis 0, where SPU folds the initial
+        // value in with one more max (`pphlo_executor.cc` ReduceOp `canIgnoreInitialValue`, as
+        // for Softmax over axis 0; train_train_layernorm_seq_b1.json).
+        t.max(b);
+    }
     approx::exp(&mut t, b * c, cfg);
     report.nodes.push(row("loss/softmax_cross_entropy", "SoftmaxCrossEntropy", Phase::Loss, t));
 
@@ -571,17 +577,20 @@ fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
 /// division rewritten to `· rsqrt` (`g·rsqrt` per element; `rsqrt²` per row, `g·rsqrt²` and `·x`
 /// per element), the rsqrt's `g·rsqrt/2` (truncation + f_mul per row), the variance mean's
 /// scaling (truncation per row), `(x − μ)²`'s `g·2x` (f_mul) and μ's scaling (truncation per
-/// row); `+β` and `x − μ` are local. Statistics with a unit dim keep SPU's full division (no
-/// rewrite), whose VJP is not modelled. Measured: Gemm → LayerNorm → Gemm on [2,16], 3,944 B and
+/// row); `+β` and `x − μ` are local. Measured: Gemm → LayerNorm → Gemm on [2,16], 3,944 B and
 /// 19 rounds per party at FM64 (train_train_layernorm_b2.json).
+///
+/// Statistics with a unit dim (batch 1: ViT, Swin) keep SPU's full division in the forward (no
+/// rewrite), and the step program (read off its compiled pphlo) differs in two places: the
+/// numerator's `g / sqrt(v)` is a division per element instead of `g·rsqrt`, and sqrt's JVP
+/// `0.5 / sqrt(v)` is rewritten to `0.5·rsqrt(v)`, a rsqrt per row the forward did not compute
+/// (train_train_layernorm_seq_b1.json, [1,4,16]).
 fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let s = node.in_shape(0).ok_or(())?;
     let r = s.len() as i64;
     let axis = node.attr_int("axis").unwrap_or(-1);
     let axis = (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize;
-    if s[..axis].contains(&1) {
-        return Err(());
-    }
+    let full_division = s[..axis].contains(&1);
     let (g, rows) = (node.out_numel(0), s[..axis].iter().product::<u64>());
     if cx.program.secret(node, 1) {
         if cx.need(1) {
@@ -596,7 +605,12 @@ fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     if !cx.need(0) {
         return Ok(());
     }
-    t.f_mul("g·rsqrt", g);
+    if full_division {
+        approx::rsqrt(t, rows, cx.cfg);
+        approx::div(t, g, cx.cfg);
+    } else {
+        t.f_mul("g·rsqrt", g);
+    }
     t.f_mul("rsqrt²", rows);
     t.f_mul("g·rsqrt²", g);
     t.f_mul("·(x − μ)", g);
