@@ -91,13 +91,15 @@ fn sas_level(t: &mut Tally, pairs: u64, first: bool) {
 
 /// VJP of `jnp.maximum(x, c)` (jax `lax.max` JVP, `_balanced_eq`): the
 /// gradient share is `(x == z ? 1 : 0) / (c == z ? 2 : 1)`: two equalities,
-/// two 0/1-to-arithmetic conversions of the full-width equality bits
-/// (`multiply`/`select` with public operands: a B2A of ℓ bytes each), a
+/// two 0/1-to-arithmetic conversions of the equality bits (`multiply`/`select`
+/// with public operands: a B2A of the equality's share, `Ring::eq_bits`), a
 /// secret division, and the product with g. Measured on the MLP step with
 /// `relu=jnp.maximum` (FM64): 769 B and 56 rounds per element, against
 /// jax.nn.relu's 16 B and 1 round.
 fn balanced_max_vjp(t: &mut Tally, g: u64, cfg: &Config) {
-    let k = t.ring.k;
+    // The equality's boolean share: the full ring in SEMI2K, 8 bits in ABY3 (measured on the
+    // HardSigmoid and HardSwish steps, tests/fixtures/spu/aby3/train_train_hard*_b2.json).
+    let k = t.ring.eq_bits();
     t.equal(g);
     t.b2a(g, k);
     t.equal(g);
