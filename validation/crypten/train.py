@@ -92,7 +92,7 @@ def main(argv):
     # Backward through the ports of whole LayerNormalization, Gelu, HardSwish and HardSigmoid
     # (validation/samples/train_ops.py; the same models as SPU's train.py).
     spu_models = os.path.join(ROOT, "tests", "fixtures", "spu", "models")
-    jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models) for op in ["layernorm", "gelu", "hardswish", "hardsigmoid"]]
+    jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models) for op in ["layernorm", "gelu", "gelu_tanh", "hardswish", "hardsigmoid"]]
     for name, shape, classes, optimizer, folder in jobs:
         if argv and name not in argv and optimizer not in argv:
             continue

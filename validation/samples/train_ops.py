@@ -6,7 +6,7 @@ train_ports.py: tests/fixtures/spu/models/train_<op>.onnx.
     python validation/samples/train_ops.py        (needs only onnx and numpy)
 
 Each is Gemm 16→16, the op, Gemm 16→4 on an input 2×16 (every attribute written out, as CrypTen's from_onnx asserts; opset 20: LayerNormalization with
-secret γ and β, Gelu exact, HardSwish, HardSigmoid with ONNX's default α = 0.2, β = 0.5).
+secret γ and β, Gelu exact and tanh, HardSwish, HardSigmoid with ONNX's default α = 0.2, β = 0.5).
 """
 import os
 
@@ -20,6 +20,7 @@ OPS = {
     "layernorm": lambda: (h.make_node("LayerNormalization", ["a", "gamma", "beta"], ["b"], name="ln", axis=-1,
                                       epsilon=1e-5), ["gamma", "beta"]),
     "gelu": lambda: (h.make_node("Gelu", ["a"], ["b"], name="gelu"), []),
+    "gelu_tanh": lambda: (h.make_node("Gelu", ["a"], ["b"], name="gelu", approximate="tanh"), []),
     "hardswish": lambda: (h.make_node("HardSwish", ["a"], ["b"], name="hardswish"), []),
     "hardsigmoid": lambda: (h.make_node("HardSigmoid", ["a"], ["b"], name="hardsigmoid", alpha=0.2, beta=0.5), []),
 }

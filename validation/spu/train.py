@@ -35,6 +35,7 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     # ConvNeXt, MobileNetV3 in training): Gemm, the op, Gemm (validation/samples/train_ops.py).
     ("tests/fixtures/spu/models/train_layernorm.onnx", 2, 4, []),
     ("tests/fixtures/spu/models/train_gelu.onnx", 2, 4, []),
+    ("tests/fixtures/spu/models/train_gelu_tanh.onnx", 2, 4, []),
     ("tests/fixtures/spu/models/train_hardswish.onnx", 2, 4, []),
     ("tests/fixtures/spu/models/train_hardsigmoid.onnx", 2, 4, []),
     # LayerNorm at batch 1 over a sequence (ViT, Swin): statistics with a unit dim.
