@@ -194,3 +194,17 @@ fn if_with_unequal_branches_is_listed_not_a_panic() {
     assert!(p.reason.contains("then_branch gives 0 outputs and else_branch 1"), "{}", p.reason);
     request::run(&data);
 }
+
+/// Found by the 30-minute soak of 2026-12-07 (run 841,850; tests/corpus/requests/
+/// range_step_zero_divides_tdim.bin): a Range with step 0 made the parser's shape rule divide a
+/// symbolic dimension by zero inside tract-data (`dim/tree.rs`), a panic in release builds too.
+/// The loader's guard refuses the step before the rule runs (`loader/guard.rs`
+/// `check_range_step`): the Range is listed unsupported with why, and nothing panics.
+#[test]
+fn range_with_step_zero_is_refused_not_a_panic() {
+    let data = std::fs::read(root().join("tests/corpus/requests/range_step_zero_divides_tdim.bin")).unwrap();
+    let g = mpclens::load(&data[8..], &mpclens::LoadOptions::default()).unwrap();
+    let p = g.unsupported.iter().find(|p| p.op == "Range").expect("the Range is listed");
+    assert!(p.reason.contains("Range has a step (delta) of 0"), "{}", p.reason);
+    request::run(&data);
+}

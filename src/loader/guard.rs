@@ -134,6 +134,32 @@ fn expression_cost(d: &TDim) -> u64 {
     }
 }
 
+/// Refuses a `Range` whose step the parser's shape rule would divide by zero. tract-hir's rule
+/// sizes the output as `(limit − start).divceil(delta)` with the step cast to an integer, and
+/// tract-data's symbolic-dimension arithmetic then divides by it unchecked (`dim/tree.rs`
+/// `maybe_eval_to_i64`): a step of 0, or a float step below 1 in magnitude (cast to 0), panics
+/// there, in release builds too (soak finding tests/corpus/requests/range_step_zero_divides_tdim.bin).
+/// Such a range has no length to profile, so the node is refused with this message before the
+/// rule runs.
+fn check_range_step(name: &str, inputs: &[&InferenceFact]) -> TractResult<()> {
+    if name != "Range" {
+        return Ok(());
+    }
+    let Some(step) = inputs.get(2).and_then(|f| f.value.concretize()) else { return Ok(()) };
+    let first = |dt: DatumType| -> Option<f64> {
+        let t = step.cast_to_dt(dt).ok()?;
+        let t = t.cast_to::<f64>().ok()?;
+        t.to_plain_array_view::<f64>().ok()?.iter().next().copied()
+    };
+    if first(i64::datum_type()) == Some(0.0) {
+        let shown = first(f64::datum_type()).map_or("0".to_string(), |v| v.to_string());
+        bail!(
+            "Range has a step (delta) of {shown}: a step of 0, or a fractional step the parser truncates to 0, gives a range without a length"
+        );
+    }
+    Ok(())
+}
+
 /// Length of `Range(start, limit, delta)`, from the scalar input values.
 fn range_len(values: &[TValue]) -> Option<u128> {
     let scalar = |i: usize| -> Option<f64> {
@@ -194,6 +220,7 @@ impl InferenceOp for Guard {
                 bail!("attribute '{}' {verb} {bad} but the input has rank {r}", c.attr);
             }
         }
+        check_range_step(&self.0.name(), &inputs)?;
         let deepest = inputs
             .iter()
             .flat_map(|f| f.shape.dims())
@@ -261,6 +288,7 @@ impl InferenceOp for Guard {
         outputs: TVec<&InferenceFact>,
         observed: TVec<&InferenceFact>,
     ) -> TractResult<(TVec<InferenceFact>, TVec<InferenceFact>, TVec<InferenceFact>)> {
+        check_range_step(&self.0.name(), &inputs)?;
         self.0.infer_facts(inputs, outputs, observed)
     }
 

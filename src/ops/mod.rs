@@ -2,10 +2,11 @@
 //! loader (shape rules of our own), the public-value analysis (ops that read only shapes), the
 //! cost models (checks of their free entries) and the summary (grouping by kind) all read.
 //!
-//! How each framework prices an op is that framework's own table (`PRICES` in
-//! `src/frameworks/<name>/`), keyed by the same op names: an op without an entry there is
-//! unsupported in that framework, with the reason `src/frameworks/missing.rs` gives. Adding an
-//! op means one row here and one entry per framework that can run it.
+//! How each framework prices an op is that framework's own table (`PRICES` for the forward,
+//! `BACKWARD` for training, in `src/frameworks/<name>/`; SEMI2K's serves ABY3 and SPU CHEETAH
+//! too), keyed by the same op names: an op without an entry there is unsupported in that
+//! framework (CryptFlow2, Cheetah and Delphi give the reason `src/frameworks/missing.rs` has).
+//! Adding an op means one row here and one entry per framework table that can run it.
 
 pub mod table;
 
@@ -230,15 +231,25 @@ mod tests {
     /// and a shape rule.
     #[test]
     fn price_tables_name_registered_ops() {
-        use crate::frameworks::{cheetah, cryptflow2, delphi};
+        use crate::frameworks::{cheetah, crypten, cryptflow2, delphi, semi2k};
         for (fw, ops) in [
             ("cryptflow2", cryptflow2::priced_ops()),
             ("cheetah", cheetah::priced_ops()),
             ("delphi", delphi::priced_ops()),
+            ("crypten", crypten::priced_ops()),
+            ("crypten backward", crypten::backward_ops()),
+            ("crypten autograd forward", crypten::autograd_forward_ops()),
+            ("semi2k/aby3/spu-cheetah", semi2k::priced_ops()),
+            ("semi2k/aby3 backward", semi2k::backward_ops()),
         ] {
-            for op in ops {
+            for op in &ops {
                 assert!(spec(op).is_some(), "{fw} prices {op}, which the op registry does not list");
             }
+            // `lookup` takes the first entry: a second one would be dead.
+            let mut sorted = ops.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), ops.len(), "{fw}'s price table names an op twice");
         }
     }
 }

@@ -41,9 +41,13 @@ def trace_backward(calls):
         fn.backward = staticmethod(wrapped)
 
 
-def step(path, shape, classes, optimizer="sgd"):
+def step(path, shape, classes, optimizer="sgd", with_ports=False):
     signal.alarm(300)
     crypten.init()
+    if with_ports:  # ops from_onnx has no module for, as the user's ports (ports.py)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import ports
+        ports.install_all()
     calls = []
     trace_backward(calls)
     torch.manual_seed(0)
@@ -85,6 +89,10 @@ def main(argv):
             ("model_mlp_sigmoid", [2, 784], 10, "sgd", extra), ("model_cnn_avgpool_relu6", [2, 3, 17, 17], 4, "sgd", extra),
             ("model_cryptonets", [1, 1, 28, 28], 10, "sgd", extra), ("model_tiny_classifier", [2, 8, 16], 4, "sgd", extra),
             ("model_mlp_softmax_gelu", [2, 32], 4, "sgd", extra), ("model_cnn_batchnorm", [1, 3, 16, 16], 10, "sgd", extra)]
+    # Backward through the ports of whole LayerNormalization, Gelu, HardSwish and HardSigmoid
+    # (validation/samples/train_ops.py; the same models as SPU's train.py).
+    spu_models = os.path.join(ROOT, "tests", "fixtures", "spu", "models")
+    jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models) for op in ["layernorm", "gelu", "gelu_tanh", "hardswish", "hardsigmoid"]]
     for name, shape, classes, optimizer, folder in jobs:
         if argv and name not in argv and optimizer not in argv:
             continue
@@ -93,7 +101,7 @@ def main(argv):
         @run_multiprocess(world_size=2)
         def job():
             try:
-                return step(path, shape, classes, optimizer)
+                return step(path, shape, classes, optimizer, with_ports=folder == spu_models)
             except Exception as e:  # noqa: BLE001 - CrypTen's own failure is a result
                 return {"error": f"{type(e).__name__}: {e}"}
 

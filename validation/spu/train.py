@@ -31,6 +31,15 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     # A tiny transformer classifier: attention, LayerNorm (opset 14, decomposed), exact GELU, a
     # mean over the sequence, a linear head (validation/crypten/models.py TinyClassifier).
     ("tests/fixtures/crypten/models/model_tiny_classifier.onnx", 2, 4, []),
+    # The backward of whole LayerNormalization, exact Gelu, HardSwish and HardSigmoid (ViT, Swin,
+    # ConvNeXt, MobileNetV3 in training): Gemm, the op, Gemm (validation/samples/train_ops.py).
+    ("tests/fixtures/spu/models/train_layernorm.onnx", 2, 4, []),
+    ("tests/fixtures/spu/models/train_gelu.onnx", 2, 4, []),
+    ("tests/fixtures/spu/models/train_gelu_tanh.onnx", 2, 4, []),
+    ("tests/fixtures/spu/models/train_hardswish.onnx", 2, 4, []),
+    ("tests/fixtures/spu/models/train_hardsigmoid.onnx", 2, 4, []),
+    # LayerNorm at batch 1 over a sequence (ViT, Swin): statistics with a unit dim.
+    ("tests/fixtures/spu/models/train_layernorm_seq.onnx", 1, 4, []),
 ]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 

@@ -10,6 +10,11 @@ mod ops;
 mod proto;
 mod train;
 
+#[cfg(test)]
+pub(crate) use ops::priced_ops;
+#[cfg(test)]
+pub(crate) use train::{autograd_forward_ops, backward_ops};
+
 use super::CostModel;
 use crate::cost::Cost;
 use crate::graph::{Graph, Problem};
@@ -142,7 +147,7 @@ impl CostModel for CrypTen {
             }
             let mut t = Tally::new(cfg.parties, cfg.ttp);
             let autograd = mode == Mode::Training && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
-            let priced = if autograd && train::training_forward(node, &cfg, &mut t) {
+            let priced = if autograd && train::training_forward(node, &mut t) {
                 Ok(())
             } else {
                 ops::forward(node, &cfg, &mut t)
@@ -171,7 +176,7 @@ impl CostModel for CrypTen {
                         approximate,
                     });
                 }
-                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
+                Err(_) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
                     reason: if loadable {
@@ -306,7 +311,17 @@ impl CrypTen {
                     steps: t.steps,
                     approximate: None,
                 }),
-                Err(_) => report.unsupported.push(Problem {
+                Err(ops::Unpriced::Fails(why)) => {
+                    report
+                        .warnings
+                        .push(format!("CrypTen 0.4.1 cannot run this training step ({}): {why}.", node.name));
+                    report.unsupported.push(Problem {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        reason: why.into(),
+                    })
+                }
+                Err(ops::Unpriced::Unknown) => report.unsupported.push(Problem {
                     node: node.name.clone(),
                     op: node.op.clone(),
                     reason: "backward of this op under CrypTen's autograd not modelled".into(),

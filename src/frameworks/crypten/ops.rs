@@ -6,6 +6,7 @@
 use super::proto::Tally;
 use super::Config;
 use crate::graph::{Node, Origin};
+use crate::ops::Table;
 
 /// ONNX op types `crypten.nn.from_onnx` can load: a `crypten.nn.module` class of
 /// the same name or an alias in `ONNX_TO_CRYPTEN` (`onnx_converter.py`).
@@ -135,36 +136,83 @@ pub fn node_port(node: &Node) -> Option<&'static str> {
     Some(form)
 }
 
-/// Ops that move or combine shares locally: no communication.
-const LOCAL: &[&str] = &[
-    "Add",
-    "Sub",
-    "Neg",
-    "Cast",
-    "Concat",
-    "Constant",
-    "ConstantOfShape",
-    "Dropout",
-    "Expand",
-    "Flatten",
-    "Gather",
-    "Identity",
-    "Pad",
-    "Range",
-    "ReduceSum",
-    "Reshape",
-    "Shape",
-    "Slice",
-    "Split",
-    "Squeeze",
-    "Transpose",
-    "Unsqueeze",
+/// How CrypTen prices one op's forward: the node, the settings, the tally to fill.
+pub type Price = fn(&Node, &Config, &mut Tally) -> Result<(), Unpriced>;
+
+/// CrypTen's forward price table: op → the cost of the calls its module (or its port) makes.
+/// An op without an entry is unpriced (`forward`). Adding an op: one row here, with its function
+/// below (and the op in `src/ops/`).
+static PRICES: Table<Price> = &[
+    // Ops that move or combine shares locally: no communication.
+    ("Add", local),
+    ("Sub", local),
+    ("Neg", local),
+    ("Cast", local),
+    ("Concat", local),
+    ("Constant", local),
+    ("ConstantOfShape", local),
+    ("Dropout", local),
+    ("Expand", local),
+    ("Flatten", local),
+    ("Gather", local),
+    ("Identity", local),
+    ("Pad", local),
+    ("Range", local),
+    ("ReduceSum", local),
+    ("Reshape", local),
+    ("Shape", local),
+    ("Slice", local),
+    ("Split", local),
+    ("Squeeze", local),
+    ("Transpose", local),
+    ("Unsqueeze", local),
+    // IsNaN port (`ports.py` `IsNaN`): a public all-false mask, no communication; the Where it
+    // feeds is priced with a public condition (`mod.rs`) (transformer/isnan_where).
+    ("IsNaN", local),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("ConvTranspose", conv),
+    ("Relu", relu),
+    ("Clip", clip),
+    ("Sigmoid", sigmoid_op),
+    ("Tanh", sigmoid_op),
+    ("Exp", exp),
+    ("Erf", erf_op),
+    ("Sqrt", sqrt),
+    ("Reciprocal", reciprocal),
+    ("Log", log),
+    ("Pow", pow),
+    ("Mul", mul),
+    ("Div", div),
+    ("AveragePool", average),
+    ("GlobalAveragePool", average),
+    ("ReduceMean", average),
+    ("MaxPool", max_pool),
+    ("Softmax", softmax_op),
+    ("LogSoftmax", softmax_op),
+    ("BatchNormalization", batch_norm),
+    ("Equal", equal),
+    ("Where", where_op),
+    ("LayerNormalization", layer_norm),
+    ("SimplifiedLayerNormalization", rms_norm),
+    ("Gelu", gelu),
+    ("HardSigmoid", hard_sigmoid),
+    ("HardSwish", hard_swish),
 ];
+
+/// The ops CrypTen's forward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
 
 /// Why a node could not be priced.
 pub enum Unpriced {
     /// The math of this op under CrypTen is not modelled.
     Unknown,
+    /// CrypTen itself fails on it (why).
+    Fails(&'static str),
 }
 
 fn private(node: &Node, i: usize) -> bool {
@@ -173,6 +221,11 @@ fn private(node: &Node, i: usize) -> bool {
 
 fn ndim(node: &Node) -> u64 {
     node.out_shape(0).map_or(1, |s| s.len() as u64)
+}
+
+/// Output elements and rank, the sizes most formulas read.
+fn out(node: &Node) -> (u64, u64) {
+    (node.out_numel(0), ndim(node))
 }
 
 /// Rows × row length of a reduction over `axis` of input 0.
@@ -184,153 +237,254 @@ fn rows(node: &Node, axis: i64) -> (u64, u64) {
     (node.in_numel(0) / k, k)
 }
 
-/// Prices one forward node into `t`; returns `Err` when the op is not modelled.
+/// Prices one forward node into `t` through [`PRICES`]; `Err` when the op has no entry.
 pub fn forward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let n = node.out_numel(0);
-    let d = ndim(node);
-    match node.op.as_str() {
-        op if LOCAL.contains(&op) => {}
-        // Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul
-        // of the input with the encrypted weight (2(|x|+|W|), 1 round), then the
-        // public-float products `·alpha` and `bias·beta` (truncations, free for
-        // 2 parties) and a local bias add.
-        "Gemm" | "MatMul" => {
-            t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
-            t.truncate(n, d);
-            if node.op == "Gemm" {
-                t.truncate(n, d); // · alpha
-                if node.inputs.len() > 2 {
-                    t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
-                    // bias · beta
-                }
-            }
-        }
-        // Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the
-        // unpadded input with the encrypted kernel: 2(|x|+|W|), 1 round.
-        "Conv" | "ConvTranspose" => {
-            t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
-            t.truncate(n, d);
-        }
-        "Relu" => t.relu(n, d),
-        // Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked
-        // `[x−min; x−max]`: 2n elements through the ReLU circuit.
-        "Clip" => t.relu(2 * n, d + 1),
-        "Sigmoid" | "Tanh" => sigmoid(t, n, d, cfg),
-        "Exp" => t.exp(n, d, cfg.exp_iters),
-        "Erf" => erf(t, n, d, cfg),
-        "Sqrt" => {
-            t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
-            t.mul("inv_sqrt(x)·x", n, n, n, d);
-        }
-        "Reciprocal" => t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters),
-        "Log" => log_pub(t, n, d, cfg),
-        // Pow with a public integer exponent: CrypTen's `pow` recursion.
-        "Pow" => {
-            let p = node
-                .inputs
-                .get(1)
-                .and_then(|e| e.value.as_ref())
-                .and_then(|v| v.first().copied())
-                .ok_or(Unpriced::Unknown)?;
-            if p.fract() != 0.0 {
-                return Err(Unpriced::Unknown);
-            }
-            t.pow(n, d, p as i64);
-        }
-        // Mul / Div: by a private tensor a Beaver product (Div: `x · reciprocal(y)`
-        // with the signed reciprocal, `mpc.py` `div`); by a public value local,
-        // plus a truncation for more than 2 parties.
-        "Mul" => {
-            if private(node, 0) && private(node, 1) {
-                t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
-            } else {
-                t.truncate(n, d);
-            }
-        }
-        // A public numerator over an encrypted divisor (torch's exported
-        // `rsqrt` is `Div(1, Sqrt)`) makes CrypTen's `Div` module call
-        // `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does not
-        // override: NotImplementedError. Priced as the port a user writes
-        // (`ports.py` `DivPort`): the signed reciprocal of y (`mpc.py`
-        // `reciprocal`), then the product with the public c (a truncation,
-        // free for 2 parties) (transformer/rmsnorm_rsqrt, hf_llama_legacy).
-        "Div" if !private(node, 0) && private(node, 1) => {
-            let m = node.in_numel(1);
-            let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
-            t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
-            t.truncate(n, d);
-        }
-        "Div" => {
-            if private(node, 1) {
-                let m = node.in_numel(1);
-                let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
-                t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
-                t.mul("x·(1/y)", node.in_numel(0), m, n, d);
-            } else {
-                t.truncate(n, d);
-            }
-        }
-        // AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a
-        // public integer (`arithmetic.py` `div`): free for 2 parties.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(n, d),
-        "MaxPool" => {
-            let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
-            max_rows(t, n, k, d, cfg, true);
-        }
-        "Softmax" | "LogSoftmax" => {
-            let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
-            softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
-        }
-        // BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`):
-        // `inv_sqrt(running_var + eps)` on C (recomputed on every forward: the
-        // cache test `if not self.train` tests a bound method), then
-        // `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
-        "BatchNormalization" => {
-            let c = node.in_numel(1);
-            t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
-            let x = node.in_numel(0);
-            t.mul("(x−μ)·inv_std", x, c, n, d);
-            t.mul("·γ", x, c, n, d);
-        }
-        "Equal" => t.eq(n, d),
-        // `crypten.where` with a public condition (a Constant mask, a torch
-        // tensor): `x·c + y·(1 − c)` — each encrypted branch times a public
-        // float tensor: a truncation, free for 2 parties (transformer/where_public_mask).
-        "Where" if !private(node, 0) => {
-            for _ in (1..3).filter(|&i| private(node, i)) {
-                t.truncate(n, d);
-            }
-        }
-        "Where" => t.where_bit(n, d),
-        "LayerNormalization" => {
-            let axis = node.attr_int("axis").unwrap_or(-1);
-            let (r, _) = rows_from(node, axis);
-            norm_port(t, node, cfg, n, r, d, true);
-        }
-        "SimplifiedLayerNormalization" => {
-            let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
-            norm_port(t, node, cfg, n, r, d, false);
-        }
-        "Gelu" => gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh")),
-        // IsNaN port (`ports.py` `IsNaN`): a public all-false mask, no communication; the
-        // Where it feeds is priced with a public condition (`mod.rs`) (transformer/isnan_where).
-        "IsNaN" => {}
-        // HardSigmoid port: `x·alpha + beta` (a public-float product: a truncation, free for 2
-        // parties; the add is local), then `hardtanh(0, 1)` as for Clip: one ReLU on the
-        // stacked [x−0; x−1] (transformer/hardsigmoid).
-        "HardSigmoid" => {
-            t.truncate(n, d);
-            t.relu(2 * n, d + 1);
-        }
-        // HardSwish port: the same hardtanh of `x/6 + 1/2`, then one private product with x
-        // (transformer/hardswish).
-        "HardSwish" => {
-            t.truncate(n, d);
-            t.relu(2 * n, d + 1);
-            t.mul("x·hardsigmoid(x)", n, n, n, d);
-        }
-        _ => return Err(Unpriced::Unknown),
+    match crate::ops::lookup(PRICES, &node.op) {
+        Some(price) => price(node, cfg, t),
+        None => Err(Unpriced::Unknown),
     }
+}
+
+/// Reshapes, copies and share additions: local, no communication.
+fn local(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
+    Ok(())
+}
+
+/// Gemm (`module.py` `Gemm.forward`): `alpha·(x @ Wᵀ)` — a Beaver matmul of the input with the
+/// encrypted weight (2(|x|+|W|), 1 round), then the public-float products `·alpha` and
+/// `bias·beta` (truncations, free for 2 parties) and a local bias add. MatMul: the Beaver matmul
+/// and its truncation.
+fn matmul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.beaver("matmul", node.in_numel(0), node.in_numel(1), n, d);
+    t.truncate(n, d);
+    if node.op == "Gemm" {
+        t.truncate(n, d); // · alpha
+        if node.inputs.len() > 2 {
+            t.truncate(node.in_numel(2), node.in_shape(2).map_or(1, |s| s.len() as u64));
+            // bias · beta
+        }
+    }
+    Ok(())
+}
+
+/// Conv (`module.py` `Conv.forward` → `conv2d`): Beaver convolution of the unpadded input with
+/// the encrypted kernel: 2(|x|+|W|), 1 round.
+fn conv(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.beaver("conv", node.in_numel(0), node.in_numel(1), n, d);
+    t.truncate(n, d);
+    Ok(())
+}
+
+/// ReLU (`logic.py` `relu`): `x · x.gt(0)`, the comparison and the product with its bit.
+fn relu(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.relu(n, d);
+    Ok(())
+}
+
+/// Hardtanh (`logic.py` `hardtanh`): one ReLU on the stacked `[x−min; x−max]`: 2n elements
+/// through the ReLU circuit.
+fn clip(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.relu(2 * n, d + 1);
+    Ok(())
+}
+
+/// Sigmoid, and Tanh as its port `2·sigmoid(2x) − 1` (see [`sigmoid`]).
+fn sigmoid_op(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    sigmoid(t, n, d, cfg);
+    Ok(())
+}
+
+/// exp (`approximations.py` `exp`): the limit form `(1 + x/2^k)^(2^k)`, k squarings.
+fn exp(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.exp(n, d, cfg.exp_iters);
+    Ok(())
+}
+
+/// erf by its Taylor series (see [`erf`]).
+fn erf_op(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    erf(t, n, d, cfg);
+    Ok(())
+}
+
+/// sqrt (`approximations.py` `sqrt`): `inv_sqrt(x)·x`, one private product after the inverse
+/// square root.
+fn sqrt(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.inv_sqrt(n, d, cfg.sqrt_iters, cfg.exp_iters);
+    t.mul("inv_sqrt(x)·x", n, n, n, d);
+    Ok(())
+}
+
+/// The signed reciprocal (`approximations.py` `reciprocal`, Newton–Raphson), the port of
+/// Reciprocal.
+fn reciprocal(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters);
+    Ok(())
+}
+
+/// log (see [`log_pub`]).
+fn log(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    log_pub(t, n, d, cfg);
+    Ok(())
+}
+
+/// Pow with a public integer exponent: CrypTen's `pow` recursion. Any other exponent is not
+/// modelled.
+fn pow(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let p =
+        node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
+    if p.fract() != 0.0 {
+        return Err(Unpriced::Unknown);
+    }
+    t.pow(n, d, p as i64);
+    Ok(())
+}
+
+/// Mul: by a private tensor a Beaver product; by a public value local, plus a truncation for
+/// more than 2 parties.
+fn mul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if private(node, 0) && private(node, 1) {
+        t.mul("x·y", node.in_numel(0), node.in_numel(1), n, d);
+    } else {
+        t.truncate(n, d);
+    }
+    Ok(())
+}
+
+/// Div by a private tensor: `x · reciprocal(y)` with the signed reciprocal (`mpc.py` `div`); by a
+/// public value a truncation (free for 2 parties).
+///
+/// A public numerator over an encrypted divisor (torch's exported `rsqrt` is `Div(1, Sqrt)`)
+/// makes CrypTen's `Div` module call `torch.Tensor.div(tensor, cryptensor)`, which CrypTen does
+/// not override: NotImplementedError. Priced as the port a user writes (`ports.py` `DivPort`):
+/// the signed reciprocal of y (`mpc.py` `reciprocal`), then the product with the public c (a
+/// truncation, free for 2 parties) (transformer/rmsnorm_rsqrt, hf_llama_legacy).
+fn div(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if private(node, 1) {
+        let m = node.in_numel(1);
+        let dm = node.in_shape(1).map_or(1, |s| s.len() as u64);
+        t.reciprocal(m, dm, false, cfg.reciprocal_iters, cfg.exp_iters);
+        if private(node, 0) {
+            t.mul("x·(1/y)", node.in_numel(0), m, n, d);
+        } else {
+            t.truncate(n, d);
+        }
+    } else {
+        t.truncate(n, d);
+    }
+    Ok(())
+}
+
+/// AveragePool / GlobalAveragePool / ReduceMean: sum then divide by a public integer
+/// (`arithmetic.py` `div`): free for 2 parties.
+fn average(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.truncate(n, d);
+    Ok(())
+}
+
+/// MaxPool: the max over each window (see [`max_rows`]) with its values.
+fn max_pool(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+    max_rows(t, n, k, d, cfg, true);
+    Ok(())
+}
+
+/// Softmax / LogSoftmax over the node's axis (see [`softmax`]).
+fn softmax_op(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let d = ndim(node);
+    let (r, k) = rows(node, node.attr_int("axis").unwrap_or(-1));
+    softmax(t, r, k, d, cfg, node.op == "LogSoftmax");
+    Ok(())
+}
+
+/// BatchNormalization, eval (`gradients.py` `AutogradBatchNorm`): `inv_sqrt(running_var + eps)`
+/// on C (recomputed on every forward: the cache test `if not self.train` tests a bound method),
+/// then `(x − μ)·inv_var` and `·γ`: two Beaver products with a [1,C,1,1] operand.
+fn batch_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let c = node.in_numel(1);
+    t.inv_sqrt(c, 1, cfg.sqrt_iters, cfg.exp_iters);
+    let x = node.in_numel(0);
+    t.mul("(x−μ)·inv_std", x, c, n, d);
+    t.mul("·γ", x, c, n, d);
+    Ok(())
+}
+
+/// Equal (`logic.py` `eq`): the equality circuit.
+fn equal(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.eq(n, d);
+    Ok(())
+}
+
+/// `crypten.where` with a public condition (a Constant mask, a torch tensor): `x·c + y·(1 − c)` —
+/// each encrypted branch times a public float tensor: a truncation, free for 2 parties
+/// (transformer/where_public_mask). With an encrypted condition: the product with the bit.
+fn where_op(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    if private(node, 0) {
+        t.where_bit(n, d);
+    } else {
+        for _ in (1..3).filter(|&i| private(node, i)) {
+            t.truncate(n, d);
+        }
+    }
+    Ok(())
+}
+
+/// The LayerNorm port over the axes `axis..` (see [`norm_port`]).
+fn layer_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
+    norm_port(t, node, cfg, n, r, d, true);
+    Ok(())
+}
+
+/// The RMSNorm port over the axes `axis..` (see [`norm_port`]).
+fn rms_norm(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    let (r, _) = rows_from(node, node.attr_int("axis").unwrap_or(-1));
+    norm_port(t, node, cfg, n, r, d, false);
+    Ok(())
+}
+
+/// The GELU port, exact or tanh form (see [`gelu_port`]).
+fn gelu(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    gelu_port(t, n, d, cfg, node.attr_str("approximate") == Some("tanh"));
+    Ok(())
+}
+
+/// HardSigmoid port: `x·alpha + beta` (a public-float product: a truncation, free for 2 parties;
+/// the add is local), then `hardtanh(0, 1)` as for Clip: one ReLU on the stacked [x−0; x−1]
+/// (transformer/hardsigmoid).
+fn hard_sigmoid(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (n, d) = out(node);
+    t.truncate(n, d);
+    t.relu(2 * n, d + 1);
+    Ok(())
+}
+
+/// HardSwish port: the same hardtanh of `x/6 + 1/2`, then one private product with x
+/// (transformer/hardswish).
+fn hard_swish(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    hard_sigmoid(node, cfg, t)?;
+    let (n, d) = out(node);
+    t.mul("x·hardsigmoid(x)", n, n, n, d);
     Ok(())
 }
 

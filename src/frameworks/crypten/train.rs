@@ -2,10 +2,11 @@
 //! `loss.backward()` through CrypTen's autograd (`crypten/gradients.py`), and
 //! the optimizer step (`crypten/optim/sgd.py`).
 
-use super::ops::{max_rows, Unpriced};
+use super::ops::{max_rows, Price, Unpriced};
 use super::proto::Tally;
 use super::Config;
 use crate::graph::Node;
+use crate::ops::Table;
 
 /// `CrossEntropyLoss` forward (`gradients.py` `AutogradCrossEntropy.forward`)
 /// on `b` rows of `c` classes: softmax (max with argmax, exp, all-positive
@@ -33,102 +34,273 @@ pub fn loss_backward(t: &mut Tally, b: u64, c: u64) {
     t.mul("∂loss · grad_output", n, 1, n, 2);
 }
 
-/// Backward of one forward node, as CrypTen's autograd functions compute it.
+/// CrypTen's backward price table: op → the cost of its autograd function's `backward`
+/// (`crypten/gradients.py`). An op without an entry is unpriced in training (`backward`).
+static BACKWARD: Table<Price> = &[
+    // Local gradients: additions, reshapes, copies and selections of the gradient.
+    ("Add", free),
+    ("Sub", free),
+    ("Neg", free),
+    ("Flatten", free),
+    ("Reshape", free),
+    ("Transpose", free),
+    ("Concat", free),
+    ("Squeeze", free),
+    ("Unsqueeze", free),
+    ("Dropout", free),
+    ("Identity", free),
+    ("Constant", free),
+    ("Shape", free),
+    ("Gather", free),
+    ("Slice", free),
+    ("Pad", free),
+    ("Cast", free),
+    ("AveragePool", average),
+    ("GlobalAveragePool", average),
+    ("ReduceMean", average),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("Relu", relu),
+    ("Sigmoid", sigmoid),
+    ("Softmax", softmax),
+    ("Clip", saved_times_g),
+    ("Pow", saved_times_g),
+    ("Sqrt", saved_times_g),
+    ("Erf", erf),
+    ("Mul", mul),
+    ("Div", div),
+    ("MaxPool", max_pool),
+    ("Gelu", gelu),
+    ("HardSwish", hard_swish),
+    ("HardSigmoid", hard_sigmoid),
+    ("LayerNormalization", inv_sqrt_in_place),
+    ("SimplifiedLayerNormalization", inv_sqrt_in_place),
+];
+
+/// The ops CrypTen's backward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn backward_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(BACKWARD).collect()
+}
+
+/// Why CrypTen 0.4.1 cannot train through the LayerNorm and RMSNorm ports: `inv_sqrt`
+/// (`common/functions/approximations.py`) has no autograd function, so on a tensor that requires
+/// a gradient it runs op by op under autograd and reaches its in-place updates (`y -= …`,
+/// `y.mul_(…)`), which `CrypTensor.__getattribute__` refuses: "RuntimeError: Autograd is not
+/// supported for in-place functions" in the training forward (recorded by
+/// validation/crypten/train.py: tests/fixtures/crypten/train_train_layernorm_b2.json).
+pub const INV_SQRT_IN_PLACE: &str = "CrypTen 0.4.1 cannot train through this port: its inv_sqrt updates in place (approximations.py), which autograd refuses (RuntimeError: Autograd is not supported for in-place functions; recorded by validation/crypten/train.py)";
+
+/// Backward of one forward node through [`BACKWARD`], as CrypTen's autograd functions compute it.
 pub fn backward(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
-    let g = node.out_numel(0);
-    let d = node.out_shape(0).map_or(1, |s| s.len() as u64);
-    match node.op.as_str() {
-        "Add" | "Sub" | "Neg" | "Flatten" | "Reshape" | "Transpose" | "Concat" | "Squeeze" | "Unsqueeze"
-        | "Dropout" | "Identity" | "Constant" | "Shape" | "Gather" | "Slice" | "Pad" | "Cast" => {}
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.truncate(node.in_numel(0), d),
-        // Gemm = `alpha·(x @ Wᵀ) + beta·b` (`module.py` `Gemm.forward`). Backward of
-        // each product with a public Python float (`AutogradMul.backward`) also
-        // computes the useless gradient w.r.t. the float as a private product:
-        // 4|g|, 1 round each. The matmul (`AutogradMatMul.backward`): grad input
-        // `g @ W` (2(|g|+|W|)) and grad weight `gᵀ @ x` (2(|x|+|g|)), 2 rounds;
-        // the input gradient is computed even for the first layer.
-        "Gemm" | "MatMul" => {
-            if node.op == "Gemm" && node.inputs.len() > 2 {
-                let nb = node.in_numel(2);
-                t.mul("∂(beta·b) w.r.t. beta", nb, nb, nb, 1);
-            }
-            if node.op == "Gemm" {
-                t.mul("∂(alpha·xW) w.r.t. alpha", g, g, g, d);
-            }
-            let (x, w) = (node.in_numel(0), node.in_numel(1));
-            t.mul("grad input g·W", g, w, x, d);
-            t.mul("grad weight gᵀ·x", x, g, w, 2);
-        }
-        // Conv (`AutogradConv2D.backward`): grad input by a transposed
-        // convolution (2(|g|+|W|)) and grad weight by a convolution of the input
-        // with `grad_output` repeated C_in times (2(|x| + C_in·|g|)), 2 rounds.
-        "Conv" => {
-            let (x, w) = (node.in_numel(0), node.in_numel(1));
-            let c_in = node.in_shape(0).and_then(|s| s.get(1).copied()).unwrap_or(1);
-            t.mul("grad input conv_transpose(g, W)", g, w, x, 4);
-            t.mul("grad weight conv(x, g)", x, c_in * g, w, 4);
-        }
-        // ReLU backward: `g · (x ≥ 0)` with the stored 0/1 mask, untruncated: 4n, 1.
-        "Relu" => t.mul_bit("g·mask", g, g, g, d),
-        // Sigmoid (`AutogradSigmoid.backward`): `g·p·(1−p)`, two private products.
-        "Sigmoid" => {
-            t.mul("g·p", g, g, g, d);
-            t.mul("·(1−p)", g, g, g, d);
-        }
-        // Softmax (`AutogradSoftmax.backward`): `(g − Σ(p·g))·p`, two private products.
-        "Softmax" => {
-            t.mul("p·g", g, g, g, d);
-            t.mul("(g−Σpg)·p", g, g, g, d);
-        }
-        // Clip → hardtanh (`AutogradHardtanh.backward`): the saved 0/1
-        // (encrypted) window mask times the gradient: one private product.
-        // Pow (`AutogradPow.backward`): the saved `p·x^(p−1)` times g.
-        // Sqrt (`AutogradSqrt.backward`): `inv_sqrt/2 · g`.
-        "Clip" | "Pow" | "Sqrt" => t.mul("saved·g", g, g, g, d),
-        // Erf (`AutogradErf.backward`): `exp(−x²)·2/√π·g`: x² by `pos_pow(2)`
-        // (a square), exp, the public factor, one private product.
-        "Erf" => {
-            t.square(g, d);
-            t.exp(g, d, cfg.exp_iters);
-            t.mul("g·exp(−x²)", g, g, g, d);
-        }
-        // Mul (`AutogradMul.backward`): `g·other` and `g·self`, private products
-        // only for private factors (a public factor is local for 2 parties).
-        "Mul" => {
-            let priv0 = node.inputs.first().is_some_and(|x| x.origin != crate::graph::Origin::Constant);
-            let priv1 = node.inputs.get(1).is_some_and(|x| x.origin != crate::graph::Origin::Constant);
-            if priv0 && priv1 {
-                t.mul("g·other", g, node.in_numel(1), g, d);
-                t.mul("g·self", g, node.in_numel(0), g, d);
-            } else {
-                // The public factor's gradient is computed anyway (`g·self`, a
-                // private product); `g·other` with the public factor is local.
-                let x = if priv0 { node.in_numel(0) } else { node.in_numel(1) };
-                t.mul("g·x (gradient w.r.t. the public factor, unused)", g, x, g, d);
-            }
-        }
-        // Div by a public value: `g / c`, local for 2 parties. By a private
-        // tensor (`AutogradDiv.backward`): `1/y·g`, and `(1/y)²·x·g`.
-        "Div" => {
-            let private_divisor = node.inputs.get(1).is_some_and(|x| x.origin != crate::graph::Origin::Constant);
-            if private_divisor {
-                let m = node.in_numel(1);
-                t.mul("(1/y)·g", m, g, g, d);
-                t.square(m, d);
-                t.mul("(1/y)²·x", m, node.in_numel(0), g, d);
-                t.mul("·g", g, g, g, d);
-            } else {
-                t.truncate(g, d);
-            }
-        }
-        // MaxPool backward (`AutogradMaxPool2D.backward`): the one-hot indices
-        // (scale 1) times the gradient spread over the k² window: 2(r + r·k²), 1.
-        "MaxPool" => {
-            let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
-            t.mul_bit("g·onehot indices", g, g * k, g * k, d + 1);
-        }
-        _ => return Err(Unpriced::Unknown),
+    match crate::ops::lookup(BACKWARD, &node.op) {
+        Some(price) => price(node, cfg, t),
+        None => Err(Unpriced::Unknown),
     }
+}
+
+/// The gradient's elements and rank.
+fn grad(node: &Node) -> (u64, u64) {
+    (node.out_numel(0), node.out_shape(0).map_or(1, |s| s.len() as u64))
+}
+
+fn private(node: &Node, i: usize) -> bool {
+    node.inputs.get(i).is_some_and(|x| x.origin != crate::graph::Origin::Constant)
+}
+
+/// Additions, reshapes and copies pass the gradient on locally.
+fn free(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
+    Ok(())
+}
+
+/// Averages: the gradient divided by the public count, spread locally (a truncation, free for
+/// 2 parties).
+fn average(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (_, d) = grad(node);
+    t.truncate(node.in_numel(0), d);
+    Ok(())
+}
+
+/// Gemm = `alpha·(x @ Wᵀ) + beta·b` (`module.py` `Gemm.forward`). Backward of each product with a
+/// public Python float (`AutogradMul.backward`) also computes the useless gradient w.r.t. the
+/// float as a private product: 4|g|, 1 round each. The matmul (`AutogradMatMul.backward`): grad
+/// input `g @ W` (2(|g|+|W|)) and grad weight `gᵀ @ x` (2(|x|+|g|)), 2 rounds; the input gradient
+/// is computed even for the first layer.
+fn matmul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    if node.op == "Gemm" && node.inputs.len() > 2 {
+        let nb = node.in_numel(2);
+        t.mul("∂(beta·b) w.r.t. beta", nb, nb, nb, 1);
+    }
+    if node.op == "Gemm" {
+        t.mul("∂(alpha·xW) w.r.t. alpha", g, g, g, d);
+    }
+    let (x, w) = (node.in_numel(0), node.in_numel(1));
+    t.mul("grad input g·W", g, w, x, d);
+    t.mul("grad weight gᵀ·x", x, g, w, 2);
+    Ok(())
+}
+
+/// Conv (`AutogradConv2D.backward`): grad input by a transposed convolution (2(|g|+|W|)) and
+/// grad weight by a convolution of the input with `grad_output` repeated C_in times
+/// (2(|x| + C_in·|g|)), 2 rounds.
+fn conv(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, _) = grad(node);
+    let (x, w) = (node.in_numel(0), node.in_numel(1));
+    let c_in = node.in_shape(0).and_then(|s| s.get(1).copied()).unwrap_or(1);
+    t.mul("grad input conv_transpose(g, W)", g, w, x, 4);
+    t.mul("grad weight conv(x, g)", x, c_in * g, w, 4);
+    Ok(())
+}
+
+/// ReLU backward: `g · (x ≥ 0)` with the stored 0/1 mask, untruncated: 4n, 1.
+fn relu(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul_bit("g·mask", g, g, g, d);
+    Ok(())
+}
+
+/// Sigmoid (`AutogradSigmoid.backward`): `g·p·(1−p)`, two private products.
+fn sigmoid(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("g·p", g, g, g, d);
+    t.mul("·(1−p)", g, g, g, d);
+    Ok(())
+}
+
+/// Softmax (`AutogradSoftmax.backward`): `(g − Σ(p·g))·p`, two private products.
+fn softmax(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("p·g", g, g, g, d);
+    t.mul("(g−Σpg)·p", g, g, g, d);
+    Ok(())
+}
+
+/// One private product of the gradient with a value the forward saved: Clip → hardtanh
+/// (`AutogradHardtanh.backward`: the 0/1 window mask), Pow (`AutogradPow.backward`:
+/// `p·x^(p−1)`), Sqrt (`AutogradSqrt.backward`: `inv_sqrt/2`).
+fn saved_times_g(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("saved·g", g, g, g, d);
+    Ok(())
+}
+
+/// Erf (`AutogradErf.backward`): `exp(−x²)·2/√π·g`: x² by `pos_pow(2)` (a square), exp, the
+/// public factor, one private product.
+fn erf(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.square(g, d);
+    t.exp(g, d, cfg.exp_iters);
+    t.mul("g·exp(−x²)", g, g, g, d);
+    Ok(())
+}
+
+/// Mul (`AutogradMul.backward`): `g·other` and `g·self`, private products only for private
+/// factors. With a public factor its gradient is computed anyway (`g·self`, a private
+/// product); `g·other` with the public factor is local.
+fn mul(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    let (priv0, priv1) = (private(node, 0), private(node, 1));
+    if priv0 && priv1 {
+        t.mul("g·other", g, node.in_numel(1), g, d);
+        t.mul("g·self", g, node.in_numel(0), g, d);
+    } else {
+        let x = if priv0 { node.in_numel(0) } else { node.in_numel(1) };
+        t.mul("g·x (gradient w.r.t. the public factor, unused)", g, x, g, d);
+    }
+    Ok(())
+}
+
+/// Div by a public value: `g / c`, local for 2 parties. By a private tensor
+/// (`AutogradDiv.backward`): `1/y·g`, and `(1/y)²·x·g`.
+fn div(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    if private(node, 1) {
+        let m = node.in_numel(1);
+        t.mul("(1/y)·g", m, g, g, d);
+        t.square(m, d);
+        t.mul("(1/y)²·x", m, node.in_numel(0), g, d);
+        t.mul("·g", g, g, g, d);
+    } else {
+        t.truncate(g, d);
+    }
+    Ok(())
+}
+
+/// The LayerNorm and RMSNorm ports cannot be trained ([`INV_SQRT_IN_PLACE`]).
+fn inv_sqrt_in_place(_: &Node, _: &Config, _: &mut Tally) -> Result<(), Unpriced> {
+    Err(Unpriced::Fails(INV_SQRT_IN_PLACE))
+}
+
+/// Backward of the exact GELU port `x·((x/√2).erf() + 1)·0.5` (`ports.py` `Gelu`), autograd
+/// function by function from the output: `·0.5` (`AutogradMul.backward` also computes the
+/// gradient w.r.t. the public 0.5: a private product `g·(x·(erf+1))`, and `g·0.5`, a
+/// truncation), `x·(erf + 1)` (two private products), `+1` (local), `erf` (`AutogradErf`: the
+/// square, exp, the public factor and the product with g, as the Erf op), `x/√2` (public
+/// division: a truncation). Per party, 2 parties, [2,16]: 8,704 B, 13 rounds
+/// (train_train_gelu_b2.json `backward_calls`).
+///
+/// The tanh form `x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5`: the same outer products,
+/// `AutogradTanh.backward` (`g·(1 − y²)`: a square and a product), the two public factors `√(2/π)`
+/// and `0.044715` (each a truncation and its unused private product) and `AutogradPow.backward`
+/// (the saved `3x²` times g: one product). Per party, 2 parties, [2,16]: 7,680 B, 8 rounds
+/// (train_train_gelu_tanh_b2.json).
+fn gelu(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    if node.attr_str("approximate") == Some("tanh") {
+        t.truncate(g, d); // g·0.5
+        t.mul("g·x(tanh+1) (gradient w.r.t. the public 0.5, unused)", g, g, g, d);
+        t.mul("g·(tanh+1)", g, g, g, d);
+        t.mul("g·x", g, g, g, d);
+        t.square(g, d);
+        t.mul("g·(1 − tanh²)", g, g, g, d);
+        for c in ["√(2/π)", "0.044715"] {
+            t.truncate(g, d);
+            t.mul(&format!("gradient w.r.t. the public {c}, unused"), g, g, g, d);
+        }
+        t.mul("g·3x²", g, g, g, d);
+        return Ok(());
+    }
+    t.truncate(g, d); // g·0.5
+    t.mul("g·x(erf+1) (gradient w.r.t. the public 0.5, unused)", g, g, g, d);
+    t.mul("g·(erf+1)", g, g, g, d);
+    t.mul("g·x", g, g, g, d);
+    erf(node, cfg, t)?;
+    t.truncate(g, d); // g/√2
+    Ok(())
+}
+
+/// Backward of the HardSigmoid port `(x·α + β).hardtanh(0, 1)` (`ports.py` `HardSigmoid`):
+/// `AutogradHardtanh.backward` (the saved 0/1 window mask times g: one private product), `+β`
+/// (local), `x·α` (`AutogradMul.backward`: `g·α`, a truncation, and the gradient w.r.t. the
+/// public α, a private product `g·x`). Per party, 2 parties, [2,16]: 2,048 B, 2 rounds
+/// (train_train_hardsigmoid_b2.json).
+fn hard_sigmoid(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("g·window mask", g, g, g, d);
+    t.truncate(g, d); // g·α
+    t.mul("g·x (gradient w.r.t. the public α, unused)", g, g, g, d);
+    Ok(())
+}
+
+/// Backward of the HardSwish port `x·(x/6 + 1/2).hardtanh(0, 1)` (`ports.py` `HardSwish`): the
+/// outer product `x·h` (two private products: `g·h`, `g·x`), then the HardSigmoid backward of
+/// `h` (mask product, `·1/6` truncation and its unused private product). Per party, 2 parties,
+/// [2,16]: 4,096 B, 4 rounds (train_train_hardswish_b2.json).
+fn hard_swish(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.mul("g·hardsigmoid(x)", g, g, g, d);
+    t.mul("g·x", g, g, g, d);
+    hard_sigmoid(node, cfg, t)
+}
+
+/// MaxPool backward (`AutogradMaxPool2D.backward`): the one-hot indices (scale 1) times the
+/// gradient spread over the k² window: 2(r + r·k²), 1.
+fn max_pool(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    let k: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+    t.mul_bit("g·onehot indices", g, g * k, g * k, d + 1);
     Ok(())
 }
 
@@ -167,35 +339,64 @@ pub fn reached(graph: &crate::graph::Graph) -> std::collections::BTreeSet<String
     seen
 }
 
-/// Forward ops whose autograd version (used while training, when the input
-/// carries a gradient) costs differently from inference. Returns false when
-/// the inference rule applies.
-///
-/// - Clip → `AutogradHardtanh.forward`: `stack([x−min, max−x]).gt(0)` (one
-///   comparison on 2n), the mask sum, and one private product `mask·x`.
-/// - Pow(p) → `AutogradPow.forward`: `x^(p−1)` by the power recursion, then a
-///   private product with x (instead of a square for p = 2).
-pub fn training_forward(node: &Node, cfg: &Config, t: &mut Tally) -> bool {
-    let n = node.out_numel(0);
-    let d = node.out_shape(0).map_or(1, |s| s.len() as u64);
-    match node.op.as_str() {
-        "Clip" => {
-            t.ltz(2 * n, d + 1);
-            t.mul("mask·x", n, n, n, d);
-            true
-        }
-        "Pow" => {
-            let Some(p) = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) else {
-                return false;
-            };
-            if p.fract() != 0.0 || p < 1.0 {
-                return false;
-            }
-            t.pow(n, d, p as i64 - 1);
-            t.mul("x^(p−1)·x", n, n, n, d);
-            let _ = cfg;
-            true
-        }
-        _ => false,
+/// Forward ops whose autograd version (used while training, when the input carries a gradient)
+/// costs differently from inference: op → its autograd forward, which returns false when the
+/// inference rule applies after all.
+static AUTOGRAD_FORWARD: Table<fn(&Node, &mut Tally) -> bool> = &[
+    ("Clip", hardtanh_forward),
+    ("Pow", pow_forward),
+    ("HardSigmoid", hard_sigmoid_forward),
+    ("HardSwish", hard_swish_forward),
+];
+
+/// The ops with an autograd forward of their own (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn autograd_forward_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(AUTOGRAD_FORWARD).collect()
+}
+
+/// The autograd forward of `node` into `t`, if its op has one that applies ([`AUTOGRAD_FORWARD`]).
+pub fn training_forward(node: &Node, t: &mut Tally) -> bool {
+    crate::ops::lookup(AUTOGRAD_FORWARD, &node.op).is_some_and(|f| f(node, t))
+}
+
+/// Clip → `AutogradHardtanh.forward`: `stack([x−min, max−x]).gt(0)` (one comparison on 2n), the
+/// mask sum, and one private product `mask·x`.
+fn hardtanh_forward(node: &Node, t: &mut Tally) -> bool {
+    let (n, d) = grad(node);
+    t.ltz(2 * n, d + 1);
+    t.mul("mask·x", n, n, n, d);
+    true
+}
+
+/// The HardSigmoid port in autograd: `x·α` (a public product: a truncation, free for 2 parties)
+/// and `AutogradHardtanh.forward` on it (see [`hardtanh_forward`]).
+fn hard_sigmoid_forward(node: &Node, t: &mut Tally) -> bool {
+    let (n, d) = grad(node);
+    t.truncate(n, d);
+    hardtanh_forward(node, t)
+}
+
+/// The HardSwish port in autograd: the HardSigmoid port's autograd forward on `x/6 + 1/2`, then
+/// the private product with x.
+fn hard_swish_forward(node: &Node, t: &mut Tally) -> bool {
+    hard_sigmoid_forward(node, t);
+    let (n, d) = grad(node);
+    t.mul("x·hardsigmoid(x)", n, n, n, d);
+    true
+}
+
+/// Pow(p) → `AutogradPow.forward`: `x^(p−1)` by the power recursion, then a private product with
+/// x (instead of a square for p = 2). A non-integer or p < 1 keeps the inference rule.
+fn pow_forward(node: &Node, t: &mut Tally) -> bool {
+    let (n, d) = grad(node);
+    let Some(p) = node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) else {
+        return false;
+    };
+    if p.fract() != 0.0 || p < 1.0 {
+        return false;
     }
+    t.pow(n, d, p as i64 - 1);
+    t.mul("x^(p−1)·x", n, n, n, d);
+    true
 }

@@ -13,6 +13,11 @@ mod ops;
 pub(crate) mod proto;
 mod train;
 
+#[cfg(test)]
+pub(crate) use ops::priced_ops;
+#[cfg(test)]
+pub(crate) use train::backward_ops;
+
 use super::CostModel;
 use crate::cost::Cost;
 use crate::graph::{Graph, Node, Origin, Problem};

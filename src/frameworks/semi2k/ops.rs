@@ -12,35 +12,7 @@ use super::proto::Tally;
 use super::Config;
 use crate::graph::Origin;
 use crate::graph::{Node, Shape};
-
-/// Ops that only move, reshape or add shares: local, no communication.
-pub const LOCAL: &[&str] = &[
-    "Add",
-    "Sub",
-    "Neg",
-    "Concat",
-    "Constant",
-    "ConstantOfShape",
-    "Dropout",
-    "Expand",
-    "Flatten",
-    "Gather",
-    "Identity",
-    "Pad",
-    "Range",
-    "ReduceSum",
-    "Reshape",
-    "Shape",
-    "Slice",
-    "Split",
-    "Squeeze",
-    "Transpose",
-    "Unsqueeze",
-    "Tile",
-    "GlobalAveragePool_sum",
-    "DepthToSpace",
-    "SpaceToDepth",
-];
+use crate::ops::Table;
 
 /// Why a node could not be priced.
 #[derive(Debug)]
@@ -229,383 +201,621 @@ fn conv_geometry(node: &Node) -> Option<(u64, u64, u64, u64)> {
     Some((nb * out_spatial, c * kk, o, nb * out_spatial * o))
 }
 
-/// Prices one inference node. Costs are per party (both parties send the same).
+/// How SPU prices one op's forward: the node, the settings, the program around it, the tally.
+pub type Price = fn(&Node, &Config, &Ctx, &mut Tally) -> Result<(), Unpriced>;
+
+/// SPU's forward price table (SEMI2K; ABY3 and SPU CHEETAH run the same lowering with their own
+/// kernels behind `Tally`): op → the JAX program a user writes for it, as SPU runs it. An op
+/// without an entry is unpriced (`forward`). Adding an op: one row here, with its function below
+/// (and the op in `src/ops/`); it then prices under SEMI2K, ABY3 and SPU CHEETAH alike.
+static PRICES: Table<Price> = &[
+    // Ops that only move, reshape or add shares: local, no communication.
+    ("Add", local),
+    ("Sub", local),
+    ("Neg", local),
+    ("Concat", local),
+    ("Constant", local),
+    ("ConstantOfShape", local),
+    ("Dropout", local),
+    ("Expand", local),
+    ("Flatten", local),
+    ("Gather", local),
+    ("Identity", local),
+    ("Pad", local),
+    ("Range", local),
+    ("ReduceSum", local),
+    ("Reshape", local),
+    ("Shape", local),
+    ("Slice", local),
+    ("Split", local),
+    ("Squeeze", local),
+    ("Transpose", local),
+    ("Unsqueeze", local),
+    ("Tile", local),
+    ("DepthToSpace", local),
+    ("SpaceToDepth", local),
+    // Not is a local XOR.
+    ("Not", local),
+    ("Gemm", gemm),
+    ("MatMul", matmul_op),
+    ("Einsum", einsum),
+    ("Conv", conv),
+    ("ConvTranspose", conv),
+    ("Relu", relu),
+    ("Max", max_min),
+    ("Min", max_min),
+    ("Clip", clip),
+    ("PRelu", prelu),
+    ("LeakyRelu", leaky_relu),
+    ("HardSigmoid", hard_sigmoid),
+    ("HardSwish", hard_sigmoid),
+    ("Abs", abs),
+    ("Less", less),
+    ("Greater", less),
+    ("LessOrEqual", less),
+    ("GreaterOrEqual", less),
+    ("Equal", equal),
+    ("IsNaN", is_nan),
+    ("And", and),
+    ("Where", where_op),
+    ("Sigmoid", sigmoid),
+    ("Tanh", tanh),
+    ("Exp", exp),
+    ("Log", log),
+    ("Erf", erf_op),
+    ("Gelu", gelu),
+    ("Sqrt", sqrt),
+    ("Reciprocal", reciprocal),
+    ("Mul", mul),
+    ("Div", div),
+    ("Pow", pow),
+    ("Cast", cast),
+    ("MaxPool", max_pool),
+    ("GlobalMaxPool", global_max_pool),
+    ("AveragePool", average),
+    ("GlobalAveragePool", average),
+    ("ReduceMean", average),
+    ("ReduceMax", reduce_max),
+    ("ReduceMin", reduce_max),
+    ("ArgMax", argmax),
+    ("ArgMin", argmax),
+    ("Softmax", softmax),
+    ("LogSoftmax", softmax),
+    ("BatchNormalization", batch_norm),
+    ("InstanceNormalization", instance_norm),
+    ("LayerNormalization", layer_norm),
+    ("SimplifiedLayerNormalization", rms_norm),
+];
+
+/// The ops SPU's forward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn priced_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(PRICES).collect()
+}
+
+/// Prices one inference node through [`PRICES`]. Costs are per party (both parties send the
+/// same). A node on public values only is evaluated in the clear (free), apart from the
+/// products, which price their secret operands themselves.
 pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
-    let n = node.out_numel(0);
-    let s0 = (cx.secret)(0);
-    let s1 = node.inputs.len() > 1 && (cx.secret)(1);
+    let (s0, s1) = secrets(node, cx);
     if !s0 && !s1 && !matches!(node.op.as_str(), "Conv" | "Gemm" | "MatMul") {
         return Ok(()); // all-public: evaluated in the clear
     }
-    match node.op.as_str() {
-        op if LOCAL.contains(&op) => {}
-        "Gemm" => {
-            let (a, b) = (shape(node, 0), shape(node, 1));
-            let ta = node.attr_int("transA").unwrap_or(0) != 0;
-            let tb = node.attr_int("transB").unwrap_or(0) != 0;
-            matmul(t, cfg, &a, &b, s0, s1, ta, tb);
-            // alpha, beta: public multiplies, one truncation each, only when ≠ 1.
-            if node.attr_float("alpha").unwrap_or(1.0) != 1.0 {
-                t.trunc(n);
-            }
-            if node.inputs.len() > 2 && node.attr_float("beta").unwrap_or(1.0) != 1.0 && (cx.secret)(2) {
-                t.trunc(node.in_numel(2));
-            }
-        }
-        "MatMul" => matmul(t, cfg, &shape(node, 0), &shape(node, 1), s0, s1, false, false),
-        // Conv → `lax.conv_general_dilated` → im2col + one matmul
-        // (`kernel/hlo/convolution.cc` `Convolution2D`): the expanded input is
-        // (N·Ho·Wo) × (C·kh·kw), the kernel (C·kh·kw) × O; padding is a free pad.
-        "Conv" | "ConvTranspose" => {
-            let (m, k, o, out) = conv_geometry(node).ok_or(Unpriced::Missing("conv shapes"))?;
-            if s0 && s1 {
-                t.mmul_aa(m, k, o, cfg.mmul_split);
-                t.trunc(out);
-            } else if s0 || s1 {
-                t.trunc(out);
-            }
-        }
-        // Relu → `jax.nn.relu` = `maximum(x, 0)`: compare + select.
-        "Relu" => approx::relu(t, n),
-        "Max" | "Min" => {
-            for _ in 1..node.inputs.len() {
-                t.max(n);
-            }
-        }
-        // Clip → `jnp.clip` = `minimum(maximum(x, lo), hi)`: one compare-and-select per bound.
-        "Clip" => {
-            let bounds = node
-                .inputs
-                .len()
-                .saturating_sub(1)
-                .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")));
-            for _ in 0..bounds.max(1) {
-                t.max(n);
-            }
-        }
-        // PRelu → `jnp.where(x >= 0, x, slope·x)`: MSB, the product with the
-        // slope (f_mul when the slope is secret), select.
-        "PRelu" => {
-            t.msb(n);
-            if s1 {
-                t.f_mul("slope·x", n);
-            } else {
-                t.trunc(n);
-            }
-            t.mul_a1b(n);
-        }
-        // InstanceNormalization: mean over H·W (truncation), (x−μ)² (f_mul),
-        // mean (truncation), then `(x−μ)/sqrt(var+ε)·s + b` — the division by
-        // the [N, C] statistic keeps SPU's full division when N or C is 1
-        // (see `div_sqrt_rewrite_applies`), else becomes `· rsqrt`.
-        "InstanceNormalization" => {
-            let s = shape(node, 0);
-            let stats = s.first().copied().unwrap_or(1) * s.get(1).copied().unwrap_or(1);
-            t.trunc(stats);
-            t.f_mul("(x−μ)²", n);
-            t.trunc(stats);
-            let unit = s.first() == Some(&1) || s.get(1) == Some(&1);
-            if unit {
-                approx::sqrt(t, stats, cfg);
-                approx::div(t, n, cfg);
-            } else {
-                approx::rsqrt(t, stats, cfg);
-                t.f_mul("(x−μ)·rsqrt", n);
-            }
-            if s1 {
-                t.f_mul("·s", n);
-            } else {
-                t.trunc(n);
-            }
-        }
-        "LeakyRelu" => {
-            // `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
-            t.msb(n);
-            t.trunc(n);
-            t.mul_a1b(n);
-        }
-        "HardSigmoid" | "HardSwish" => {
-            // max(0, min(1, αx+β)): truncation + two compare-and-select; HardSwish · x.
-            t.trunc(n);
-            approx::clamp(t, n);
-            if node.op == "HardSwish" {
-                t.f_mul("x·hardsigmoid(x)", n);
-            }
-        }
-        "Abs" => approx::abs(t, n),
-        "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" => t.less(n),
-        "Sigmoid" => approx::sigmoid(t, n, cfg),
-        "Tanh" => approx::tanh(t, n),
-        "Exp" => approx::exp(t, n, cfg),
-        "Log" => approx::log(t, n),
-        "Sqrt" => {
-            if cx.sqrt_as_rsqrt {
-                approx::rsqrt(t, n, cfg);
-            } else {
-                approx::sqrt(t, n, cfg);
-            }
-        }
-        // `1.0 / jnp.sqrt(v)`: SPU's `rewrite_div_sqrt_patterns` makes it
-        // `1 · rsqrt(v)` (the Sqrt arm prices the rsqrt; the product with the
-        // constant 1 folds away). Measured: transformer/rmsnorm_reciprocal.
-        "Reciprocal" if cx.div_by_rewritten_sqrt => {}
-        "Reciprocal" => approx::reciprocal(t, n, cfg),
-        "Mul" => {
-            if s0 && s1 {
-                t.f_mul("x·y", n);
-            } else {
-                t.trunc(n);
-            }
-        }
-        "Div" => {
-            if cx.div_by_rewritten_sqrt && !s0 {
-                // `c / sqrt(v)` → `c · rsqrt(v)`: the constant 1 of torch's
-                // exported rsqrt folds away (transformer/rmsnorm_rsqrt); any
-                // other constant is a public multiply.
-                let one =
-                    node.inputs.first().and_then(|c| c.value.as_ref()).is_some_and(|v| v.iter().all(|&x| x == 1.0));
-                if !one {
-                    t.trunc(n);
-                }
-            } else if cx.div_by_rewritten_sqrt {
-                t.f_mul("x·rsqrt(v)", n);
-            } else if s1 {
-                if cfg.optimize_denominator && node.in_numel(1) < n {
-                    approx::reciprocal(t, node.in_numel(1), cfg);
-                    t.f_mul("x·(1/y)", n);
-                } else {
-                    approx::div_secret_num(t, n, cfg, s0);
-                }
-            } else {
-                // x / public constant → x · (1/c) (XLA algebraic simplifier): truncation.
-                t.trunc(n);
-            }
-        }
-        // Pow with a public integer exponent → `lax.integer_pow`: binary
-        // exponentiation, one f_mul per squaring and per set bit after the first.
-        // The exponent is a static slot (validation/spu/CONVENTION.md): a float
-        // initializer there is a public constant, not a secret weight.
-        "Pow" => {
-            let static_exponent =
-                node.inputs.get(1).is_some_and(|e| e.value.is_some() && e.origin != Origin::Activation);
-            if s1 && !static_exponent {
-                return Err(Unpriced::SecretExponent);
-            }
-            let p = node
-                .inputs
-                .get(1)
-                .and_then(|e| e.value.as_ref())
-                .and_then(|v| v.first().copied())
-                .ok_or(Unpriced::Missing("Pow exponent"))?;
-            if p.fract() != 0.0 || p == 0.0 {
-                return Err(Unpriced::Unknown);
-            }
-            let e = p.abs() as u64;
-            let muls = (63 - e.leading_zeros() as u64) + (e.count_ones() as u64 - 1);
-            for _ in 0..muls {
-                t.f_mul("integer_pow", n);
-            }
-            if p < 0.0 {
-                approx::reciprocal(t, n, cfg);
-            }
-        }
-        // MaxPool → `lax.reduce_window(max)` with ONNX pads: SPU expands the
-        // windows and tree-reduces each (`reduce.cc` `ReduceWindowWithoutDilation`).
-        "MaxPool" => {
-            let w: u64 = node
-                .attr_ints("kernel_shape")
-                .ok_or(Unpriced::Missing("kernel_shape"))?
-                .iter()
-                .map(|&v| v.max(1) as u64)
-                .product();
-            max_reduce(t, n, w);
-        }
-        "GlobalMaxPool" => {
-            let s = shape(node, 0);
-            let w: u64 = s[2..].iter().product();
-            max_reduce(t, n, w);
-        }
-        // Averages: window sums are local, the division by the public count
-        // is a multiply by its inverse: one truncation per output.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => t.trunc(n),
-        "ReduceMax" | "ReduceMin" => {
-            let axes = reduce_axes(node);
-            let s = shape(node, 0);
-            let len: u64 = axes.iter().map(|&a| s.get(a).copied().unwrap_or(1)).product();
-            let rows = node.in_numel(0) / len.max(1);
-            max_reduce(t, rows, len);
-            // The init value is only folded in when axis 0 is reduced
-            // (`pphlo_executor.cc` ReduceOp, `canIgnoreInitialValue`).
-            if axes.contains(&0) {
-                t.max(rows);
-            }
-        }
-        // Softmax → `jax.nn.softmax`: `jnp.max(initial=-inf)` (tree + one more
-        // max against the initial value, which jax applies explicitly), exp of
-        // the shifted input, and a per-element division by the row sums
-        // (or, with `enable_optimize_denominator_with_broadcast`, one reciprocal
-        // per row and an f_mul per element).
-        "Softmax" | "LogSoftmax" => {
-            let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(-1));
-            max_reduce(t, r, len);
-            if axis == 0 {
-                t.max(r);
-            }
-            t.max(r);
-            approx::exp(t, r * len, cfg);
-            if node.op == "Softmax" {
-                if cfg.optimize_denominator {
-                    approx::reciprocal(t, r, cfg);
-                    t.f_mul("e·(1/Σe)", r * len);
-                } else {
-                    approx::div(t, r * len, cfg);
-                }
-            } else {
-                approx::log(t, r);
-            }
-        }
-        // BatchNormalization as written: `(x − mean) / jnp.sqrt(var + eps) *
-        // scale + bias`; the division by a broadcast sqrt becomes `· rsqrt`
-        // (`rewrite_div_sqrt_patterns.cc`), rsqrt on C elements.
-        "BatchNormalization" => {
-            let c = node.in_numel(1);
-            if (cx.secret)(4) {
-                if !cx.rsqrt_reused {
-                    approx::rsqrt(t, c, cfg);
-                }
-                t.f_mul("(x−μ)·rsqrt(σ²+ε)", n);
-            } else {
-                t.trunc(n);
-            }
-            if (cx.secret)(1) {
-                t.f_mul("·γ", n);
-            } else {
-                t.trunc(n);
-            }
-        }
-        // LayerNormalization (opset 17): mean (truncation), (x−μ)² (f_mul),
-        // mean (truncation), rsqrt per row (div-sqrt rewrite), ·rsqrt and ·γ (f_mul).
-        "LayerNormalization" => {
-            let s = shape(node, 0);
-            let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
-            let r: u64 = s[..axis].iter().product();
-            t.trunc(r);
-            t.f_mul("(x−μ)²", n);
-            t.trunc(r);
-            // Statistics of shape s[..axis]: a unit dim there blocks the rewrite.
-            if s[..axis].contains(&1) {
-                approx::sqrt(t, r, cfg);
-                approx::div(t, n, cfg);
-            } else {
-                approx::rsqrt(t, r, cfg);
-                t.f_mul("(x−μ)·rsqrt", n);
-            }
-            if (cx.secret)(1) {
-                t.f_mul("·γ", n);
-            } else {
-                t.trunc(n);
-            }
-        }
-        // Gelu (opset 20) → `jax.nn.gelu`: tanh form x³ (2 f_mul), 3 public
-        // multiplies, tanh, one f_mul; exact form through `erf`.
-        "Gelu" => {
-            if node.attr_str("approximate") == Some("tanh") {
-                t.f_mul("x²", n);
-                t.f_mul("x³", n);
-                t.trunc(n);
-                t.trunc(n);
-                approx::tanh(t, n);
-                t.trunc(n);
-                t.f_mul("0.5x·(1+tanh)", n);
-            } else {
-                gelu_erfc(t, n, cfg);
-            }
-        }
-        "Erf" => erf(t, n, cfg),
-        // `jnp.where(c, x, y)` → pphlo select → `_mux`: `y + c·(x − y)`.
-        // A public condition (exporters' masks) selects in the clear: free
-        // (transformer/where_public_mask). A 1-bit secret condition (a
-        // comparison's MSB) multiplies by `mul_a1b`. An equality result is a
-        // full-width boolean share: `mixed_mul` converts it by a k-bit B2A, then
-        // `mul_aa` (`hal/polymorphic.cc` `mul`; transformer/isnan_where). SPU's
-        // `optimize_select` turns `select(p, x, 0)` into `mul(p, x)`: same cost
-        // (transformer/where_zero_false, where_zero_true).
-        "Where" if !s0 => {}
-        "Where" if cx.equality_condition => {
-            t.select_on_equality("equality condition · x", n, t.ring.k);
-        }
-        "Where" => t.mul_a1b(n),
-        // IsNaN → `jnp.isnan(x)` = `x != x`: SPU has no NaN test on fixed
-        // point and runs the full secret equality (`f_equal` → `equal_ss`) and a
-        // free NOT. FM64: 104n bytes, 7 rounds (transformer/isnan).
-        "IsNaN" => t.equal(n),
-        // And of two secret booleans (`jnp.logical_and`, pphlo `and` → `and_bb`
-        // on 1-bit shares): `2·w(1)·n` bytes, 1 round (transformer/and_secret).
-        // With one public operand it is local; Not is a local XOR.
-        "And" if s0 && s1 => t.step("AND of 1-bit shares", n, 2 * n, 1, format!("open x⊕a, y⊕b: 2·1·{n} B")),
-        "And" | "Not" => {}
-        // onnxruntime's fused RMSNorm, run as `x / jnp.sqrt(jnp.mean(x², axes)
-        // + ε) · γ` (validation/spu/CONVENTION.md): x² (f_mul), the mean
-        // (truncation per row), rsqrt per row (the div-sqrt rewrite; a unit dim
-        // in the statistics keeps the full division, as for LayerNorm), · rsqrt
-        // and · γ (f_mul). Measured: transformer/simplified_layernorm.
-        "SimplifiedLayerNormalization" => {
-            let s = shape(node, 0);
-            let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
-            let r: u64 = s[..axis].iter().product();
-            t.f_mul("x²", n);
-            t.trunc(r);
-            if s[..axis].contains(&1) {
-                approx::sqrt(t, r, cfg);
-                approx::div(t, n, cfg);
-            } else {
-                approx::rsqrt(t, r, cfg);
-                t.f_mul("x·rsqrt", n);
-            }
-            if (cx.secret)(1) {
-                t.f_mul("·γ", n);
-            } else {
-                t.trunc(n);
-            }
-        }
-        "Equal" => t.equal(n),
-        // Cast of a secret float to an integer type: `fxp2int`. Other casts are free.
-        "Cast" => {
-            let to = node.attr_int("to").unwrap_or(1);
-            let from_float = node
-                .inputs
-                .first()
-                .is_some_and(|x| matches!(x.dtype.as_str(), "float" | "float16" | "double" | "bfloat16"));
-            if from_float && !matches!(to, 1 | 10 | 11 | 16) {
-                t.fxp2int(n);
-            }
-        }
-        // ArgMax → `jnp.argmax`: a variadic reduce over (value, index) whose
-        // comparator (jax `_argmax`) tests `x < y`, NaN (`x == x`), equality
-        // and the index order: per compared pair 2 equalities, 2 MSB, 3 ANDs
-        // on 1-bit shares and 2 selects (each a full-width B2A + `mul_aa`),
-        // over SPU's `TreeReduce` levels. FM64: 374 B per pair, 35 rounds per level.
-        "ArgMax" | "ArgMin" => {
-            let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(0));
-            let mut levels = tree_levels(len);
-            if axis == 0 {
-                levels.push(1);
-            }
-            let (calls, pairs) = (levels.len(), r * levels.iter().sum::<u64>());
-            let mut all = Tally::new(&t.ring);
-            for c in levels {
-                argmax_pair(&mut all, r * c);
-            }
-            let detail = format!("{pairs} (value, index) comparisons in {calls} levels");
-            t.repeated("argmax comparator tree", pairs, &all, &all, 1, detail);
-        }
-        "Einsum" => einsum(t, cfg, node, s0, s1)?,
-        _ => return Err(Unpriced::Unknown),
+    match crate::ops::lookup(PRICES, &node.op) {
+        Some(price) => price(node, cfg, cx, t),
+        None => Err(Unpriced::Unknown),
+    }
+}
+
+/// Whether inputs 0 and 1 are secret.
+fn secrets(node: &Node, cx: &Ctx) -> (bool, bool) {
+    ((cx.secret)(0), node.inputs.len() > 1 && (cx.secret)(1))
+}
+
+/// Reshapes, copies, share additions and XORs: local, no communication.
+fn local(_: &Node, _: &Config, _: &Ctx, _: &mut Tally) -> Result<(), Unpriced> {
+    Ok(())
+}
+
+/// Gemm → `jnp.dot` with the transposes (see [`matmul`]); alpha and beta are public multiplies,
+/// one truncation each, only when ≠ 1.
+fn gemm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let (s0, s1) = secrets(node, cx);
+    let (a, b) = (shape(node, 0), shape(node, 1));
+    let ta = node.attr_int("transA").unwrap_or(0) != 0;
+    let tb = node.attr_int("transB").unwrap_or(0) != 0;
+    matmul(t, cfg, &a, &b, s0, s1, ta, tb);
+    if node.attr_float("alpha").unwrap_or(1.0) != 1.0 {
+        t.trunc(n);
+    }
+    if node.inputs.len() > 2 && node.attr_float("beta").unwrap_or(1.0) != 1.0 && (cx.secret)(2) {
+        t.trunc(node.in_numel(2));
     }
     Ok(())
 }
 
-/// One comparator of jax's argmax reduce, on `n` pairs (see the ArgMax arm).
+/// MatMul → `jnp.matmul` (see [`matmul`]).
+fn matmul_op(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let (s0, s1) = secrets(node, cx);
+    matmul(t, cfg, &shape(node, 0), &shape(node, 1), s0, s1, false, false);
+    Ok(())
+}
+
+/// Conv → `lax.conv_general_dilated` → im2col + one matmul (`kernel/hlo/convolution.cc`
+/// `Convolution2D`): the expanded input is (N·Ho·Wo) × (C·kh·kw), the kernel (C·kh·kw) × O;
+/// padding is a free pad.
+fn conv(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let (s0, s1) = secrets(node, cx);
+    let (m, k, o, out) = conv_geometry(node).ok_or(Unpriced::Missing("conv shapes"))?;
+    if s0 && s1 {
+        t.mmul_aa(m, k, o, cfg.mmul_split);
+        t.trunc(out);
+    } else if s0 || s1 {
+        t.trunc(out);
+    }
+    Ok(())
+}
+
+/// Relu → `jax.nn.relu` = `maximum(x, 0)`: compare + select.
+fn relu(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::relu(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Max / Min of k inputs → k − 1 `jnp.maximum`/`minimum`: one compare-and-select each.
+fn max_min(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    for _ in 1..node.inputs.len() {
+        t.max(n);
+    }
+    Ok(())
+}
+
+/// Clip → `jnp.clip` = `minimum(maximum(x, lo), hi)`: one compare-and-select per bound.
+fn clip(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let bounds = node
+        .inputs
+        .len()
+        .saturating_sub(1)
+        .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")));
+    for _ in 0..bounds.max(1) {
+        t.max(n);
+    }
+    Ok(())
+}
+
+/// PRelu → `jnp.where(x >= 0, x, slope·x)`: MSB, the product with the slope (f_mul when the slope
+/// is secret), select.
+fn prelu(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    t.msb(n);
+    if secrets(node, cx).1 {
+        t.f_mul("slope·x", n);
+    } else {
+        t.trunc(n);
+    }
+    t.mul_a1b(n);
+    Ok(())
+}
+
+/// LeakyRelu → `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
+fn leaky_relu(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    t.msb(n);
+    t.trunc(n);
+    t.mul_a1b(n);
+    Ok(())
+}
+
+/// HardSigmoid → `max(0, min(1, αx+β))`: truncation + two compare-and-select; HardSwish adds the
+/// product with x.
+fn hard_sigmoid(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    t.trunc(n);
+    approx::clamp(t, n);
+    if node.op == "HardSwish" {
+        t.f_mul("x·hardsigmoid(x)", n);
+    }
+    Ok(())
+}
+
+/// Abs → `jnp.abs` (see `approx::abs`).
+fn abs(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::abs(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Less / Greater / LessOrEqual / GreaterOrEqual → one comparison (`f_less`).
+fn less(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    t.less(node.out_numel(0));
+    Ok(())
+}
+
+/// Equal → `f_equal` → `equal_ss`.
+fn equal(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    t.equal(node.out_numel(0));
+    Ok(())
+}
+
+/// IsNaN → `jnp.isnan(x)` = `x != x`: SPU has no NaN test on fixed point and runs the full
+/// secret equality (`f_equal` → `equal_ss`) and a free NOT. FM64: 104n bytes, 7 rounds
+/// (transformer/isnan).
+fn is_nan(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    t.equal(node.out_numel(0));
+    Ok(())
+}
+
+/// And of two secret booleans (`jnp.logical_and`, pphlo `and` → `and_bb` on 1-bit shares),
+/// each protocol's `AndBB`: SEMI2K opens `x⊕a`, `y⊕b` (`2·w(1)·n` bytes, 1 round); ABY3 rotates
+/// one share (`w(1)·n`, 1 round); CHEETAH opens both packed to bits (`2·ℓ·⌈n/k⌉` bytes, 2 send
+/// actions). Measured at FM64 and FM128 (transformer/and_secret under each protocol). With one
+/// public operand it is local.
+fn and(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    if let (true, true) = secrets(node, cx) {
+        t.and_bb("AND of 1-bit shares", node.out_numel(0), 1, 1);
+    }
+    Ok(())
+}
+
+/// `jnp.where(c, x, y)` → pphlo select → `_mux`: `y + c·(x − y)`. A public condition
+/// (exporters' masks) selects in the clear: free (transformer/where_public_mask). A 1-bit secret
+/// condition (a comparison's MSB) multiplies by `mul_a1b`. An equality result is a full-width
+/// boolean share: `mixed_mul` converts it by a k-bit B2A, then `mul_aa` (`hal/polymorphic.cc`
+/// `mul`; transformer/isnan_where). SPU's `optimize_select` turns `select(p, x, 0)` into
+/// `mul(p, x)`: same cost (transformer/where_zero_false, where_zero_true).
+fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    if !(cx.secret)(0) {
+        return Ok(());
+    }
+    if cx.equality_condition {
+        t.select_on_equality("equality condition · x", n, t.ring.k);
+    } else {
+        t.mul_a1b(n);
+    }
+    Ok(())
+}
+
+/// Sigmoid → `jax.nn.sigmoid` (see `approx::sigmoid`).
+fn sigmoid(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::sigmoid(t, node.out_numel(0), cfg);
+    Ok(())
+}
+
+/// Tanh → `jnp.tanh` (see `approx::tanh`).
+fn tanh(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::tanh(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Exp → `jnp.exp` (see `approx::exp`).
+fn exp(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::exp(t, node.out_numel(0), cfg);
+    Ok(())
+}
+
+/// Log → `jnp.log` (see `approx::log`).
+fn log(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::log(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Erf → `lax.erf` (see [`erf`]).
+fn erf_op(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    erf(t, node.out_numel(0), cfg);
+    Ok(())
+}
+
+/// Gelu (opset 20) → `jax.nn.gelu`: tanh form x³ (2 f_mul), 3 public multiplies, tanh, one
+/// f_mul; exact form through `erfc` (see [`gelu_erfc`]).
+fn gelu(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    if node.attr_str("approximate") == Some("tanh") {
+        t.f_mul("x²", n);
+        t.f_mul("x³", n);
+        t.trunc(n);
+        t.trunc(n);
+        approx::tanh(t, n);
+        t.trunc(n);
+        t.f_mul("0.5x·(1+tanh)", n);
+    } else {
+        gelu_erfc(t, n, cfg);
+    }
+    Ok(())
+}
+
+/// Sqrt → `jnp.sqrt`, or `rsqrt` when all its consumers are divisions SPU's
+/// `rewrite_div_sqrt_patterns` rewrites (see `Ctx::sqrt_as_rsqrt`).
+fn sqrt(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    if cx.sqrt_as_rsqrt {
+        approx::rsqrt(t, n, cfg);
+    } else {
+        approx::sqrt(t, n, cfg);
+    }
+    Ok(())
+}
+
+/// Reciprocal → `1.0 / x` (see `approx::reciprocal`). `1.0 / jnp.sqrt(v)`: SPU's
+/// `rewrite_div_sqrt_patterns` makes it `1 · rsqrt(v)` (the Sqrt prices the rsqrt; the product
+/// with the constant 1 folds away). Measured: transformer/rmsnorm_reciprocal.
+fn reciprocal(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    if !cx.div_by_rewritten_sqrt {
+        approx::reciprocal(t, node.out_numel(0), cfg);
+    }
+    Ok(())
+}
+
+/// Mul → `x * y`: `f_mul` of two secrets; by a public value a truncation.
+fn mul(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    if let (true, true) = secrets(node, cx) {
+        t.f_mul("x·y", n);
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// Div → `x / y`. `c / sqrt(v)` → `c · rsqrt(v)`: the constant 1 of torch's exported rsqrt
+/// folds away (transformer/rmsnorm_rsqrt); any other constant is a public multiply. `x /
+/// sqrt(v)` → `x · rsqrt(v)`: one f_mul. By a secret y: SPU's division (or, with
+/// `enable_optimize_denominator_with_broadcast` and a broadcast y, one reciprocal per y element
+/// and an f_mul). By a public constant: `x · (1/c)` (XLA algebraic simplifier): a truncation.
+fn div(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let (s0, s1) = secrets(node, cx);
+    if cx.div_by_rewritten_sqrt && !s0 {
+        let one = node.inputs.first().and_then(|c| c.value.as_ref()).is_some_and(|v| v.iter().all(|&x| x == 1.0));
+        if !one {
+            t.trunc(n);
+        }
+    } else if cx.div_by_rewritten_sqrt {
+        t.f_mul("x·rsqrt(v)", n);
+    } else if s1 {
+        if cfg.optimize_denominator && node.in_numel(1) < n {
+            approx::reciprocal(t, node.in_numel(1), cfg);
+            t.f_mul("x·(1/y)", n);
+        } else {
+            approx::div_secret_num(t, n, cfg, s0);
+        }
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// Pow with a public integer exponent → `lax.integer_pow`: binary exponentiation, one f_mul per
+/// squaring and per set bit after the first (a negative exponent adds the reciprocal). The
+/// exponent is a static slot (validation/spu/CONVENTION.md): a float initializer there is a
+/// public constant, not a secret weight.
+fn pow(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let static_exponent = node.inputs.get(1).is_some_and(|e| e.value.is_some() && e.origin != Origin::Activation);
+    if secrets(node, cx).1 && !static_exponent {
+        return Err(Unpriced::SecretExponent);
+    }
+    let p = node
+        .inputs
+        .get(1)
+        .and_then(|e| e.value.as_ref())
+        .and_then(|v| v.first().copied())
+        .ok_or(Unpriced::Missing("Pow exponent"))?;
+    if p.fract() != 0.0 || p == 0.0 {
+        return Err(Unpriced::Unknown);
+    }
+    let e = p.abs() as u64;
+    let muls = (63 - e.leading_zeros() as u64) + (e.count_ones() as u64 - 1);
+    for _ in 0..muls {
+        t.f_mul("integer_pow", n);
+    }
+    if p < 0.0 {
+        approx::reciprocal(t, n, cfg);
+    }
+    Ok(())
+}
+
+/// Cast of a secret float to an integer type: `fxp2int`. Other casts are free.
+fn cast(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let to = node.attr_int("to").unwrap_or(1);
+    let from_float =
+        node.inputs.first().is_some_and(|x| matches!(x.dtype.as_str(), "float" | "float16" | "double" | "bfloat16"));
+    if from_float && !matches!(to, 1 | 10 | 11 | 16) {
+        t.fxp2int(node.out_numel(0));
+    }
+    Ok(())
+}
+
+/// MaxPool → `lax.reduce_window(max)` with ONNX pads: SPU expands the windows and tree-reduces
+/// each (`reduce.cc` `ReduceWindowWithoutDilation`).
+fn max_pool(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let w: u64 = node
+        .attr_ints("kernel_shape")
+        .ok_or(Unpriced::Missing("kernel_shape"))?
+        .iter()
+        .map(|&v| v.max(1) as u64)
+        .product();
+    max_reduce(t, node.out_numel(0), w);
+    Ok(())
+}
+
+/// GlobalMaxPool → `jnp.max` over the spatial axes: one tree per channel.
+fn global_max_pool(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let s = shape(node, 0);
+    let w: u64 = s[2..].iter().product();
+    max_reduce(t, node.out_numel(0), w);
+    Ok(())
+}
+
+/// Averages: window sums are local, the division by the public count is a multiply by its
+/// inverse: one truncation per output.
+fn average(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    t.trunc(node.out_numel(0));
+    Ok(())
+}
+
+/// ReduceMax / ReduceMin → `jnp.max`/`min` over the axes: one tree per row. The init value is
+/// only folded in when axis 0 is reduced (`pphlo_executor.cc` ReduceOp, `canIgnoreInitialValue`).
+fn reduce_max(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let axes = reduce_axes(node);
+    let s = shape(node, 0);
+    let len: u64 = axes.iter().map(|&a| s.get(a).copied().unwrap_or(1)).product();
+    let rows = node.in_numel(0) / len.max(1);
+    max_reduce(t, rows, len);
+    if axes.contains(&0) {
+        t.max(rows);
+    }
+    Ok(())
+}
+
+/// ArgMax → `jnp.argmax`: a variadic reduce over (value, index) whose comparator (jax `_argmax`)
+/// tests `x < y`, NaN (`x == x`), equality and the index order: per compared pair 2 equalities,
+/// 2 MSB, 3 ANDs on 1-bit shares and 2 selects (each a full-width B2A + `mul_aa`), over SPU's
+/// `TreeReduce` levels. FM64: 374 B per pair, 35 rounds per level.
+fn argmax(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(0));
+    let mut levels = tree_levels(len);
+    if axis == 0 {
+        levels.push(1);
+    }
+    let (calls, pairs) = (levels.len(), r * levels.iter().sum::<u64>());
+    let mut all = Tally::new(&t.ring);
+    for c in levels {
+        argmax_pair(&mut all, r * c);
+    }
+    let detail = format!("{pairs} (value, index) comparisons in {calls} levels");
+    t.repeated("argmax comparator tree", pairs, &all, &all, 1, detail);
+    Ok(())
+}
+
+/// Softmax → `jax.nn.softmax`: `jnp.max(initial=-inf)` (tree + one more max against the initial
+/// value, which jax applies explicitly), exp of the shifted input, and a per-element division by
+/// the row sums (or, with `enable_optimize_denominator_with_broadcast`, one reciprocal per row
+/// and an f_mul per element). LogSoftmax: log of the row sums instead of the division.
+fn softmax(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let (r, len, axis) = rows(node, node.attr_int("axis").unwrap_or(-1));
+    max_reduce(t, r, len);
+    if axis == 0 {
+        t.max(r);
+    }
+    t.max(r);
+    approx::exp(t, r * len, cfg);
+    if node.op == "Softmax" {
+        if cfg.optimize_denominator {
+            approx::reciprocal(t, r, cfg);
+            t.f_mul("e·(1/Σe)", r * len);
+        } else {
+            approx::div(t, r * len, cfg);
+        }
+    } else {
+        approx::log(t, r);
+    }
+    Ok(())
+}
+
+/// BatchNormalization as written: `(x − mean) / jnp.sqrt(var + eps) * scale + bias`; the division
+/// by a broadcast sqrt becomes `· rsqrt` (`rewrite_div_sqrt_patterns.cc`), rsqrt on C elements
+/// (once per variance tensor: XLA's CSE, `Ctx::rsqrt_reused`).
+fn batch_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let c = node.in_numel(1);
+    if (cx.secret)(4) {
+        if !cx.rsqrt_reused {
+            approx::rsqrt(t, c, cfg);
+        }
+        t.f_mul("(x−μ)·rsqrt(σ²+ε)", n);
+    } else {
+        t.trunc(n);
+    }
+    if (cx.secret)(1) {
+        t.f_mul("·γ", n);
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// InstanceNormalization: mean over H·W (truncation), (x−μ)² (f_mul), mean (truncation), then
+/// `(x−μ)/sqrt(var+ε)·s + b` — the division by the [N, C] statistic keeps SPU's full division
+/// when N or C is 1 (see `div_sqrt_rewrite_applies`), else becomes `· rsqrt`.
+fn instance_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let s = shape(node, 0);
+    let stats = s.first().copied().unwrap_or(1) * s.get(1).copied().unwrap_or(1);
+    t.trunc(stats);
+    t.f_mul("(x−μ)²", n);
+    t.trunc(stats);
+    let unit = s.first() == Some(&1) || s.get(1) == Some(&1);
+    if unit {
+        approx::sqrt(t, stats, cfg);
+        approx::div(t, n, cfg);
+    } else {
+        approx::rsqrt(t, stats, cfg);
+        t.f_mul("(x−μ)·rsqrt", n);
+    }
+    if secrets(node, cx).1 {
+        t.f_mul("·s", n);
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// LayerNormalization (opset 17): mean (truncation), (x−μ)² (f_mul), mean (truncation), rsqrt per
+/// row (div-sqrt rewrite), ·rsqrt and ·γ (f_mul). Statistics of shape s[..axis]: a unit dim there
+/// blocks the rewrite (full sqrt and division).
+fn layer_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let s = shape(node, 0);
+    let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
+    let r: u64 = s[..axis].iter().product();
+    t.trunc(r);
+    t.f_mul("(x−μ)²", n);
+    t.trunc(r);
+    if s[..axis].contains(&1) {
+        approx::sqrt(t, r, cfg);
+        approx::div(t, n, cfg);
+    } else {
+        approx::rsqrt(t, r, cfg);
+        t.f_mul("(x−μ)·rsqrt", n);
+    }
+    if (cx.secret)(1) {
+        t.f_mul("·γ", n);
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// onnxruntime's fused RMSNorm, run as `x / jnp.sqrt(jnp.mean(x², axes) + ε) · γ`
+/// (validation/spu/CONVENTION.md): x² (f_mul), the mean (truncation per row), rsqrt per row (the
+/// div-sqrt rewrite; a unit dim in the statistics keeps the full division, as for LayerNorm),
+/// · rsqrt and · γ (f_mul). Measured: transformer/simplified_layernorm.
+fn rms_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let n = node.out_numel(0);
+    let s = shape(node, 0);
+    let axis = norm_axis(node.attr_int("axis").unwrap_or(-1), s.len());
+    let r: u64 = s[..axis].iter().product();
+    t.f_mul("x²", n);
+    t.trunc(r);
+    if s[..axis].contains(&1) {
+        approx::sqrt(t, r, cfg);
+        approx::div(t, n, cfg);
+    } else {
+        approx::rsqrt(t, r, cfg);
+        t.f_mul("x·rsqrt", n);
+    }
+    if (cx.secret)(1) {
+        t.f_mul("·γ", n);
+    } else {
+        t.trunc(n);
+    }
+    Ok(())
+}
+
+/// One comparator of jax's argmax reduce, on `n` pairs (see [`argmax`]).
 fn argmax_pair(t: &mut Tally, n: u64) {
     t.less(n);
     t.equal(n); // x == x (NaN test)
@@ -621,7 +831,8 @@ fn argmax_pair(t: &mut Tally, n: u64) {
 /// Einsum of two operands → `jnp.einsum` → one `dot_general`: indices in both
 /// operands and the output are batch dims (looped), indices in both operands
 /// only are contracted.
-fn einsum(t: &mut Tally, cfg: &Config, node: &Node, s0: bool, s1: bool) -> Result<(), Unpriced> {
+fn einsum(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    let (s0, s1) = secrets(node, cx);
     let eq = node.attr_str("equation").ok_or(Unpriced::Missing("equation"))?.replace(' ', "");
     let (lhs, out) = eq.split_once("->").ok_or(Unpriced::Unknown)?;
     let ops: Vec<&str> = lhs.split(',').collect();

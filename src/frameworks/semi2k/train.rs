@@ -7,12 +7,13 @@
 //! compiled pphlo program of a step and checked against real runs
 //! (tests/fixtures/spu/models/*train*).
 
-use super::ops::{self, max_reduce};
+use super::ops::max_reduce;
 use super::proto::{Protocol, Tally};
 use super::{approx, Config, Program};
 use crate::graph::{Graph, Node, Origin, Problem};
+use crate::ops::Table;
 use crate::report::{FrameworkReport, NodeCost, Phase};
-use crate::training::{plan, TrainingPlan};
+use crate::training::plan;
 
 /// Forward cost of a max pool in a training step: with the maxpool
 /// optimisation (default) and a gradient flowing through it, SPU runs
@@ -90,13 +91,15 @@ fn sas_level(t: &mut Tally, pairs: u64, first: bool) {
 
 /// VJP of `jnp.maximum(x, c)` (jax `lax.max` JVP, `_balanced_eq`): the
 /// gradient share is `(x == z ? 1 : 0) / (c == z ? 2 : 1)`: two equalities,
-/// two 0/1-to-arithmetic conversions of the full-width equality bits
-/// (`multiply`/`select` with public operands: a B2A of ℓ bytes each), a
+/// two 0/1-to-arithmetic conversions of the equality bits (`multiply`/`select`
+/// with public operands: a B2A of the equality's share, `Ring::eq_bits`), a
 /// secret division, and the product with g. Measured on the MLP step with
 /// `relu=jnp.maximum` (FM64): 769 B and 56 rounds per element, against
 /// jax.nn.relu's 16 B and 1 round.
 fn balanced_max_vjp(t: &mut Tally, g: u64, cfg: &Config) {
-    let k = t.ring.k;
+    // The equality's boolean share: the full ring in SEMI2K, 8 bits in ABY3 (measured on the
+    // HardSigmoid and HardSwish steps, tests/fixtures/spu/aby3/train_train_hard*_b2.json).
+    let k = t.ring.eq_bits();
     t.equal(g);
     t.b2a(g, k);
     t.equal(g);
@@ -156,6 +159,12 @@ pub fn rows(
     }
     max_reduce(&mut t, b, c);
     t.max(b);
+    if b == 1 {
+        // XLA drops the unit batch dim, so the max reduces axis 0, where SPU folds the initial
+        // value in with one more max (`pphlo_executor.cc` ReduceOp `canIgnoreInitialValue`, as
+        // for Softmax over axis 0; train_train_layernorm_seq_b1.json).
+        t.max(b);
+    }
     approx::exp(&mut t, b * c, cfg);
     report.nodes.push(row("loss/softmax_cross_entropy", "SoftmaxCrossEntropy", Phase::Loss, t));
 
@@ -172,7 +181,7 @@ pub fn rows(
         let node = &graph.nodes[item.node];
         crate::budget::at_node(&node.name, &node.op);
         let mut t = Tally::new(&cfg.ring);
-        match backward(node, &item.needs_grad, cfg, program, &p, &mut t) {
+        match backward(node, &item.needs_grad, cfg, program, &mut t) {
             Ok(()) if t.steps.is_empty() => {}
             Ok(()) => {
                 // Rules checked against real SPU steps (MLP, LeNet, the tiny transformer
@@ -193,6 +202,10 @@ pub fn rows(
                         | "Sqrt"
                         | "Softmax"
                         | "Erf"
+                        | "LayerNormalization"
+                        | "Gelu"
+                        | "HardSigmoid"
+                        | "HardSwish"
                 );
                 let mut approximate = (!measured).then(|| {
                     "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
@@ -258,192 +271,410 @@ fn weights(graph: &Graph, program: &Program) -> Vec<(String, u64)> {
 /// tests/fixtures/spu/models/depthwise_cnn.onnx, recorded in train_depthwise_cnn_b2.json).
 const GROUPED_CONV_BACKWARD: &str = "SPU 0.9.5 cannot train a grouped (depthwise) convolution: its compiler aborts on the gradient (MLIR DialectConversion assertion), recorded by validation/spu/train.py; the forward is priced";
 
-/// Backward of one node: the VJPs JAX emits for the inputs that need a gradient.
-fn backward(
-    node: &Node,
-    needs: &[bool],
-    cfg: &Config,
-    program: &Program,
-    p: &TrainingPlan,
-    t: &mut Tally,
-) -> Result<(), ()> {
-    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
-    let g = node.out_numel(0);
-    match node.op.as_str() {
-        op if ops::LOCAL.contains(&op) => {}
-        // y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and
-        // one truncation each); db is a local sum.
-        // Batched MatMul (attention): each operand's gradient is another
-        // batched product, looped per batch element like the forward.
-        "MatMul" if node.in_shape(0).is_some_and(|a| a.len() > 2) && node.in_shape(1).is_some_and(|b| b.len() > 2) => {
-            let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
-            let (ra, rb) = (a.len(), b.len());
-            let batch: u64 = a[..ra - 2].iter().product();
-            let (m, k, n) = (a[ra - 2], a[ra - 1], b[rb - 1]);
-            // dA = g·Bᵀ: (m×n)(n×k); dB = Aᵀ·g: (k×m)(m×n).
-            if need(0) {
-                batched(t, cfg, batch, m, n, k);
-            }
-            if need(1) {
-                batched(t, cfg, batch, k, m, n);
-            }
-        }
-        "Gemm" | "MatMul" => {
-            let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
-            if w.len() != 2 || a.len() < 2 {
-                return Err(());
-            }
-            // Leading dims of a 3-D+ input fold into the rows.
-            let a = [a[..a.len() - 1].iter().product(), a[a.len() - 1]];
-            let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
-            let (bsz, k) = (a[0], a[1]);
-            let n = if trans_b { w[0] } else { w[1] };
-            if need(0) {
-                t.mmul_aa(bsz, n, k, cfg.mmul_split);
-                t.trunc(bsz * k);
-            }
-            if need(1) {
-                t.mmul_aa(n, bsz, k, cfg.mmul_split);
-                t.trunc(n * k);
-            }
-        }
-        // Conv: dX = conv(pad(dY), reverse(W)) over the input's positions
-        // (contraction O·kh·kw); dW = conv of the input (batch as channels)
-        // with dY as the kernel (contraction Ho'·Wo'·N, Ho' = (Ho−1)·s+1 with
-        // the stride as kernel dilation), output C·kh·kw × O.
-        "Conv" => {
-            let (x, w, y) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?, node.out_shape(0).ok_or(())?);
-            if node.attr_int("group").unwrap_or(1) != 1 || x.len() != 4 {
-                return Err(());
-            }
-            let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
-            let (o, kh, kw) = (w[0], w[2], w[3]);
-            let (ho, wo) = (y[2], y[3]);
-            let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
-            let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
-            if need(0) {
-                t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
-                t.trunc(nb * h * wd * cin);
-            }
-            if need(1) {
-                let k = ((ho - 1) * sh + 1) * ((wo - 1) * sw + 1) * nb;
-                t.mmul_aa(cin * kh * kw, k, o, cfg.mmul_split);
-                t.trunc(cin * kh * kw * o);
-            }
-        }
-        // ReLU (jax.nn.relu): the forward mask times the gradient, `mul_a1b`.
-        "Relu" => {
-            if cfg.relu_as_maximum {
-                balanced_max_vjp(t, g, cfg);
-            } else {
-                t.mul_a1b(g);
-            }
-        }
-        // Clip → `jnp.clip` = min(max(x, lo), hi): one balanced-eq VJP per bound.
-        "Clip" => {
-            let bounds = node
-                .inputs
-                .len()
-                .saturating_sub(1)
-                .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")))
-                .max(1);
-            for _ in 0..bounds {
-                balanced_max_vjp(t, g, cfg);
-            }
-        }
-        // Max pool, optimised: `maxpool_scatter` multiplies the broadcast
-        // gradient by the one-hot window indices (`mul_aa`, no truncation).
-        "MaxPool" => {
-            let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
-            if cfg.maxpool_optimization {
-                t.mul_aa("maxpool_scatter", g * w);
-            } else {
-                select_and_scatter(t, g, w);
-            }
-        }
-        // Averages: the gradient times 1/count (truncation), spread locally.
-        // XLA folds consecutive constant scalings separated only by
-        // broadcasts/reshapes into one, so a pool whose gradient comes straight
-        // from another average's backward adds nothing.
-        "AveragePool" | "GlobalAveragePool" | "ReduceMean" => {
-            if !program.scaled_gradient(node) {
-                t.trunc(g);
-            }
-        }
-        // Sigmoid: `g·s·(1−s)`: two f_mul.
-        "Sigmoid" => {
-            t.f_mul("s·(1−s)", g);
-            t.f_mul("g·s(1−s)", g);
-        }
-        // Softmax as jax.nn.softmax computes it (`e / Σe`, differentiated as
-        // written): `g/Σe` (a division per element), `(Σe)²` and its
-        // reciprocal per row, `g·(1/(Σe)²)·e`, and the exp's `(·)·e`.
-        "Softmax" => {
-            let axis = node.attr_int("axis").unwrap_or(-1);
-            let s = node.in_shape(0).ok_or(())?;
-            let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
-            let rows = g / s.get(a).copied().unwrap_or(1).max(1);
-            approx::div(t, g, cfg);
-            t.f_mul("(Σe)²", rows);
-            approx::reciprocal(t, rows, cfg);
-            t.f_mul("g·(1/(Σe)²)", g);
-            t.f_mul("·e", g);
-            t.f_mul("exp VJP ·e", g);
-        }
-        // Mul: `g·other` and `g·self` for the inputs that need a gradient
-        // (f_mul each); by a public constant a truncation.
-        "Mul" => {
-            let (s0, s1) = (program.secret(node, 0), program.secret(node, 1));
-            if s0 && s1 {
-                for i in 0..2 {
-                    if need(i) {
-                        t.f_mul("g·other", g);
-                    }
-                }
-            } else {
-                t.trunc(g);
-            }
-        }
-        // Div by a public constant: `g·(1/c)`, a truncation. Division by a
-        // sqrt rewritten to `x·rsqrt(v)` (LayerNorm): `g·rsqrt` for the
-        // numerator; for the denominator `rsqrt²` per row and `g·x·rsqrt²`.
-        "Div" => {
-            if !program.secret(node, 1) {
-                t.trunc(g);
-            } else if program.rewritten_divs.contains(&node.name) {
-                let rows = node.in_numel(1);
-                if need(0) {
-                    t.f_mul("g·rsqrt", g);
-                }
-                if need(1) {
-                    t.f_mul("rsqrt²", rows);
-                    t.f_mul("g·rsqrt²", g);
-                    t.f_mul("·x", g);
-                }
-            } else {
-                return Err(());
-            }
-        }
-        // Sqrt running as rsqrt (LayerNorm): `g·0.5·rsqrt`: truncation + f_mul.
-        "Sqrt" if program.rsqrt_sqrts.contains(&node.name) => {
-            t.trunc(g);
-            t.f_mul("g·rsqrt/2", g);
-        }
-        // Pow(x, 2) → `x·x`: VJP `g·2x`, the 2 folded into the incoming
-        // gradient's constant scaling: one f_mul.
-        "Pow" if node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) == Some(2.0) => {
-            t.f_mul("g·2x", g);
-        }
-        // Erf (`lax.erf`'s JVP `2/√π·exp(−x²)`): the constant (truncation),
-        // x² (f_mul), exp, and the product with g.
-        "Erf" => {
-            t.trunc(g);
-            t.f_mul("x²", g);
-            approx::exp(t, g, cfg);
-            t.f_mul("g·exp(−x²)", g);
-        }
-        _ => return Err(()),
+/// What a VJP needs besides the node: which inputs need a gradient, the settings, the program.
+struct Grad<'a> {
+    needs: &'a [bool],
+    cfg: &'a Config,
+    program: &'a Program,
+}
+
+impl Grad<'_> {
+    fn need(&self, i: usize) -> bool {
+        self.needs.get(i).copied().unwrap_or(false)
     }
-    let _ = (program, p);
+}
+
+/// How SPU prices one op's backward (`Err` when this form is not modelled).
+type Vjp = fn(&Node, &Grad, &mut Tally) -> Result<(), ()>;
+
+/// SPU's backward price table: op → the VJPs JAX emits for it in a training step, as SPU runs
+/// them. An op without an entry is unpriced in training (`backward`).
+static BACKWARD: Table<Vjp> = &[
+    // Gradients of moves, reshapes and share additions: local.
+    ("Add", local),
+    ("Sub", local),
+    ("Neg", local),
+    ("Concat", local),
+    ("Constant", local),
+    ("ConstantOfShape", local),
+    ("Dropout", local),
+    ("Expand", local),
+    ("Flatten", local),
+    ("Gather", local),
+    ("Identity", local),
+    ("Pad", local),
+    ("Range", local),
+    ("ReduceSum", local),
+    ("Reshape", local),
+    ("Shape", local),
+    ("Slice", local),
+    ("Split", local),
+    ("Squeeze", local),
+    ("Transpose", local),
+    ("Unsqueeze", local),
+    ("Tile", local),
+    ("DepthToSpace", local),
+    ("SpaceToDepth", local),
+    ("Gemm", matmul),
+    ("MatMul", matmul),
+    ("Conv", conv),
+    ("Relu", relu),
+    ("Clip", clip),
+    ("MaxPool", max_pool),
+    ("AveragePool", average),
+    ("GlobalAveragePool", average),
+    ("ReduceMean", average),
+    ("Sigmoid", sigmoid),
+    ("Softmax", softmax),
+    ("Mul", mul),
+    ("Div", div),
+    ("Sqrt", sqrt),
+    ("Pow", pow),
+    ("Erf", erf),
+    ("LayerNormalization", layer_norm),
+    ("Gelu", gelu),
+    ("HardSigmoid", hard_sigmoid),
+    ("HardSwish", hard_swish),
+];
+
+/// The ops SPU's backward prices (checked against the op registry).
+#[cfg(test)]
+pub(crate) fn backward_ops() -> Vec<&'static str> {
+    crate::ops::table::ops(BACKWARD).collect()
+}
+
+/// Backward of one node through [`BACKWARD`]: the VJPs JAX emits for the inputs that need a
+/// gradient.
+fn backward(node: &Node, needs: &[bool], cfg: &Config, program: &Program, t: &mut Tally) -> Result<(), ()> {
+    let cx = Grad { needs, cfg, program };
+    match crate::ops::lookup(BACKWARD, &node.op) {
+        Some(vjp) => vjp(node, &cx, t),
+        None => Err(()),
+    }
+}
+
+/// Moves, reshapes and share additions pass the gradient on locally.
+fn local(_: &Node, _: &Grad, _: &mut Tally) -> Result<(), ()> {
     Ok(())
+}
+
+/// y = x·Wᵀ + b: dX = dY·W, dW = dYᵀ·X (one matrix Beaver product and one truncation each); db
+/// is a local sum. Leading dims of a 3-D+ input fold into the rows. Batched MatMul (attention):
+/// each operand's gradient is another batched product, looped per batch element like the
+/// forward: dA = g·Bᵀ: (m×n)(n×k); dB = Aᵀ·g: (k×m)(m×n).
+fn matmul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let cfg = cx.cfg;
+    let batched_operands =
+        node.in_shape(0).is_some_and(|a| a.len() > 2) && node.in_shape(1).is_some_and(|b| b.len() > 2);
+    if node.op == "MatMul" && batched_operands {
+        let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+        let (ra, rb) = (a.len(), b.len());
+        let batch: u64 = a[..ra - 2].iter().product();
+        let (m, k, n) = (a[ra - 2], a[ra - 1], b[rb - 1]);
+        if cx.need(0) {
+            batched(t, cfg, batch, m, n, k);
+        }
+        if cx.need(1) {
+            batched(t, cfg, batch, k, m, n);
+        }
+        return Ok(());
+    }
+    let (a, w) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+    if w.len() != 2 || a.len() < 2 {
+        return Err(());
+    }
+    let a = [a[..a.len() - 1].iter().product(), a[a.len() - 1]];
+    let trans_b = node.op == "Gemm" && node.attr_int("transB").unwrap_or(0) != 0;
+    let (bsz, k) = (a[0], a[1]);
+    let n = if trans_b { w[0] } else { w[1] };
+    if cx.need(0) {
+        t.mmul_aa(bsz, n, k, cfg.mmul_split);
+        t.trunc(bsz * k);
+    }
+    if cx.need(1) {
+        t.mmul_aa(n, bsz, k, cfg.mmul_split);
+        t.trunc(n * k);
+    }
+    Ok(())
+}
+
+/// Conv: dX = conv(pad(dY), reverse(W)) over the input's positions (contraction O·kh·kw); dW =
+/// conv of the input (batch as channels) with dY as the kernel (contraction Ho'·Wo'·N, Ho' =
+/// (Ho−1)·s+1 with the stride as kernel dilation), output C·kh·kw × O. A grouped conv is not
+/// priced (`GROUPED_CONV_BACKWARD`).
+fn conv(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let cfg = cx.cfg;
+    let (x, w, y) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?, node.out_shape(0).ok_or(())?);
+    if node.attr_int("group").unwrap_or(1) != 1 || x.len() != 4 {
+        return Err(());
+    }
+    let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
+    let (o, kh, kw) = (w[0], w[2], w[3]);
+    let (ho, wo) = (y[2], y[3]);
+    let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+    let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
+    if cx.need(0) {
+        t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
+        t.trunc(nb * h * wd * cin);
+    }
+    if cx.need(1) {
+        let k = ((ho - 1) * sh + 1) * ((wo - 1) * sw + 1) * nb;
+        t.mmul_aa(cin * kh * kw, k, o, cfg.mmul_split);
+        t.trunc(cin * kh * kw * o);
+    }
+    Ok(())
+}
+
+/// ReLU (jax.nn.relu): the forward mask times the gradient, `mul_a1b`; written as `jnp.maximum`,
+/// the balanced-eq VJP.
+fn relu(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.cfg.relu_as_maximum {
+        balanced_max_vjp(t, g, cx.cfg);
+    } else {
+        t.mul_a1b(g);
+    }
+    Ok(())
+}
+
+/// Clip → `jnp.clip` = min(max(x, lo), hi): one balanced-eq VJP per bound.
+fn clip(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let bounds = node
+        .inputs
+        .len()
+        .saturating_sub(1)
+        .max(usize::from(node.attrs.contains_key("min")) + usize::from(node.attrs.contains_key("max")))
+        .max(1);
+    for _ in 0..bounds {
+        balanced_max_vjp(t, g, cx.cfg);
+    }
+    Ok(())
+}
+
+/// Max pool, optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
+/// indices (`mul_aa`, no truncation); without the optimisation `select_and_scatter`.
+fn max_pool(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
+    if cx.cfg.maxpool_optimization {
+        t.mul_aa("maxpool_scatter", g * w);
+    } else {
+        select_and_scatter(t, g, w);
+    }
+    Ok(())
+}
+
+/// Averages: the gradient times 1/count (truncation), spread locally. XLA folds consecutive
+/// constant scalings separated only by broadcasts/reshapes into one, so a pool whose gradient
+/// comes straight from another average's backward adds nothing.
+fn average(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if !cx.program.scaled_gradient(node) {
+        t.trunc(node.out_numel(0));
+    }
+    Ok(())
+}
+
+/// Sigmoid: `g·s·(1−s)`: two f_mul.
+fn sigmoid(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("s·(1−s)", g);
+    t.f_mul("g·s(1−s)", g);
+    Ok(())
+}
+
+/// Softmax as jax.nn.softmax computes it (`e / Σe`, differentiated as written): `g/Σe` (a
+/// division per element), `(Σe)²` and its reciprocal per row, `g·(1/(Σe)²)·e`, and the exp's
+/// `(·)·e`.
+fn softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let s = node.in_shape(0).ok_or(())?;
+    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
+    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    approx::div(t, g, cx.cfg);
+    t.f_mul("(Σe)²", rows);
+    approx::reciprocal(t, rows, cx.cfg);
+    t.f_mul("g·(1/(Σe)²)", g);
+    t.f_mul("·e", g);
+    t.f_mul("exp VJP ·e", g);
+    Ok(())
+}
+
+/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); by a public
+/// constant a truncation.
+fn mul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
+        for i in 0..2 {
+            if cx.need(i) {
+                t.f_mul("g·other", g);
+            }
+        }
+    } else {
+        t.trunc(g);
+    }
+    Ok(())
+}
+
+/// Div by a public constant: `g·(1/c)`, a truncation. Division by a sqrt rewritten to
+/// `x·rsqrt(v)` (LayerNorm): `g·rsqrt` for the numerator; for the denominator `rsqrt²` per row and
+/// `g·x·rsqrt²`. Any other secret division is not modelled.
+fn div(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if !cx.program.secret(node, 1) {
+        t.trunc(g);
+    } else if cx.program.rewritten_divs.contains(&node.name) {
+        let rows = node.in_numel(1);
+        if cx.need(0) {
+            t.f_mul("g·rsqrt", g);
+        }
+        if cx.need(1) {
+            t.f_mul("rsqrt²", rows);
+            t.f_mul("g·rsqrt²", g);
+            t.f_mul("·x", g);
+        }
+    } else {
+        return Err(());
+    }
+    Ok(())
+}
+
+/// Sqrt running as rsqrt (LayerNorm): `g·0.5·rsqrt`: truncation + f_mul. A plain sqrt is not
+/// modelled.
+fn sqrt(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if !cx.program.rsqrt_sqrts.contains(&node.name) {
+        return Err(());
+    }
+    let g = node.out_numel(0);
+    t.trunc(g);
+    t.f_mul("g·rsqrt/2", g);
+    Ok(())
+}
+
+/// Pow(x, 2) → `x·x`: VJP `g·2x`, the 2 folded into the incoming gradient's constant scaling:
+/// one f_mul. Other exponents are not modelled.
+fn pow(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()) != Some(2.0) {
+        return Err(());
+    }
+    t.f_mul("g·2x", node.out_numel(0));
+    Ok(())
+}
+
+/// Erf (`lax.erf`'s JVP `2/√π·exp(−x²)`): the constant (truncation), x² (f_mul), exp, and the
+/// product with g.
+fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.trunc(g);
+    t.f_mul("x²", g);
+    approx::exp(t, g, cx.cfg);
+    t.f_mul("g·exp(−x²)", g);
+    Ok(())
+}
+
+/// LayerNormalization as the JAX lowering writes it (`onnx2jax.py` `op_layernorm`: `(x − μ) /
+/// jnp.sqrt(var + ε) · γ + β`, var = `mean((x − μ)²)`), differentiated op by op, as the decomposed
+/// export's nodes: `·γ` (`g·γ` and `g·x̂` for dγ, an f_mul each; a public γ a truncation), the
+/// division rewritten to `· rsqrt` (`g·rsqrt` per element; `rsqrt²` per row, `g·rsqrt²` and `·x`
+/// per element), the rsqrt's `g·rsqrt/2` (truncation + f_mul per row), the variance mean's
+/// scaling (truncation per row), `(x − μ)²`'s `g·2x` (f_mul) and μ's scaling (truncation per
+/// row); `+β` and `x − μ` are local. Measured: Gemm → LayerNorm → Gemm on [2,16], 3,944 B and
+/// 19 rounds per party at FM64 (train_train_layernorm_b2.json).
+///
+/// Statistics with a unit dim (batch 1: ViT, Swin) keep SPU's full division in the forward (no
+/// rewrite), and the step program (read off its compiled pphlo) differs in two places: the
+/// numerator's `g / sqrt(v)` is a division per element instead of `g·rsqrt`, and sqrt's JVP
+/// `0.5 / sqrt(v)` is rewritten to `0.5·rsqrt(v)`, a rsqrt per row the forward did not compute
+/// (train_train_layernorm_seq_b1.json, [1,4,16]).
+fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let s = node.in_shape(0).ok_or(())?;
+    let r = s.len() as i64;
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let axis = (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize;
+    let full_division = s[..axis].contains(&1);
+    let (g, rows) = (node.out_numel(0), s[..axis].iter().product::<u64>());
+    if cx.program.secret(node, 1) {
+        if cx.need(1) {
+            t.f_mul("g·x̂ (dγ)", g);
+        }
+        if cx.need(0) {
+            t.f_mul("g·γ", g);
+        }
+    } else if cx.need(0) {
+        t.trunc(g);
+    }
+    if !cx.need(0) {
+        return Ok(());
+    }
+    if full_division {
+        approx::rsqrt(t, rows, cx.cfg);
+        approx::div(t, g, cx.cfg);
+    } else {
+        t.f_mul("g·rsqrt", g);
+    }
+    t.f_mul("rsqrt²", rows);
+    t.f_mul("g·rsqrt²", g);
+    t.f_mul("·(x − μ)", g);
+    t.trunc(rows);
+    t.f_mul("g·rsqrt/2", rows);
+    t.trunc(rows); // mean of the squares
+    t.f_mul("g·2(x − μ)", g);
+    t.trunc(rows); // mean μ
+    Ok(())
+}
+
+/// Exact GELU (`jax.nn.gelu(x, approximate=False)` = `0.5·x·erfc(−x/√2)`): the product's VJP
+/// (`g·0.5x` and `g·erfc`, an f_mul each, then `·0.5`), erfc's JVP `−2/√π·exp(−z²)` — XLA's CSE
+/// reuses the forward's `exp(−z²)` from the erfc expansion, so one f_mul and the constant — and
+/// `z = −x/√2`'s constant: 3 f_mul and 3 public multiplies (truncations). Measured: Gemm → Gelu →
+/// Gemm on [2,16], 2,304 B and 9 rounds per party at FM64 (train_train_gelu_b2.json).
+///
+/// Tanh form (`x · 0.5·(1 + tanh(c·(x + 0.044715·x³)))`): `g·cdf` and `g·x` (f_mul each), `·0.5`,
+/// tanh's VJP `g·(1 − y²)` (two f_mul), `·c`, `·0.044715`, and `x³`'s VJP `3·x²·g` with the
+/// forward's x² reused (one f_mul and `·3`): 5 f_mul and 4 public multiplies. Measured: 3,712 B
+/// and 14 rounds per party at FM64 (train_train_gelu_tanh_b2.json).
+fn gelu(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if node.attr_str("approximate") == Some("tanh") {
+        t.f_mul("g·cdf", g);
+        t.f_mul("g·x", g);
+        t.trunc(g); // ·0.5
+        t.f_mul("tanh²", g);
+        t.f_mul("g·(1 − tanh²)", g);
+        t.trunc(g); // ·√(2/π)
+        t.trunc(g); // ·0.044715
+        t.f_mul("g·x²", g);
+        t.trunc(g); // ·3
+        return Ok(());
+    }
+    t.f_mul("g·0.5x", g);
+    t.f_mul("g·erfc", g);
+    t.trunc(g); // ·0.5
+    t.f_mul("·exp(−z²)", g);
+    t.trunc(g); // ·(−2/√π)
+    t.trunc(g); // ·(−1/√2)
+    Ok(())
+}
+
+/// HardSigmoid (`jnp.clip(α·x + β, 0, 1)` = `minimum(maximum(·, 0), 1)`): a balanced-eq VJP per
+/// bound, as Clip, then `·α` (a truncation). Measured: Gemm → HardSigmoid → Gemm on [2,16],
+/// 49,344 B and 113 rounds per party at FM64 (train_train_hardsigmoid_b2.json).
+fn hard_sigmoid(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    for _ in 0..2 {
+        balanced_max_vjp(t, g, cx.cfg);
+    }
+    t.trunc(g); // ·α
+    Ok(())
+}
+
+/// HardSwish (`x · jnp.clip(x/6 + 1/2, 0, 1)`): the product's VJP (`g·h`, `g·x`: an f_mul each),
+/// then the HardSigmoid VJP of h. Measured: Gemm → HardSwish → Gemm on [2,16], 50,624 B and 117
+/// rounds per party at FM64 (train_train_hardswish_b2.json).
+fn hard_swish(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("g·hardsigmoid(x)", g);
+    t.f_mul("g·x", g);
+    hard_sigmoid(node, cx, t)
 }

@@ -1,0 +1,83 @@
+"""Tiny classifiers, one per activation or normalisation whose backward a training step needs
+(ViT, DeiT, Swin and ConvNeXt: LayerNormalization and GELU; MobileNetV3: HardSwish and
+HardSigmoid), for the training steps of validation/spu/train.py and validation/crypten/
+train_ports.py: tests/fixtures/spu/models/train_<op>.onnx.
+
+    python validation/samples/train_ops.py        (needs only onnx and numpy)
+
+Each is Gemm 16→16, the op, Gemm 16→4 on an input 2×16 (every attribute written out, as CrypTen's from_onnx asserts; opset 20: LayerNormalization with
+secret γ and β, Gelu exact and tanh, HardSwish, HardSigmoid with ONNX's default α = 0.2, β = 0.5).
+"""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T, helper as h, numpy_helper as nh
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "spu", "models")
+
+OPS = {
+    "layernorm": lambda: (h.make_node("LayerNormalization", ["a", "gamma", "beta"], ["b"], name="ln", axis=-1,
+                                      epsilon=1e-5), ["gamma", "beta"]),
+    "gelu": lambda: (h.make_node("Gelu", ["a"], ["b"], name="gelu"), []),
+    "gelu_tanh": lambda: (h.make_node("Gelu", ["a"], ["b"], name="gelu", approximate="tanh"), []),
+    "hardswish": lambda: (h.make_node("HardSwish", ["a"], ["b"], name="hardswish"), []),
+    "hardsigmoid": lambda: (h.make_node("HardSigmoid", ["a"], ["b"], name="hardsigmoid", alpha=0.2, beta=0.5), []),
+}
+
+
+def model(name):
+    rng = np.random.default_rng(0)
+    w = lambda n, *s: nh.from_array((rng.standard_normal(s) * 0.3).astype(np.float32), n)
+    op, params = OPS[name]()
+    nodes = [
+        h.make_node("Gemm", ["x", "w1", "b1"], ["a"], name="fc1", alpha=1.0, beta=1.0, transA=0, transB=1),
+        op,
+        h.make_node("Gemm", ["b", "w2", "b2"], ["y"], name="fc2", alpha=1.0, beta=1.0, transA=0, transB=1),
+    ]
+    inits = [w("w1", 16, 16), w("b1", 16), w("w2", 4, 16), w("b2", 4)]
+    inits += [nh.from_array((1 + rng.standard_normal(16) * 0.1).astype(np.float32), params[0]),
+              w(params[1], 16)] if params else []
+    g = h.make_graph(nodes, f"train_{name}", [h.make_tensor_value_info("x", T.FLOAT, [2, 16])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
+
+def layernorm_seq():
+    """LayerNormalization over tokens of one sequence, as ViT, DeiT and Swin run it at batch 1:
+    input 1×4×16, MatMul 16×16 (+ bias), LayerNormalization (statistics 1×4: the unit batch dim
+    keeps SPU's full division), MatMul 16×16 (so the gradient reaching the LayerNorm is a full
+    1×4×16 tensor, as in a transformer block), the mean over the tokens, Gemm 16→4."""
+    rng = np.random.default_rng(0)
+    w = lambda n, *s: nh.from_array((rng.standard_normal(s) * 0.3).astype(np.float32), n)
+    nodes = [
+        h.make_node("MatMul", ["x", "w1"], ["m"], name="fc1"),
+        h.make_node("Add", ["m", "b1"], ["a"], name="bias1"),
+        h.make_node("LayerNormalization", ["a", "gamma", "beta"], ["b"], name="ln", axis=-1, epsilon=1e-5),
+        h.make_node("MatMul", ["b", "w3"], ["c"], name="fc3"),
+        h.make_node("ReduceMean", ["c", "axes"], ["p"], name="pool", keepdims=0),
+        h.make_node("Gemm", ["p", "w2", "b2"], ["y"], name="fc2", alpha=1.0, beta=1.0, transA=0, transB=1),
+    ]
+    inits = [w("w1", 16, 16), w("b1", 16), nh.from_array((1 + rng.standard_normal(16) * 0.1).astype(np.float32), "gamma"),
+             w("beta", 16), w("w3", 16, 16), nh.from_array(np.array([1], dtype=np.int64), "axes"), w("w2", 4, 16),
+             w("b2", 4)]
+    g = h.make_graph(nodes, "train_layernorm_seq", [h.make_tensor_value_info("x", T.FLOAT, [1, 4, 16])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 4])], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for name in OPS:
+        onnx.save(model(name), os.path.join(OUT, f"train_{name}.onnx"))
+    onnx.save(layernorm_seq(), os.path.join(OUT, "train_layernorm_seq.onnx"))
+
+
+if __name__ == "__main__":
+    main()
