@@ -336,6 +336,8 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
         "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" => t.less(n),
         "Sigmoid" => approx::sigmoid(t, n, cfg),
         "Tanh" => approx::tanh(t, n),
+        "Sin" => approx::sin(t, n),
+        "Cos" => approx::cos(t, n),
         "Exp" => approx::exp(t, n, cfg),
         "Log" => approx::log(t, n),
         "Sqrt" => {
