@@ -414,6 +414,10 @@ PADE_RUNS = [{"field": "FM64", "config": {"fxp_exp_mode": "PADE"}}, {"field": "F
 TRANSFORMER_OPTIONS = {
     "exp": PADE_RUNS, "softmax_axis1": PADE_RUNS, "silu": PADE_RUNS, "tanh": OPTION_RUNS,
     "layernorm": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    # batch 1: the statistics' unit dim blocks the x/sqrt rewrite, so the division stays and the
+    # broadcast-denominator option applies to it (PUMA comparison, README).
+    "layernorm_b1": [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}},
+                     {"field": "FM128", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
     "rmsnorm_div": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
     "softmax_axis0": [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
 }
