@@ -494,10 +494,17 @@ pub fn forward(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(),
             t.trunc(r);
             t.f_mul("(x−μ)²", n);
             t.trunc(r);
-            // Statistics of shape s[..axis]: a unit dim there blocks the rewrite.
+            // Statistics of shape s[..axis]: a unit dim there blocks the rewrite. The division
+            // then stays, and `enable_optimize_denominator_with_broadcast` turns it into one
+            // reciprocal per row and a product (transformer/layernorm_b1, measured).
             if s[..axis].contains(&1) {
                 approx::sqrt(t, r, cfg);
-                approx::div(t, n, cfg);
+                if cfg.optimize_denominator {
+                    approx::reciprocal(t, r, cfg);
+                    t.f_mul("(x−μ)·(1/sqrt)", n);
+                } else {
+                    approx::div(t, n, cfg);
+                }
             } else {
                 approx::rsqrt(t, r, cfg);
                 t.f_mul("(x−μ)·rsqrt", n);
