@@ -349,19 +349,38 @@ fn steps(
     let template = template.filter(|t| profile(&t.at(c)).is_ok_and(|r| same(&r, &rc)));
     let (pa, pb, pc) = (pass_of(&ra), pass_of(&rb), pass_of(&rc));
     drop((ra, rb, rc));
-    let mut out = Vec::with_capacity(xs.len());
-    for &x in xs {
-        out.push(match x {
-            _ if x == a => pa.clone(),
-            _ if x == b => pb.clone(),
-            _ if x == c => pc.clone(),
-            _ => pass_of(&match &template {
-                Some(t) => profile(&t.at(x))?,
-                None => loaded(x)?,
-            }),
-        });
+    let known = |x: u64| match x {
+        _ if x == a => Some(pa.clone()),
+        _ if x == b => Some(pb.clone()),
+        _ if x == c => Some(pc.clone()),
+        _ => None,
+    };
+    let Some(t) = &template else {
+        return xs.iter().map(|&x| known(x).map_or_else(|| loaded(x).map(|r| pass_of(&r)), Ok)).collect();
+    };
+    let rest: Vec<u64> = xs.iter().copied().filter(|&x| known(x).is_none()).collect();
+    let step = |x| crate::profile::profile_owned(t.at(x), req, crate::budget::DEFAULT_LIMIT).map(|r| pass_of(&r));
+    let mut priced = in_parallel(&rest, &step)?.into_iter();
+    Ok(xs.iter().map(|&x| known(x).unwrap_or_else(|| priced.next().expect("one pass per step"))).collect())
+}
+
+/// `f` over `xs`, in order. Natively the steps are split between the machine's cores (each
+/// step is an independent profile of its own graph, so the result is the same as in
+/// sequence); the browser build runs them in sequence.
+fn in_parallel(xs: &[u64], f: &(dyn Fn(u64) -> Result<Pass, String> + Sync)) -> Result<Vec<Pass>, String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(xs.len());
+        if threads > 1 {
+            let chunk = xs.len().div_ceil(threads);
+            return std::thread::scope(|s| {
+                let parts: Vec<_> =
+                    xs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|&x| f(x)).collect::<Vec<_>>())).collect();
+                parts.into_iter().flat_map(|p| p.join().expect("a decode step's profile panicked")).collect()
+            });
+        }
     }
-    Ok(out)
+    xs.iter().map(|&x| f(x)).collect()
 }
 
 /// Totals and the chart series of one framework from its per-pass costs (prefill first).

@@ -175,8 +175,18 @@ impl Table {
 /// counted as free by the coverage; they need no entry.
 pub fn flag_unmeasured(model: &dyn CostModel, mode: Mode, settings: &Settings, fr: &mut FrameworkReport) {
     let table = table();
+    // Per op, not per node: a model repeats a few ops thousands of times.
+    let mut by_op: std::collections::HashMap<String, Option<String>> = Default::default();
     for n in fr.nodes.iter_mut().filter(|n| !n.cost.is_zero()) {
-        if let Some(why) = table.uncovered(model, &n.op, mode, settings) {
+        let why = match by_op.get(&n.op) {
+            Some(w) => w.clone(),
+            None => {
+                let w = table.uncovered(model, &n.op, mode, settings);
+                by_op.insert(n.op.clone(), w.clone());
+                w
+            }
+        };
+        if let Some(why) = why {
             n.approximate = Some(match n.approximate.take() {
                 Some(own) if !own.contains(&why) => format!("{own}; {why}"),
                 Some(own) => own,

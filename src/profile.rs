@@ -58,9 +58,18 @@ fn priceable(graph: &Graph) -> std::borrow::Cow<'_, Graph> {
     if graph.nodes.iter().all(ok) {
         return std::borrow::Cow::Borrowed(graph);
     }
-    let mut g = graph.clone();
-    g.nodes.retain(ok);
-    std::borrow::Cow::Owned(g)
+    let nodes = graph.nodes.iter().filter(|n| ok(n)).cloned().collect();
+    std::borrow::Cow::Owned(Graph {
+        file: graph.file.clone(),
+        opset: graph.opset,
+        producer: graph.producer.clone(),
+        inputs: graph.inputs.clone(),
+        outputs: graph.outputs.clone(),
+        nodes,
+        unsupported: graph.unsupported.clone(),
+        parameters: graph.parameters,
+        notes: graph.notes.clone(),
+    })
 }
 
 /// The one parser of a setting, for every front end (CLI `--set`, the page, share links): the
@@ -93,13 +102,19 @@ pub fn profile(graph: &Graph, req: &ProfileRequest) -> Result<Report, String> {
 /// [`profile`] with `work_budget` units of work per framework (`budget.rs`): a cost model that
 /// needs more is stopped and the profile is an error naming the node.
 pub fn profile_with_budget(graph: &Graph, req: &ProfileRequest, work_budget: u64) -> Result<Report, String> {
+    profile_owned(graph.clone(), req, work_budget)
+}
+
+/// [`profile_with_budget`] of a graph the caller no longer needs (a decode step's), which is
+/// marked in place instead of copied.
+pub fn profile_owned(graph: Graph, req: &ProfileRequest, work_budget: u64) -> Result<Report, String> {
     let models: Vec<&'static dyn CostModel> = if req.frameworks.is_empty() || req.frameworks.iter().any(|f| f == "all")
     {
         frameworks::all()
     } else {
         req.frameworks.iter().map(|f| lookup(f)).collect::<Result<_, _>>()?
     };
-    let mut marked = graph.clone();
+    let mut marked = graph;
     crate::public::mark(&mut marked, &req.public_inputs)?;
     let graph = &marked;
     let mut report = Report::from_graph(graph, req.mode);

@@ -153,3 +153,11 @@ fn models_match_spu_aby3() {
     let (files, runs) = check_dir("tests/fixtures/spu/aby3");
     assert!(files >= 14 && runs >= 30, "only {files} model fixtures / {runs} runs");
 }
+
+/// Transformer operators measured under ABY3 (validation/spu/measure.py --protocol aby3
+/// --transformer): RoPE's Sin and Cos on secrets (`approx::sin`).
+#[test]
+fn transformer_ops_match_spu_aby3() {
+    let (files, runs) = check_dir("tests/fixtures/spu/aby3/transformer");
+    assert!(files >= 2 && runs >= 4, "only {files} transformer fixtures / {runs} runs");
+}

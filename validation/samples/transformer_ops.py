@@ -112,6 +112,9 @@ def main():
     # MobileNetV3's activations (opset 14 HardSwish; HardSigmoid with timm's alpha 1/6).
     un("hardsigmoid", "HardSigmoid", alpha=1 / 6, beta=0.5)
     un("hardswish", "HardSwish", opset=14)
+    # RoPE's tables when inv_freq is a secret float initializer (dynamo's LLaMA export).
+    un("sin", "Sin")
+    un("cos", "Cos")
 
 
 if __name__ == "__main__":

@@ -414,6 +414,10 @@ PADE_RUNS = [{"field": "FM64", "config": {"fxp_exp_mode": "PADE"}}, {"field": "F
 TRANSFORMER_OPTIONS = {
     "exp": PADE_RUNS, "softmax_axis1": PADE_RUNS, "silu": PADE_RUNS, "tanh": OPTION_RUNS,
     "layernorm": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
+    # batch 1: the statistics' unit dim blocks the x/sqrt rewrite, so the division stays and the
+    # broadcast-denominator option applies to it (PUMA comparison, README).
+    "layernorm_b1": [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}},
+                     {"field": "FM128", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
     "rmsnorm_div": [{"field": "FM64", "config": {"enable_lower_accuracy_rsqrt": True}}],
     "softmax_axis0": [{"field": "FM64", "compiler": {"enable_optimize_denominator_with_broadcast": True}}],
 }
@@ -458,6 +462,10 @@ def measure_models(names=None):
 GENERATION_MODELS = ["gpt2_kv.legacy17", "llama_kv.legacy17", "gpt2_kv.dynamo", "llama_kv.dynamo"]
 GENERATION_PROMPT = 8
 GENERATION_STEPS = [1, 4]
+# Exports without a KV cache: decode step i re-runs the whole graph over N + i tokens (full
+# recomputation, src/generation.rs), so its pass is the graph at sequence N + i, batch 1.
+RECOMPUTE_MODELS = ["gpt2_dynamic.legacy17", "gpt2_dynamic.dynamo"]
+RECOMPUTE_STEPS = [2]
 
 
 def generation_dims(path, seq, past):
@@ -472,6 +480,9 @@ def generation_dims(path, seq, past):
             continue
         for axis, d in enumerate(i.type.tensor_type.shape.dim):
             if not d.dim_param:
+                continue
+            if axis == 0 and "batch" in d.dim_param:
+                out[d.dim_param] = 1
                 continue
             past_axis = ("past" in i.name or "cache" in i.name) and axis == 2
             mask_len = "mask" in i.name and axis == len(i.type.tensor_type.shape.dim) - 1
@@ -492,6 +503,15 @@ def measure_generation(names=None):
             measure_model(path, os.path.join(OUT, "generation", f"{name}.{label}.json"), select_runs(FIELD_RUNS),
                           timeout=900, dims=generation_dims(path, seq, past),
                           extra={"generation": {"prompt_len": GENERATION_PROMPT, "pass": label}})
+    for name in RECOMPUTE_MODELS:
+        if names and name not in names:
+            continue
+        path = os.path.join(ROOT, "tests", "fixtures", "zoo", name + ".onnx")
+        passes = [("prefill", GENERATION_PROMPT)] + [(f"step{i}", GENERATION_PROMPT + i) for i in RECOMPUTE_STEPS]
+        for label, seq in passes:
+            measure_model(path, os.path.join(OUT, "generation", f"{name}.{label}.json"), select_runs(FIELD_RUNS),
+                          timeout=900, dims=generation_dims(path, seq, 0),
+                          extra={"generation": {"prompt_len": GENERATION_PROMPT, "pass": label, "decode": "recompute"}})
 
 
 def select_runs(runs):

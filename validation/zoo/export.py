@@ -123,6 +123,14 @@ def gpt2_dynamic(tiny):
     return m, args, names, dyn
 
 
+def gpt2_base_dynamic(tiny):
+    """GPT-2 base (12×768, no KV cache) with symbolic `batch` and `sequence` axes: PUMA's
+    "32 input tokens, 1 generated" is this graph at sequence 32 (validation/spu/README.md)."""
+    m, args, names, _ = gpt2(tiny)
+    dyn = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
+    return m, args, names, dyn
+
+
 class WithCache(nn.Module):
     """A decode step with a KV cache, as optimum exports it: inputs input_ids [b, seq],
     attention_mask [b, past + seq] and past_key_values.{i}.key/.value [b, kv_heads, past, head_dim];
@@ -187,6 +195,7 @@ ZOO = {
     "mobilenetv3": timm_model("mobilenetv3_large_100", dict(num_classes=10)),
     "resnet50": timm_model("resnet50", dict(num_classes=10)),
     "gpt2_dynamic": gpt2_dynamic,
+    "gpt2_base_dynamic": gpt2_base_dynamic,
     "gpt2_kv": with_cache("gpt2"),
     "llama_kv": with_cache("llama"),
 }

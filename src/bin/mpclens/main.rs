@@ -12,6 +12,11 @@
 mod input;
 mod table;
 
+/// mimalloc instead of glibc's allocator: a profile makes and drops many small rows, and glibc's
+/// consolidation of freed chunks was a third of a 7B decode sweep (benches/ratios.py --generation).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use mpclens::share::{View, ViewState};
 use mpclens::whatif::WhatIf;

@@ -90,7 +90,16 @@ pub fn conv_cts(c: u64, m: u64, h: u64, w: u64, k: u64, stride: u64) -> (u64, u6
 
 /// HomFCSS split (`hom_fc_ss.cc::getSplit`): the first (d0, d1) with d0·d1 ≤ 4096 minimising
 /// ⌈n_in/d1⌉ + ⌈n_out/d0⌉ (d0 ascending, d1 ascending); returns (#in-ct, #out-ct).
+/// The search walks up to 4096 splits, and an LLM prices the same few FC shapes in every layer
+/// and every decode step, so answers are kept per thread.
 pub fn fc_cts(n_in: u64, n_out: u64) -> (u64, u64) {
+    thread_local! {
+        static SPLITS: std::cell::RefCell<HashMap<(u64, u64), (u64, u64)>> = Default::default();
+    }
+    SPLITS.with(|m| *m.borrow_mut().entry((n_in, n_out)).or_insert_with(|| fc_split(n_in, n_out)))
+}
+
+fn fc_split(n_in: u64, n_out: u64) -> (u64, u64) {
     let mut best = (u64::MAX, 0, 0);
     for d0 in 1..=POLY_N.min(n_out) {
         let d1 = (POLY_N / d0).min(n_in);

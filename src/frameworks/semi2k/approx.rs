@@ -177,6 +177,35 @@ pub fn tanh(t: &mut Tally, n: u64) {
     t.trunc(n);
 }
 
+/// `f_sine` on a secret (`fxp_approx.cc` `detail::sin_chebyshev`, SPU 0.9.5): the range
+/// reduction `x − 2π·⌊(x + π)/2π⌋` and a 5-term Chebyshev series on [−1.25π, 1.25π].
+/// In primitives: `·1/(2π)` (public product: truncation); `f_floor` =
+/// `_lshift(_arshift(x, f), f)`, and an arithmetic shift of an AShare has no kernel, so
+/// `arshift_s` converts it (A2B, `mpc/api.cc`) and shifts the boolean share locally;
+/// `·2π` (`mul_sp` turns the k-bit boolean share back by B2A, then truncation); `·4/(1.25π)`
+/// (truncation); `compute_chebyshev_polynomials(·, 5)` (`f_square`, then 1 + 3 `f_mul`);
+/// the public 1×5 coefficient matmul (truncation).
+/// FM64: 4 + 208 + 8 + 4 + 4 + 12 + 4·20 + 4 = 324n bytes, 1+7+1+1+1+2+8+1 = 22 rounds
+/// (transformer/sin, measured).
+pub fn sin(t: &mut Tally, n: u64) {
+    t.trunc(n);
+    t.a2b(n);
+    t.b2a(n, t.ring.k);
+    t.trunc(n);
+    t.trunc(n);
+    t.f_square(n);
+    for _ in 0..4 {
+        t.f_mul("Chebyshev recurrence", n);
+    }
+    t.trunc(n);
+}
+
+/// `f_cosine` on a secret (`fxp_approx.cc` `detail::cos_chebyshev`): `sin(π/2 − x)`, the
+/// subtraction from a public constant being local. Same cost as [`sin`] (transformer/cos).
+pub fn cos(t: &mut Tally, n: u64) {
+    sin(t, n);
+}
+
 /// `f_log`, default MINMAX (`fxp_approx.cc` `log_minmax`): prefix-OR; the
 /// exponent by popcount of 2f+2 bits (1-bit B2As in two calls); the normalising
 /// factor by B2A of 2f+1 bits and one f_mul; `log(1+x)` on [0, 1] by a degree-8
@@ -248,6 +277,7 @@ mod tests {
         assert_eq!(per_element(|t, c| div(t, 1, c), "FM64"), (525, 38));
         assert_eq!(per_element(|t, c| rsqrt(t, 1, c), "FM64"), (429, 26));
         assert_eq!(per_element(|t, _| tanh(t, 1), "FM64"), (324, 36));
+        assert_eq!(per_element(|t, _| sin(t, 1), "FM64"), (324, 22));
         assert_eq!(per_element(|t, c| sigmoid(t, 1, c), "FM64"), (605, 53));
         // Padé exp: clamp 2·(56+16) + 4 + A2B 208 + B2A 8 + 4·20 + 4 + 5·(1+16) + 4 + 16
         // = 553 B; 16 + 1 + 7 + 1 + 8 + 1 + 10 + 1 + 1 = 46 rounds.

@@ -260,6 +260,8 @@ static PRICES: Table<Price> = &[
     ("Where", where_op),
     ("Sigmoid", sigmoid),
     ("Tanh", tanh),
+    ("Sin", sin),
+    ("Cos", cos),
     ("Exp", exp),
     ("Log", log),
     ("Erf", erf_op),
@@ -487,6 +489,18 @@ fn sigmoid(node: &Node, cfg: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpr
 /// Tanh → `jnp.tanh` (see `approx::tanh`).
 fn tanh(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
     approx::tanh(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Sin → `jnp.sin` (see `approx::sin`).
+fn sin(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::sin(t, node.out_numel(0));
+    Ok(())
+}
+
+/// Cos → `jnp.cos` (see `approx::cos`).
+fn cos(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+    approx::cos(t, node.out_numel(0));
     Ok(())
 }
 
@@ -765,7 +779,9 @@ fn instance_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(
 
 /// LayerNormalization (opset 17): mean (truncation), (x−μ)² (f_mul), mean (truncation), rsqrt per
 /// row (div-sqrt rewrite), ·rsqrt and ·γ (f_mul). Statistics of shape s[..axis]: a unit dim there
-/// blocks the rewrite (full sqrt and division).
+/// blocks the rewrite (full sqrt and division); `enable_optimize_denominator_with_broadcast` then
+/// turns that division into one reciprocal per row and a product (transformer/layernorm_b1,
+/// measured).
 fn layer_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
     let n = node.out_numel(0);
     let s = shape(node, 0);
@@ -776,7 +792,12 @@ fn layer_norm(node: &Node, cfg: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), 
     t.trunc(r);
     if s[..axis].contains(&1) {
         approx::sqrt(t, r, cfg);
-        approx::div(t, n, cfg);
+        if cfg.optimize_denominator {
+            approx::reciprocal(t, r, cfg);
+            t.f_mul("(x−μ)·(1/sqrt)", n);
+        } else {
+            approx::div(t, n, cfg);
+        }
     } else {
         approx::rsqrt(t, r, cfg);
         t.f_mul("(x−μ)·rsqrt", n);
