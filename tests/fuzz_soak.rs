@@ -208,3 +208,16 @@ fn range_with_step_zero_is_refused_not_a_panic() {
     assert!(p.reason.contains("Range has a step (delta) of 0"), "{}", p.reason);
     request::run(&data);
 }
+
+/// Found by the 30-minute soak of 2026-12-07's second session (run 172,226;
+/// tests/corpus/requests/flatten_without_input.bin): a Flatten in a garbled domain with no
+/// input made tract-hir's shape rule index `inputs[0]` and panic; the parser ignores the domain,
+/// so the loader's arity check (`loader/validate.rs` `node_problem`) now does too.
+#[test]
+fn node_without_input_is_listed_not_a_panic() {
+    let data = std::fs::read(root().join("tests/corpus/requests/flatten_without_input.bin")).unwrap();
+    let g = mpclens::load(&data[8..], &mpclens::LoadOptions::default()).unwrap();
+    let p = g.unsupported.iter().find(|p| p.op == "Flatten").expect("the node is listed");
+    assert!(p.reason.contains("Flatten needs at least 1 input(s); this node has 0"), "{}", p.reason);
+    request::run(&data);
+}
