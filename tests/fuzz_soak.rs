@@ -221,3 +221,19 @@ fn node_without_input_is_listed_not_a_panic() {
     assert!(p.reason.contains("Flatten needs at least 1 input(s); this node has 0"), "{}", p.reason);
     request::run(&data);
 }
+
+/// Found by the same soak (runs 754,901 and 772,015; tests/corpus/requests/nested_if_*.bin): an If
+/// with no condition, seven branches deep, made tract-onnx's `If::infer_facts` index its inputs
+/// with the closure mapping out of range, a panic in release builds too. The loader's checks
+/// (`loader/validate.rs` `node_problem`) now walk subgraph nodes as well, and the outer node is
+/// listed with the path to the bad one.
+#[test]
+fn invalid_node_deep_in_a_branch_is_listed_not_a_panic() {
+    for name in ["nested_if_754901.bin", "nested_if_772015.bin"] {
+        let data = std::fs::read(root().join("tests/corpus/requests").join(name)).unwrap();
+        let g = mpclens::load(&data[8..], &mpclens::LoadOptions::default()).unwrap();
+        let p = g.unsupported.iter().find(|p| p.reason.contains("its subgraph")).expect("the outer node is listed");
+        assert!(p.reason.contains("needs at least 1 input(s); this node has 0"), "{name}: {}", p.reason);
+        request::run(&data);
+    }
+}
