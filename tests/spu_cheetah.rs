@@ -85,7 +85,10 @@ fn each_ferret_instance_bootstraps_once() {
         let (bytes, actions) = (first.0 - steady.0 - keys.1, first.1 - steady.1 - keys.2);
         assert_eq!(actions, w * (FERRET_BOOTSTRAP.1 + FERRET_REFILL.1), "cores {cores}");
         let want = w * (FERRET_BOOTSTRAP.0 + FERRET_REFILL.0);
-        assert!(bytes.abs_diff(want) as f64 <= keys.1 as f64 * HE_SPREAD_PERCENT / 100.0, "cores {cores}: {bytes} vs {want}");
+        assert!(
+            bytes.abs_diff(want) as f64 <= keys.1 as f64 * HE_SPREAD_PERCENT / 100.0,
+            "cores {cores}: {bytes} vs {want}"
+        );
         if w > 1 {
             assert!(fw.warnings.iter().any(|x| x.contains(&format!("{w} Ferret instances"))), "cores {cores}");
         }

@@ -52,7 +52,11 @@ pub const DEFINITIONS: (&str, &str) = (
 pub fn setup_lines(field: &str) -> [(&'static str, u64, u64); 3] {
     let keys = if field == "FM128" { 106_008_166 } else { 19_428_560 };
     [
-        ("Ferret OT bootstrap of the first instance, truncation only (AveragePool)", FERRET_BOOTSTRAP.0, FERRET_BOOTSTRAP.1),
+        (
+            "Ferret OT bootstrap of the first instance, truncation only (AveragePool)",
+            FERRET_BOOTSTRAP.0,
+            FERRET_BOOTSTRAP.1,
+        ),
         (
             "Ferret OT bootstrap of the first instance with a comparison (Relu; = bootstrap + 2 early refills)",
             FERRET_BOOTSTRAP.0 + 2 * FERRET_REFILL.0,
