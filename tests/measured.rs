@@ -110,7 +110,6 @@ const UNMEASURED: &[&str] = &[
     "semi2k Tanh training",
     "semi2k Where inference",
     "semi2k Where training",
-    "spu-cheetah Pow inference",
 ];
 
 fn small_graphs() -> Vec<(String, Graph)> {

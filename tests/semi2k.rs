@@ -171,3 +171,22 @@ fn a_depthwise_conv_backward_is_what_spu_cannot_compile() {
     // The plain convolution's backward is priced.
     assert!(f.nodes.iter().any(|n| n.node == "conv" && n.phase == mpclens::report::Phase::Backward));
 }
+
+/// `beaver=ttp` (TrustedThirdParty) cannot be run here (the 0.9.5 wheel has no beaver server):
+/// from the source its triples cost the link what TFP's do (nothing), so the figures are TFP's,
+/// every row is flagged approximate and the report says why.
+#[test]
+fn ttp_beaver_is_priced_as_tfp_and_flagged() {
+    let graph = load_file(&root().join("static/samples/mlp.onnx"), &LoadOptions::default()).unwrap();
+    let run = |beaver: &str| {
+        let mut req = ProfileRequest { frameworks: vec!["semi2k".into()], ..Default::default() };
+        req.add_setting(&format!("semi2k.beaver={beaver}")).unwrap();
+        profile(&graph, &req).unwrap().frameworks.remove(0)
+    };
+    let (tfp, ttp) = (run("tfp"), run("ttp"));
+    assert_eq!(tfp.total.bytes, ttp.total.bytes);
+    assert_eq!(tfp.total.rounds, ttp.total.rounds);
+    assert!(tfp.warnings.iter().all(|w| !w.contains("TrustedThirdParty")));
+    assert!(ttp.warnings.iter().any(|w| w.contains("TrustedThirdParty") && w.contains("server")));
+    assert!(ttp.nodes.iter().filter(|n| n.cost.bytes > 0).all(|n| n.approximate.is_some()));
+}

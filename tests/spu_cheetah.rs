@@ -65,6 +65,39 @@ fn setup_lines_are_first_run_minus_steady_state() {
     }
 }
 
+/// More than one Ferret instance: matmul 32×512×512 (16384 truncations) measured with SPU's
+/// thread pool at 1, 2 and 4 (`measure.py --cores`): the first run minus the steady state, less the
+/// HE keys, is w × (bootstrap + one early refill) for the w instances the report counts; actions
+/// exactly, bytes within the HE keys' measured spread.
+#[test]
+fn each_ferret_instance_bootstraps_once() {
+    use mpclens::frameworks::spu_cheetah::{ferret_instances, FERRET_BOOTSTRAP, FERRET_REFILL};
+    let path = root().join("tests/fixtures/spu/cheetah/matmul_32x512x512.json");
+    let f = read(&path);
+    let keys = setup_lines("FM64")[2];
+    let mut seen = vec![];
+    for r in f["runs"].as_array().unwrap() {
+        let cores = r.get("cores").and_then(Value::as_u64).unwrap_or(2);
+        let fw = report_with(&root().join(f["model"].as_str().unwrap()), "FM64", Some(cores));
+        let w = ferret_instances(&fw, cores);
+        assert_eq!(w, cores, "16384 truncations over min(cores, 8) instances");
+        let (first, steady) = (repeat_sum(r, 0), repeat_sum(r, 2));
+        let (bytes, actions) = (first.0 - steady.0 - keys.1, first.1 - steady.1 - keys.2);
+        assert_eq!(actions, w * (FERRET_BOOTSTRAP.1 + FERRET_REFILL.1), "cores {cores}");
+        let want = w * (FERRET_BOOTSTRAP.0 + FERRET_REFILL.0);
+        assert!(
+            bytes.abs_diff(want) as f64 <= keys.1 as f64 * HE_SPREAD_PERCENT / 100.0,
+            "cores {cores}: {bytes} vs {want}"
+        );
+        if w > 1 {
+            assert!(fw.warnings.iter().any(|x| x.contains(&format!("{w} Ferret instances"))), "cores {cores}");
+        }
+        seen.push(cores);
+    }
+    seen.sort();
+    assert_eq!(seen, [1, 2, 4]);
+}
+
 /// The spread the report quotes covers every recorded steady-state pair of an HE-product op.
 #[test]
 fn he_spread_covers_the_recorded_runs() {
@@ -111,9 +144,17 @@ fn refills(extra: u64, beaver: bool, rank: usize, field: &str) -> Option<(u64, u
 }
 
 fn report_for(model: &Path, field: &str) -> mpclens::report::FrameworkReport {
+    report_with(model, field, None)
+}
+
+/// The report at `field` and, where a run records it (`measure.py --cores N`), SPU's thread count.
+fn report_with(model: &Path, field: &str, cores: Option<u64>) -> mpclens::report::FrameworkReport {
     let graph = load_file(model, &LoadOptions::default()).unwrap();
     let mut req = ProfileRequest { frameworks: vec!["spu-cheetah".into()], ..Default::default() };
     req.add_setting(&format!("spu-cheetah.field={field}")).unwrap();
+    if let Some(c) = cores {
+        req.add_setting(&format!("spu-cheetah.cores={c}")).unwrap();
+    }
     profile(&graph, &req).unwrap().frameworks.remove(0)
 }
 
@@ -129,9 +170,15 @@ fn check(path: &Path) -> (usize, Vec<String>) {
             continue;
         }
         let field = r["field"].as_str().unwrap();
-        let fw = report_for(&root().join(f["model"].as_str().unwrap()), field);
+        let cores = r.get("cores").and_then(Value::as_u64);
+        let fw = report_with(&root().join(f["model"].as_str().unwrap()), field, cores);
+        let field_label = match cores {
+            Some(c) => format!("{field} cores={c}"),
+            None => field.to_string(),
+        };
+        let field_label = field_label.as_str();
         if !fw.unsupported.is_empty() {
-            misses.push(format!("{name} {field}: unpriced {:?}", fw.unsupported));
+            misses.push(format!("{name} {field_label}: unpriced {:?}", fw.unsupported));
             continue;
         }
         checked += 1;
@@ -151,7 +198,7 @@ fn check(path: &Path) -> (usize, Vec<String>) {
                 let lumps = want.1.checked_sub(ours.1).and_then(|extra| refills(extra, beaver, rank, field));
                 let ok = lumps.is_some_and(|(b, a)| ours.1 + a == want.1 && close(ours.0 + b, want.0, he || b > 0));
                 if !ok {
-                    misses.push(format!("{name} {field} rank {rank} {what}: ours {ours:?} vs SPU {want:?}"));
+                    misses.push(format!("{name} {field_label} rank {rank} {what}: ours {ours:?} vs SPU {want:?}"));
                 }
             };
             if attributable {

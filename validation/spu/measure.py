@@ -33,6 +33,12 @@ Protocol flags, before the form (the defaults give the SEMI2K 2-party fixtures):
                                    per-op breakdown (`last_per_party`)
   --fields FM64,FM128              restrict the field runs
   --no-options                     skip the option variants
+  --cores N                        run the parties with YACL_NUM_THREADS=N (SPU's
+                                   thread pool; CHEETAH splits OT kernels over
+                                   min(48, N) Ferret instances) and record
+                                   `cores` with each run
+  --merge                          keep the existing fixture's runs that are not
+                                   re-measured (e.g. add FM128 to FM64 runs)
 Anything but the default protocol writes under tests/fixtures/spu/<tag>/,
 tag = aby3, cheetah or semi2k_<N>pc, e.g.
 
@@ -58,6 +64,8 @@ PROTOCOL = "semi2k"
 REPEAT = 1
 FIELDS = None  # None: every field run; else the set of fields to keep
 OPTIONS = True  # measure the option variants
+MERGE = False  # keep an existing fixture's runs that this invocation does not re-measure
+CORES = None  # None: the machine's threads; else YACL_NUM_THREADS of the party processes
 
 # ---------------------------------------------------------------------------
 # party side: a separate OS process per rank
@@ -211,8 +219,9 @@ def spawn_pair(jobs, timeout):
         with open(os.path.join(jobdir, "job.pkl"), "wb") as f:
             pickle.dump({"ports": free_ports(PARTIES), "runs": jobs}, f)
         logs = [open(os.path.join(jobdir, f"log{r}.txt"), "w") for r in range(PARTIES)]
+        env = dict(os.environ, YACL_NUM_THREADS=str(CORES)) if CORES else None
         procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--party", str(r), jobdir],
-                                  stdout=logs[r], stderr=subprocess.STDOUT, start_new_session=True)
+                                  stdout=logs[r], stderr=subprocess.STDOUT, start_new_session=True, env=env)
                  for r in range(PARTIES)]
         deadline = time.time() + timeout
         timed_out = False
@@ -390,6 +399,8 @@ def measure_model(path, out_file, runs, positive=False, timeout=900, extra=None,
         rec["runs"] = [dict(_spec(r), error=f"{type(e).__name__}: {e}"[:500]) for r in runs]
         secs = 0
     os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    if MERGE and os.path.exists(out_file):
+        rec["runs"] = merged_runs(out_file, rec["runs"])
     dump_json(rec, out_file)
     summary = [(r["field"], r.get("config") or r.get("compiler") or "",
                 r["per_party"][0]["bytes"] if "per_party" in r else r["error"][:80],
@@ -514,20 +525,37 @@ def measure_generation(names=None):
                           extra={"generation": {"prompt_len": GENERATION_PROMPT, "pass": label, "decode": "recompute"}})
 
 
+def merged_runs(out_file, new_runs):
+    """`--merge`: the existing fixture's runs whose spec (field, config, compiler) was not
+    re-measured, in their order, then the new runs."""
+    with open(out_file) as f:
+        old = json.load(f).get("runs", [])
+    key = lambda r: json.dumps(_spec({k: r[k] for k in ("field", "config", "compiler", "cores") if k in r}),
+                               sort_keys=True)
+    fresh = {key(r) for r in new_runs}
+    return [r for r in old if key(r) not in fresh] + list(new_runs)
+
+
 def select_runs(runs):
     """The run specs kept by `--fields` and `--no-options`, copied."""
     out = [dict(r) for r in runs if FIELDS is None or r["field"] in FIELDS]
+    if CORES:  # recorded with the run: CHEETAH's OT parallelism follows the thread count
+        out = [dict(r, cores=CORES) for r in out]
     return [r for r in out if OPTIONS or (not r.get("config") and not r.get("compiler"))]
 
 
 def set_protocol(argv):
     """Reads the protocol flags off the front of argv; returns the rest."""
-    global PROTOCOL, PARTIES, REPEAT, FIELDS, OPTIONS, OUT
+    global PROTOCOL, PARTIES, REPEAT, FIELDS, OPTIONS, MERGE, CORES, OUT
     parties = None
-    while argv and argv[0] in ("--protocol", "--parties", "--repeat", "--fields", "--no-options"):
+    while argv and argv[0] in ("--protocol", "--parties", "--repeat", "--fields", "--no-options", "--merge",
+                                 "--cores"):
         flag = argv.pop(0)
         if flag == "--no-options":
             OPTIONS = False
+            continue
+        if flag == "--merge":
+            MERGE = True
             continue
         if not argv:
             raise SystemExit(f"{flag} needs a value")
@@ -540,6 +568,8 @@ def set_protocol(argv):
             parties = int(val)
         elif flag == "--repeat":
             REPEAT = max(1, int(val))
+        elif flag == "--cores":
+            CORES = max(1, int(val))
         else:
             FIELDS = set(val.split(","))
     fixed = {"aby3": 3, "cheetah": 2}.get(PROTOCOL)

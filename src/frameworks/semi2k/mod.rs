@@ -116,11 +116,37 @@ const SETTINGS: &[SettingSpec] = &[
         allowed: Allowed::Bool,
         help: "open x−a and y−b in two messages: +1 round per Beaver product",
     },
+    SettingSpec {
+        key: "beaver",
+        default: "tfp",
+        allowed: Allowed::OneOf(&["tfp", "ttp"]),
+        help: "RuntimeConfig.beaver_type: tfp = TrustedFirstParty (measured), ttp = TrustedThirdParty (a separate \
+               beaver server; not measured: priced as tfp on the parties' link, flagged approximate)",
+    },
 ];
 
-/// ABY3's settings: SEMI2K's without the last three (three parties always;
-/// measured: the two options do not change ABY3's traffic).
-pub(crate) const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 3).0;
+/// ABY3's settings: SEMI2K's without the last four (three parties always;
+/// measured: the two options do not change ABY3's traffic; ABY3 draws no Beaver triples).
+pub(crate) const ABY3_SETTINGS: &[SettingSpec] = SETTINGS.split_at(SETTINGS.len() - 4).0;
+
+/// The warning of `beaver=ttp`: what SPU 0.9.5 does, and why it is priced as TFP unmeasured.
+///
+/// Source (secretflow/spu 0.9.5, `libspu/mpc/semi2k/beaver/beaver_impl/beaver_ttp.cc`
+/// `BeaverTtp`, and `beaver_tfp.cc` `BeaverTfpUnsafe`): in both, every party draws its triple
+/// shares from its own PRG and only one party corrects them, so a triple costs the parties' link
+/// nothing. TFP's rank 0 computes the correction itself from all seeds (one `Gather` of the seeds
+/// at setup); TTP's `adjust_rank` asks the beaver server for it by brpc (`RpcCall`, an
+/// `Adjust*Request` of PRG descriptors; the reply is the correction, one ring element per triple
+/// element), after one `AllGather` of the SM2-encrypted seeds at setup. `PermPair` broadcasts the
+/// PRG counter in both. So per op the link carries the same; the server's traffic is not on it.
+/// Not measured: the SPU 0.9.5 wheel ships the client (`BeaverTtp`, the `BeaverService` stub) but
+/// not the server (`ttp_server/beaver_server_main.cc`, a separate Bazel binary).
+pub const TTP_WARNING: &str = "beaver=ttp (TrustedThirdParty) is not measured: SPU 0.9.5's wheel ships the beaver client but \
+     not its server (libspu/mpc/semi2k/beaver/beaver_impl/ttp_server, a separate binary). From the source (beaver_ttp.cc), \
+     a triple costs the parties' link nothing, as under tfp: each party draws its shares from its own PRG and the adjust \
+     rank gets the correction from the server over its own brpc channel (about one ring element per triple element, \
+     off the link, not counted). So the rows are tfp's figures, flagged approximate; setup differs by one AllGather of \
+     SM2-encrypted seeds.";
 
 /// The settings a cost formula reads.
 pub struct Config {
@@ -549,6 +575,9 @@ pub(crate) fn profile(
             train::rows(graph, &cfg, &program, &mut sealed, &mut report);
         }
         report.finish(parties);
+        if protocol == Protocol::Semi2k && settings.get("beaver") == "ttp" {
+            report.warnings.push(TTP_WARNING.into());
+        }
         if protocol == Protocol::Aby3 && report.total.bytes > 0 {
             let ranked: u64 = report.total.parties.iter().map(|p| p.bytes).sum();
             let share = 100.0 * (report.total.bytes - ranked) as f64 / report.total.bytes as f64;

@@ -52,10 +52,45 @@ pub const DEFINITIONS: (&str, &str) = (
 pub fn setup_lines(field: &str) -> [(&'static str, u64, u64); 3] {
     let keys = if field == "FM128" { 106_008_166 } else { 19_428_560 };
     [
-        ("Ferret OT bootstrap, truncation only (AveragePool)", 940_326, 1_858),
-        ("Ferret OT bootstrap with a comparison (Relu)", 1_472_844, 4_420),
+        (
+            "Ferret OT bootstrap of the first instance, truncation only (AveragePool)",
+            FERRET_BOOTSTRAP.0,
+            FERRET_BOOTSTRAP.1,
+        ),
+        (
+            "Ferret OT bootstrap of the first instance with a comparison (Relu; = bootstrap + 2 early refills)",
+            FERRET_BOOTSTRAP.0 + 2 * FERRET_REFILL.0,
+            FERRET_BOOTSTRAP.1 + 2 * FERRET_REFILL.1,
+        ),
         ("HE key material at the first MatMul/Conv", keys, 4),
     ]
+}
+
+/// Ferret bootstrap of one OT instance (`state.cc` `CheetahOTState::LazyInit` builds a
+/// `BasicOTProtocols` on a spawned link; its Ferret sender and receiver run yacl's
+/// `OneTimeSetup`), both parties together: the truncation-only first run (AveragePool, MatMul
+/// 4×100×50) minus its steady state. A kernel over more elements draws more COTs than the
+/// bootstrap's first pool holds, so each instance then refills once (`FERRET_REFILL`) early:
+/// measured on matmul 32×512×512 (16384 truncations) at cores 1, 2 and 4, first run minus steady
+/// state minus the HE keys is w × (bootstrap + refill) for w = 1, 2, 4 instances, actions exact,
+/// bytes within the keys' spread (tests/spu_cheetah.rs).
+pub const FERRET_BOOTSTRAP: (u64, u64) = (940_326, 1_858);
+
+/// How many Ferret instances the model's OT kernels use: the largest kernel's
+/// `min(workers, ⌈n/2048⌉)` (`state.cc` `InitOTState`; instances are created lazily, once).
+/// `a2b`'s AND levels run on `2n` shares (kernels.rs `a2b`).
+pub fn ferret_instances(rep: &FrameworkReport, workers: u64) -> u64 {
+    const OT: [&str; 7] = ["trunc_a ", "mul_a1b ", "msb_a2b ", "equal_ss ", "and_bb ", "a2b ", "b2a "];
+    rep.nodes
+        .iter()
+        .flat_map(|n| &n.steps)
+        .filter_map(|s| {
+            let kernel = OT.iter().find(|k| s.name.starts_with(**k))?;
+            let n = if *kernel == "a2b " { 2 * s.count } else { s.count };
+            Some(kernels::slices(n, workers).iter().map(|&(_, c)| c).sum::<u64>())
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// How far an HE kernel's bytes may be from one recorded run: SEAL ciphertexts are serialized
@@ -105,15 +140,25 @@ impl CostModel for SpuCheetah {
         }
         let mut rep = semi2k::profile(self, Protocol::Cheetah, graph, mode, st);
         let field = st.get("field").to_string();
+        let instances = ferret_instances(&rep, ot_workers(st));
         for (what, bytes, actions) in setup_lines(&field) {
-            let per_instance = if what.starts_with("Ferret") {
-                "; every further Ferret instance (OT kernels over 2048 elements use up to min(48, cores)) bootstraps once too"
-            } else {
-                ""
-            };
             rep.warnings.push(format!(
                 "One-time setup, not in the total (measured, {field}, both parties): {what}: {bytes} bytes in {actions} \
-                 send actions{per_instance}"
+                 send actions"
+            ));
+        }
+        if instances > 1 {
+            let (b, a) = FERRET_BOOTSTRAP;
+            rep.warnings.push(format!(
+                "One-time setup, not in the total: this model's largest OT kernel runs on {instances} Ferret instances \
+                 (min(48, cores, ⌈n/2048⌉), state.cc InitOTState), each bootstrapped once: {instances} × {b} = {} bytes \
+                 in {} send actions both parties, and each instance's first refill comes early (+{} bytes, {} actions \
+                 each; measured: matmul 32×512×512 at cores 1, 2, 4 = 1, 2, 4 × ({b} + {}) bytes)",
+                instances * b,
+                instances * a,
+                FERRET_REFILL.0,
+                FERRET_REFILL.1,
+                FERRET_REFILL.0
             ));
         }
         let triples: u64 = rep
