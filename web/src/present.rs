@@ -27,6 +27,18 @@ pub struct Props {
     pub on_exit: Callback<()>,
 }
 
+/// A layer named by its scope path (`layer1/layer1.0/Relu_1`), with its op when the name
+/// does not say it.
+fn layer_label(name: &str, op: &str) -> String {
+    let path = name.trim_start_matches('/');
+    let path = if path.is_empty() { name } else { path };
+    if path.rsplit('/').next().is_some_and(|last| last.starts_with(op)) {
+        path.to_string()
+    } else {
+        format!("{path} ({op})")
+    }
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0} %", 100.0 * x)
 }
@@ -75,12 +87,13 @@ pub fn present(p: &Props) -> Html {
                 .iter()
                 .map(|x| Bar {
                     label: x.name.clone(),
-                    segments: vec![(x.bytes as f64, "online", "bytes")],
+                    segments: vec![(x.bytes as f64, "online", "op kind (all its nodes)")],
                     text: format!("{} ({})", pct(x.share), fmt::bytes(x.bytes)),
                 })
                 .chain(cur.top_layers.iter().map(|x| Bar {
-                    label: format!("{} ({})", x.name.rsplit('/').find(|s| !s.is_empty()).unwrap_or(&x.name), x.op),
-                    segments: vec![(x.bytes as f64, "offline", "bytes")],
+                    // The node's whole scope path: three ReLUs of one block stay three bars.
+                    label: layer_label(&x.name, &x.op),
+                    segments: vec![(x.bytes as f64, "offline", "one layer")],
                     text: format!("{} ({})", pct(x.share), fmt::bytes(x.bytes)),
                 }))
                 .collect();
