@@ -74,6 +74,8 @@ async function open(p, url = site.url) {
   await p.waitForSelector('#dropzone', { timeout: 60000 });
 }
 async function rows(p) {
+  // A large table fills in over a few frames.
+  await p.waitForSelector('#nodes[data-complete="true"]');
   return p.$$eval('#nodes tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
 }
 const fmtShape = (s) => (s.length === 0 ? 'scalar' : s.join('×'));

@@ -112,6 +112,9 @@ pub struct App {
     pub samples: Vec<String>,
     /// Where the core runs (a web worker; the page itself without one).
     bridge: crate::bridge::Bridge,
+    /// Parts of a report on their way from the worker (see [`Reply::Nodes`]).
+    incoming_graph: Option<Box<Graph>>,
+    incoming_nodes: Vec<(usize, Vec<mpclens::report::NodeCost>)>,
     /// A large file whose graph the worker is reading: (name, file).
     reading: Option<(String, web_sys::File)>,
     /// Long work's progress, (done, of), while `status` is busy.
@@ -241,6 +244,8 @@ impl Component for App {
             samples: Vec::new(),
             bridge: crate::bridge::Bridge::start(ctx.link().callback(|(r, b)| Msg::Engine(r, b))),
             reading: None,
+            incoming_graph: None,
+            incoming_nodes: Vec::new(),
             progress: None,
             decoder: None,
             generation: None,
@@ -815,7 +820,16 @@ impl App {
                 let name = self.reading.take().map(|r| r.0).unwrap_or_default();
                 return self.reduce(ctx, Msg::ReadFailed(name, e));
             }
-            Reply::Loaded { graph, report, fastest, decoder, ms } => {
+            Reply::Graph(g) => {
+                self.incoming_graph = Some(g);
+                return false;
+            }
+            Reply::Nodes(i, nodes) => {
+                self.incoming_nodes.push((i, nodes));
+                return false;
+            }
+            Reply::Loaded { report, fastest, decoder, ms } => {
+                let Some(graph) = self.incoming_graph.take() else { return false };
                 self.timing.push(("parsed".into(), now() - ms.1));
                 let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };
                 if let Some(src) = self.pending.take() {
@@ -1011,8 +1025,14 @@ impl App {
         }
     }
 
-    /// A new report from the worker: shown, then what depends on it is asked for.
-    fn show_report(&mut self, r: Report, fastest: mpclens::crossover::FastestMap) {
+    /// A new report from the worker (its node rows came ahead): shown, then what depends on it
+    /// is asked for.
+    fn show_report(&mut self, mut r: Report, fastest: mpclens::crossover::FastestMap) {
+        for (i, nodes) in self.incoming_nodes.drain(..) {
+            if let Some(f) = r.frameworks.get_mut(i) {
+                f.nodes = nodes;
+            }
+        }
         if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
             self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
         }

@@ -50,7 +50,10 @@ impl Engine {
             Job::Open { name, batch, dims, setup } => {
                 self.open(name, bytes.unwrap_or_default(), batch, dims, &setup, post)
             }
-            Job::Profile { setup } => post(self.profile(&setup, post), None),
+            Job::Profile { setup } => {
+                let reply = self.profile(&setup, post);
+                post(reply, None)
+            }
             Job::WhatIf { keys, setup } => post(Reply::WhatIf(self.what_if(&keys, &setup)), None),
             Job::Compare { spec, setup } => post(Reply::Compared(self.compare(&spec, &setup)), None),
             Job::Sweep { setup } => post(Reply::Sweep(self.sweep(&setup, post)), None),
@@ -106,7 +109,8 @@ impl Engine {
                 match self.profile(setup, post) {
                     Reply::Profiled { report, fastest } => {
                         let graph = Box::new(self.open.as_ref().expect("just opened").graph.clone());
-                        post(Reply::Loaded { graph, report, fastest, decoder, ms: (t1 - t0, now() - t1) }, None)
+                        post(Reply::Graph(graph), None);
+                        post(Reply::Loaded { report, fastest, decoder, ms: (t1 - t0, now() - t1) }, None)
                     }
                     other => post(other, None),
                 }
@@ -142,6 +146,10 @@ impl Engine {
                 let fastest = Box::new(mpclens::crossover::fastest_map(&summary));
                 r.summary = Some(summary);
                 o.report = Some(r.clone());
+                // Node rows go ahead, one framework per message: reading one message stays short.
+                for (i, f) in r.frameworks.iter_mut().enumerate() {
+                    post(Reply::Nodes(i, std::mem::take(&mut f.nodes)), None);
+                }
                 Reply::Profiled { report: Box::new(r), fastest }
             }
             Err(e) => Reply::Failed(format!("Profiling failed: {e}")),

@@ -94,9 +94,14 @@ pub enum Reply {
         ms: f64,
     },
     ReadFailed(String),
-    /// The model loaded and priced: it is the worker's open model now. `ms` = (load, price).
+    /// The loaded model's graph (sent before [`Reply::Loaded`], in a message of its own).
+    Graph(Box<Graph>),
+    /// One framework's node rows, sent before the report they belong to (its
+    /// `frameworks[i].nodes` left empty), so no single message takes long to read.
+    Nodes(usize, Vec<mpclens::report::NodeCost>),
+    /// The model loaded and priced: it is the worker's open model now (its graph and node rows
+    /// came just before). `ms` = (load, price).
     Loaded {
-        graph: Box<Graph>,
         report: Box<Report>,
         fastest: Box<FastestMap>,
         decoder: Option<mpclens::generation::DecoderAxes>,
