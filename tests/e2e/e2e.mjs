@@ -581,6 +581,19 @@ await test('summary above the fold on a 1280×720 projector at 150 % zoom', asyn
   await p.close();
 });
 
+await test('without web workers the page still works: the same engine runs on the page', async () => {
+  const p = await ctx.newPage();
+  await p.addInitScript(() => { delete window.Worker; });
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'resnet20');
+  check(p.workers().length === 0, 'no worker started');
+  const shown = await summaryShown(p);
+  const cli = cliSummary(path.join(dist, 'samples', 'resnet20.onnx')).summary;
+  check(JSON.stringify(shown.map((f) => f.bytes)) === JSON.stringify(cli.frameworks.map((f) => f.bytes)), 'summary equals the CLI\'s without a worker');
+  await p.close();
+});
+
 await test('state: the fragment is live; Back/Forward; reload restores a sample and a dropped model', async () => {
   const p = await ctx.newPage();
   await open(p);

@@ -42,6 +42,8 @@ pub enum Msg {
     Bytes(String, Vec<u8>),
     /// A bundled sample's bytes: (sample name, bytes).
     SampleBytes(String, Vec<u8>),
+    /// Draw the next stage of a newly shown model.
+    Reveal,
     /// What the compute worker answered (with a model's bytes when it read a file).
     Engine(Reply, Option<Vec<u8>>),
     /// LLM generation: (prompt tokens, new tokens) as typed.
@@ -112,6 +114,12 @@ pub struct App {
     pub samples: Vec<String>,
     /// Where the core runs (a web worker; the page itself without one).
     bridge: crate::bridge::Bridge,
+    /// The worker's memory after the last load.
+    pub worker_memory: u64,
+    /// How much of a newly shown model is drawn: the summary (0), then the controls and tabs
+    /// (1), the open view (2), generation and exports (`STAGES`), one task apart, so the first
+    /// drawing (and the browser compiling the view code on first use) never holds the page long.
+    pub stage: u8,
     /// Parts of a report on their way from the worker (see [`Reply::Nodes`]).
     incoming_graph: Option<Box<Graph>>,
     incoming_nodes: Vec<(usize, Vec<mpclens::report::NodeCost>)>,
@@ -175,6 +183,17 @@ pub struct App {
 
 /// What a graph layout depends on: (report, framework, metric, log, open scopes).
 type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, Option<std::collections::BTreeSet<String>>);
+
+/// The last drawing stage of a new model (see `App::stage`).
+const STAGES: u8 = 3;
+
+/// The next drawing stage, in a task of its own (after this one has drawn).
+fn reveal_later(ctx: &Context<App>) {
+    ctx.link().send_future(async {
+        gloo::timers::future::TimeoutFuture::new(0).await;
+        Msg::Reveal
+    });
+}
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
@@ -245,6 +264,8 @@ impl Component for App {
             bridge: crate::bridge::Bridge::start(ctx.link().callback(|(r, b)| Msg::Engine(r, b))),
             reading: None,
             incoming_graph: None,
+            stage: STAGES,
+            worker_memory: 0,
             incoming_nodes: Vec::new(),
             progress: None,
             decoder: None,
@@ -455,6 +476,12 @@ impl App {
                 });
             }
             Msg::Engine(reply, bytes) => return self.on_reply(ctx, reply, bytes),
+            Msg::Reveal => {
+                self.stage = (self.stage + 1).min(STAGES);
+                if self.stage < STAGES {
+                    reveal_later(ctx);
+                }
+            }
             Msg::Generate(prompt, tokens) => {
                 let counts = mpclens::generation::parse_count("prompt-len", &prompt)
                     .and_then(|n| mpclens::generation::parse_count("gen-tokens", &tokens).map(|t| (n, t)));
@@ -828,12 +855,15 @@ impl App {
                 self.incoming_nodes.push((i, nodes));
                 return false;
             }
-            Reply::Loaded { report, fastest, decoder, ms } => {
+            Reply::Loaded { report, fastest, decoder, ms, memory } => {
+                self.worker_memory = memory;
                 let Some(graph) = self.incoming_graph.take() else { return false };
                 self.timing.push(("parsed".into(), now() - ms.1));
                 let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };
                 if let Some(src) = self.pending.take() {
                     self.commit(src, dims);
+                    self.stage = 0;
+                    reveal_later(ctx);
                 }
                 self.decoder = decoder.map(Rc::new);
                 self.graph = Some(Rc::new(*graph));
@@ -1137,28 +1167,37 @@ impl App {
                     onclick={link.callback(move |_| Msg::SetView(v))}>{v.title()}</button>
             }
         });
-        let body = match self.st.view {
-            View::Model => model_view::view(self, ctx),
-            View::Overview => overview::view(self, ctx),
-            View::Layers => layers::view(self, ctx),
-            View::Graph => self.graph_view(ctx),
-            View::Ops => layers::ops_view(self, ctx),
-            View::Compare => layers::compare_view(self, ctx),
-            View::Learn => layers::learn_view(self, ctx),
+        // A new model is drawn in stages, one task each (see `stage`).
+        let body = if self.stage < 2 {
+            html! {}
+        } else {
+            match self.st.view {
+                View::Model => model_view::view(self, ctx),
+                View::Overview => overview::view(self, ctx),
+                View::Layers => layers::view(self, ctx),
+                View::Graph => self.graph_view(ctx),
+                View::Ops => layers::ops_view(self, ctx),
+                View::Compare => layers::compare_view(self, ctx),
+                View::Learn => layers::learn_view(self, ctx),
+            }
         };
         let report = self.report.clone().expect("main_view is drawn with a report");
         html! {
             <>
                 <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()}
                     on_select={link.callback(Msg::SetFramework)} />
-                <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>
-                { controls::view(self, ctx) }
-                <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
-                <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
-                { self.decoder.clone().map(|axes| html! { <crate::generation_view::GenerationView {axes}
-                    result={self.generation.clone()} busy={self.generating}
-                    on_run={link.callback(|(p, t)| Msg::Generate(p, t))} /> }).unwrap_or_default() }
-                { export::view(self, ctx) }
+                if self.stage >= 1 {
+                    <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>
+                    { controls::view(self, ctx) }
+                    <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
+                    <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
+                }
+                if self.stage >= STAGES {
+                    { self.decoder.clone().map(|axes| html! { <crate::generation_view::GenerationView {axes}
+                        result={self.generation.clone()} busy={self.generating}
+                        on_run={link.callback(|(p, t)| Msg::Generate(p, t))} /> }).unwrap_or_default() }
+                    { export::view(self, ctx) }
+                }
             </>
         }
     }

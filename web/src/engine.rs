@@ -110,7 +110,8 @@ impl Engine {
                     Reply::Profiled { report, fastest } => {
                         let graph = Box::new(self.open.as_ref().expect("just opened").graph.clone());
                         post(Reply::Graph(graph), None);
-                        post(Reply::Loaded { report, fastest, decoder, ms: (t1 - t0, now() - t1) }, None)
+                        let memory = crate::model_view::wasm_memory_bytes();
+                        post(Reply::Loaded { report, fastest, decoder, ms: (t1 - t0, now() - t1), memory }, None)
                     }
                     other => post(other, None),
                 }

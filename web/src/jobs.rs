@@ -106,6 +106,8 @@ pub enum Reply {
         fastest: Box<FastestMap>,
         decoder: Option<mpclens::generation::DecoderAxes>,
         ms: (f64, f64),
+        /// The worker's wasm memory (it only grows, so it is the peak).
+        memory: u64,
     },
     /// Symbolic dims need values (the form asks for them, with the core's proposals).
     NeedDims {

@@ -118,10 +118,11 @@ fn timing(app: &App) -> Option<String> {
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
     Some(
         format!(
-            "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
+            "Loaded in {} (read {}, parse and profile {}). Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
             fmt::seconds((r - s) / 1e3),
             fmt::seconds((p - r) / 1e3),
+            fmt::bytes(app.worker_memory),
             fmt::bytes(wasm_memory_bytes()),
             fmt::bytes(file as u64)
         ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
@@ -129,7 +130,7 @@ fn timing(app: &App) -> Option<String> {
 }
 
 /// Size of this module's linear memory: it only grows, so it is the peak.
-fn wasm_memory_bytes() -> u64 {
+pub fn wasm_memory_bytes() -> u64 {
     #[cfg(target_arch = "wasm32")]
     return core::arch::wasm32::memory_size::<0>() as u64 * 65536;
     #[cfg(not(target_arch = "wasm32"))]
