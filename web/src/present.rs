@@ -27,15 +27,16 @@ pub struct Props {
     pub on_exit: Callback<()>,
 }
 
-/// A layer named by its scope path (`layer1/layer1.0/Relu_1`), with its op when the name
-/// does not say it.
-fn layer_label(name: &str, op: &str) -> String {
-    let path = name.trim_start_matches('/');
-    let path = if path.is_empty() { name } else { path };
-    if path.rsplit('/').next().is_some_and(|last| last.starts_with(op)) {
-        path.to_string()
+/// A layer named by its whole scope path (`/layer1/layer1.0/Relu_1`, as the file names it),
+/// with its op when the name does not say it; a name that reads like an op kind (a root-level
+/// `Relu`) says it is one layer, so no layer bar looks like an op-kind bar.
+fn layer_label(name: &str, op: &str, kinds: &[&str]) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let label = if last.starts_with(op) { name.to_string() } else { format!("{name} ({op})") };
+    if kinds.contains(&label.as_str()) {
+        format!("{label} (one layer)")
     } else {
-        format!("{path} ({op})")
+        label
     }
 }
 
@@ -82,6 +83,7 @@ pub fn present(p: &Props) -> Html {
             )
         }
         1 => {
+            let kinds: Vec<&str> = cur.top_ops.iter().map(|x| x.name.as_str()).collect();
             let bars: Vec<Bar> = cur
                 .top_ops
                 .iter()
@@ -92,7 +94,7 @@ pub fn present(p: &Props) -> Html {
                 })
                 .chain(cur.top_layers.iter().map(|x| Bar {
                     // The node's whole scope path: three ReLUs of one block stay three bars.
-                    label: layer_label(&x.name, &x.op),
+                    label: layer_label(&x.name, &x.op, &kinds),
                     segments: vec![(x.bytes as f64, "offline", "one layer")],
                     text: format!("{} ({})", pct(x.share), fmt::bytes(x.bytes)),
                 }))
