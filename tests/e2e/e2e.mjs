@@ -102,6 +102,8 @@ await test('page loads from a subpath, says the file stays local, CSP is set', a
   const privacy = await page.textContent('#privacy');
   check(/never leaves this browser/.test(privacy), 'privacy sentence');
   const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  // The compute worker comes from this site only.
+  check(/worker-src 'self'(;|$)/.test(csp), 'CSP allows same-origin workers only: ' + csp);
   check(/connect-src 'self'/.test(csp) && /default-src 'self'/.test(csp) && !/unsafe-inline'[^;]*script|script-src[^;]*unsafe-inline/.test(csp), 'CSP: ' + csp);
   await page.waitForSelector('.samples button');
   await page.screenshot({ path: path.join(SHOTS, '01-start.png') });

@@ -114,8 +114,9 @@ pub struct App {
     pub samples: Vec<String>,
     /// Where the core runs (a web worker; the page itself without one).
     bridge: crate::bridge::Bridge,
-    /// The worker's memory after the last load.
+    /// The worker's memory after the last load, and its (parse, price + summary) milliseconds.
     pub worker_memory: u64,
+    pub worker_ms: (f64, f64),
     /// How much of a newly shown model is drawn: the summary (0), then the controls and tabs
     /// (1), the open view (2), generation and exports (`STAGES`), one task apart, so the first
     /// drawing (and the browser compiling the view code on first use) never holds the page long.
@@ -266,6 +267,7 @@ impl Component for App {
             incoming_graph: None,
             stage: STAGES,
             worker_memory: 0,
+            worker_ms: (0.0, 0.0),
             incoming_nodes: Vec::new(),
             progress: None,
             decoder: None,
@@ -857,6 +859,7 @@ impl App {
             }
             Reply::Loaded { report, fastest, decoder, ms, memory } => {
                 self.worker_memory = memory;
+                self.worker_ms = ms;
                 let Some(graph) = self.incoming_graph.take() else { return false };
                 self.timing.push(("parsed".into(), now() - ms.1));
                 let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };

@@ -118,10 +118,12 @@ fn timing(app: &App) -> Option<String> {
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
     Some(
         format!(
-            "Loaded in {} (read {}, parse and profile {}). Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
+            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price and summary {}). Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
             fmt::seconds((r - s) / 1e3),
             fmt::seconds((p - r) / 1e3),
+            fmt::seconds(app.worker_ms.0 / 1e3),
+            fmt::seconds(app.worker_ms.1 / 1e3),
             fmt::bytes(app.worker_memory),
             fmt::bytes(wasm_memory_bytes()),
             fmt::bytes(file as u64)
