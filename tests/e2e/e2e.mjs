@@ -637,11 +637,13 @@ await test('loading another model resets search and what-ifs (and they leave the
   await page.waitForFunction(() => /q=conv/.test(location.hash) && /wi=relu-square/.test(location.hash));
   await openSample(page, 'lenet');
   check(!/q=|wi=/.test(page.url()), 'search and what-if gone from the address: ' + page.url());
+  // A new model's view is drawn a moment after its summary.
+  await page.waitForSelector('#search');
   check((await page.$eval('#search', (i) => i.value)) === '', 'search box empty');
   await page.click('#tab-overview');
   check(!(await page.isChecked('#whatif-relu-square')), 'what-if unticked');
   await page.click('#tab-compare');
-  check(await page.$('#compare #search, .compare #search'), 'compare has a search box');
+  await page.waitForSelector('#compare #search, .compare #search');
 });
 
 await test('a bad file keeps the current report and says what is wrong in plain words', async () => {
