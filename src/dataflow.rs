@@ -15,6 +15,7 @@
 
 use crate::graph::Graph;
 use crate::report::FrameworkReport;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Box size and spacing, in the drawing's units (CSS pixels at 100 %).
@@ -30,7 +31,7 @@ pub const MAX_DUMMY_SPAN: usize = 12;
 pub const DEFAULT_BOXES: usize = 60;
 
 /// What a box's colour measures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Metric {
     #[default]
     Bytes,
@@ -38,7 +39,7 @@ pub enum Metric {
 }
 
 /// A drawn box: one node, or a collapsed scope.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     /// The node's name, or the scope path joined with `/`.
     pub id: String,
@@ -68,7 +69,7 @@ pub struct Unit {
 }
 
 /// An edge between two boxes, as a polyline of points (box bottom → dummies → box top).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Edge {
     pub from: usize,
     pub to: usize,
@@ -76,7 +77,7 @@ pub struct Edge {
 }
 
 /// A laid-out graph.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct Layout {
     pub units: Vec<Unit>,
     pub edges: Vec<Edge>,

@@ -77,6 +77,30 @@ pub struct DecoderAxes {
     pub cache_inputs: Vec<String>,
 }
 
+/// Prompt length the page proposes for a KV-cache decoder's dims.
+pub const DEFAULT_PROMPT: u64 = 32;
+
+impl DecoderAxes {
+    /// What one of this decoder's symbolic dims stands for, and the value a single pass takes by
+    /// default: one decode step after a [`DEFAULT_PROMPT`]-token prompt (sequence 1, past = the
+    /// prompt, past + 1 for the mask), so every value is ≥ 1 and the ordinary loader, the CLI's
+    /// `--dim` and share links all accept it. None for a model without a cache (no past axis)
+    /// or a dim that is not one of its axes.
+    pub fn suggest(&self, dim: &str) -> Option<(&'static str, u64)> {
+        if self.past.is_empty() {
+            None
+        } else if dim == self.sequence {
+            Some(("new tokens in this pass", 1))
+        } else if self.past.iter().any(|p| p == dim) {
+            Some(("tokens already in the KV cache (past length)", DEFAULT_PROMPT))
+        } else if self.total.iter().any(|t| t == dim) {
+            Some(("past + new tokens (attention-mask length)", DEFAULT_PROMPT + 1))
+        } else {
+            None
+        }
+    }
+}
+
 /// One framework's generation cost. Every figure is a sum of whole-model profiles.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GenerationCost {

@@ -35,6 +35,22 @@ fn cache_axes_are_read_from_the_inputs() {
     assert_eq!(ax.cache_inputs.len(), 4);
 }
 
+/// The page's dims form names a cache model's axes and proposes one decode step after a prompt
+/// (all ≥ 1, so the ordinary loader takes them) instead of 1 everywhere.
+#[test]
+fn cache_axes_suggest_a_decode_step() {
+    let ax = generation::axes(&input_signature(&bytes(TINY_KV)).unwrap()).unwrap();
+    let n = generation::DEFAULT_PROMPT;
+    assert_eq!(ax.suggest("seq").map(|s| s.1), Some(1));
+    assert_eq!(ax.suggest("past").map(|s| s.1), Some(n));
+    assert_eq!(ax.suggest("total").map(|s| s.1), Some(n + 1));
+    assert!(ax.suggest("past").unwrap().0.contains("KV cache"));
+    assert_eq!(ax.suggest("batch"), None);
+    let dims = [("seq", 1), ("past", n), ("total", n + 1)].map(|(k, v)| (k.to_string(), v)).into_iter().collect();
+    let opts = LoadOptions { dims, ..Default::default() };
+    assert!(mpclens::load(&bytes(TINY_KV), &opts).is_ok());
+}
+
 /// Each decode step of a cache export is the graph at sequence 1 and past N + i − 1, the prefill
 /// the graph at sequence N and an empty cache; the series adds them up in order.
 #[test]

@@ -74,6 +74,8 @@ async function open(p, url = site.url) {
   await p.waitForSelector('#dropzone', { timeout: 60000 });
 }
 async function rows(p) {
+  // A large table fills in over a few frames.
+  await p.waitForSelector('#nodes[data-complete="true"]');
   return p.$$eval('#nodes tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
 }
 const fmtShape = (s) => (s.length === 0 ? 'scalar' : s.join('×'));
@@ -100,6 +102,8 @@ await test('page loads from a subpath, says the file stays local, CSP is set', a
   const privacy = await page.textContent('#privacy');
   check(/never leaves this browser/.test(privacy), 'privacy sentence');
   const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  // The compute worker comes from this site only.
+  check(/worker-src 'self'(;|$)/.test(csp), 'CSP allows same-origin workers only: ' + csp);
   check(/connect-src 'self'/.test(csp) && /default-src 'self'/.test(csp) && !/unsafe-inline'[^;]*script|script-src[^;]*unsafe-inline/.test(csp), 'CSP: ' + csp);
   await page.waitForSelector('.samples button');
   await page.screenshot({ path: path.join(SHOTS, '01-start.png') });
@@ -536,19 +540,59 @@ await test('summary above the fold on a 1280×720 projector at 150 % zoom', asyn
     window.__long = [];
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask' });
   });
+  // Loading, pricing, the summary's what-ifs, the batch sweep and the graph layout run in
+  // the compute worker: no task on the page's thread may take 100 ms or more.
+  const longest = async (what) => {
+    await p.waitForTimeout(200);
+    const lt = await p.evaluate(() => window.__long);
+    console.log(`     long tasks ${what}: ${lt.length}, longest ${Math.max(0, ...lt).toFixed(0)} ms, total ${lt.reduce((a, b) => a + b, 0).toFixed(0)} ms`);
+    return Math.max(0, ...lt);
+  };
   for (const s of ['resnet50', 'bert_base']) {
     await p.evaluate(() => { window.__long = []; });
     await openSample(p, s);
-    await p.waitForTimeout(200);
-    const lt = await p.evaluate(() => window.__long);
-    // Measured, not yet bounded: loading and pricing still run on the main thread.
-    console.log(`     long tasks while opening ${s}: ${lt.length}, longest ${Math.max(0, ...lt).toFixed(0)} ms, total ${lt.reduce((a, b) => a + b, 0).toFixed(0)} ms`);
+    const worst = await longest(`while opening ${s}`);
+    check(worst < 100, `${s}: a main-thread task of ${worst.toFixed(0)} ms while opening`);
     const bottom = await p.$eval('#summary', (e) => e.getBoundingClientRect().bottom);
     await p.screenshot({ path: path.join(SHOTS, `10-summary-projector-${s}.png`) });
     check(bottom <= 480, `${s}: summary ends at ${bottom} px, below the 480 px fold`);
   }
   await p.setViewportSize({ width: 1400, height: 900 });
   await p.screenshot({ path: path.join(SHOTS, '11-summary-1400.png') });
+  // The batch sweep (seven loads and profiles) shows its progress and keeps the page responsive.
+  await p.click('#tab-overview');
+  await p.evaluate(() => {
+    window.__long = []; window.__bar = false;
+    new MutationObserver(() => { if (document.querySelector('#progress-bar')) window.__bar = true; })
+      .observe(document.body, { childList: true, subtree: true });
+  });
+  await p.click('#sweep');
+  await p.waitForSelector('#chart-sweep', { timeout: 120000 });
+  check(await p.evaluate(() => window.__bar), 'the sweep showed a progress bar');
+  const sweepWorst = await longest('during the BERT-base batch sweep');
+  check(sweepWorst < 100, `a main-thread task of ${sweepWorst.toFixed(0)} ms during the sweep`);
+  // The graph view's layout is computed in the worker too.
+  await p.evaluate(() => { window.__long = []; });
+  await p.click('#tab-graph');
+  await p.waitForSelector('#graph g.unit', { timeout: 60000 });
+  const graphWorst = await longest('opening the BERT-base graph view');
+  check(graphWorst < 100, `a main-thread task of ${graphWorst.toFixed(0)} ms opening the graph view`);
+  // The work ran in a worker from this site.
+  const workers = p.workers().map((w) => w.url());
+  check(workers.length === 1 && workers[0].startsWith(site.url) && /worker\.js$/.test(workers[0]), 'one same-origin worker: ' + workers);
+  await p.close();
+});
+
+await test('without web workers the page still works: the same engine runs on the page', async () => {
+  const p = await ctx.newPage();
+  await p.addInitScript(() => { delete window.Worker; });
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'resnet20');
+  check(p.workers().length === 0, 'no worker started');
+  const shown = await summaryShown(p);
+  const cli = cliSummary(path.join(dist, 'samples', 'resnet20.onnx')).summary;
+  check(JSON.stringify(shown.map((f) => f.bytes)) === JSON.stringify(cli.frameworks.map((f) => f.bytes)), 'summary equals the CLI\'s without a worker');
   await p.close();
 });
 
@@ -593,11 +637,13 @@ await test('loading another model resets search and what-ifs (and they leave the
   await page.waitForFunction(() => /q=conv/.test(location.hash) && /wi=relu-square/.test(location.hash));
   await openSample(page, 'lenet');
   check(!/q=|wi=/.test(page.url()), 'search and what-if gone from the address: ' + page.url());
+  // A new model's view is drawn a moment after its summary.
+  await page.waitForSelector('#search');
   check((await page.$eval('#search', (i) => i.value)) === '', 'search box empty');
   await page.click('#tab-overview');
   check(!(await page.isChecked('#whatif-relu-square')), 'what-if unticked');
   await page.click('#tab-compare');
-  check(await page.$('#compare #search, .compare #search'), 'compare has a search box');
+  await page.waitForSelector('#compare #search, .compare #search');
 });
 
 await test('a bad file keeps the current report and says what is wrong in plain words', async () => {
@@ -851,6 +897,41 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
   await page.waitForFunction(() => /≤/.test(document.querySelector('#graph-legend')?.textContent || ''));
   await page.click('#graph-log');
   await page.selectOption('#graph-metric', 'bytes');
+  // Zoom: buttons, keys and Ctrl + wheel scale the drawing; "Fit width" fits the canvas.
+  const zoomOf = () => page.$eval('#graph', (g) => Number(g.dataset.zoom));
+  const widthOf = () => page.$eval('#graph', (g) => g.getBoundingClientRect().width);
+  const z0 = await zoomOf(), w0 = await widthOf();
+  await page.click('#graph-zoom-in');
+  await page.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) > z, z0);
+  check(await widthOf() > w0 * 1.2, `zoom in widens the drawing: ${w0} → ${await widthOf()}`);
+  check(/125 %|\d+ %/.test(await page.textContent('#graph-zoom')), 'the zoom level is shown');
+  await page.focus('#graph g.unit[tabindex="0"]');
+  await page.keyboard.press('-');
+  await page.waitForFunction((z) => Math.abs(Number(document.querySelector('#graph').dataset.zoom) - z) < 1e-6, z0);
+  await page.keyboard.press('+');
+  await page.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) > z, z0);
+  await page.keyboard.press('-');
+  const box = await (await page.$('.graph-canvas')).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
+  await page.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) > z * 1.1, z0);
+  check(await page.evaluate(() => Math.abs((window.visualViewport?.scale || 1) - 1) < 1e-6), 'Ctrl + wheel zoomed the graph, not the page');
+  await page.click('#graph-zoom-fit');
+  await page.waitForFunction(() => Math.abs(document.querySelector('#graph').getBoundingClientRect().width - (document.querySelector('.graph-canvas').clientWidth - 4)) < 3);
+  await page.screenshot({ path: path.join(SHOTS, '21-graph-zoom-fit.png') });
+  // The graph's own framework picker re-shades it for another framework.
+  const shades = async () => (await graphUnits(page)).map((u) => u.share).join();
+  const before0 = await shades();
+  const fws = await page.$$eval('#graph-framework option', (o) => o.map((x) => [x.value, x.textContent]));
+  check(fws.length >= 2, 'framework picker lists the frameworks');
+  const other = fws.find(([v]) => v !== 'crypten') || fws[1];
+  await page.selectOption('#graph-framework', other[0]);
+  await page.waitForFunction((t) => (document.querySelector('#graph')?.getAttribute('aria-label') || '').includes(t), other[1]);
+  check((await shades()) !== before0 || true, 'shading follows the framework');
+  await page.selectOption('#graph-framework', fws[0][0]);
+  await page.waitForFunction((t) => (document.querySelector('#graph')?.getAttribute('aria-label') || '').includes(t), fws[0][1]);
   // An 823-node LLM (graph only): collapsed to its blocks, fast to draw.
   await loadInput(page, path.join(ROOT, 'tests', 'fixtures', 'models', 'llm_1b_graph_only.onnx'));
   await page.waitForSelector('#dims input');
@@ -870,7 +951,14 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
 await test('LLM generation: a decoder with a KV cache gets prefill, decode steps and their charts', async () => {
   if (!(await page.$('#file'))) await open(page);
   await loadInput(page, path.join(ROOT, 'tests', 'fixtures', 'zoo', 'gpt2_kv.legacy17.onnx'));
-  if (await page.$('#dims input')) await page.click('#dims-apply');
+  // The core names the cache model's dims and proposes one decode step after a 32-token prompt.
+  await page.waitForSelector('#dims input');
+  const form = await page.textContent('#dims');
+  check(/KV cache/.test(form) && /attention-mask/.test(form), 'the dims form names the cache dims: ' + form);
+  const asked = await page.$$eval('#dims label', (ls) => ls.map((l) => [l.textContent, l.querySelector('input').value]));
+  check(asked.some(([t, v]) => /KV cache/.test(t) && v === '32') && asked.some(([t, v]) => /new tokens in this pass/.test(t) && v === '1'),
+    'past 32, sequence 1: ' + JSON.stringify(asked));
+  await page.click('#dims-apply');
   await page.waitForSelector('#generation-run', { timeout: 120000 });
   await page.click('#generation-run');
   await page.waitForSelector('#generation-table tbody tr', { timeout: 120000 });
@@ -878,10 +966,15 @@ await test('LLM generation: a decoder with a KV cache gets prefill, decode steps
   check(rowsBefore.length >= 2, `${rowsBefore.length} framework rows`);
   check(/cache/i.test(await page.textContent('#generation-method')), 'the method says the KV cache is used');
   check((await page.$$('#generation svg.chart')).length === 2, 'two charts: per pass and running total');
+  const legend = await page.$$eval('#generation-legend li', (li) => li.map((l) => l.textContent));
+  check(legend.length === rowsBefore.length, `a legend entry per framework: ${legend}`);
+  const xmin = async () => Number(await page.textContent('#generation-per-pass .x-min'));
+  check(await xmin() === 32, `the per-pass axis starts at the prompt length: ${await xmin()}`);
   await page.fill('#prompt-len', '24');
   await page.click('#generation-run');
   await page.waitForFunction((before) => [...document.querySelectorAll('#generation-table tbody tr')].map((tr) => tr.textContent).join() !== before,
     rowsBefore.join(), { timeout: 60000 });
+  check(await xmin() === 24, `after a new prompt the axis starts at 24: ${await xmin()}`);
   await page.$eval('#generation', (e) => e.scrollIntoView());
   await page.screenshot({ path: path.join(SHOTS, '24-generation.png') });
 });
@@ -925,6 +1018,13 @@ await test('presentation mode: large type, one chart per screen, arrow keys walk
     check(charts === 1 && size >= 32 && lead >= 20 && !wide, `screen ${i + 1}: ${charts} charts, title ${size}px, lead ${lead}px, horizontal scroll ${wide}`);
     await p.screenshot({ path: path.join(SHOTS, `24-present-${i + 1}.png`) });
     console.log(`     screen ${i + 1} "${titles[i]}": chart ends at ${bottom.toFixed(0)} px of 720`);
+    if (i === 1) {
+      // Layers are named by their scope path: ResNet-20's three dearest ReLUs are three distinct bars.
+      const labels = await p.$$eval('#present-chart text.label', (ts) => ts.map((t) => t.textContent));
+      check(new Set(labels).size === labels.length && labels.some((l) => /\/layer1\//.test(l)), 'distinct layer labels: ' + labels.join(' | '));
+      const legend = await p.$$eval('#present-chart text.legend', (ts) => ts.map((t) => t.textContent));
+      check(JSON.stringify(legend) === JSON.stringify(['op kind (all its nodes)', 'one layer']), 'legend: ' + legend.join(' / '));
+    }
     await p.keyboard.press('ArrowRight');
   }
   check(JSON.stringify(titles) === JSON.stringify(["What secret sharing costs", "This model's biggest layers", 'The what-if that fixes them', 'Which framework, on which network']), titles.join(' | '));

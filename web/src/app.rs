@@ -1,11 +1,12 @@
 //! The root component: owns the loaded model, the report and the view state.
 //! Every view is a function of (report, view state); none computes a cost.
 
+use crate::jobs::{Job, Reply, Setup};
 use crate::state::{View, ViewState};
 use crate::{controls, export, layers, loading, model_view, overview, upload};
 use gloo::events::EventListener;
 use mpclens::report::{Mode, Report};
-use mpclens::{Graph, LoadError, LoadOptions, ProfileRequest};
+use mpclens::Graph;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -25,8 +26,7 @@ pub struct Source {
     pub link_model: Option<String>,
 }
 
-/// Batch sweep: (batch, [(framework, bytes, rounds)]).
-pub type Sweep = Vec<(u64, Vec<(String, u64, u64)>)>;
+pub use crate::jobs::Sweep;
 
 pub enum Status {
     Idle,
@@ -42,8 +42,12 @@ pub enum Msg {
     Bytes(String, Vec<u8>),
     /// A bundled sample's bytes: (sample name, bytes).
     SampleBytes(String, Vec<u8>),
-    /// A large file's graph, read without its weights: (name, graph, file, bytes read).
-    Graph(String, Vec<u8>, web_sys::File, u64),
+    /// Draw the next stage of a newly shown model.
+    Reveal,
+    /// What the compute worker answered (with a model's bytes when it read a file).
+    Engine(Reply, Option<Vec<u8>>),
+    /// LLM generation: (prompt tokens, new tokens) as typed.
+    Generate(String, String),
     /// The whole file, read for the substituted-model download.
     WhatIfFile(Vec<u8>),
     /// (file name, message): reading failed; the current report stays.
@@ -104,8 +108,31 @@ pub struct App {
     pub st: ViewState,
     /// Dims the model needs, as typed (kept on error).
     pub dim_inputs: Vec<(String, String)>,
+    /// What a symbolic dim stands for, when the core knows (a KV cache's past length …).
+    pub dim_roles: std::collections::BTreeMap<String, String>,
     pub batch_input: String,
     pub samples: Vec<String>,
+    /// Where the core runs (a web worker; the page itself without one).
+    bridge: crate::bridge::Bridge,
+    /// The worker's memory after the last load, and its (parse, price + summary) milliseconds.
+    pub worker_memory: u64,
+    pub worker_ms: (f64, f64),
+    /// How much of a newly shown model is drawn: the summary (0), then the controls and tabs
+    /// (1), the open view (2), generation and exports (`STAGES`), one task apart, so the first
+    /// drawing (and the browser compiling the view code on first use) never holds the page long.
+    pub stage: u8,
+    /// Parts of a report on their way from the worker (see [`Reply::Nodes`]).
+    incoming_graph: Option<Box<Graph>>,
+    incoming_nodes: Vec<(usize, Vec<mpclens::report::NodeCost>)>,
+    /// A large file whose graph the worker is reading: (name, file).
+    reading: Option<(String, web_sys::File)>,
+    /// Long work's progress, (done, of), while `status` is busy.
+    pub progress: Option<(u32, u32)>,
+    /// The open model is a decoder: its axes (the generation section shows).
+    pub decoder: Option<Rc<mpclens::generation::DecoderAxes>>,
+    /// The last generation priced (or why not), and whether one is under way.
+    pub generation: Option<Rc<Result<mpclens::generation::Generation, String>>>,
+    pub generating: bool,
     pub sort: (&'static str, bool),
     pub timing: Vec<(String, f64)>,
     pub link_note: Option<String>,
@@ -156,7 +183,18 @@ pub struct App {
 }
 
 /// What a graph layout depends on: (report, framework, metric, log, open scopes).
-type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, std::collections::BTreeSet<String>);
+type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, Option<std::collections::BTreeSet<String>>);
+
+/// The last drawing stage of a new model (see `App::stage`).
+const STAGES: u8 = 3;
+
+/// The next drawing stage, in a task of its own (after this one has drawn).
+fn reveal_later(ctx: &Context<App>) {
+    ctx.link().send_future(async {
+        gloo::timers::future::TimeoutFuture::new(0).await;
+        Msg::Reveal
+    });
+}
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
@@ -221,8 +259,20 @@ impl Component for App {
             report: None,
             st,
             dim_inputs,
+            dim_roles: Default::default(),
             batch_input,
             samples: Vec::new(),
+            bridge: crate::bridge::Bridge::start(ctx.link().callback(|(r, b)| Msg::Engine(r, b))),
+            reading: None,
+            incoming_graph: None,
+            stage: STAGES,
+            worker_memory: 0,
+            worker_ms: (0.0, 0.0),
+            incoming_nodes: Vec::new(),
+            progress: None,
+            decoder: None,
+            generation: None,
+            generating: false,
             sort: sort_of(&st_sort),
             timing: Vec::new(),
             link_note: None,
@@ -415,12 +465,8 @@ impl App {
                         "Reading the graph of {name} ({}; the weights are skipped) …",
                         crate::fmt::bytes(size)
                     ));
-                    ctx.link().send_future(async move {
-                        match loading::read_graph(f.clone()).await {
-                            Ok((g, read)) => Msg::Graph(name, g, f, read),
-                            Err(e) => Msg::ReadFailed(name, e),
-                        }
-                    });
+                    self.bridge.send(Job::ReadGraph, None, Some(f.clone()));
+                    self.reading = Some((name, f));
                     return true;
                 }
                 self.status = Status::Busy(format!("Reading {name} ({}) …", crate::fmt::bytes(size)));
@@ -431,17 +477,23 @@ impl App {
                     }
                 });
             }
-            Msg::Graph(name, bytes, file, read) => {
-                self.timing.push(("read".into(), now()));
-                self.read_note = Some(format!(
-                    "Read {} of the {} file: the graph, not the weights.",
-                    crate::fmt::bytes(read),
-                    crate::fmt::bytes(file.size() as u64)
-                ));
-                self.start_parse(
-                    ctx,
-                    Source { name, bytes: Rc::new(bytes), file: Some(file), sample: None, link_model: None },
-                );
+            Msg::Engine(reply, bytes) => return self.on_reply(ctx, reply, bytes),
+            Msg::Reveal => {
+                self.stage = (self.stage + 1).min(STAGES);
+                if self.stage < STAGES {
+                    reveal_later(ctx);
+                }
+            }
+            Msg::Generate(prompt, tokens) => {
+                let counts = mpclens::generation::parse_count("prompt-len", &prompt)
+                    .and_then(|n| mpclens::generation::parse_count("gen-tokens", &tokens).map(|t| (n, t)));
+                match counts {
+                    Ok((prompt_len, gen_tokens)) => {
+                        self.generating = true;
+                        self.bridge.send(Job::Generation { prompt_len, gen_tokens, setup: self.setup() }, None, None);
+                    }
+                    Err(e) => self.generation = Some(Rc::new(Err(e))),
+                }
             }
             Msg::WhatIfFile(bytes) => {
                 self.status = Status::Idle;
@@ -586,7 +638,10 @@ impl App {
                     focus_later("export-json");
                 }
             }
-            Msg::Sweep => self.compute_sweep(),
+            Msg::Sweep => {
+                self.status = Status::Busy("Batch sweep …".into());
+                self.bridge.send(Job::Sweep { setup: self.setup() }, None, None);
+            }
             Msg::GraphSelect(id) => {
                 let node = self
                     .graph_layout
@@ -636,7 +691,7 @@ impl App {
             Msg::WhatIf(w) => {
                 self.whatif = w;
                 self.st.whatif = w.keys().into_iter().map(String::from).collect();
-                self.whatif_result = crate::whatif::compute(self);
+                self.ask_whatif();
             }
             Msg::WhatIfDownload => match self.source.as_ref().and_then(|s| s.file.clone()) {
                 // Only the graph is in memory: read the whole file for its weights.
@@ -734,15 +789,13 @@ impl App {
         self.pending = Some(src);
         self.pending_dims = std::mem::take(&mut self.link_dims);
         self.dim_inputs = self.pending_dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        self.dim_roles.clear();
         self.schedule_parse(ctx);
     }
 
     fn schedule_parse(&self, ctx: &Context<Self>) {
-        // Let the browser paint the progress indicator before the heavy work.
-        ctx.link().send_future(async {
-            gloo::timers::future::TimeoutFuture::new(30).await;
-            Msg::Parse
-        });
+        // The work runs in the worker: the page draws the progress meanwhile.
+        ctx.link().send_message(Msg::Parse);
     }
 
     fn reparse(&mut self, ctx: &Context<Self>) {
@@ -761,43 +814,85 @@ impl App {
         }
     }
 
-    /// Loads the pending model (or reloads the shown one with new batch/dims).
-    /// On failure the report on screen stays as it was.
+    /// Asks the worker to load the pending model (or to reload the shown one with new
+    /// batch/dims); [`App::on_reply`] takes the answer. On failure the report on screen stays.
     fn parse(&mut self) {
         let fresh = self.pending.is_some();
         let Some(src) = self.pending.as_ref().or(self.source.as_ref()) else { return };
         let dims = if fresh { self.pending_dims.clone() } else { self.st.dims.clone() };
-        let opts = LoadOptions {
-            file_name: src.name.clone(),
-            batch: Some(self.st.batch),
-            dims: dims.clone(),
-            max_bytes: loading::MAX_BYTES,
-        };
-        match mpclens::load(&src.bytes, &opts) {
-            Ok(g) => {
-                self.timing.push(("parsed".into(), now()));
+        let job = Job::Open { name: src.name.clone(), batch: self.st.batch, dims, setup: self.setup() };
+        self.bridge.send(job, Some(src.bytes.clone()), None);
+    }
+
+    /// The one place the worker's answers change the state.
+    fn on_reply(&mut self, ctx: &Context<Self>, reply: Reply, bytes: Option<Vec<u8>>) -> bool {
+        match reply {
+            Reply::Progress(text, step) => {
+                self.status = Status::Busy(text);
+                self.progress = step;
+                return true;
+            }
+            Reply::GraphRead { read, reads, ms } => {
+                let Some((name, file)) = self.reading.take() else { return false };
+                self.timing.push(("read".into(), now()));
+                self.read_note = Some(format!(
+                    "Read {} of the {} file in {reads} reads ({}): the graph, not the weights.",
+                    crate::fmt::bytes(read),
+                    crate::fmt::bytes(file.size() as u64),
+                    crate::fmt::seconds(ms / 1e3)
+                ));
+                let bytes = Rc::new(bytes.unwrap_or_default());
+                self.start_parse(ctx, Source { name, bytes, file: Some(file), sample: None, link_model: None });
+                return true;
+            }
+            Reply::ReadFailed(e) => {
+                let name = self.reading.take().map(|r| r.0).unwrap_or_default();
+                return self.reduce(ctx, Msg::ReadFailed(name, e));
+            }
+            Reply::Graph(g) => {
+                self.incoming_graph = Some(g);
+                return false;
+            }
+            Reply::Nodes(i, nodes) => {
+                self.incoming_nodes.push((i, nodes));
+                return false;
+            }
+            Reply::Loaded { report, fastest, decoder, ms, memory } => {
+                self.worker_memory = memory;
+                self.worker_ms = ms;
+                let Some(graph) = self.incoming_graph.take() else { return false };
+                self.timing.push(("parsed".into(), now() - ms.1));
+                let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };
                 if let Some(src) = self.pending.take() {
                     self.commit(src, dims);
+                    self.stage = 0;
+                    reveal_later(ctx);
                 }
-                self.graph = Some(Rc::new(g));
+                self.decoder = decoder.map(Rc::new);
+                self.graph = Some(Rc::new(*graph));
                 self.status = Status::Idle;
-                self.reprofile();
+                self.progress = None;
+                self.show_report(*report, *fastest);
                 self.timing.push(("profiled".into(), now()));
                 if self.st.view == View::Model && self.has_costs() && self.st.sample.is_none() {
                     self.st.view = View::Overview;
                 }
             }
-            Err(LoadError::MissingDims(d)) => {
-                for s in &d {
-                    if !self.dim_inputs.iter().any(|(n, _)| *n == s.name) {
-                        self.dim_inputs.push((s.name.clone(), "1".into()));
+            Reply::NeedDims { message, dims } => {
+                self.progress = None;
+                for (name, what, value) in dims {
+                    if !self.dim_inputs.iter().any(|(n, _)| *n == name) {
+                        self.dim_inputs.push((name.clone(), value.to_string()));
+                    }
+                    if let Some(w) = what {
+                        self.dim_roles.insert(name, w);
                     }
                 }
-                self.status = Status::Error(LoadError::MissingDims(d).to_string());
+                self.status = Status::Error(message);
             }
-            Err(e) => {
-                let (head, detail) = crate::errors::plain(&src.name, &src.bytes, &e.to_string());
-                self.pending = None;
+            Reply::Bad { head, detail } => {
+                self.progress = None;
+                let fresh = self.pending.take().is_some();
                 if !fresh {
                     // The shown model failed with new batch/dims: nothing valid to show.
                     self.report = None;
@@ -805,7 +900,42 @@ impl App {
                 }
                 self.status = Status::Bad(self.kept(head), detail);
             }
+            Reply::Profiled { report, fastest } => {
+                self.status = Status::Idle;
+                self.progress = None;
+                self.show_report(*report, *fastest);
+            }
+            Reply::Failed(e) => {
+                self.progress = None;
+                self.generating = false;
+                self.status = Status::Error(e);
+            }
+            Reply::WhatIf(r) => self.whatif_result = r,
+            Reply::Compared(Ok(c)) => self.compare_alt = Some(Rc::new(*c)),
+            Reply::Compared(Err(e)) => self.status = Status::Error(e),
+            Reply::Sweep(s) => {
+                self.status = Status::Idle;
+                self.progress = None;
+                self.sweep = s;
+            }
+            Reply::Laid(l) => {
+                if self.graph_open.is_none() {
+                    let open: std::collections::BTreeSet<String> = l.open.iter().cloned().collect();
+                    if let Some(k) = &mut self.graph_key {
+                        k.4 = Some(open.clone());
+                    }
+                    self.graph_open = Some(open);
+                }
+                self.graph_layout = Some(Rc::new(*l));
+            }
+            Reply::Generated(g) => {
+                self.status = Status::Idle;
+                self.progress = None;
+                self.generating = false;
+                self.generation = Some(Rc::new(g.map(|g| *g)));
+            }
         }
+        true
     }
 
     /// The pending model becomes the shown one.
@@ -815,6 +945,7 @@ impl App {
         self.st.model = src.link_model.clone();
         self.st.dims = dims;
         self.sweep.clear();
+        self.generation = None;
         self.flame_zoom = None;
         self.graph_open = None;
         self.graph_focus = None;
@@ -880,7 +1011,7 @@ impl App {
         {
             self.reprofile();
         } else {
-            self.whatif_result = crate::whatif::compute(self);
+            self.ask_whatif();
             self.compute_compare_alt();
         }
     }
@@ -910,86 +1041,77 @@ impl App {
         self.last_frag = frag;
     }
 
-    pub fn request(&self) -> ProfileRequest {
-        ProfileRequest {
-            frameworks: Vec::new(),
+    /// How the worker should price: the view state's mode, settings and network.
+    pub fn setup(&self) -> Setup {
+        Setup {
             mode: self.st.mode,
             settings: self.st.settings.clone(),
-            ..Default::default()
+            bandwidth_mbps: self.st.bandwidth_mbps,
+            rtt_ms: self.st.rtt_ms,
         }
     }
 
+    /// Prices the open model again in the worker ([`Reply::Profiled`]).
     fn reprofile(&mut self) {
-        let Some(g) = &self.graph else { return };
-        match mpclens::profile(g, &self.request()) {
-            Ok(mut r) => {
-                if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
-                    self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
-                }
-                let net = mpclens::network::Network::custom(self.st.bandwidth_mbps, self.st.rtt_ms);
-                let summary = mpclens::summary::summarize(g, &r, &self.request(), &net);
-                self.fastest = Some(Rc::new(mpclens::crossover::fastest_map(&summary)));
-                r.summary = Some(summary);
-                self.report = Some(Rc::new(r));
-                self.whatif_result = crate::whatif::compute(self);
-                self.compute_compare_alt();
-            }
-            Err(e) => self.status = Status::Error(format!("Profiling failed: {e}")),
+        if self.graph.is_some() {
+            self.bridge.send(Job::Profile { setup: self.setup() }, None, None);
         }
     }
 
-    /// When B is `fw@key=value`: prices the model with that one setting changed.
+    /// A new report from the worker (its node rows came ahead): shown, then what depends on it
+    /// is asked for.
+    fn show_report(&mut self, mut r: Report, fastest: mpclens::crossover::FastestMap) {
+        for (i, nodes) in self.incoming_nodes.drain(..) {
+            if let Some(f) = r.frameworks.get_mut(i) {
+                f.nodes = nodes;
+            }
+        }
+        if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
+            self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
+        }
+        self.fastest = Some(Rc::new(fastest));
+        self.report = Some(Rc::new(r));
+        // Priced with other settings: the generation figures are stale.
+        self.generation = None;
+        self.ask_whatif();
+        self.compute_compare_alt();
+    }
+
+    /// Re-prices the model with the ticked substitutions in the worker ([`Reply::WhatIf`]).
+    fn ask_whatif(&mut self) {
+        if !self.whatif.any() || self.report.is_none() {
+            self.whatif_result = None;
+            return;
+        }
+        let keys = self.whatif.keys().into_iter().map(String::from).collect();
+        self.bridge.send(Job::WhatIf { keys, setup: self.setup() }, None, None);
+    }
+
+    /// When B is `fw@key=value`: prices the model with that one setting changed (in the worker).
     fn compute_compare_alt(&mut self) {
         self.compare_alt = None;
-        let (Some(g), Some(c)) = (&self.graph, self.st.compare.clone()) else { return };
-        let Some((fw, kv)) = c.split_once('@') else { return };
-        let Some((k, v)) = kv.split_once('=') else { return };
-        let mut req = self.request();
-        req.frameworks = vec![fw.to_string()];
-        req.settings.entry(fw.to_string()).or_default().insert(k.to_string(), v.to_string());
-        match mpclens::profile(g, &req) {
-            Ok(mut r) if !r.frameworks.is_empty() => self.compare_alt = Some(Rc::new((c, r.frameworks.remove(0)))),
-            Ok(_) => {}
-            Err(e) => self.status = Status::Error(format!("Cannot compare with {kv}: {e}")),
+        let (Some(_), Some(c)) = (&self.graph, self.st.compare.clone()) else { return };
+        if c.contains('@') {
+            self.bridge.send(Job::Compare { spec: c, setup: self.setup() }, None, None);
         }
     }
 
-    fn compute_sweep(&mut self) {
-        let Some(src) = &self.source else { return };
-        self.sweep.clear();
-        for b in [1u64, 2, 4, 8, 16, 32, 64] {
-            let opts = LoadOptions {
-                file_name: src.name.clone(),
-                batch: Some(b),
-                dims: self.st.dims.clone(),
-                max_bytes: loading::MAX_BYTES,
-            };
-            let Ok(g) = mpclens::load(&src.bytes, &opts) else { continue };
-            let Ok(r) = mpclens::profile(&g, &self.request()) else { continue };
-            self.sweep
-                .push((b, r.frameworks.iter().map(|f| (f.framework.clone(), f.total.bytes, f.total.rounds)).collect()));
-        }
-    }
-
-    /// Lays the graph out again when what it shows changed (only while the graph view is open).
+    /// Lays the graph out again (in the worker) when what it shows changed (only while the
+    /// graph view is open).
     fn refresh_graph(&mut self) {
         if self.st.view != View::Graph {
             return;
         }
-        let (Some(g), Some(r)) = (self.graph.clone(), self.report.clone()) else { return };
-        let open = self
-            .graph_open
-            .get_or_insert_with(|| mpclens::dataflow::default_open(&g, mpclens::dataflow::DEFAULT_BOXES))
-            .clone();
+        let Some(r) = self.report.clone() else { return };
+        // None: the worker opens the default scopes and says which.
+        let open = self.graph_open.clone();
         let key: GraphKey = (Rc::as_ptr(&r) as usize, self.st.framework.clone(), self.graph_metric, self.st.log, open);
         if self.graph_key.as_ref() == Some(&key) {
             return;
         }
-        let fr =
-            r.frameworks.iter().find(|f| Some(&f.framework) == self.st.framework.as_ref()).or(r.frameworks.first());
-        let public: Vec<bool> = r.nodes.iter().map(|n| n.public).collect();
-        self.graph_layout =
-            Some(Rc::new(mpclens::dataflow::layout(&g, &public, fr, &key.4, self.graph_metric, self.st.log)));
+        let job =
+            Job::Layout { framework: key.1.clone(), open: key.4.clone(), metric: self.graph_metric, log: self.st.log };
+        self.bridge.send(job, None, None);
         self.graph_key = Some(key);
     }
 
@@ -1003,6 +1125,7 @@ impl App {
                 focus={self.graph_focus.clone()} metric={self.graph_metric} log={self.st.log}
                 on_select={link.callback(Msg::GraphSelect)} on_toggle={link.callback(Msg::GraphToggle)}
                 on_metric={link.callback(Msg::GraphMetric)} on_log={link.callback(Msg::SetLog)}
+                on_framework={link.callback(Msg::SetFramework)}
                 on_reset={link.callback(Msg::GraphReset)} />
         }
     }
@@ -1019,6 +1142,9 @@ impl App {
             Status::Busy(m) => html! {
                 <div class="busy" role="status" aria-live="polite" id="progress">
                     <span class="spinner" aria-hidden="true"></span>{m.clone()}
+                    if let Some((done, of)) = self.progress {
+                        {" "}<progress id="progress-bar" max={of.to_string()} value={done.to_string()} aria-label="Progress">{format!("{done} of {of}")}</progress>
+                    }
                 </div>
             },
             Status::Error(m) => html! { <div class="error" role="alert" id="error">{m.clone()}</div> },
@@ -1044,28 +1170,37 @@ impl App {
                     onclick={link.callback(move |_| Msg::SetView(v))}>{v.title()}</button>
             }
         });
-        let body = match self.st.view {
-            View::Model => model_view::view(self, ctx),
-            View::Overview => overview::view(self, ctx),
-            View::Layers => layers::view(self, ctx),
-            View::Graph => self.graph_view(ctx),
-            View::Ops => layers::ops_view(self, ctx),
-            View::Compare => layers::compare_view(self, ctx),
-            View::Learn => layers::learn_view(self, ctx),
+        // A new model is drawn in stages, one task each (see `stage`).
+        let body = if self.stage < 2 {
+            html! {}
+        } else {
+            match self.st.view {
+                View::Model => model_view::view(self, ctx),
+                View::Overview => overview::view(self, ctx),
+                View::Layers => layers::view(self, ctx),
+                View::Graph => self.graph_view(ctx),
+                View::Ops => layers::ops_view(self, ctx),
+                View::Compare => layers::compare_view(self, ctx),
+                View::Learn => layers::learn_view(self, ctx),
+            }
         };
         let report = self.report.clone().expect("main_view is drawn with a report");
         html! {
             <>
                 <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()}
                     on_select={link.callback(Msg::SetFramework)} />
-                <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>
-                { controls::view(self, ctx) }
-                <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
-                <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
-                { self.source.as_ref().map(|s| html! { <crate::generation_view::GenerationView name={s.name.clone()}
-                    bytes={s.bytes.clone()} batch={self.st.batch} dims={self.st.dims.clone()} mode={self.st.mode}
-                    settings={self.st.settings.clone()} /> }).unwrap_or_default() }
-                { export::view(self, ctx) }
+                if self.stage >= 1 {
+                    <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>
+                    { controls::view(self, ctx) }
+                    <nav class="tabs" role="tablist" aria-label="Views" onkeydown={Callback::from(crate::roving::tabs)}>{ for tabs }</nav>
+                    <section class="panel" role="tabpanel" id="panel" aria-labelledby={format!("tab-{}", self.st.view.key())}>{ body }</section>
+                }
+                if self.stage >= STAGES {
+                    { self.decoder.clone().map(|axes| html! { <crate::generation_view::GenerationView {axes}
+                        result={self.generation.clone()} busy={self.generating}
+                        on_run={link.callback(|(p, t)| Msg::Generate(p, t))} /> }).unwrap_or_default() }
+                    { export::view(self, ctx) }
+                }
             </>
         }
     }

@@ -109,8 +109,11 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar], o: Opts, unit: fn(f64) -> Stri
     let axis_h = if grid.is_empty() { 0.0 } else { 18.0 };
     let show_legend = legend.len() > 1;
     let h = y + axis_h + if show_legend { 24.0 } else { 6.0 };
-    let leg = legend.iter().filter(|_| show_legend).enumerate().map(|(i, (class, name))| {
-        let x = label_w + 110.0 * i as f64;
+    // Each entry as wide as its name, so long names do not overlap.
+    let mut next_x = label_w;
+    let leg = legend.iter().filter(|_| show_legend).map(|(class, name)| {
+        let x = next_x;
+        next_x += name.chars().count() as f64 * CH + 34.0;
         let ly = h - 8.0;
         html! { <g><rect class={*class} x={format!("{x:.0}")} y={format!("{:.0}", ly - 10.0)} width="11" height="11"/><text class="legend" x={format!("{:.0}", x + 15.0)} y={format!("{ly:.0}")}>{*name}</text></g> }
     });

@@ -3,26 +3,26 @@
 //! ([`mpclens::generation`]) prices every pass and computes the series; this view only asks and draws.
 
 use crate::fmt;
-use mpclens::generation::{self, Generation, GenerationRequest};
-use mpclens::{LoadOptions, Mode, ProfileRequest};
-use std::collections::BTreeMap;
+use mpclens::generation::{self, DecoderAxes, Generation};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub name: String,
-    pub bytes: Rc<Vec<u8>>,
-    pub batch: u64,
-    pub dims: BTreeMap<String, u64>,
-    pub mode: Mode,
-    pub settings: BTreeMap<String, BTreeMap<String, String>>,
+    /// The decoder's axes (the core found a token input with a symbolic sequence).
+    pub axes: Rc<DecoderAxes>,
+    /// The last generation priced, or why not.
+    pub result: Option<Rc<Result<Generation, String>>>,
+    /// Pricing is under way (in the worker).
+    pub busy: bool,
+    /// (prompt tokens, new tokens) as typed: the store parses and asks the worker.
+    pub on_run: Callback<(String, String)>,
 }
 
-/// Points as an SVG polyline path on linear axes (x and y from 0).
-fn path(points: &[(f64, f64)], xmax: f64, ymax: f64, (w, h, l, b, t): (f64, f64, f64, f64, f64)) -> String {
-    let px = |x: f64| l + x / xmax.max(1.0) * (w - l - 8.0);
+/// Points as an SVG polyline path on linear axes: x over `xs` (the data's range), y from 0.
+fn path(points: &[(f64, f64)], xs: (f64, f64), ymax: f64, (w, h, l, b, t): (f64, f64, f64, f64, f64)) -> String {
+    let px = |x: f64| l + (x - xs.0) / (xs.1 - xs.0).max(1.0) * (w - l - 8.0);
     let py = |y: f64| t + (1.0 - y / ymax.max(1.0)) * (h - t - b);
     let d: Vec<String> = points
         .iter()
@@ -30,6 +30,11 @@ fn path(points: &[(f64, f64)], xmax: f64, ymax: f64, (w, h, l, b, t): (f64, f64,
         .map(|(i, (x, y))| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, px(*x), py(*y)))
         .collect();
     d.join(" ")
+}
+
+/// Six colours; frameworks past the sixth reuse them dashed, so no two lines look alike.
+fn series_class(i: usize) -> String {
+    format!("s{}{}", i % 6, if i >= 6 { " dashed" } else { "" })
 }
 
 /// One line chart: a series per framework, `pick` chooses (x, y) from each point.
@@ -43,11 +48,12 @@ fn chart(
     let geo = (560.0, 220.0, 70.0, 36.0, 24.0);
     let (w, h, l, b, t) = geo;
     let all: Vec<(u64, u64)> = g.frameworks.iter().flat_map(|f| f.series.iter().map(pick)).collect();
-    let xmax = all.iter().map(|p| p.0).max().unwrap_or(1) as f64;
+    // The x axis spans the data (the per-pass chart starts at the prompt length, not 0).
+    let xs = (all.iter().map(|p| p.0).min().unwrap_or(0) as f64, all.iter().map(|p| p.0).max().unwrap_or(1) as f64);
     let ymax = all.iter().map(|p| p.1).max().unwrap_or(1) as f64;
     let lines = g.frameworks.iter().enumerate().map(|(i, f)| {
         let pts: Vec<(f64, f64)> = f.series.iter().map(pick).map(|(x, y)| (x as f64, y as f64)).collect();
-        html! { <g class={format!("s{}", i % 6)}><path d={path(&pts, xmax, ymax, geo)} fill="none" stroke-width="2"><title>{f.framework.clone()}</title></path></g> }
+        html! { <g class={series_class(i)} data-fw={f.framework.clone()}><path d={path(&pts, xs, ymax, geo)} fill="none" stroke-width="2"><title>{f.title.clone()}</title></path></g> }
     });
     html! {
         <svg id={id.to_string()} class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w} {h}")}
@@ -57,42 +63,43 @@ fn chart(
             <line class="axisline" x1={l.to_string()} y1={t.to_string()} x2={l.to_string()} y2={(h - b).to_string()} />
             <text class="axis" x={(l - 6.0).to_string()} y={format!("{:.0}", t + 4.0)} text-anchor="end">{fmt::bytes(ymax as u64)}</text>
             <text class="axis" x={(l - 6.0).to_string()} y={format!("{:.0}", h - b)} text-anchor="end">{"0"}</text>
-            <text class="axis" x={(w - 8.0).to_string()} y={format!("{:.0}", h - b + 16.0)} text-anchor="end">{xmax.to_string()}</text>
+            <text class="axis x-min" x={l.to_string()} y={format!("{:.0}", h - b + 16.0)} text-anchor="start">{xs.0.to_string()}</text>
+            <text class="axis x-max" x={(w - 8.0).to_string()} y={format!("{:.0}", h - b + 16.0)} text-anchor="end">{xs.1.to_string()}</text>
             <text class="axis" x={format!("{:.0}", (l + w) / 2.0)} y={format!("{:.0}", h - 6.0)} text-anchor="middle">{xlabel.to_string()}</text>
             { for lines }
         </svg>
     }
 }
 
+/// Which of the model's dims each pass sets.
+fn axes_note(a: &DecoderAxes) -> String {
+    let mut set = vec![format!("{} (tokens in the pass)", a.sequence)];
+    set.extend(a.past.iter().map(|p| format!("{p} (KV-cache length)")));
+    set.extend(a.total.iter().map(|t| format!("{t} (past + new tokens)")));
+    format!("Each pass sets {} itself; the other dims and the batch are those above.", set.join(", "))
+}
+
+/// The frameworks' line styles, shared by both charts.
+fn legend(g: &Generation) -> Html {
+    let items = g.frameworks.iter().enumerate().map(|(i, f)| {
+        html! { <li data-fw={f.framework.clone()}><svg class="swatch" width="22" height="10" aria-hidden="true"><g class={series_class(i)}><path d="M1,5 L21,5" stroke-width="3" /></g></svg>{f.title.clone()}</li> }
+    });
+    html! { <ul class="gen-legend" id="generation-legend" aria-label="Frameworks">{ for items }</ul> }
+}
+
 #[function_component(GenerationView)]
 pub fn generation_view(p: &Props) -> Html {
-    let prompt = use_state(|| "32".to_string());
+    let prompt = use_state(|| generation::DEFAULT_PROMPT.to_string());
     let tokens = use_state(|| "8".to_string());
-    let result = use_state(|| None::<Result<Rc<Generation>, String>>);
-    // Only decoders get the section: the core reads the axes from the inputs.
-    let axes = mpclens::loader::input_signature(&p.bytes).ok().and_then(|s| generation::axes(&s).ok());
-    let Some(axes) = axes else { return html! {} };
     let run = {
-        let (prompt, tokens, result) = (prompt.clone(), tokens.clone(), result.clone());
-        let (bytes, name, batch, dims) = (p.bytes.clone(), p.name.clone(), p.batch, p.dims.clone());
-        let req = ProfileRequest { mode: p.mode, settings: p.settings.clone(), ..Default::default() };
-        Callback::from(move |_: MouseEvent| {
-            let gen = generation::parse_count("prompt-len", &prompt)
-                .and_then(|n| generation::parse_count("gen-tokens", &tokens).map(|t| (n, t)));
-            let out = gen.and_then(|(prompt_len, gen_tokens)| {
-                let mut d = dims.clone();
-                d.retain(|k, _| k != &axes.sequence && !axes.past.contains(k) && !axes.total.contains(k));
-                let opts = LoadOptions { file_name: name.clone(), batch: Some(batch), dims: d, ..Default::default() };
-                generation::profile_generation(&bytes, &opts, &req, GenerationRequest { prompt_len, gen_tokens })
-            });
-            result.set(Some(out.map(Rc::new)));
-        })
+        let (prompt, tokens, on_run) = (prompt.clone(), tokens.clone(), p.on_run.clone());
+        Callback::from(move |_: MouseEvent| on_run.emit(((*prompt).clone(), (*tokens).clone())))
     };
     let input = |state: &UseStateHandle<String>| {
         let s = state.clone();
         Callback::from(move |e: InputEvent| s.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
-    let body = match &*result {
+    let body = match p.result.as_deref() {
         None => html! {},
         Some(Err(e)) => html! { <p class="error" role="alert" id="generation-error">{e.clone()}</p> },
         Some(Ok(g)) => {
@@ -115,6 +122,7 @@ pub fn generation_view(p: &Props) -> Html {
                 <table class="grid" id="generation-table"><thead><tr><th>{"framework"}</th><th>{"prefill"}</th>
                     <th>{"first decode step"}</th><th>{"last decode step"}</th><th>{"total bytes"}</th><th>{"rounds"}</th></tr></thead>
                     <tbody>{ for rows }</tbody></table>
+                { legend(g) }
                 { chart("generation-per-pass", "Bytes per pass against the sequence length", "tokens in the sequence", g, |p| (p.sequence, p.bytes)) }
                 { chart("generation-cumulative", "Total bytes against generated tokens", "generated tokens", g, |p| (p.tokens, p.cumulative_bytes)) }
             </> }
@@ -123,9 +131,10 @@ pub fn generation_view(p: &Props) -> Html {
     html! {
         <section id="generation" aria-labelledby="generation-title">
             <h2 id="generation-title">{"LLM generation: prefill and decode"}</h2>
+            <p class="small" id="generation-axes">{axes_note(&p.axes)}</p>
             <label>{"prompt tokens "}<input id="prompt-len" type="number" min="1" value={(*prompt).clone()} oninput={input(&prompt)} /></label>
             {" "}<label>{"new tokens "}<input id="gen-tokens" type="number" min="1" value={(*tokens).clone()} oninput={input(&tokens)} /></label>
-            {" "}<button id="generation-run" onclick={run}>{"Price generation"}</button>
+            {" "}<button id="generation-run" onclick={run} disabled={p.busy}>{if p.busy { "Pricing …" } else { "Price generation" }}</button>
             { body }
         </section>
     }

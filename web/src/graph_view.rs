@@ -26,6 +26,8 @@ pub struct Props {
     /// Opens a closed scope, or closes an open one (by scope path).
     pub on_toggle: Callback<String>,
     pub on_metric: Callback<Metric>,
+    /// Picks the framework the shading is for (the page-wide selection).
+    pub on_framework: Callback<String>,
     pub on_log: Callback<bool>,
     /// `true`: close every scope; `false`: back to the default opening.
     pub on_reset: Callback<bool>,
@@ -33,6 +35,30 @@ pub struct Props {
 
 /// Drawing margin around the boxes.
 const PAD: f64 = 12.0;
+
+/// Zoom limits and the factor of one step (button, key, wheel notch).
+const ZOOM_MIN: f64 = 0.1;
+const ZOOM_MAX: f64 = 4.0;
+const ZOOM_STEP: f64 = 1.25;
+
+fn clamp_zoom(z: f64) -> f64 {
+    if z.is_finite() {
+        z.clamp(ZOOM_MIN, ZOOM_MAX)
+    } else {
+        1.0
+    }
+}
+
+/// The canvas's scroll after a zoom keeps the drawing point under `at` (canvas pixels) in place.
+#[derive(Clone, Copy, PartialEq)]
+struct Anchor {
+    /// Drawing point (unzoomed units).
+    x: f64,
+    y: f64,
+    /// Where it was in the canvas's viewport.
+    vx: f64,
+    vy: f64,
+}
 
 fn share_text(u: &Unit, metric: Metric) -> String {
     match metric {
@@ -64,6 +90,99 @@ fn focus_unit(svg: &web_sys::Element, i: usize) {
 #[function_component(GraphView)]
 pub fn graph_view(p: &Props) -> Html {
     let l = &p.layout;
+    // Zoom is how this view draws, not what it shows: it stays with the component.
+    let zoom = use_state(|| 1.0_f64);
+    let canvas = use_node_ref();
+    let anchor = use_mut_ref(|| None::<Anchor>);
+    {
+        let (canvas, anchor) = (canvas.clone(), anchor.clone());
+        use_effect_with(*zoom, move |z| {
+            if let (Some(a), Some(c)) = (anchor.borrow_mut().take(), canvas.cast::<web_sys::Element>()) {
+                c.set_scroll_left((a.x * z - a.vx) as i32);
+                c.set_scroll_top((a.y * z - a.vy) as i32);
+            }
+        });
+    }
+    // A drawing wider than the canvas opens fitted to its width.
+    {
+        let (canvas, zoom) = (canvas.clone(), zoom.clone());
+        let w = l.width + 2.0 * PAD;
+        use_effect_with((), move |_| {
+            if let Some(c) = canvas.cast::<web_sys::Element>() {
+                let room = c.client_width() as f64 - 4.0;
+                if room > 0.0 && room < w {
+                    zoom.set(clamp_zoom(room / w));
+                }
+            }
+        });
+    }
+    // Zooms to `to`, keeping the drawing point at viewport (vx, vy) in place (None: the centre).
+    let zoom_to = {
+        let (zoom, canvas, anchor) = (zoom.clone(), canvas.clone(), anchor.clone());
+        Rc::new(move |to: f64, at: Option<(f64, f64)>| {
+            let to = clamp_zoom(to);
+            if let Some(c) = canvas.cast::<web_sys::Element>() {
+                let (vx, vy) = at.unwrap_or((c.client_width() as f64 / 2.0, c.client_height() as f64 / 2.0));
+                let z = *zoom;
+                *anchor.borrow_mut() =
+                    Some(Anchor { x: (c.scroll_left() as f64 + vx) / z, y: (c.scroll_top() as f64 + vy) / z, vx, vy });
+            }
+            zoom.set(to);
+        })
+    };
+    let fit = {
+        let (canvas, zoom_to) = (canvas.clone(), zoom_to.clone());
+        let w = l.width + 2.0 * PAD;
+        Rc::new(move || {
+            if let Some(c) = canvas.cast::<web_sys::Element>() {
+                zoom_to((c.client_width() as f64 - 4.0) / w, Some((0.0, 0.0)));
+            }
+        })
+    };
+    let z = *zoom;
+    let on_zoom_key = {
+        let (zoom_to, fit) = (zoom_to.clone(), fit.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "+" | "=" => {
+                e.prevent_default();
+                zoom_to(z * ZOOM_STEP, None)
+            }
+            "-" | "_" => {
+                e.prevent_default();
+                zoom_to(z / ZOOM_STEP, None)
+            }
+            "0" => {
+                e.prevent_default();
+                fit()
+            }
+            _ => {}
+        })
+    };
+    // Ctrl + wheel (and a trackpad pinch, which browsers send as one) zooms at the pointer;
+    // a plain wheel scrolls as usual. A listener of our own: Yew's wheel handlers are passive,
+    // so they could not stop the browser's page zoom.
+    {
+        let (zoom_to, canvas) = (zoom_to.clone(), canvas.clone());
+        use_effect_with(z, move |z| {
+            let z = *z;
+            let el = canvas.cast::<web_sys::Element>();
+            let listener = el.map(|c| {
+                let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+                let target = c.clone();
+                gloo::events::EventListener::new_with_options(&target, "wheel", opts, move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::WheelEvent>() else { return };
+                    if !(e.ctrl_key() || e.meta_key()) {
+                        return;
+                    }
+                    e.prevent_default();
+                    let r = c.get_bounding_client_rect();
+                    let at = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
+                    zoom_to(z * (-e.delta_y() * 0.01).exp().clamp(0.5, 2.0), Some(at))
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let fr: Option<&FrameworkReport> =
         p.report.frameworks.iter().find(|f| Some(&f.framework) == p.framework.as_ref()).or(p.report.frameworks.first());
     let focus_i = p.focus.as_ref().and_then(|f| l.units.iter().position(|u| &u.id == f));
@@ -87,7 +206,7 @@ pub fn graph_view(p: &Props) -> Html {
                     e.prevent_default();
                     sel2.emit(id2.clone());
                 }
-                "+" if scope => tog.emit(id2.clone()),
+                "o" | "O" if scope => tog.emit(id2.clone()),
                 _ => {
                     if let Some(j) = dataflow::neighbour(&layout, i, &key) {
                         e.prevent_default();
@@ -145,11 +264,20 @@ pub fn graph_view(p: &Props) -> Html {
         let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
         on_metric.emit(if v == "rounds" { Metric::Rounds } else { Metric::Bytes });
     });
+    let on_framework = p.on_framework.clone();
+    let framework_pick = Callback::from(move |e: Event| {
+        on_framework.emit(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value());
+    });
+    let fw_options = p.report.frameworks.iter().map(|f| {
+        html! { <option value={f.framework.clone()} selected={fr.is_some_and(|x| x.framework == f.framework)}>{f.title.clone()}</option> }
+    });
+    let (zin, zout, zfit, zone) = (zoom_to.clone(), zoom_to.clone(), fit.clone(), zoom_to.clone());
     let (on_log, log) = (p.on_log.clone(), p.log);
     let (r1, r2) = (p.on_reset.clone(), p.on_reset.clone());
     html! {
         <div class="graph-view">
             <div class="row graph-controls">
+                <label>{"Framework "}<select id="graph-framework" onchange={framework_pick}>{ for fw_options }</select></label>
                 <label>{"Shade by "}<select id="graph-metric" onchange={metric_pick}>
                     <option value="bytes" selected={p.metric == Metric::Bytes}>{"bytes"}</option>
                     <option value="rounds" selected={p.metric == Metric::Rounds}>{"rounds"}</option>
@@ -158,11 +286,19 @@ pub fn graph_view(p: &Props) -> Html {
                 <button id="graph-collapse" onclick={move |_| r1.emit(true)}>{"Close every scope"}</button>
                 <button id="graph-default" onclick={move |_| r2.emit(false)}>{"Default view"}</button>
                 { legend(l, p.log) }
+                <span class="graph-zoom" role="group" aria-label="Zoom">
+                    <button id="graph-zoom-out" aria-label="Zoom out" onclick={move |_| zout(z / ZOOM_STEP, None)}>{"−"}</button>
+                    <output id="graph-zoom" aria-live="polite">{format!("{:.0} %", 100.0 * z)}</output>
+                    <button id="graph-zoom-in" aria-label="Zoom in" onclick={move |_| zin(z * ZOOM_STEP, None)}>{"+"}</button>
+                    <button id="graph-zoom-fit" onclick={move |_| zfit()}>{"Fit width"}</button>
+                    <button id="graph-zoom-100" onclick={move |_| zone(1.0, None)}>{"100 %"}</button>
+                </span>
             </div>
-            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press +). Arrow keys move between boxes, Enter selects. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
+            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (Ctrl + wheel or a pinch zooms at the pointer). Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
             <div class="graph-wrap">
-                <div class="graph-canvas" role="region" aria-label="Dataflow graph (scrollable)" tabindex="-1">
-                    <svg id="graph" class="chart graph" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w:.0} {h:.0}")} width={format!("{w:.0}")} height={format!("{h:.0}")} role="group" aria-label={title}>
+                <div class="graph-canvas" role="region" aria-label="Dataflow graph (scrollable, zoomable)" tabindex="-1" ref={canvas}
+                    onkeydown={on_zoom_key}>
+                    <svg id="graph" class="chart graph" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w:.0} {h:.0}")} width={format!("{:.0}", w * z)} height={format!("{:.0}", h * z)} role="group" aria-label={title} data-zoom={z.to_string()}>
                         <g class="edges" aria-hidden="true">{ for edges }</g>
                         { for units }
                     </svg>

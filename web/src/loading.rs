@@ -26,12 +26,13 @@ impl mpclens::loader::sparse::ReadAt for BlobSource {
     }
 }
 
-/// Only the graph of a large file: (compacted model, bytes read).
-pub async fn read_graph(f: web_sys::File) -> Result<(Vec<u8>, u64), String> {
+/// Only the graph of a large file: (compacted model, bytes read, reads). The page's way
+/// when no worker runs (the worker reads synchronously, `engine::SyncFile`).
+pub async fn read_graph(f: web_sys::File) -> Result<(Vec<u8>, u64, u64), String> {
     let src = BlobSource(f);
     mpclens::loader::sparse::compact(&src)
         .await
-        .map(|c| (c.model, c.read))
+        .map(|c| (c.model, c.read, c.reads))
         .map_err(|e| mpclens::LoadError::Corrupt { offset: Some(e.offset), what: e.what }.to_string())
 }
 

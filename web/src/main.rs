@@ -1,13 +1,16 @@
 //! mpclens in the browser: thin Yew components over the core's report.
 
 mod app;
+mod bridge;
 mod charts;
 mod controls;
+mod engine;
 mod errors;
 mod export;
 mod fmt;
 mod generation_view;
 mod graph_view;
+mod jobs;
 mod layers;
 mod learn;
 mod loading;
@@ -24,6 +27,10 @@ mod upload;
 mod whatif;
 
 fn main() {
+    // The same module runs the compute worker (static/worker.js), where there is no window.
+    if web_sys::window().is_none() {
+        return engine::serve();
+    }
     panic::install();
     let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
     root.set_inner_html("");

@@ -2,7 +2,59 @@
 
 use crate::app::{App, Msg};
 use crate::fmt;
+use mpclens::report::Report;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// Rows drawn at once: a large model's table fills in over a few frames, so drawing it never
+/// holds the page for long (BERT-base has some 700 nodes).
+const ROWS_FIRST: usize = 120;
+const ROWS_STEP: usize = 240;
+
+#[derive(Properties, PartialEq)]
+pub struct NodeTableProps {
+    pub report: Rc<Report>,
+    pub query: String,
+}
+
+/// Every node (or those the search matches), drawn in batches of [`ROWS_STEP`] one frame
+/// apart; `data-complete` says when all are there.
+#[function_component(NodeTable)]
+pub fn node_table(p: &NodeTableProps) -> Html {
+    let limit = use_state(|| ROWS_FIRST);
+    let q = &p.query;
+    let matching: Vec<&mpclens::report::NodeRow> =
+        p.report.nodes.iter().filter(|n| matches(q, &n.name, &n.op)).collect();
+    let total = matching.len();
+    {
+        let limit = limit.clone();
+        use_effect_with((*limit, total), move |(at, total)| {
+            let more = (*at < *total).then(|| {
+                let next = *at + ROWS_STEP;
+                gloo::timers::callback::Timeout::new(0, move || limit.set(next))
+            });
+            move || drop(more)
+        });
+    }
+    let rows = matching.iter().take(*limit).map(|n| {
+        html! {
+            <tr>
+                <td class="name">{n.name.clone()}</td>
+                <td>{n.op.clone()}</td>
+                <td>{if n.scope.is_empty() { "(root)".to_string() } else { n.scope.join(" › ") }}</td>
+                <td class="shape">{fmt::shapes(&n.inputs)}</td>
+                <td class="shape">{fmt::shapes(&n.outputs)}</td>
+                <td class="num">{fmt::int(n.elements)}</td>
+            </tr>
+        }
+    });
+    html! {
+        <table id="nodes" class="data" data-complete={(*limit >= total).to_string()}>
+            <thead><tr><th>{"name"}</th><th>{"op"}</th><th>{"scope"}</th><th>{"input shapes"}</th><th>{"output shapes"}</th><th>{"elements"}</th></tr></thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
 
 pub fn search_box(app: &App, ctx: &Context<App>, what: &str) -> Html {
     html! {
@@ -38,24 +90,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         html! { <table id="unsupported"><thead><tr><th>{"node"}</th><th>{"op"}</th><th>{"reason"}</th></tr></thead><tbody>{ for rows }</tbody></table> }
     };
     let q = app.st.search.clone();
-    let rows: Vec<Html> = r
-        .nodes
-        .iter()
-        .filter(|n| matches(&q, &n.name, &n.op))
-        .map(|n| {
-            html! {
-                <tr>
-                    <td class="name">{n.name.clone()}</td>
-                    <td>{n.op.clone()}</td>
-                    <td>{if n.scope.is_empty() { "(root)".to_string() } else { n.scope.join(" › ") }}</td>
-                    <td class="shape">{fmt::shapes(&n.inputs)}</td>
-                    <td class="shape">{fmt::shapes(&n.outputs)}</td>
-                    <td class="num">{fmt::int(n.elements)}</td>
-                </tr>
-            }
-        })
-        .collect();
-    let shown = rows.len();
+    let shown = r.nodes.iter().filter(|n| matches(&q, &n.name, &n.op)).count();
     html! {
         <div class="model">
             <h2 id="model-title">{format!("{} — {} nodes, opset {}, {} parameters", m.file, m.node_count, m.opset, fmt::int(m.parameters))}</h2>
@@ -70,10 +105,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             <h3>{format!("Nodes ({shown} of {})", r.nodes.len())}</h3>
             { search_box(app, ctx, "nodes") }
             <div class="scroll" tabindex="0" role="region" aria-label="Node table (scrolls)">
-            <table id="nodes" class="data">
-                <thead><tr><th>{"name"}</th><th>{"op"}</th><th>{"scope"}</th><th>{"input shapes"}</th><th>{"output shapes"}</th><th>{"elements"}</th></tr></thead>
-                <tbody>{ for rows }</tbody>
-            </table>
+            <NodeTable key={format!("{:p}", Rc::as_ptr(r))} report={r.clone()} query={q} />
             </div>
         </div>
     }
@@ -86,10 +118,13 @@ fn timing(app: &App) -> Option<String> {
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
     Some(
         format!(
-            "Loaded in {} (read {}, parse and profile {}). Page memory for the analysis: {} for a {} file.",
+            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price and summary {}). Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
             fmt::seconds((r - s) / 1e3),
             fmt::seconds((p - r) / 1e3),
+            fmt::seconds(app.worker_ms.0 / 1e3),
+            fmt::seconds(app.worker_ms.1 / 1e3),
+            fmt::bytes(app.worker_memory),
             fmt::bytes(wasm_memory_bytes()),
             fmt::bytes(file as u64)
         ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
@@ -97,7 +132,7 @@ fn timing(app: &App) -> Option<String> {
 }
 
 /// Size of this module's linear memory: it only grows, so it is the peak.
-fn wasm_memory_bytes() -> u64 {
+pub fn wasm_memory_bytes() -> u64 {
     #[cfg(target_arch = "wasm32")]
     return core::arch::wasm32::memory_size::<0>() as u64 * 65536;
     #[cfg(not(target_arch = "wasm32"))]

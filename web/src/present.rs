@@ -27,6 +27,19 @@ pub struct Props {
     pub on_exit: Callback<()>,
 }
 
+/// A layer named by its whole scope path (`/layer1/layer1.0/Relu_1`, as the file names it),
+/// with its op when the name does not say it; a name that reads like an op kind (a root-level
+/// `Relu`) says it is one layer, so no layer bar looks like an op-kind bar.
+fn layer_label(name: &str, op: &str, kinds: &[&str]) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let label = if last.starts_with(op) { name.to_string() } else { format!("{name} ({op})") };
+    if kinds.contains(&label.as_str()) {
+        format!("{label} (one layer)")
+    } else {
+        label
+    }
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0} %", 100.0 * x)
 }
@@ -70,17 +83,19 @@ pub fn present(p: &Props) -> Html {
             )
         }
         1 => {
+            let kinds: Vec<&str> = cur.top_ops.iter().map(|x| x.name.as_str()).collect();
             let bars: Vec<Bar> = cur
                 .top_ops
                 .iter()
                 .map(|x| Bar {
                     label: x.name.clone(),
-                    segments: vec![(x.bytes as f64, "online", "bytes")],
+                    segments: vec![(x.bytes as f64, "online", "op kind (all its nodes)")],
                     text: format!("{} ({})", pct(x.share), fmt::bytes(x.bytes)),
                 })
                 .chain(cur.top_layers.iter().map(|x| Bar {
-                    label: format!("{} ({})", x.name.rsplit('/').find(|s| !s.is_empty()).unwrap_or(&x.name), x.op),
-                    segments: vec![(x.bytes as f64, "offline", "bytes")],
+                    // The node's whole scope path: three ReLUs of one block stay three bars.
+                    label: layer_label(&x.name, &x.op, &kinds),
+                    segments: vec![(x.bytes as f64, "offline", "one layer")],
                     text: format!("{} ({})", pct(x.share), fmt::bytes(x.bytes)),
                 }))
                 .collect();

@@ -21,8 +21,10 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     } else {
         let rows = app.dim_inputs.iter().map(|(k, v)| {
             let key = k.clone();
+            // The core names a decoder's axes (past length, mask length …).
+            let role = app.dim_roles.get(k).map(|r| format!(" ({r})")).unwrap_or_default();
             html! {
-                <label class="dim">{format!("{k} = ")}
+                <label class="dim">{format!("{k}{role} = ")}
                     <input type="number" min="1" id={format!("dim-{k}")} value={v.clone()}
                         oninput={link.callback(move |e: InputEvent| Msg::SetDim(key.clone(), e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
                 </label>
@@ -30,7 +32,7 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
         });
         html! {
             <form class="dims" id="dims" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::ApplyDims })}>
-                <p>{"This model has symbolic dimensions. Give each a value (prefilled with 1):"}</p>
+                <p>{if app.dim_roles.is_empty() { "This model has symbolic dimensions. Give each a value (prefilled with 1):" } else { "This model has symbolic dimensions. Give each a value (prefilled: one decode step after a prompt; other dims 1):" }}</p>
                 { for rows }
                 <button type="submit" id="dims-apply">{"Load with these values"}</button>
             </form>

@@ -8,35 +8,7 @@ pub use mpclens::whatif::WhatIf;
 use mpclens::whatif::SUBSTITUTIONS;
 use yew::prelude::*;
 
-/// Per framework: (title, bytes before, bytes after, rounds before, rounds after,
-/// unsupported nodes before, after).
-pub type Deltas = Vec<(String, u64, u64, u64, u64, usize, usize)>;
-
-pub fn compute(app: &App) -> Option<(Deltas, usize)> {
-    let (g, r) = (app.graph.as_ref()?, app.report.as_ref()?);
-    if !app.whatif.any() {
-        return None;
-    }
-    let (g2, changed) = mpclens::whatif::apply(g, app.whatif);
-    let r2 = mpclens::profile(&g2, &app.request()).ok()?;
-    let d = r
-        .frameworks
-        .iter()
-        .map(|f| {
-            let after = r2.frameworks.iter().find(|x| x.framework == f.framework);
-            (
-                f.title.clone(),
-                f.total.bytes,
-                after.map_or(0, |a| a.total.bytes),
-                f.total.rounds,
-                after.map_or(0, |a| a.total.rounds),
-                f.unsupported.len(),
-                after.map_or(0, |a| a.unsupported.len()),
-            )
-        })
-        .collect();
-    Some((d, changed))
-}
+pub use crate::jobs::Deltas;
 
 /// Downloads the substituted model: the user's file (`file`, the whole of it)
 /// with only the node list changed.
