@@ -248,6 +248,35 @@ fn cryptflow2_ot_sqnet_exact() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// The model's SCI calls (names, in order) for a network in a CryptFlow2 variant.
+fn cryptflow2_call_names(model: &str, linear: &str, scale: u64) -> Vec<&'static str> {
+    let mut fx = fixture("tests/fixtures/sci/cf2_ot/sqnet.json");
+    fx.settings.linear = Some(linear.into());
+    fx.settings.scale = scale;
+    model_calls(&profile(&fx, model)).into_iter().map(|c| c.0).collect()
+}
+
+/// CryptFlow2 ResNet-50 and DenseNet-121: no recorded run yet (the model puts SCI_OT at 755 / 546 GB, hours on
+/// two cores). What is checked is the call order of EzPC's mains (`SCI/networks/main_*.cpp`, pinned
+/// commit), listed by validation/sci/main_calls.py: the model prices the same 204 / 489 top-level
+/// calls in the same order, in both variants. The lister reproduces SqueezeNet's recorded call list.
+#[test]
+fn cryptflow2_resnet50_densenet121_call_order() {
+    let listed = |net: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(format!("tests/fixtures/sci/cf2_mains/{net}.txt")).unwrap();
+        text.lines().map(String::from).collect()
+    };
+    let recorded: Vec<String> =
+        fixture("tests/fixtures/sci/cf2_ot/sqnet.json").calls.iter().map(|c| c.call.clone()).collect();
+    assert_eq!(listed("sqnet"), recorded, "main_calls.py lists what a run records");
+    for (net, scale) in [("resnet50", 12), ("densenet121", 11)] {
+        for linear in ["ot", "he"] {
+            let ours = cryptflow2_call_names(&format!("tests/fixtures/models/sci_{net}.onnx"), linear, scale);
+            assert_eq!(listed(net), ours, "{net} {linear}");
+        }
+    }
+}
+
 /// Calls whose bytes are HE ciphertexts (zstd-compressed, value-dependent): their rounds are exact,
 /// their bytes within 0.5 %: the ciphertext sizes are measured means (client 62,397–62,446 B; the
 /// server's conv/FC answers a fixed part plus a measured part per kept output, measured on the
