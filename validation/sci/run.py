@@ -57,7 +57,10 @@ if a.layer:
 
 suffix = "cheetah" if a.variant == "cheetah" else a.variant.upper()
 exe = os.path.abspath(os.path.join(a.bin_dir, f"{a.program}-{suffix}"))
-common = [f"p={a.port}", f"nt={a.nt}", f"ell={a.ell}"] + a.args.split()
+# EzPC's ResNet-50 and DenseNet-121 mains name the port argument `port`, every other main `p`
+# (an unknown name makes a main print its usage and exit)
+port_arg = "port" if a.variant != "cheetah" and a.program in ("resnet50", "densenet121") else "p"
+common = [f"{port_arg}={a.port}", f"nt={a.nt}", f"ell={a.ell}"] + a.args.split()
 
 
 def stdin_file():
