@@ -3,7 +3,7 @@
 
 usage:
   run.py BIN_DIR PROGRAM OUT.json [--variant ot|he] [--ell 37] [--nt 4] [--scale S] [--args "k=v ..."]
-         [--input random|zeros] [--port P] [--label NAME]
+         [--input random|zeros] [--port P] [--label NAME] [--log PREFIX]
   PROGRAM: a binary name in BIN_DIR without the -OT/-HE suffix (sqnet, resnet50, mpclens_layer ...)
 
 What it records, per party (server = r=1 = ALICE, client = r=2 = BOB):
@@ -44,6 +44,8 @@ ap.add_argument("--values", type=int, default=30_000_000, help="random values wr
 ap.add_argument("--port", type=int, default=int(os.environ.get("SCI_PORT", "42000")))
 ap.add_argument("--label", default=None)
 ap.add_argument("--layer", default=None, help="a layers.py entry: sets --args and records model/node/steps")
+ap.add_argument("--log", default=None,
+                help="also write each party's output as it runs to LOG.server / LOG.client (progress of long runs)")
 a = ap.parse_args()
 layer = None
 if a.layer:
@@ -55,7 +57,10 @@ if a.layer:
 
 suffix = "cheetah" if a.variant == "cheetah" else a.variant.upper()
 exe = os.path.abspath(os.path.join(a.bin_dir, f"{a.program}-{suffix}"))
-common = [f"p={a.port}", f"nt={a.nt}", f"ell={a.ell}"] + a.args.split()
+# EzPC's ResNet-50 and DenseNet-121 mains name the port argument `port`, every other main `p`
+# (an unknown name makes a main print its usage and exit)
+port_arg = "port" if a.variant != "cheetah" and a.program in ("resnet50", "densenet121") else "p"
+common = [f"{port_arg}={a.port}", f"nt={a.nt}", f"ell={a.ell}"] + a.args.split()
 
 
 def stdin_file():
@@ -77,12 +82,20 @@ work = [tempfile.mkdtemp(prefix="sci_run_") for _ in range(2)]
 for w in work:
     os.makedirs(os.path.join(w, "data"))
 t0 = time.time()
-srv = subprocess.Popen([exe, "r=1"] + common, stdin=stdin_file(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+# each party's output goes to a file (LOG.server / LOG.client, or a temporary one): a long run's
+# calls so far can be read while it runs, and a pipe left unread cannot stall a party
+logs = [open(f"{a.log}.{who}", "w+") if a.log else tempfile.TemporaryFile("w+") for who in ("server", "client")]
+srv = subprocess.Popen([exe, "r=1"] + common, stdin=stdin_file(), stdout=logs[0], stderr=subprocess.STDOUT,
                        text=True, cwd=work[0])
 time.sleep(0.5)
-cli = subprocess.Popen([exe, "r=2", "ip=127.0.0.1"] + common, stdin=stdin_file(), stdout=subprocess.PIPE,
+cli = subprocess.Popen([exe, "r=2", "ip=127.0.0.1"] + common, stdin=stdin_file(), stdout=logs[1],
                        stderr=subprocess.STDOUT, text=True, cwd=work[1])
-outs = [p.communicate()[0] for p in (srv, cli)]
+for p in (srv, cli):
+    p.wait()
+outs = []
+for f in logs:
+    f.seek(0)
+    outs.append(f.read())
 for w in work:
     shutil.rmtree(w, ignore_errors=True)
 secs = time.time() - t0

@@ -59,6 +59,7 @@ static SETTINGS: &[SettingSpec] = &[
     SettingSpec { key: "scale", default: "12", allowed: Allowed::Int { min: 1, max: 30 }, help: "fixed-point scale (FXP_SCALE=12)" },
     SettingSpec { key: "relu", default: "approx", allowed: Allowed::OneOf(&["approx", "full"]), help: "ReLU comparison on the reduced ring (OpenCheetah default approx=true) or on ℓ−1 bits" },
     SettingSpec { key: "fuse_bn", default: "true", allowed: Allowed::Bool, help: "fold a BatchNorm that directly follows a conv into the conv's filters (FusedBN in OpenCheetah's networks/main_*.cpp); other BNs run as ScaleDown + FusedBatchNorm4411" },
+    SettingSpec { key: "bn_packing", default: "auto", allowed: Allowed::OneOf(&["auto", "batching"]), help: "FusedBatchNorm4411: auto = coefficient packing where it needs fewer ciphertexts than BFV batching (networks/main_resnet50.cpp, under USE_CHEETAH); batching = always BFV batching (networks/main_densenet121.cpp guards the choice with SCI_CONV_SS, which no build defines)" },
     SettingSpec { key: "verify", default: "true", allowed: Allowed::Bool, help: "VERIFY_LAYERWISE traffic: library_fixed_uniform_cheetah.cpp defines it, so after each conv, FC and element-wise BN the server opens its shares of input, weights and output (8 B/elem); OpenCheetah's Total data sent includes it" },
 ];
 
@@ -132,6 +133,8 @@ struct Cx {
     s: u64,
     approx_relu: bool,
     verify: bool,
+    /// FusedBatchNorm4411 may choose coefficient packing (`bn_packing = auto`).
+    bn_coeff_packing: bool,
     scale: HashMap<String, u8>,
     /// Tensors whose BN is fused into the producing conv: conv output name → BN node name.
     fused: HashMap<String, String>,
@@ -310,11 +313,13 @@ fn batch_norm(cx: &mut Cx, n: &Node) -> Result<(), String> {
     let xs = n.in_shape(0).map(|v| v.to_vec()).unwrap_or_default();
     let c = xs.get(1).copied().unwrap_or(1);
     let (hh, ww) = (xs.get(2).copied().unwrap_or(1), xs.get(3).copied().unwrap_or(1));
-    // FusedBatchNorm4411 (OpenCheetah networks/main_*.cpp, USE_CHEETAH): coefficient packing (`BatchNorm` →
-    // bn_direct) if it needs fewer ciphertexts than BFV batching over 3 CRT primes
-    // (`ElemWiseActModelVectorMult` → bn), compared as ⌈HW/4096⌉·C < ⌈HWC/4096⌉·3.
+    // FusedBatchNorm4411 (OpenCheetah networks/main_resnet50.cpp, USE_CHEETAH): coefficient packing
+    // (`BatchNorm` → bn_direct) if it needs fewer ciphertexts than BFV batching over 3 CRT primes
+    // (`ElemWiseActModelVectorMult` → bn), compared as ⌈HW/4096⌉·C < ⌈HWC/4096⌉·3. In
+    // main_densenet121.cpp the same choice sits under `#if SCI_CONV_SS`, never defined: always BFV
+    // batching there (`bn_packing = batching`; the recorded DenseNet-121 run shows it).
     let crt = bn_crt_count(cx.ell);
-    if cdiv(hh * ww, POLY_N) * c < cdiv(e, POLY_N) * crt {
+    if cx.bn_coeff_packing && cdiv(hh * ww, POLY_N) * c < cdiv(e, POLY_N) * crt {
         // HomBNSS::encryptTensor: one channel × up to 64×64 per ciphertext (getSplitBN); the
         // answer keeps the slice's coefficients (remove_unused_coeffs); BatchNorm() verifies nothing
         let cts = c * cdiv(hh, 64) * cdiv(ww, 64);
@@ -452,6 +457,7 @@ impl CostModel for Cheetah {
         let approx_relu = st.get("relu") == "approx";
         let fuse_bn = st.flag("fuse_bn");
         let verify = st.flag("verify");
+        let bn_coeff_packing = st.get("bn_packing") == "auto";
         let mut rep = FrameworkReport {
             coverage: Default::default(),
             framework: "cheetah".into(),
@@ -485,6 +491,7 @@ impl CostModel for Cheetah {
             s,
             approx_relu,
             verify,
+            bn_coeff_packing,
             scale: HashMap::new(),
             fused,
             steps: vec![],
