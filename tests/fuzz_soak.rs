@@ -237,3 +237,16 @@ fn invalid_node_deep_in_a_branch_is_listed_not_a_panic() {
         request::run(&data);
     }
 }
+
+/// Found by the final soak of 2026-12-07's second session (run 995,885;
+/// tests/corpus/requests/maxpool_kernel_shorter_than_input.bin): a MaxPool whose kernel_shape has
+/// one entry, on a rank-4 input, made tract-core's padding rule index past the kernel. The
+/// loader's guard (`loader/guard.rs`, `AxisCheck::for_window`) lists it with why.
+#[test]
+fn window_attributes_shorter_than_the_input_are_listed_not_a_panic() {
+    let data = std::fs::read(root().join("tests/corpus/requests/maxpool_kernel_shorter_than_input.bin")).unwrap();
+    let g = mpclens::load(&data[8..], &mpclens::LoadOptions::default()).unwrap();
+    let p = g.unsupported.iter().find(|p| p.op == "MaxPool").expect("the MaxPool is listed");
+    assert!(p.reason.contains("window attributes give 1 spatial entries, but the input has rank 4"), "{}", p.reason);
+    request::run(&data);
+}

@@ -257,8 +257,9 @@ fn parse_and_analyse(proto: &mut pb::ModelProto) -> Result<Parsed, LoadError> {
         .filter_map(|n| {
             let axis = n.attribute.iter().find(|a| a.name == "axis").map(|a| a.i);
             let axes = n.attribute.iter().find(|a| a.name == "axes").map_or(&[][..], |a| &a.ints[..]);
-            let check =
-                guard::AxisCheck::for_node(&n.op_type, axis).or_else(|| guard::AxisCheck::for_axes(&n.op_type, axes));
+            let check = guard::AxisCheck::for_node(&n.op_type, axis)
+                .or_else(|| guard::AxisCheck::for_axes(&n.op_type, axes))
+                .or_else(|| guard::AxisCheck::for_window(validate::window_entries(n)));
             Some((n.name.clone(), check?))
         })
         .collect();

@@ -35,6 +35,10 @@ pub struct AxisCheck {
     /// entry furthest out of range, each side: `lo` the smallest).
     pub attr: &'static str,
     pub lo: i64,
+    /// A windowed op's spatial attributes (`kernel_shape`, `strides`, `dilations`, `pads`) give
+    /// this many entries at the least: an input of higher rank makes the parser's padding rule
+    /// index past them (MaxPool with one kernel entry on a rank-4 input panicked in the soak).
+    pub spatial: Option<i64>,
 }
 
 impl AxisCheck {
@@ -58,7 +62,7 @@ impl AxisCheck {
         ];
         AXIS_OPS.contains(&op).then(|| {
             let axis = axis.unwrap_or(if op == "Flatten" { 1 } else { 0 });
-            AxisCheck { axis, inclusive: op == "Flatten", attr: "axis", lo: axis }
+            AxisCheck { axis, inclusive: op == "Flatten", attr: "axis", lo: axis, spatial: None }
         })
     }
 
@@ -70,7 +74,16 @@ impl AxisCheck {
             return None;
         }
         let (lo, hi) = (*axes.iter().min()?, *axes.iter().max()?);
-        Some(AxisCheck { axis: hi, inclusive: false, attr: "axes", lo })
+        Some(AxisCheck { axis: hi, inclusive: false, attr: "axes", lo, spatial: None })
+    }
+}
+
+impl AxisCheck {
+    /// The check for a windowed op (Conv, pools): the fewest entries among its spatial
+    /// attributes bounds the input's rank at that + 2.
+    pub fn for_window(spatial: Option<usize>) -> Option<AxisCheck> {
+        let k = i64::try_from(spatial?).ok()?;
+        Some(AxisCheck { axis: 0, inclusive: false, attr: "kernel_shape", lo: 0, spatial: Some(k) })
     }
 }
 
@@ -218,6 +231,12 @@ impl InferenceOp for Guard {
                 let bad = if c.lo < -r { c.lo } else { c.axis };
                 let verb = if c.attr == "axis" { "is" } else { "holds" };
                 bail!("attribute '{}' {verb} {bad} but the input has rank {r}", c.attr);
+            }
+            if let Some(k) = c.spatial.filter(|&k| r > k + 2) {
+                bail!(
+                    "its window attributes give {k} spatial entries, but the input has rank {r} ({} spatial dims)",
+                    r - 2
+                );
             }
         }
         check_range_step(&self.0.name(), &inputs)?;

@@ -85,6 +85,17 @@ fn if_branches_differ(n: &pb::NodeProto) -> Option<String> {
     n.attribute.iter().flat_map(|a| a.g.iter().chain(&a.graphs)).flat_map(|g| &g.node).find_map(if_branches_differ)
 }
 
+/// For a windowed op (`WINDOWED`), the fewest entries among the spatial attributes it lists
+/// (`kernel_shape`, `strides`, `dilations`; `pads` counts half): the parser indexes each of them
+/// by spatial dim unchecked.
+pub fn window_entries(n: &pb::NodeProto) -> Option<usize> {
+    if !WINDOWED.contains(&n.op_type.as_str()) {
+        return None;
+    }
+    let lens = ["kernel_shape", "strides", "dilations"].iter().filter_map(|k| ints(n, k).map(<[i64]>::len));
+    lens.chain(ints(n, "pads").map(|p| p.len() / 2)).min()
+}
+
 /// The first node inside `n`'s subgraphs, at any depth, that the parser must not see: the path
 /// of subgraph attributes to it ("then_branch › else_branch"), its op and why. Each node is
 /// visited once ([`own_problem`], not [`node_problem`], which would walk its subgraphs again).
