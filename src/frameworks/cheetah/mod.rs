@@ -221,7 +221,12 @@ impl Cx {
     /// VERIFY_LAYERWISE) the server's shares of `verify_elems` values, 8 B each (`funcReconstruct2PCCons`).
     fn he(&mut self, name: &str, count: u64, detail: String, up: u64, down: u64, verify_elems: u64) {
         let mut run = Run::default();
+        // One flight each way per ciphertext (thread 0's rounds need the order); the work budget
+        // stops a count taken from a hostile size (`crate::budget`).
         for _ in 0..count.max(1) {
+            if !crate::budget::spend(1) {
+                break;
+            }
             run = run.then(Run::default().send(Who::B, up).send(Who::A, down));
         }
         self.t0_step(name, count, detail, run);
@@ -377,7 +382,9 @@ fn max_pool(cx: &mut Cx, n: &Node) -> Result<(), String> {
         e,
         format!("{} full ReLUs (compare on {} bits)", k - 1, ell - 1),
         |fr, _, t| {
-            (0..k.saturating_sub(1)).fold(Run::default(), |acc, _| acc.then(wire::relu(fr, t, ell - 1, ell, false)))
+            (0..k.saturating_sub(1))
+                .take_while(|_| crate::budget::spend(1))
+                .fold(Run::default(), |acc, _| acc.then(wire::relu(fr, t, ell - 1, ell, false)))
         },
     );
     Ok(())
