@@ -8,6 +8,11 @@
 //! Findings are written to $MPCLENS_SOAK_OUT (default target/soak-findings) for the corpus;
 //! $MPCLENS_SOAK_SEED picks another mutation sequence. Committed findings replay in
 //! `committed_findings_replay_cleanly`.
+//!
+//! A stack overflow aborts the process and cannot be caught: each input is written to
+//! `last-input.bin` in the findings folder before it runs, so an abort leaves it behind, and
+//! $MPCLENS_SOAK_FROM=N replays the same sequence from run N (earlier inputs are generated, not
+//! run) to reach it again in seconds.
 
 #[path = "../fuzz/request.rs"]
 mod request;
@@ -18,6 +23,11 @@ use std::time::{Duration, Instant};
 
 /// Far beyond any small model's profile in a debug build.
 const PER_INPUT: Duration = Duration::from_secs(60);
+
+/// Each request's thread stack: Rust's default for spawned threads, stated so the soak does not
+/// depend on RUST_MIN_STACK. A debug build's frames are several times a release build's, so this
+/// is stricter than the 1 MiB stack of the page's wasm worker.
+const STACK: usize = 2 << 20;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -106,18 +116,27 @@ fn soak_profile_requests() {
     std::fs::create_dir_all(&out).unwrap();
     let seeds = seeds();
     let seed = std::env::var("MPCLENS_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let from: u64 = std::env::var("MPCLENS_SOAK_FROM").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let mut rng = Rng(seed | 1);
     let start = Instant::now();
     let (mut runs, mut findings) = (0u64, 0u64);
     std::panic::set_hook(Box::new(|_| {})); // findings are counted and saved, not printed
     while start.elapsed() < Duration::from_secs(secs) {
         let input = mutate(&mut rng, &seeds);
+        if runs + 1 < from {
+            runs += 1;
+            continue;
+        }
+        std::fs::write(out.join("last-input.bin"), &input).unwrap();
         let (tx, rx) = mpsc::channel();
         let data = input.clone();
-        std::thread::spawn(move || {
-            let ok = std::panic::catch_unwind(|| request::run(&data)).is_ok();
-            let _ = tx.send(ok);
-        });
+        std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(move || {
+                let ok = std::panic::catch_unwind(|| request::run(&data)).is_ok();
+                let _ = tx.send(ok);
+            })
+            .unwrap();
         let verdict = match rx.recv_timeout(PER_INPUT) {
             Ok(true) => None,
             Ok(false) => Some("panic"),

@@ -251,3 +251,50 @@ fn a_runaway_loop_is_an_error_naming_the_node() {
         assert!(mpclens::profile::profile_with_budget(&g, &req, mpclens::budget::DEFAULT_LIMIT).is_ok());
     }
 }
+
+/// x → Pow(x, p) → y over a [2, 16] float input, `p` an initializer.
+fn pow_model(p: f32) -> Vec<u8> {
+    use prost::Message;
+    use tract_onnx::pb;
+    let mut m =
+        pb::ModelProto::decode(one_node("Pow", "pow", &[("x", &[2, 16]), ("p", &[])], &[2, 16]).as_slice()).unwrap();
+    let g = m.graph.as_mut().unwrap();
+    g.input.retain(|i| i.name != "p");
+    g.initializer.push(pb::TensorProto { name: "p".into(), data_type: 1, float_data: vec![p], ..Default::default() });
+    m.encode_to_vec()
+}
+
+fn crypten_bytes(m: &[u8]) -> (u64, Option<String>) {
+    let g = mpclens::load(m, &LoadOptions::default()).unwrap();
+    let req = ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() };
+    let f = mpclens::profile(&g, &req).unwrap().frameworks.remove(0);
+    assert!(f.unsupported.is_empty(), "{:?}", f.unsupported);
+    (f.total.bytes, f.nodes.iter().find_map(|n| n.approximate.clone()))
+}
+
+/// Found by the soak (tests/corpus/requests/crypten_pow_negative_exponent.bin, a LayerNorm whose
+/// exponent 2 was garbled to −1.7e38): CrypTen's Pow recursion never ended for a negative
+/// exponent and overflowed the stack, aborting the CLI and the page's worker; Pow(x, −1) in a
+/// real model did the same. CrypTen's `pow` (common/functions/power.py): `p < -1` is
+/// `self.reciprocal().pow(-p)`, `p = -1` is `self.reciprocal()`. So Pow(x, −1) costs what the
+/// Reciprocal port costs (the same signed Newton–Raphson reciprocal), Pow(x, −3) that plus
+/// Pow(x, 3), and both say they are read from the source, not measured.
+#[test]
+fn crypten_pow_with_a_negative_exponent_is_the_reciprocal_then_the_power() {
+    let reciprocal = crypten_bytes(&one_node("Reciprocal", "r", &[("x", &[2, 16])], &[2, 16])).0;
+    let (cube, _) = crypten_bytes(&pow_model(3.0));
+    let (minus_one, why) = crypten_bytes(&pow_model(-1.0));
+    assert_eq!(minus_one, reciprocal);
+    assert!(why.is_some_and(|w| w.contains("reciprocal") && w.contains("not measured")));
+    let (minus_three, why) = crypten_bytes(&pow_model(-3.0));
+    assert_eq!(minus_three, reciprocal + cube);
+    assert!(why.is_some());
+    let (huge, _) = crypten_bytes(&pow_model(-1.7e38)); // 64 squarings at most, no recursion
+    assert!(huge > reciprocal);
+    let data = std::fs::read(format!(
+        "{}/tests/corpus/requests/crypten_pow_negative_exponent.bin",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(mpclens::load(&data[8..], &LoadOptions::default()).is_ok());
+}

@@ -162,9 +162,14 @@ impl CostModel for CrypTen {
                         };
                         Some(format!("port: {why}; priced as the port {p} (validation/crypten/ports.py), measured"))
                     } else {
-                        rejected.as_ref().map(|what| {
-                            format!("CrypTen cannot load {what} from ONNX; costed from the math of its tensor function")
-                        })
+                        rejected
+                            .as_ref()
+                            .map(|what| {
+                                format!(
+                                    "CrypTen cannot load {what} from ONNX; costed from the math of its tensor function"
+                                )
+                            })
+                            .or(t.approximate.take())
                     };
                     report.nodes.push(NodeCost {
                         node: node.name.clone(),

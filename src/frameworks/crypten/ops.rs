@@ -337,16 +337,25 @@ fn log(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     Ok(())
 }
 
-/// Pow with a public integer exponent: CrypTen's `pow` recursion. Any other exponent is not
-/// modelled.
-fn pow(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+/// Pow with a public integer exponent: CrypTen's `pow` (`common/functions/power.py`). A negative
+/// exponent takes the signed reciprocal first (`p < -1`: `self.reciprocal().pow(-p)`; `p = -1`:
+/// `self.reciprocal()`), then the recursion on |p|; that path is read from the source, not
+/// measured. Any other exponent is not modelled.
+fn pow(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     let (n, d) = out(node);
     let p =
         node.inputs.get(1).and_then(|e| e.value.as_ref()).and_then(|v| v.first().copied()).ok_or(Unpriced::Unknown)?;
-    if p.fract() != 0.0 {
+    if p.fract() != 0.0 || !p.is_finite() {
         return Err(Unpriced::Unknown);
     }
-    t.pow(n, d, p as i64);
+    if p < 0.0 {
+        t.reciprocal(n, d, false, cfg.reciprocal_iters, cfg.exp_iters);
+        t.approximate = Some(format!(
+            "Pow with exponent {p}: CrypTen takes the reciprocal, then pow({}) (power.py); read from the source, not measured",
+            -p
+        ));
+    }
+    t.pow(n, d, p.abs() as u64); // saturates past 2^64: 64 squarings, as good as any
     Ok(())
 }
 
@@ -562,7 +571,7 @@ fn sigmoid(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
 /// times a public coefficient. Two parties, 8 iterations: 94n, 34 rounds.
 fn erf(t: &mut Tally, n: u64, d: u64, cfg: &Config) {
     for k in 1..=cfg.erf_iters {
-        t.pow(n, d, 2 * k as i64 + 1);
+        t.pow(n, d, 2 * k + 1);
         t.truncate(n, d); // · coefficient
     }
     t.truncate(n, d); // · 2/√π

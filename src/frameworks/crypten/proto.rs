@@ -21,11 +21,13 @@ pub struct Tally {
     pub parties: usize,
     pub ttp: bool,
     pub steps: Vec<Step>,
+    /// Why a step on this tally follows the source without a recorded run (`NodeCost::approximate`).
+    pub approximate: Option<String>,
 }
 
 impl Tally {
     pub fn new(parties: usize, ttp: bool) -> Tally {
-        Tally { parties, ttp, steps: Vec::new() }
+        Tally { parties, ttp, steps: Vec::new(), approximate: None }
     }
 
     /// A step too large to count in `u64` (e.g. a pairwise max over 2^40-long
@@ -275,22 +277,17 @@ impl Tally {
         }
     }
 
-    /// Integer power by CrypTen's recursion (`common/functions/power.py` `pow`):
-    /// `p=2` square; even `p` squares then recurses on `p/2`; odd `p` computes
-    /// `x²·x` then recurses on `(p−1)/2`.
-    pub fn pow(&mut self, n: u64, ndim: u64, p: i64) {
-        match p {
-            0 | 1 => {}
-            2 => self.square(n, ndim),
-            p if p % 2 == 0 => {
-                self.square(n, ndim);
-                self.pow(n, ndim, p / 2);
-            }
-            p => {
-                self.square(n, ndim);
+    /// Non-negative integer power by CrypTen's recursion (`common/functions/power.py` `pow`):
+    /// `p` = 0 or 1 free (ones, clone); `p=2` square; even `p` squares then recurses on `p/2`;
+    /// odd `p` computes `x²·x` then recurses on `(p−1)/2`. Written as the loop the tail
+    /// recursion is, so an exponent of 2^63 costs 63 steps and no stack.
+    pub fn pow(&mut self, n: u64, ndim: u64, mut p: u64) {
+        while p >= 2 {
+            self.square(n, ndim);
+            if p % 2 == 1 {
                 self.mul("x²·x", n, n, n, ndim);
-                self.pow(n, ndim, (p - 1) / 2);
             }
+            p /= 2; // p/2 for even p, (p−1)/2 for odd p
         }
     }
 }

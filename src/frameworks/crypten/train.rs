@@ -396,7 +396,7 @@ fn pow_forward(node: &Node, t: &mut Tally) -> bool {
     if p.fract() != 0.0 || p < 1.0 {
         return false;
     }
-    t.pow(n, d, p as i64 - 1);
+    t.pow(n, d, p as u64 - 1);
     t.mul("x^(p−1)·x", n, n, n, d);
     true
 }
