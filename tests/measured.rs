@@ -108,7 +108,6 @@ const UNMEASURED: &[&str] = &[
     "semi2k ReduceMax training",
     "semi2k Sigmoid training",
     "semi2k Tanh training",
-    "semi2k Where inference",
     "semi2k Where training",
 ];
 
