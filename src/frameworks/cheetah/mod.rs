@@ -142,7 +142,7 @@ impl Kept {
         }
     }
     pub fn count(&self) -> u64 {
-        self.runs * self.run
+        self.runs.saturating_mul(self.run)
     }
 }
 
@@ -156,7 +156,8 @@ pub fn ct_bytes(k: Kept) -> f64 {
     }
     if k.runs > 1 {
         let [per, ll, ml] = CT_BYTES_PER_RUN;
-        let (lb, mb) = (zstd_ll_extra_bits(8 * k.run - 2), zstd_ml_extra_bits(8 * k.gap + 2));
+        let ll_len = k.run.saturating_mul(8).saturating_sub(2);
+        let (lb, mb) = (zstd_ll_extra_bits(ll_len), zstd_ml_extra_bits(k.gap.saturating_mul(8).saturating_add(2)));
         b += CT_BYTES_SEQ_TABLES + (k.runs - 1) as f64 * (per + (ll * lb as f64 + ml * mb as f64) / 8.0);
     }
     b
