@@ -34,8 +34,8 @@ pub const POLY_N: u64 = 4096;
 /// primes {60, 49} bits and a PRNG seed instead of c1, zstd level 3). zstd's output depends on the
 /// random values: the mean of the 18,799 client ciphertexts of the recorded runs (single layers
 /// 62,397–62,446 B each; SqueezeNet, ResNet-50, DenseNet-121 62,423.9–62,425.5 B on average); the
-/// offline reproduction (validation/sci/cheetah_ct_bytes.py) gives 62,423 ± 1, one ciphertext's
-/// standard deviation about 18 B.
+/// offline reproduction (validation/sci/cheetah_ct_bytes.py) gives 62,424 ± 1, one ciphertext's
+/// standard deviation about 20 B.
 pub const IN_CT_BYTES: u64 = 62_424;
 /// Server→client conv / FC / coefficient-packed BN ciphertexts (`HomConv2DSS::conv2DSS`,
 /// `HomFCSS::matVecMul`, `HomBNSS::bn_direct`, `include/gemini/cheetah/`): `truncate_for_decryption`
@@ -60,7 +60,7 @@ pub const CT_BYTES_EMPTY: f64 = 30_346.6;
 /// Literal bytes per kept c0 coefficient (two zero low bytes, three random bits, four random bytes
 /// and a nibble, Huffman-coded with c1's bytes) while the kept coefficients are few...
 pub const CT_BYTES_PER_KEPT: f64 = 6.638;
-/// ...less this per kept coefficient past 896 and again past 1,792: as the kept coefficients'
+/// ...less this per kept coefficient past 896 and again past 1,792 (fitted): as the kept coefficients'
 /// skewed bytes (zeros, an 8-valued byte, a nibble) become a larger share of the literals, zstd's
 /// Huffman code lengths for them shorten (the mean size per kept coefficient falls from 6.64 to
 /// 6.39 B across the two steps; the offline scan of contiguous runs shows the two slopes).
@@ -72,7 +72,8 @@ pub const CT_BYTES_SEQ_TABLES: f64 = 17.0;
 /// literals into the match (net −0.59 B), plus its literal-length and match-length codes, which
 /// grow with the run (8·run − 2 literals) and the gap (8·gap + 2 zeros): per extra bit of zstd's
 /// literal-length code (RFC 8878 §3.1.1.3.2.1.1) 2.10 / 8 B and per extra bit of the match-length
-/// code 1.28 / 8 B (the extra bits and the FSE code, which grows with them).
+/// code 1.28 / 8 B (fitted: more than the extra bit itself, as the FSE-coded length symbols grow
+/// with the lengths too).
 pub const CT_BYTES_PER_RUN: [f64; 3] = [-0.591, 2.096, 1.279];
 
 /// Extra bits of zstd's literal-length code for `ll` literals.
