@@ -51,7 +51,8 @@ pub const IN_CT_BYTES: u64 = 62_424;
 /// 3 B per ciphertext rms); the formula is fitted to its mean size over 918 layouts (contiguous
 /// runs of every length, r runs of L with gaps g, and the layouts of 400 conv, 60 FC and 8 BN
 /// shapes, 256 random ciphertexts each) and is within 52 B of it on every one (13 B rms); a single
-/// ciphertext varies by 15–50 B (one standard deviation) with its random values.
+/// ciphertext varies by 15–50 B (one standard deviation) with its random values. Fitted at ℓ = 37, the
+/// recorded runs' ring: another ℓ clears other low bits (58 − ℓ in c0), which is not modelled.
 ///
 /// Bytes with no kept coefficient: the 8-B size prefix, the 16-B SEAL header, zstd's frame and
 /// block headers, the Huffman table, c1 (4,096 words with a zero low byte and 4 zero top bits:
