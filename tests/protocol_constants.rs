@@ -145,6 +145,43 @@ fn cheetah_partitions() {
 }
 
 #[test]
+fn cheetah_out_ct_layouts_and_bytes() {
+    use cheetah::{conv_out_layouts, ct_bytes, fc_dims, fc_out_layouts, Kept};
+    // ResNet-50's stem, 230×230 VALID, 7×7, stride 2: 64×64 windows advancing by 58 (4 per axis,
+    // the last 56 wide); each keeps its stride-1 outputs, rows of 58 (or 50) every 64 coefficients
+    assert_eq!(
+        conv_out_layouts(3, 230, 230, 7, 2),
+        vec![
+            (9, Kept::rows(58, 58, 6)),
+            (3, Kept::rows(58, 50, 14)),
+            (3, Kept::rows(50, 58, 6)),
+            (1, Kept::rows(50, 50, 14))
+        ]
+    );
+    // a strided 1×1 conv sub-samples first: 28×28 contiguous outputs
+    assert_eq!(conv_out_layouts(256, 56, 56, 1, 2), vec![(1, Kept::contiguous(784))]);
+    // HomFCSS 2048 → 1001: 39 rows per ciphertext, one every 103 coefficients (the first d1 with
+    // ⌈2048/d1⌉ = 20), the last ciphertext the remaining 26
+    assert_eq!(fc_dims(2048, 1001), (39, 103));
+    assert_eq!(fc_out_layouts(2048, 1001), vec![(25, Kept::rows(39, 1, 102)), (1, Kept::rows(26, 1, 102))]);
+    // the formula against the offline reproduction's mean (validation/sci/cheetah_ct_bytes.py,
+    // 1,024 random ciphertexts each): within the 52 B it is stated to hold
+    for (k, repro) in [
+        (Kept::contiguous(1), 30_355.2),
+        (Kept::contiguous(784), 35_552.9),
+        (Kept::contiguous(3136), 50_765.1),
+        (Kept::contiguous(4096), 56_881.0),
+        (Kept::rows(15, 15, 2), 31_874.5),
+        (Kept::rows(56, 56, 2), 50_847.4),
+        (Kept::rows(58, 58, 6), 52_336.0),
+        (Kept::rows(39, 1, 102), 30_687.8),
+    ] {
+        let ours = ct_bytes(k);
+        assert!((ours - repro).abs() <= 52.0, "{k:?}: {ours:.1} vs {repro}");
+    }
+}
+
+#[test]
 fn cheetah_silent_ot_bytes() {
     use cheetah::wire::{self, Ferret};
     // ReLU with fused truncation, ℓ=37, s=12, approx: lo = 18, l' = 19 − (18 mod 4) = 17 → 16-bit

@@ -134,8 +134,9 @@ const CF2_PUBLISHED: &[Published] = &[
         source: "Cheetah (USENIX Security 2022) abstract ([paper-v], ePrint 2022/207)",
         cause: "our default is the pinned OpenCheetah main: VERIFY_LAYERWISE (defined in its source) opens every \
                 weight and activation of each conv/FC and BFV-packed BN in clear, 8 B each; without it \
-                (verify=false) ours is 1.90 GB; HE ciphertext sizes are measured from recorded runs (zstd, \
-                value-dependent); the paper run's build flags and zstd version are not known",
+                (verify=false) ours is 1.89 GB; HE ciphertext sizes are expected sizes of zstd-compressed \
+                random values (an offline reproduction of the recorded runs' serialization); the paper \
+                run's build flags and zstd version are not known",
     },
 ];
 
