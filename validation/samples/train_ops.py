@@ -25,6 +25,75 @@ OPS = {
     "hardsigmoid": lambda: (h.make_node("HardSigmoid", ["a"], ["b"], name="hardsigmoid", alpha=0.2, beta=0.5), []),
 }
 
+# Elementwise ops and reductions over the last axis between the same two Gemms: (nodes from "a"
+# to "b", extra initializers as (name, array); float ones are secret parameters, as everywhere).
+# A second branch `c` (Gemm 16→16 of x) feeds the binary ops; Log and Reciprocal take a·a + 1,
+# so their input is at least 1 (the square's backward is then part of the step).
+C = h.make_node("Gemm", ["x", "w3", "b3"], ["c"], name="fc1b", alpha=1.0, beta=1.0, transA=0, transB=1)
+
+
+def _one(op, ins=("a",), **attrs):
+    return [h.make_node(op, list(ins), ["b"], name=op.lower(), **attrs)]
+
+
+def _positive():
+    """p = a·a + 1 ≥ 1 (a public Constant 1). Not exp(a): XLA folds log(exp(a)) to a and
+    1/exp(a) to exp(−a), so neither op would be left to measure."""
+    return [h.make_node("Mul", ["a", "a"], ["s"], name="square"),
+            h.make_node("Constant", [], ["one"], name="one", value=nh.from_array(np.array(1, np.float32))),
+            h.make_node("Add", ["s", "one"], ["p"], name="plus_one")]
+
+
+def _cmp_where(cmp):
+    return [C, h.make_node(cmp, ["a", "c"], ["m"], name=cmp.lower()),
+            h.make_node("Where", ["m", "a", "c"], ["b"], name="where")]
+
+
+EXTRA = {
+    "abs": lambda rng: (_one("Abs"), []),
+    "exp": lambda rng: (_one("Exp"), []),
+    "log": lambda rng: (_positive() + [h.make_node("Log", ["p"], ["b"], name="log")], []),
+    "reciprocal": lambda rng: (_positive() + [h.make_node("Reciprocal", ["p"], ["b"], name="reciprocal")], []),
+    "sigmoid": lambda rng: (_one("Sigmoid"), []),
+    "tanh": lambda rng: (_one("Tanh"), []),
+    "leakyrelu": lambda rng: (_one("LeakyRelu", alpha=0.01), []),
+    "prelu": lambda rng: (_one("PRelu", ("a", "slope")),
+                          [("slope", (0.25 + rng.standard_normal(16) * 0.01).astype(np.float32))]),
+    # Clip's bounds are public (onnx2jax reads them as static values, as jnp.clip takes them).
+    "clip": lambda rng: (_one("Clip", ("a", "lo", "hi")),
+                         [("lo", np.array(-1, np.float32)), ("hi", np.array(1, np.float32))]),
+    "max": lambda rng: ([C] + _one("Max", ("a", "c")), "c"),
+    "min": lambda rng: ([C] + _one("Min", ("a", "c")), "c"),
+    "where_greater": lambda rng: (_cmp_where("Greater"), "c"),
+    "where_less": lambda rng: (_cmp_where("Less"), "c"),
+    "where_equal": lambda rng: (_cmp_where("Equal"), "c"),
+    # a − max(a) over the last axis (the max kept as a 2×1 column, broadcast back).
+    "reducemax": lambda rng: ([h.make_node("ReduceMax", ["a", "axes"], ["m"], name="reducemax", keepdims=1),
+                               h.make_node("Sub", ["a", "m"], ["b"], name="sub")],
+                              [("axes", np.array([-1], np.int64))]),
+    "logsoftmax": lambda rng: (_one("LogSoftmax", axis=-1), []),
+}
+
+
+def extra_model(name):
+    rng = np.random.default_rng(0)
+    w = lambda n, *s: nh.from_array((rng.standard_normal(s) * 0.3).astype(np.float32), n)
+    inits = [w("w1", 16, 16), w("b1", 16), w("w2", 4, 16), w("b2", 4)]
+    ops, extra = EXTRA[name](rng)
+    if extra == "c":
+        inits += [w("w3", 16, 16), w("b3", 16)]
+    else:
+        inits += [nh.from_array(v, n) for n, v in extra]
+    nodes = [h.make_node("Gemm", ["x", "w1", "b1"], ["a"], name="fc1", alpha=1.0, beta=1.0, transA=0, transB=1),
+             *ops,
+             h.make_node("Gemm", ["b", "w2", "b2"], ["y"], name="fc2", alpha=1.0, beta=1.0, transA=0, transB=1)]
+    g = h.make_graph(nodes, f"train_{name}", [h.make_tensor_value_info("x", T.FLOAT, [2, 16])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
 
 def model(name):
     rng = np.random.default_rng(0)
@@ -77,6 +146,8 @@ def main():
     for name in OPS:
         onnx.save(model(name), os.path.join(OUT, f"train_{name}.onnx"))
     onnx.save(layernorm_seq(), os.path.join(OUT, "train_layernorm_seq.onnx"))
+    for name in EXTRA:
+        onnx.save(extra_model(name), os.path.join(OUT, f"train_{name}.onnx"))
 
 
 if __name__ == "__main__":

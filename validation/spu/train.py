@@ -40,7 +40,11 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     ("tests/fixtures/spu/models/train_hardsigmoid.onnx", 2, 4, []),
     # LayerNorm at batch 1 over a sequence (ViT, Swin): statistics with a unit dim.
     ("tests/fixtures/spu/models/train_layernorm_seq.onnx", 1, 4, []),
-]
+    # Elementwise ops, Max/Min/Where with a second Gemm branch, ReduceMax and LogSoftmax over
+    # the last axis (validation/samples/train_ops.py EXTRA).
+] + [(f"tests/fixtures/spu/models/train_{op}.onnx", 2, 4, []) for op in (
+    "abs", "exp", "log", "reciprocal", "sigmoid", "tanh", "leakyrelu", "prelu", "clip", "max", "min",
+    "where_greater", "where_less", "where_equal", "reducemax", "logsoftmax")]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 
 
