@@ -535,6 +535,8 @@ pub(crate) fn profile(
                 sqrt_as_rsqrt: program.rsqrt_sqrts.contains(&node.name),
                 rsqrt_reused: program.bn_rsqrt_reused.contains(&node.name),
                 equality_condition: program.equality_selects.contains(&node.name),
+                condition_reused: matches!(node.op.as_str(), "Where" | "LeakyRelu" | "PRelu")
+                    && node.inputs.iter().skip(usize::from(node.op == "Where")).any(|x| grads.contains(&x.name)),
             };
             let mut t = Tally::new(&cfg.ring);
             if protocol == Protocol::Aby3 && (0..node.inputs.len()).any(&secret) {

@@ -40,6 +40,11 @@ pub struct Ctx<'a> {
     /// Where: the condition is an equality result (Equal, IsNaN), which SPU
     /// holds as a full-width boolean share rather than a 1-bit one.
     pub equality_condition: bool,
+    /// Training, a select (Where, LeakyRelu, PRelu) the gradient flows through: its condition
+    /// feeds the backward's selects too, and SPU converts the comparison's 1-bit share to
+    /// arithmetic once (`spu.prefer_a` in the compiled step program), so the forward select is a
+    /// 1-bit B2A and a `mul_aa` instead of a `mul_a1b`.
+    pub condition_reused: bool,
 }
 
 /// Number of reducer calls of SPU's `TreeReduce` over a length-`len` axis
@@ -398,16 +403,16 @@ fn prelu(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unprice
     } else {
         t.trunc(n);
     }
-    t.mul_a1b(n);
+    select_bit(t, n, cx);
     Ok(())
 }
 
 /// LeakyRelu → `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
-fn leaky_relu(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+fn leaky_relu(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
     let n = node.out_numel(0);
     t.msb(n);
     t.trunc(n);
-    t.mul_a1b(n);
+    select_bit(t, n, cx);
     Ok(())
 }
 
@@ -475,9 +480,20 @@ fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpr
     if cx.equality_condition {
         t.select_on_equality("equality condition · x", n, t.ring.k);
     } else {
-        t.mul_a1b(n);
+        select_bit(t, n, cx);
     }
     Ok(())
+}
+
+/// A select by a comparison's 1-bit share: `mul_a1b`, or, when the condition is reused by the
+/// backward (`Ctx::condition_reused`), its B2A and a `mul_aa` (no truncation: a 0/1 integer).
+fn select_bit(t: &mut Tally, n: u64, cx: &Ctx) {
+    if cx.condition_reused {
+        t.b2a(n, 1);
+        t.mul_aa("select (arithmetic condition)", n);
+    } else {
+        t.mul_a1b(n);
+    }
 }
 
 /// Sigmoid → `jax.nn.sigmoid` (see `approx::sigmoid`).

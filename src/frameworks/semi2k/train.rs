@@ -206,6 +206,19 @@ pub fn rows(
                         | "Gelu"
                         | "HardSigmoid"
                         | "HardSwish"
+                        | "Abs"
+                        | "Exp"
+                        | "Tanh"
+                        | "Sigmoid"
+                        | "LogSoftmax"
+                        | "ReduceMax"
+                        | "Where"
+                        | "LeakyRelu"
+                        | "PRelu"
+                        | "Max"
+                        | "Min"
+                        | "Log"
+                        | "Reciprocal"
                 );
                 let mut approximate = (!measured).then(|| {
                     "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
@@ -335,6 +348,24 @@ static BACKWARD: Table<Vjp> = &[
     ("Gelu", gelu),
     ("HardSigmoid", hard_sigmoid),
     ("HardSwish", hard_swish),
+    ("Abs", abs),
+    ("Exp", exp),
+    ("Tanh", tanh),
+    ("LogSoftmax", log_softmax),
+    ("ReduceMax", reduce_max),
+    ("Where", where_op),
+    // Comparisons: boolean outputs carry no gradient (jax differentiates neither branch).
+    ("Greater", local),
+    ("Less", local),
+    ("Equal", local),
+    ("GreaterOrEqual", local),
+    ("LessOrEqual", local),
+    ("LeakyRelu", leaky_relu),
+    ("PRelu", prelu),
+    ("Log", log),
+    ("Reciprocal", reciprocal),
+    ("Max", max_min),
+    ("Min", max_min),
 ];
 
 /// The ops SPU's backward prices (checked against the op registry).
@@ -501,11 +532,14 @@ fn softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     Ok(())
 }
 
-/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); by a public
-/// constant a truncation.
+/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); `x·x` one
+/// (train_train_log_b2.json); by a public constant a truncation.
 fn mul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
+    if node.inputs.len() == 2 && node.inputs[0].name == node.inputs[1].name {
+        // x·x: jax's two `g·x` terms are one product after XLA's CSE, doubled locally (`add`).
+        t.f_mul("g·x", g);
+    } else if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
         for i in 0..2 {
             if cx.need(i) {
                 t.f_mul("g·other", g);
@@ -677,4 +711,168 @@ fn hard_swish(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     t.f_mul("g·hardsigmoid(x)", g);
     t.f_mul("g·x", g);
     hard_sigmoid(node, cx, t)
+}
+
+/// Abs (`jnp.abs`; jax's JVP `select(x >= 0, g, −g)`): XLA and SPU's `optimize_select` leave
+/// `select(x < 0, 0, g) − (x < 0)·g` in the step program (read off its pphlo): a comparison of
+/// its own (the forward's `pphlo.abs` keeps its sign bit inside the kernel) and two products
+/// with the 1-bit share (`mul_a1b`). Measured: Gemm → Abs → Gemm on [2,16]
+/// (train_train_abs_b2.json).
+fn abs(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.less(g);
+    t.mul_a1b(g);
+    t.mul_a1b(g);
+    Ok(())
+}
+
+/// Exp (`jnp.exp`, JVP `g·exp(x)`): the forward's exp is reused, one f_mul
+/// (train_train_exp_b2.json).
+fn exp(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    t.f_mul("g·exp(x)", node.out_numel(0));
+    Ok(())
+}
+
+/// Tanh (`jnp.tanh`, JVP `g·(1 − y²)`): XLA factors it as `g·(1 − y) + g·(1 − y)·y` with the
+/// forward's y: two f_mul (train_train_tanh_b2.json).
+fn tanh(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("g·(1 − y)", g);
+    t.f_mul("·y", g);
+    Ok(())
+}
+
+/// LogSoftmax (`jax.nn.log_softmax`, VJP `g − exp(x − m)·Σg/Σe`) with the forward's shifted
+/// exponentials and row sums reused: one division per row and one f_mul per element, as the
+/// loss's own log-softmax (train_train_logsoftmax_b2.json).
+fn log_softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let s = node.in_shape(0).ok_or(())?;
+    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
+    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    approx::div(t, rows, cx.cfg);
+    t.f_mul("exp·(Σg/Σe)", g);
+    Ok(())
+}
+
+/// ReduceMax (`jnp.max`; jax's reduce-max JVP spreads g over the positions equal to the max,
+/// divided by their count): `x == max` (an equality per input element); the count, a sum of the
+/// equality bits, whose `TreeReduce` (`kernel/hlo/reduce.cc`) adds boolean shares on its first
+/// level only, each half converted by its own B2A (an odd tail once more, when it is added);
+/// `g / count` per row (a secret division); and the product of the bits with the spread
+/// gradient (B2A + `mul_aa`, no truncation: a 0/1 integer). Read off the compiled step program
+/// and SPU's hal profile (`f_add` 256 B in 2 actions at FM64); train_train_reducemax_b2.json.
+/// Only a reduction over the last axis was measured.
+fn reduce_max(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let n = node.in_numel(0);
+    let rows = node.out_numel(0);
+    let len = n / rows.max(1);
+    let k = t.ring.eq_bits();
+    t.equal(n);
+    if len > 1 {
+        t.b2a(rows * (len / 2), k);
+        t.b2a(rows * (len / 2), k);
+    }
+    if len % 2 == 1 {
+        t.b2a(rows, k);
+    }
+    approx::div(t, rows, cx.cfg);
+    t.select_on_equality("(x == max)·g/count", n, k);
+    Ok(())
+}
+
+/// Where (`jnp.where(c, x, y)`, VJP `select(c, g, 0)` for x and `select(c, 0, g)` for y): per
+/// branch needing a gradient, the condition, already arithmetic (the forward's `prefer_a`,
+/// `ops::Ctx::condition_reused`, or an equality's converted share), times g: a `mul_aa` without
+/// truncation (read off the step program: `multiply(c, g)` and `select(c, 0, g)`;
+/// train_train_where_*_b2.json).
+fn where_op(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    for i in [1, 2] {
+        if cx.need(i) {
+            t.mul_aa("g·condition", node.out_numel(0));
+        }
+    }
+    Ok(())
+}
+
+/// LeakyRelu (`jax.nn.leaky_relu` = `jnp.where(x >= 0, x, α·x)`; read off the step program):
+/// `select(x < 0, 0, g)` on the forward's arithmetic condition (`mul_aa`), `(x < 0)·g` on its
+/// 1-bit share (`mul_a1b`), and `·α` (a truncation) (train_train_leakyrelu_b2.json).
+fn leaky_relu(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.mul_aa("select(x < 0, 0, g)", g);
+    t.mul_a1b(g);
+    t.trunc(g); // ·α
+    Ok(())
+}
+
+/// PRelu (`jnp.where(x >= 0, x, slope·x)`): as LeakyRelu, with `·slope` an f_mul for a secret
+/// slope (a truncation for a public one), and the slope's own gradient `Σ (x < 0)·g·x`, an f_mul
+/// (the sum over the broadcast is local) (train_train_prelu_b2.json).
+fn prelu(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.need(0) {
+        t.mul_aa("select(x < 0, 0, g)", g);
+    }
+    t.mul_a1b(g);
+    if cx.need(0) {
+        if cx.program.secret(node, 1) {
+            t.f_mul("·slope", g);
+        } else {
+            t.trunc(g);
+        }
+    }
+    if cx.need(1) {
+        t.f_mul("(x < 0)·g·x", g);
+    }
+    Ok(())
+}
+
+/// Max / Min of two inputs (`jnp.maximum`/`minimum`, jax's `_balanced_eq` JVP for each operand:
+/// `g·(x == z)/((y == z) + 1)`, and the same with x and y swapped). One operand needing a
+/// gradient: the balanced-eq VJP as for Clip's bounds. Both (read off the step program): the two
+/// equalities are shared, one of them is converted to arithmetic once (`prefer_a`) and the other
+/// at each of its two uses (three B2As of the equality share), then a division and an f_mul per
+/// operand (train_train_max_b2.json, train_train_min_b2.json). More than two inputs: not
+/// modelled.
+fn max_min(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if node.inputs.len() != 2 {
+        return Err(());
+    }
+    let g = node.out_numel(0);
+    match (cx.need(0), cx.need(1)) {
+        (true, true) => {
+            let k = t.ring.eq_bits();
+            t.equal(g);
+            t.equal(g);
+            for _ in 0..3 {
+                t.b2a(g, k);
+            }
+            for _ in 0..2 {
+                approx::div(t, g, cx.cfg);
+                t.f_mul("g·mask", g);
+            }
+        }
+        (false, false) => {}
+        _ => balanced_max_vjp(t, g, cx.cfg),
+    }
+    Ok(())
+}
+
+/// Log (`jnp.log`, JVP `g / x`): a secret division per element (train_train_log_b2.json).
+fn log(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    approx::div(t, node.out_numel(0), cx.cfg);
+    Ok(())
+}
+
+/// Reciprocal (`1.0 / x`, JVP `−g / x²`): XLA writes it `g · (1 / (x·x))` (read off the step
+/// program; the forward's 1/x is not reused): the square (an f_mul), a reciprocal and the product
+/// with g (train_train_reciprocal_b2.json).
+fn reciprocal(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("x·x", g);
+    approx::reciprocal(t, g, cx.cfg);
+    t.f_mul("g·(1/x²)", g);
+    Ok(())
 }
