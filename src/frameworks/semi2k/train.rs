@@ -362,6 +362,7 @@ static BACKWARD: Table<Vjp> = &[
     ("LessOrEqual", local),
     ("LeakyRelu", leaky_relu),
     ("PRelu", prelu),
+    ("BatchNormalization", batch_norm),
     ("Log", log),
     ("Reciprocal", reciprocal),
     ("Max", max_min),
@@ -874,5 +875,42 @@ fn reciprocal(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     t.f_mul("x·x", g);
     approx::reciprocal(t, g, cx.cfg);
     t.f_mul("g·(1/x²)", g);
+    Ok(())
+}
+
+/// BatchNormalization as the JAX lowering writes it (`(x − mean) / jnp.sqrt(var + ε) · scale +
+/// bias` with the running statistics as parameters, the division rewritten to `· rsqrt`),
+/// differentiated as read off the step program: `g·scale` (f_mul; a public scale a truncation),
+/// `·rsqrt` for x and the mean (f_mul), `x̂·g` for the scale (f_mul); for the variance `rsqrt²`
+/// per channel, `·rsqrt²` and `·(x − mean)` per element (f_mul each), then sqrt's `0.5·rsqrt`
+/// (rewritten from `0.5 / sqrt`: a truncation per channel) times the channel sums (f_mul); the
+/// bias's and the mean's sums are local (train_model_cnn_batchnorm_b1.json).
+fn batch_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let n = node.out_numel(0);
+    let c = node.in_numel(1);
+    if !cx.program.secret(node, 4) {
+        return Err(()); // public statistics: not measured
+    }
+    if cx.need(1) {
+        t.f_mul("x̂·g (dscale)", n);
+    }
+    if !(cx.need(0) || cx.need(3) || cx.need(4)) {
+        return Ok(());
+    }
+    if cx.program.secret(node, 1) {
+        t.f_mul("g·scale", n);
+    } else {
+        t.trunc(n);
+    }
+    if cx.need(0) || cx.need(3) {
+        t.f_mul("·rsqrt", n);
+    }
+    if cx.need(4) {
+        t.f_mul("rsqrt²", c);
+        t.f_mul("·rsqrt²", n);
+        t.f_mul("·(x − mean)", n);
+        t.trunc(c); // 0.5·rsqrt
+        t.f_mul("Σ·0.5·rsqrt", c);
+    }
     Ok(())
 }
