@@ -84,12 +84,9 @@ const UNMEASURED: &[&str] = &[
     "delphi Clip inference",
     "delphi MatMul inference",
     "semi2k ArgMax training",
-    "semi2k AveragePool training",
-    "semi2k BatchNormalization training",
     "semi2k Cast training",
     "semi2k ConvTranspose training",
     "semi2k Einsum training",
-    "semi2k GlobalAveragePool training",
     "semi2k GlobalMaxPool training",
     "semi2k InstanceNormalization training",
 ];

@@ -219,6 +219,10 @@ pub fn rows(
                         | "Min"
                         | "Log"
                         | "Reciprocal"
+                        | "BatchNormalization"
+                        | "AveragePool"
+                        | "GlobalAveragePool"
+                        | "Clip"
                 );
                 let mut approximate = (!measured).then(|| {
                     "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
