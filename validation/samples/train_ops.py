@@ -141,11 +141,37 @@ def layernorm_seq():
     return m
 
 
+def cnn_instancenorm():
+    """A small CNN for InstanceNormalization and GlobalMaxPool: input 2×3×8×8, Conv 3→4 (3×3,
+    pad 1), InstanceNormalization (secret scale and bias; statistics 2×4, no unit dim),
+    Relu, GlobalMaxPool, Flatten, Gemm 4→4."""
+    rng = np.random.default_rng(0)
+    w = lambda n, *s: nh.from_array((rng.standard_normal(s) * 0.3).astype(np.float32), n)
+    nodes = [
+        h.make_node("Conv", ["x", "wc", "bc"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                    strides=[1, 1], dilations=[1, 1], group=1),
+        h.make_node("InstanceNormalization", ["c", "scale", "bias"], ["n"], name="in", epsilon=1e-5),
+        h.make_node("Relu", ["n"], ["r"], name="relu"),
+        h.make_node("GlobalMaxPool", ["r"], ["p"], name="gmp"),
+        h.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+        h.make_node("Gemm", ["f", "w2", "b2"], ["y"], name="fc", alpha=1.0, beta=1.0, transA=0, transB=1),
+    ]
+    inits = [w("wc", 4, 3, 3, 3), w("bc", 4), nh.from_array((1 + rng.standard_normal(4) * 0.1).astype(np.float32), "scale"),
+             w("bias", 4), w("w2", 4, 4), w("b2", 4)]
+    g = h.make_graph(nodes, "train_cnn_instancenorm", [h.make_tensor_value_info("x", T.FLOAT, [2, 3, 8, 8])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in OPS:
         onnx.save(model(name), os.path.join(OUT, f"train_{name}.onnx"))
     onnx.save(layernorm_seq(), os.path.join(OUT, "train_layernorm_seq.onnx"))
+    onnx.save(cnn_instancenorm(), os.path.join(OUT, "train_cnn_instancenorm.onnx"))
     for name in EXTRA:
         onnx.save(extra_model(name), os.path.join(OUT, f"train_{name}.onnx"))
 

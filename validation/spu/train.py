@@ -49,6 +49,8 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     # BatchNormalization (running statistics as secret parameters) before a max pool.
     ("tests/fixtures/crypten/models/model_cnn_avgpool_relu6.onnx", 2, 4, []),
     ("tests/fixtures/crypten/models/model_cnn_batchnorm.onnx", 1, 10, []),
+    # InstanceNormalization and GlobalMaxPool (validation/samples/train_ops.py cnn_instancenorm).
+    ("tests/fixtures/spu/models/train_cnn_instancenorm.onnx", 2, 4, []),
 ]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 
