@@ -503,11 +503,11 @@ pub(crate) fn profile(
                 continue;
             }
             // Training: a max pool the gradient flows through runs as argmax.
-            let argmax_pool = node.op == "MaxPool"
+            let argmax_pool = matches!(node.op.as_str(), "MaxPool" | "GlobalMaxPool")
                 && cfg.maxpool_optimization
                 && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
             if argmax_pool {
-                let w: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+                let w = train::pool_window(node).unwrap_or(1);
                 let mut t = Tally::new(&cfg.ring);
                 if protocol == Protocol::Aby3 {
                     // `pphlo.argmax` seals one index constant per window position

@@ -220,6 +220,8 @@ pub fn rows(
                         | "Log"
                         | "Reciprocal"
                         | "BatchNormalization"
+                        | "InstanceNormalization"
+                        | "GlobalMaxPool"
                         | "AveragePool"
                         | "GlobalAveragePool"
                         | "Clip"
@@ -338,6 +340,7 @@ static BACKWARD: Table<Vjp> = &[
     ("Relu", relu),
     ("Clip", clip),
     ("MaxPool", max_pool),
+    ("GlobalMaxPool", max_pool),
     ("AveragePool", average),
     ("GlobalAveragePool", average),
     ("ReduceMean", average),
@@ -367,6 +370,7 @@ static BACKWARD: Table<Vjp> = &[
     ("LeakyRelu", leaky_relu),
     ("PRelu", prelu),
     ("BatchNormalization", batch_norm),
+    ("InstanceNormalization", instance_norm),
     ("Log", log),
     ("Reciprocal", reciprocal),
     ("Max", max_min),
@@ -488,11 +492,21 @@ fn clip(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     Ok(())
 }
 
-/// Max pool, optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
+/// Window size of a max pool: its kernel, or a global pool's spatial extent (`onnx2jax.py` runs
+/// GlobalMaxPool as a `reduce_window` over H×W, which SPU's maxpool optimisation turns into
+/// `argmax` + `maxpool_scatter` as for MaxPool; train_train_cnn_instancenorm_b2.json).
+pub fn pool_window(node: &Node) -> Option<u64> {
+    if node.op == "GlobalMaxPool" {
+        return Some(node.in_shape(0)?.get(2..)?.iter().product());
+    }
+    Some(node.attr_ints("kernel_shape")?.iter().map(|&v| v.max(1) as u64).product())
+}
+
+/// Max pool (and GlobalMaxPool), optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
 /// indices (`mul_aa`, no truncation); without the optimisation `select_and_scatter`.
 fn max_pool(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
+    let w = pool_window(node).ok_or(())?;
     if cx.cfg.maxpool_optimization {
         t.mul_aa("maxpool_scatter", g * w);
     } else {
@@ -627,9 +641,23 @@ fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
 /// `0.5 / sqrt(v)` is rewritten to `0.5·rsqrt(v)`, a rsqrt per row the forward did not compute
 /// (train_train_layernorm_seq_b1.json, [1,4,16]).
 fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    norm_vjp(node, cx, t, node.attr_int("axis").unwrap_or(-1))
+}
+
+/// InstanceNormalization (`onnx2jax.py` `op_instancenorm`: the same lowering over the spatial
+/// axes, statistics per sample and channel): LayerNorm's VJPs with the statistics axis 2, the
+/// scale as γ. Measured without a unit dim (N·C = 2·4, train_train_cnn_instancenorm_b2.json,
+/// read off the step program: the same products as LayerNorm's); with N or C = 1 the forward
+/// keeps the full division (`ops::instance_norm`) and the backward follows LayerNorm's
+/// unit-dim program, not measured for this op.
+fn instance_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    norm_vjp(node, cx, t, 2)
+}
+
+/// The normalisation VJPs of [`layer_norm`] over the axes from `axis` on.
+fn norm_vjp(node: &Node, cx: &Grad, t: &mut Tally, axis: i64) -> Result<(), ()> {
     let s = node.in_shape(0).ok_or(())?;
     let r = s.len() as i64;
-    let axis = node.attr_int("axis").unwrap_or(-1);
     let axis = (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize;
     let full_division = s[..axis].contains(&1);
     let (g, rows) = (node.out_numel(0), s[..axis].iter().product::<u64>());
