@@ -72,6 +72,9 @@ EXTRA = {
                                h.make_node("Sub", ["a", "m"], ["b"], name="sub")],
                               [("axes", np.array([-1], np.int64))]),
     "logsoftmax": lambda rng: (_one("LogSoftmax", axis=-1), []),
+    # a · W3 as an einsum with a secret 16×16 weight.
+    "einsum": lambda rng: (_one("Einsum", ("a", "w3"), equation="bi,ij->bj"),
+                           [("w3", (rng.standard_normal((16, 16)) * 0.3).astype(np.float32))]),
 }
 
 
