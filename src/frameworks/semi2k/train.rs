@@ -220,6 +220,7 @@ pub fn rows(
                         | "Log"
                         | "Reciprocal"
                         | "BatchNormalization"
+                        | "Einsum"
                         | "InstanceNormalization"
                         | "GlobalMaxPool"
                         | "AveragePool"
@@ -369,6 +370,7 @@ static BACKWARD: Table<Vjp> = &[
     ("LessOrEqual", local),
     ("LeakyRelu", leaky_relu),
     ("PRelu", prelu),
+    ("Einsum", einsum),
     ("BatchNormalization", batch_norm),
     ("InstanceNormalization", instance_norm),
     ("Log", log),
@@ -943,6 +945,41 @@ fn batch_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
         t.f_mul("·(x − mean)", n);
         t.trunc(c); // 0.5·rsqrt
         t.f_mul("Σ·0.5·rsqrt", c);
+    }
+    Ok(())
+}
+
+/// Einsum of two operands, as its forward reads it (`ops::einsum`: batch, rows m, contraction
+/// k, columns n): each operand's gradient is another product, `dA = g·Bᵀ` ((m×n)(n×k)) and `dB =
+/// Aᵀ·g` ((k×m)(m×n)), one matrix Beaver product and a truncation each, per batch element
+/// (read off the step program of `bi,ij->bj`: two `dot`s; train_train_einsum_b2.json). Other
+/// forms (one operand, ellipses) are not modelled.
+fn einsum(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let eq = node.attr_str("equation").ok_or(())?.replace(' ', "");
+    let (lhs, out) = eq.split_once("->").ok_or(())?;
+    let ops: Vec<&str> = lhs.split(',').collect();
+    if ops.len() != 2 || eq.contains("...") {
+        return Err(());
+    }
+    let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+    let dim =
+        |sub: &str, s: &[u64], c: char| sub.chars().position(|x| x == c).and_then(|i| s.get(i).copied()).unwrap_or(1);
+    let (mut batch, mut m, mut k, mut n) = (1u64, 1u64, 1u64, 1u64);
+    for c in ops[0].chars() {
+        match (ops[1].contains(c), out.contains(c)) {
+            (true, true) => batch *= dim(ops[0], a, c),
+            (true, false) => k *= dim(ops[0], a, c),
+            (false, _) => m *= dim(ops[0], a, c),
+        }
+    }
+    for c in ops[1].chars().filter(|&c| !ops[0].contains(c)) {
+        n *= dim(ops[1], b, c);
+    }
+    if cx.need(0) {
+        batched(t, cx.cfg, batch, m, n, k);
+    }
+    if cx.need(1) {
+        batched(t, cx.cfg, batch, k, m, n);
     }
     Ok(())
 }
