@@ -469,7 +469,8 @@ fn and(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced>
 /// `jnp.where(c, x, y)` → pphlo select → `_mux`: `y + c·(x − y)`. A public condition
 /// (exporters' masks) selects in the clear: free (transformer/where_public_mask). A 1-bit secret
 /// condition (a comparison's MSB) multiplies by `mul_a1b`. An equality result is a full-width
-/// boolean share: `mixed_mul` converts it by a k-bit B2A, then `mul_aa` (`hal/polymorphic.cc`
+/// boolean share: `mixed_mul` converts it by a B2A of that share (k bits in SEMI2K, 8 in ABY3:
+/// `Ring::eq_bits`, aby3/train_train_where_equal_b2.json), then `mul_aa` (`hal/polymorphic.cc`
 /// `mul`; transformer/isnan_where). SPU's `optimize_select` turns `select(p, x, 0)` into
 /// `mul(p, x)`: same cost (transformer/where_zero_false, where_zero_true).
 fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
@@ -478,7 +479,7 @@ fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpr
         return Ok(());
     }
     if cx.equality_condition {
-        t.select_on_equality("equality condition · x", n, t.ring.k);
+        t.select_on_equality("equality condition · x", n, t.ring.eq_bits());
     } else {
         select_bit(t, n, cx);
     }

@@ -803,7 +803,10 @@ fn reduce_max(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let n = node.in_numel(0);
     let rows = node.out_numel(0);
     let len = n / rows.max(1);
-    let k = t.ring.eq_bits();
+    // The count converts the bits after `convert` made them a full-ring boolean share (ABY3:
+    // k-bit B2As, train_train_reducemax_b2.json's `f_add`); the product converts the equality's
+    // own share (ABY3: 8 bits, its `mixed_mul`).
+    let (k, eq) = (t.ring.k, t.ring.eq_bits());
     t.equal(n);
     if len > 1 {
         t.b2a(rows * (len / 2), k);
@@ -813,7 +816,7 @@ fn reduce_max(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
         t.b2a(rows, k);
     }
     approx::div(t, rows, cx.cfg);
-    t.select_on_equality("(x == max)·g/count", n, k);
+    t.select_on_equality("(x == max)·g/count", n, eq);
     Ok(())
 }
 
