@@ -69,9 +69,6 @@ const UNMEASURED: &[&str] = &[
     "semi2k ArgMax training",
     "semi2k Cast training",
     "semi2k ConvTranspose training",
-    "semi2k Einsum training",
-    "semi2k GlobalMaxPool training",
-    "semi2k InstanceNormalization training",
 ];
 
 fn small_graphs() -> Vec<(String, Graph)> {
