@@ -169,12 +169,36 @@ def cnn_instancenorm():
     return m
 
 
+def cnn_convtranspose():
+    """ConvTranspose between two convolutions' worth of gradient: input 2×3×4×4, Conv 3→3 (1×1),
+    ConvTranspose 3→2 (2×2, stride 2: 8×8 out), GlobalAveragePool, Flatten, Gemm 2→4."""
+    rng = np.random.default_rng(0)
+    w = lambda n, *s: nh.from_array((rng.standard_normal(s) * 0.3).astype(np.float32), n)
+    nodes = [
+        h.make_node("Conv", ["x", "wc", "bc"], ["c"], name="conv", kernel_shape=[1, 1], pads=[0, 0, 0, 0],
+                    strides=[1, 1], dilations=[1, 1], group=1),
+        h.make_node("ConvTranspose", ["c", "wt", "bt"], ["u"], name="convt", kernel_shape=[2, 2], strides=[2, 2],
+                    pads=[0, 0, 0, 0], dilations=[1, 1], group=1),
+        h.make_node("GlobalAveragePool", ["u"], ["p"], name="gap"),
+        h.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+        h.make_node("Gemm", ["f", "w2", "b2"], ["y"], name="fc", alpha=1.0, beta=1.0, transA=0, transB=1),
+    ]
+    inits = [w("wc", 3, 3, 1, 1), w("bc", 3), w("wt", 3, 2, 2, 2), w("bt", 2), w("w2", 4, 2), w("b2", 4)]
+    g = h.make_graph(nodes, "train_cnn_convtranspose", [h.make_tensor_value_info("x", T.FLOAT, [2, 3, 4, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in OPS:
         onnx.save(model(name), os.path.join(OUT, f"train_{name}.onnx"))
     onnx.save(layernorm_seq(), os.path.join(OUT, "train_layernorm_seq.onnx"))
     onnx.save(cnn_instancenorm(), os.path.join(OUT, "train_cnn_instancenorm.onnx"))
+    onnx.save(cnn_convtranspose(), os.path.join(OUT, "train_cnn_convtranspose.onnx"))
     for name in EXTRA:
         onnx.save(extra_model(name), os.path.join(OUT, f"train_{name}.onnx"))
 

@@ -51,6 +51,8 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     ("tests/fixtures/crypten/models/model_cnn_batchnorm.onnx", 1, 10, []),
     # InstanceNormalization and GlobalMaxPool (validation/samples/train_ops.py cnn_instancenorm).
     ("tests/fixtures/spu/models/train_cnn_instancenorm.onnx", 2, 4, []),
+    # ConvTranspose 2×2, stride 2 after a 1×1 Conv (train_ops.py cnn_convtranspose).
+    ("tests/fixtures/spu/models/train_cnn_convtranspose.onnx", 2, 4, []),
 ]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 
