@@ -221,6 +221,7 @@ pub fn rows(
                         | "Reciprocal"
                         | "BatchNormalization"
                         | "Einsum"
+                        | "ConvTranspose"
                         | "InstanceNormalization"
                         | "GlobalMaxPool"
                         | "AveragePool"
@@ -338,6 +339,7 @@ static BACKWARD: Table<Vjp> = &[
     ("Gemm", matmul),
     ("MatMul", matmul),
     ("Conv", conv),
+    ("ConvTranspose", conv),
     ("Relu", relu),
     ("Clip", clip),
     ("MaxPool", max_pool),
@@ -451,6 +453,9 @@ fn conv(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
         return Err(());
     }
     let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
+    if node.op == "ConvTranspose" {
+        return conv_transpose(node, cx, t, [nb, cin, h, wd], [w[1], w[2], w[3]]);
+    }
     let (o, kh, kw) = (w[0], w[2], w[3]);
     let (ho, wo) = (y[2], y[3]);
     let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
@@ -983,6 +988,32 @@ fn einsum(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     }
     if cx.need(1) {
         batched(t, cx.cfg, batch, k, m, n);
+    }
+    Ok(())
+}
+
+/// ConvTranspose (`onnx2jax.py`: a convolution of the stride-dilated input with the flipped
+/// kernel), read off the step program: dX is a plain strided convolution of g with the kernel
+/// (positions N·H·W of the input, contraction O·kh·kw, C outputs); dW convolves g (O as batch, N
+/// as features) with the stride-dilated input as the kernel (positions O·kh·kw, contraction
+/// ((H−1)·s+1)·((W−1)·s+1)·N, C outputs); a truncation each (train_train_cnn_convtranspose_b2.json:
+/// 2×2, stride 2). Dilations other than 1 are not modelled.
+fn conv_transpose(node: &Node, cx: &Grad, t: &mut Tally, x: [u64; 4], w: [u64; 3]) -> Result<(), ()> {
+    let ([nb, cin, h, wd], [o, kh, kw]) = (x, w);
+    if node.attr_ints("dilations").is_some_and(|d| d.iter().any(|&v| v != 1)) {
+        return Err(());
+    }
+    let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+    let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
+    let cfg = cx.cfg;
+    if cx.need(0) {
+        t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
+        t.trunc(nb * h * wd * cin);
+    }
+    if cx.need(1) {
+        let k = ((h - 1) * sh + 1) * ((wd - 1) * sw + 1) * nb;
+        t.mmul_aa(o * kh * kw, k, cin, cfg.mmul_split);
+        t.trunc(o * kh * kw * cin);
     }
     Ok(())
 }
