@@ -26,7 +26,6 @@ const SYNTHETIC: &[&str] = &["CrossEntropyLoss", "SoftmaxCrossEntropy", "SGD", "
 const UNMEASURED: &[&str] = &[
     "aby3 ArgMax training",
     "aby3 Cast training",
-    "aby3 ConvTranspose training",
     "aby3 Pad training",
     "aby3 ReduceSum training",
     "cheetah GlobalAveragePool inference",
@@ -52,7 +51,6 @@ const UNMEASURED: &[&str] = &[
     "delphi MatMul inference",
     "semi2k ArgMax training",
     "semi2k Cast training",
-    "semi2k ConvTranspose training",
 ];
 
 fn small_graphs() -> Vec<(String, Graph)> {
