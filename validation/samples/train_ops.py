@@ -72,6 +72,10 @@ EXTRA = {
                                h.make_node("Sub", ["a", "m"], ["b"], name="sub")],
                               [("axes", np.array([-1], np.int64))]),
     "logsoftmax": lambda rng: (_one("LogSoftmax", axis=-1), []),
+    # a − Σa over the last axis (kept as a column), as reducemax.
+    "reducesum": lambda rng: ([h.make_node("ReduceSum", ["a", "axes"], ["m"], name="reducesum", keepdims=1),
+                               h.make_node("Sub", ["a", "m"], ["b"], name="sub")],
+                              [("axes", np.array([-1], np.int64))]),
     # a · W3 as an einsum with a secret 16×16 weight.
     "einsum": lambda rng: (_one("Einsum", ("a", "w3"), equation="bi,ij->bj"),
                            [("w3", (rng.standard_normal((16, 16)) * 0.3).astype(np.float32))]),

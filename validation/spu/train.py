@@ -44,7 +44,7 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     # the last axis (validation/samples/train_ops.py EXTRA).
 ] + [(f"tests/fixtures/spu/models/train_{op}.onnx", 2, 4, []) for op in (
     "abs", "exp", "log", "reciprocal", "sigmoid", "tanh", "leakyrelu", "prelu", "clip", "max", "min",
-    "where_greater", "where_less", "where_equal", "reducemax", "logsoftmax", "einsum")] + [
+    "where_greater", "where_less", "where_equal", "reducemax", "logsoftmax", "einsum", "reducesum")] + [
     # Small CNNs of the CrypTen fixtures: ReLU6 (Clip), AveragePool, GlobalAveragePool; and
     # BatchNormalization (running statistics as secret parameters) before a max pool.
     ("tests/fixtures/crypten/models/model_cnn_avgpool_relu6.onnx", 2, 4, []),
