@@ -27,7 +27,6 @@ const UNMEASURED: &[&str] = &[
     "aby3 ArgMax training",
     "aby3 Cast training",
     "aby3 Pad training",
-    "aby3 ReduceSum training",
     "cheetah GlobalAveragePool inference",
     "cheetah MatMul inference",
     "cheetah ReduceMean inference",
