@@ -40,6 +40,19 @@ JOBS = [  # (sample model or repository path, batch, classes, extra compiler opt
     ("tests/fixtures/spu/models/train_hardsigmoid.onnx", 2, 4, []),
     # LayerNorm at batch 1 over a sequence (ViT, Swin): statistics with a unit dim.
     ("tests/fixtures/spu/models/train_layernorm_seq.onnx", 1, 4, []),
+    # Elementwise ops, Max/Min/Where with a second Gemm branch, ReduceMax and LogSoftmax over
+    # the last axis (validation/samples/train_ops.py EXTRA).
+] + [(f"tests/fixtures/spu/models/train_{op}.onnx", 2, 4, []) for op in (
+    "abs", "exp", "log", "reciprocal", "sigmoid", "tanh", "leakyrelu", "prelu", "clip", "max", "min",
+    "where_greater", "where_less", "where_equal", "reducemax", "logsoftmax", "einsum", "reducesum")] + [
+    # Small CNNs of the CrypTen fixtures: ReLU6 (Clip), AveragePool, GlobalAveragePool; and
+    # BatchNormalization (running statistics as secret parameters) before a max pool.
+    ("tests/fixtures/crypten/models/model_cnn_avgpool_relu6.onnx", 2, 4, []),
+    ("tests/fixtures/crypten/models/model_cnn_batchnorm.onnx", 1, 10, []),
+    # InstanceNormalization and GlobalMaxPool (validation/samples/train_ops.py cnn_instancenorm).
+    ("tests/fixtures/spu/models/train_cnn_instancenorm.onnx", 2, 4, []),
+    # ConvTranspose 2×2, stride 2 after a 1×1 Conv (train_ops.py cnn_convtranspose).
+    ("tests/fixtures/spu/models/train_cnn_convtranspose.onnx", 2, 4, []),
 ]
 PROGRAMS = ["forward", "forward_loss", "grad", "step"]
 

@@ -503,11 +503,11 @@ pub(crate) fn profile(
                 continue;
             }
             // Training: a max pool the gradient flows through runs as argmax.
-            let argmax_pool = node.op == "MaxPool"
+            let argmax_pool = matches!(node.op.as_str(), "MaxPool" | "GlobalMaxPool")
                 && cfg.maxpool_optimization
                 && node.inputs.first().is_some_and(|x| grads.contains(&x.name));
             if argmax_pool {
-                let w: u64 = node.attr_ints("kernel_shape").map_or(1, |k| k.iter().map(|&v| v.max(1) as u64).product());
+                let w = train::pool_window(node).unwrap_or(1);
                 let mut t = Tally::new(&cfg.ring);
                 if protocol == Protocol::Aby3 {
                     // `pphlo.argmax` seals one index constant per window position
@@ -535,6 +535,8 @@ pub(crate) fn profile(
                 sqrt_as_rsqrt: program.rsqrt_sqrts.contains(&node.name),
                 rsqrt_reused: program.bn_rsqrt_reused.contains(&node.name),
                 equality_condition: program.equality_selects.contains(&node.name),
+                condition_reused: matches!(node.op.as_str(), "Where" | "LeakyRelu" | "PRelu")
+                    && node.inputs.iter().skip(usize::from(node.op == "Where")).any(|x| grads.contains(&x.name)),
             };
             let mut t = Tally::new(&cfg.ring);
             if protocol == Protocol::Aby3 && (0..node.inputs.len()).any(&secret) {

@@ -40,6 +40,11 @@ pub struct Ctx<'a> {
     /// Where: the condition is an equality result (Equal, IsNaN), which SPU
     /// holds as a full-width boolean share rather than a 1-bit one.
     pub equality_condition: bool,
+    /// Training, a select (Where, LeakyRelu, PRelu) the gradient flows through: its condition
+    /// feeds the backward's selects too, and SPU converts the comparison's 1-bit share to
+    /// arithmetic once (`spu.prefer_a` in the compiled step program), so the forward select is a
+    /// 1-bit B2A and a `mul_aa` instead of a `mul_a1b`.
+    pub condition_reused: bool,
 }
 
 /// Number of reducer calls of SPU's `TreeReduce` over a length-`len` axis
@@ -398,16 +403,16 @@ fn prelu(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unprice
     } else {
         t.trunc(n);
     }
-    t.mul_a1b(n);
+    select_bit(t, n, cx);
     Ok(())
 }
 
 /// LeakyRelu → `jnp.where(x >= 0, x, α·x)`: MSB, the public product's truncation, select.
-fn leaky_relu(node: &Node, _: &Config, _: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
+fn leaky_relu(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
     let n = node.out_numel(0);
     t.msb(n);
     t.trunc(n);
-    t.mul_a1b(n);
+    select_bit(t, n, cx);
     Ok(())
 }
 
@@ -464,7 +469,8 @@ fn and(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced>
 /// `jnp.where(c, x, y)` → pphlo select → `_mux`: `y + c·(x − y)`. A public condition
 /// (exporters' masks) selects in the clear: free (transformer/where_public_mask). A 1-bit secret
 /// condition (a comparison's MSB) multiplies by `mul_a1b`. An equality result is a full-width
-/// boolean share: `mixed_mul` converts it by a k-bit B2A, then `mul_aa` (`hal/polymorphic.cc`
+/// boolean share: `mixed_mul` converts it by a B2A of that share (k bits in SEMI2K, 8 in ABY3:
+/// `Ring::eq_bits`, aby3/train_train_where_equal_b2.json), then `mul_aa` (`hal/polymorphic.cc`
 /// `mul`; transformer/isnan_where). SPU's `optimize_select` turns `select(p, x, 0)` into
 /// `mul(p, x)`: same cost (transformer/where_zero_false, where_zero_true).
 fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpriced> {
@@ -473,11 +479,22 @@ fn where_op(node: &Node, _: &Config, cx: &Ctx, t: &mut Tally) -> Result<(), Unpr
         return Ok(());
     }
     if cx.equality_condition {
-        t.select_on_equality("equality condition · x", n, t.ring.k);
+        t.select_on_equality("equality condition · x", n, t.ring.eq_bits());
+    } else {
+        select_bit(t, n, cx);
+    }
+    Ok(())
+}
+
+/// A select by a comparison's 1-bit share: `mul_a1b`, or, when the condition is reused by the
+/// backward (`Ctx::condition_reused`), its B2A and a `mul_aa` (no truncation: a 0/1 integer).
+fn select_bit(t: &mut Tally, n: u64, cx: &Ctx) {
+    if cx.condition_reused {
+        t.b2a(n, 1);
+        t.mul_aa("select (arithmetic condition)", n);
     } else {
         t.mul_a1b(n);
     }
-    Ok(())
 }
 
 /// Sigmoid → `jax.nn.sigmoid` (see `approx::sigmoid`).

@@ -206,6 +206,27 @@ pub fn rows(
                         | "Gelu"
                         | "HardSigmoid"
                         | "HardSwish"
+                        | "Abs"
+                        | "Exp"
+                        | "Tanh"
+                        | "Sigmoid"
+                        | "LogSoftmax"
+                        | "ReduceMax"
+                        | "Where"
+                        | "LeakyRelu"
+                        | "PRelu"
+                        | "Max"
+                        | "Min"
+                        | "Log"
+                        | "Reciprocal"
+                        | "BatchNormalization"
+                        | "Einsum"
+                        | "ConvTranspose"
+                        | "InstanceNormalization"
+                        | "GlobalMaxPool"
+                        | "AveragePool"
+                        | "GlobalAveragePool"
+                        | "Clip"
                 );
                 let mut approximate = (!measured).then(|| {
                     "backward derived from the compiled JAX step program, not yet measured in SPU".to_string()
@@ -318,9 +339,11 @@ static BACKWARD: Table<Vjp> = &[
     ("Gemm", matmul),
     ("MatMul", matmul),
     ("Conv", conv),
+    ("ConvTranspose", conv),
     ("Relu", relu),
     ("Clip", clip),
     ("MaxPool", max_pool),
+    ("GlobalMaxPool", max_pool),
     ("AveragePool", average),
     ("GlobalAveragePool", average),
     ("ReduceMean", average),
@@ -335,6 +358,27 @@ static BACKWARD: Table<Vjp> = &[
     ("Gelu", gelu),
     ("HardSigmoid", hard_sigmoid),
     ("HardSwish", hard_swish),
+    ("Abs", abs),
+    ("Exp", exp),
+    ("Tanh", tanh),
+    ("LogSoftmax", log_softmax),
+    ("ReduceMax", reduce_max),
+    ("Where", where_op),
+    // Comparisons: boolean outputs carry no gradient (jax differentiates neither branch).
+    ("Greater", local),
+    ("Less", local),
+    ("Equal", local),
+    ("GreaterOrEqual", local),
+    ("LessOrEqual", local),
+    ("LeakyRelu", leaky_relu),
+    ("PRelu", prelu),
+    ("Einsum", einsum),
+    ("BatchNormalization", batch_norm),
+    ("InstanceNormalization", instance_norm),
+    ("Log", log),
+    ("Reciprocal", reciprocal),
+    ("Max", max_min),
+    ("Min", max_min),
 ];
 
 /// The ops SPU's backward prices (checked against the op registry).
@@ -409,6 +453,9 @@ fn conv(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
         return Err(());
     }
     let (nb, cin, h, wd) = (x[0], x[1], x[2], x[3]);
+    if node.op == "ConvTranspose" {
+        return conv_transpose(node, cx, t, [nb, cin, h, wd], [w[1], w[2], w[3]]);
+    }
     let (o, kh, kw) = (w[0], w[2], w[3]);
     let (ho, wo) = (y[2], y[3]);
     let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
@@ -452,11 +499,21 @@ fn clip(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     Ok(())
 }
 
-/// Max pool, optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
+/// Window size of a max pool: its kernel, or a global pool's spatial extent (`onnx2jax.py` runs
+/// GlobalMaxPool as a `reduce_window` over H×W, which SPU's maxpool optimisation turns into
+/// `argmax` + `maxpool_scatter` as for MaxPool; train_train_cnn_instancenorm_b2.json).
+pub fn pool_window(node: &Node) -> Option<u64> {
+    if node.op == "GlobalMaxPool" {
+        return Some(node.in_shape(0)?.get(2..)?.iter().product());
+    }
+    Some(node.attr_ints("kernel_shape")?.iter().map(|&v| v.max(1) as u64).product())
+}
+
+/// Max pool (and GlobalMaxPool), optimised: `maxpool_scatter` multiplies the broadcast gradient by the one-hot window
 /// indices (`mul_aa`, no truncation); without the optimisation `select_and_scatter`.
 fn max_pool(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    let w: u64 = node.attr_ints("kernel_shape").ok_or(())?.iter().map(|&v| v.max(1) as u64).product();
+    let w = pool_window(node).ok_or(())?;
     if cx.cfg.maxpool_optimization {
         t.mul_aa("maxpool_scatter", g * w);
     } else {
@@ -501,11 +558,14 @@ fn softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     Ok(())
 }
 
-/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); by a public
-/// constant a truncation.
+/// Mul: `g·other` and `g·self` for the inputs that need a gradient (f_mul each); `x·x` one
+/// (train_train_log_b2.json); by a public constant a truncation.
 fn mul(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
+    if node.inputs.len() == 2 && node.inputs[0].name == node.inputs[1].name {
+        // x·x: jax's two `g·x` terms are one product after XLA's CSE, doubled locally (`add`).
+        t.f_mul("g·x", g);
+    } else if cx.program.secret(node, 0) && cx.program.secret(node, 1) {
         for i in 0..2 {
             if cx.need(i) {
                 t.f_mul("g·other", g);
@@ -588,9 +648,23 @@ fn erf(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
 /// `0.5 / sqrt(v)` is rewritten to `0.5·rsqrt(v)`, a rsqrt per row the forward did not compute
 /// (train_train_layernorm_seq_b1.json, [1,4,16]).
 fn layer_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    norm_vjp(node, cx, t, node.attr_int("axis").unwrap_or(-1))
+}
+
+/// InstanceNormalization (`onnx2jax.py` `op_instancenorm`: the same lowering over the spatial
+/// axes, statistics per sample and channel): LayerNorm's VJPs with the statistics axis 2, the
+/// scale as γ. Measured without a unit dim (N·C = 2·4, train_train_cnn_instancenorm_b2.json,
+/// read off the step program: the same products as LayerNorm's); with N or C = 1 the forward
+/// keeps the full division (`ops::instance_norm`) and the backward follows LayerNorm's
+/// unit-dim program, not measured for this op.
+fn instance_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    norm_vjp(node, cx, t, 2)
+}
+
+/// The normalisation VJPs of [`layer_norm`] over the axes from `axis` on.
+fn norm_vjp(node: &Node, cx: &Grad, t: &mut Tally, axis: i64) -> Result<(), ()> {
     let s = node.in_shape(0).ok_or(())?;
     let r = s.len() as i64;
-    let axis = node.attr_int("axis").unwrap_or(-1);
     let axis = (if axis < 0 { axis + r } else { axis }).clamp(0, (r - 1).max(0)) as usize;
     let full_division = s[..axis].contains(&1);
     let (g, rows) = (node.out_numel(0), s[..axis].iter().product::<u64>());
@@ -677,4 +751,269 @@ fn hard_swish(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     t.f_mul("g·hardsigmoid(x)", g);
     t.f_mul("g·x", g);
     hard_sigmoid(node, cx, t)
+}
+
+/// Abs (`jnp.abs`; jax's JVP `select(x >= 0, g, −g)`): XLA and SPU's `optimize_select` leave
+/// `select(x < 0, 0, g) − (x < 0)·g` in the step program (read off its pphlo): a comparison of
+/// its own (the forward's `pphlo.abs` keeps its sign bit inside the kernel) and two products
+/// with the 1-bit share (`mul_a1b`). Measured: Gemm → Abs → Gemm on [2,16]
+/// (train_train_abs_b2.json).
+fn abs(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.less(g);
+    t.mul_a1b(g);
+    t.mul_a1b(g);
+    Ok(())
+}
+
+/// Exp (`jnp.exp`, JVP `g·exp(x)`): the forward's exp is reused, one f_mul
+/// (train_train_exp_b2.json).
+fn exp(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    t.f_mul("g·exp(x)", node.out_numel(0));
+    Ok(())
+}
+
+/// Tanh (`jnp.tanh`, JVP `g·(1 − y²)`): XLA factors it as `g·(1 − y) + g·(1 − y)·y` with the
+/// forward's y: two f_mul (train_train_tanh_b2.json).
+fn tanh(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("g·(1 − y)", g);
+    t.f_mul("·y", g);
+    Ok(())
+}
+
+/// LogSoftmax (`jax.nn.log_softmax`, VJP `g − exp(x − m)·Σg/Σe`) with the forward's shifted
+/// exponentials and row sums reused: one division per row and one f_mul per element, as the
+/// loss's own log-softmax (train_train_logsoftmax_b2.json).
+fn log_softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    let axis = node.attr_int("axis").unwrap_or(-1);
+    let s = node.in_shape(0).ok_or(())?;
+    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
+    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    approx::div(t, rows, cx.cfg);
+    t.f_mul("exp·(Σg/Σe)", g);
+    Ok(())
+}
+
+/// ReduceMax (`jnp.max`; jax's reduce-max JVP spreads g over the positions equal to the max,
+/// divided by their count): `x == max` (an equality per input element); the count, a sum of the
+/// equality bits, whose `TreeReduce` (`kernel/hlo/reduce.cc`) adds boolean shares on its first
+/// level only, each half converted by its own B2A (an odd tail once more, when it is added);
+/// `g / count` per row (a secret division); and the product of the bits with the spread
+/// gradient (B2A + `mul_aa`, no truncation: a 0/1 integer). Read off the compiled step program
+/// and SPU's hal profile (`f_add` 256 B in 2 actions at FM64); train_train_reducemax_b2.json.
+/// Only a reduction over the last axis was measured.
+fn reduce_max(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let n = node.in_numel(0);
+    let rows = node.out_numel(0);
+    let len = n / rows.max(1);
+    // The count converts the bits after `convert` made them a full-ring boolean share (ABY3:
+    // k-bit B2As, train_train_reducemax_b2.json's `f_add`); the product converts the equality's
+    // own share (ABY3: 8 bits, its `mixed_mul`).
+    let (k, eq) = (t.ring.k, t.ring.eq_bits());
+    t.equal(n);
+    if len > 1 {
+        t.b2a(rows * (len / 2), k);
+        t.b2a(rows * (len / 2), k);
+    }
+    if len % 2 == 1 {
+        t.b2a(rows, k);
+    }
+    approx::div(t, rows, cx.cfg);
+    t.select_on_equality("(x == max)·g/count", n, eq);
+    Ok(())
+}
+
+/// Where (`jnp.where(c, x, y)`, VJP `select(c, g, 0)` for x and `select(c, 0, g)` for y): per
+/// branch needing a gradient, the condition, already arithmetic (the forward's `prefer_a`,
+/// `ops::Ctx::condition_reused`, or an equality's converted share), times g: a `mul_aa` without
+/// truncation (read off the step program: `multiply(c, g)` and `select(c, 0, g)`;
+/// train_train_where_*_b2.json).
+fn where_op(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    for i in [1, 2] {
+        if cx.need(i) {
+            t.mul_aa("g·condition", node.out_numel(0));
+        }
+    }
+    Ok(())
+}
+
+/// LeakyRelu (`jax.nn.leaky_relu` = `jnp.where(x >= 0, x, α·x)`; read off the step program):
+/// `select(x < 0, 0, g)` on the forward's arithmetic condition (`mul_aa`), `(x < 0)·g` on its
+/// 1-bit share (`mul_a1b`), and `·α` (a truncation) (train_train_leakyrelu_b2.json).
+fn leaky_relu(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.mul_aa("select(x < 0, 0, g)", g);
+    t.mul_a1b(g);
+    t.trunc(g); // ·α
+    Ok(())
+}
+
+/// PRelu (`jnp.where(x >= 0, x, slope·x)`): as LeakyRelu, with `·slope` an f_mul for a secret
+/// slope (a truncation for a public one), and the slope's own gradient `Σ (x < 0)·g·x`, an f_mul
+/// (the sum over the broadcast is local) (train_train_prelu_b2.json).
+fn prelu(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    if cx.need(0) {
+        t.mul_aa("select(x < 0, 0, g)", g);
+    }
+    t.mul_a1b(g);
+    if cx.need(0) {
+        if cx.program.secret(node, 1) {
+            t.f_mul("·slope", g);
+        } else {
+            t.trunc(g);
+        }
+    }
+    if cx.need(1) {
+        t.f_mul("(x < 0)·g·x", g);
+    }
+    Ok(())
+}
+
+/// Max / Min of two inputs (`jnp.maximum`/`minimum`, jax's `_balanced_eq` JVP for each operand:
+/// `g·(x == z)/((y == z) + 1)`, and the same with x and y swapped). One operand needing a
+/// gradient: the balanced-eq VJP as for Clip's bounds. Both (read off the step program): the two
+/// equalities are shared, one of them is converted to arithmetic once (`prefer_a`) and the other
+/// at each of its two uses (three B2As of the equality share), then a division and an f_mul per
+/// operand (train_train_max_b2.json, train_train_min_b2.json). More than two inputs: not
+/// modelled.
+fn max_min(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    if node.inputs.len() != 2 {
+        return Err(());
+    }
+    let g = node.out_numel(0);
+    match (cx.need(0), cx.need(1)) {
+        (true, true) => {
+            let k = t.ring.eq_bits();
+            t.equal(g);
+            t.equal(g);
+            for _ in 0..3 {
+                t.b2a(g, k);
+            }
+            for _ in 0..2 {
+                approx::div(t, g, cx.cfg);
+                t.f_mul("g·mask", g);
+            }
+        }
+        (false, false) => {}
+        _ => balanced_max_vjp(t, g, cx.cfg),
+    }
+    Ok(())
+}
+
+/// Log (`jnp.log`, JVP `g / x`): a secret division per element (train_train_log_b2.json).
+fn log(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    approx::div(t, node.out_numel(0), cx.cfg);
+    Ok(())
+}
+
+/// Reciprocal (`1.0 / x`, JVP `−g / x²`): XLA writes it `g · (1 / (x·x))` (read off the step
+/// program; the forward's 1/x is not reused): the square (an f_mul), a reciprocal and the product
+/// with g (train_train_reciprocal_b2.json).
+fn reciprocal(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let g = node.out_numel(0);
+    t.f_mul("x·x", g);
+    approx::reciprocal(t, g, cx.cfg);
+    t.f_mul("g·(1/x²)", g);
+    Ok(())
+}
+
+/// BatchNormalization as the JAX lowering writes it (`(x − mean) / jnp.sqrt(var + ε) · scale +
+/// bias` with the running statistics as parameters, the division rewritten to `· rsqrt`),
+/// differentiated as read off the step program: `g·scale` (f_mul; a public scale a truncation),
+/// `·rsqrt` for x and the mean (f_mul), `x̂·g` for the scale (f_mul); for the variance `rsqrt²`
+/// per channel, `·rsqrt²` and `·(x − mean)` per element (f_mul each), then sqrt's `0.5·rsqrt`
+/// (rewritten from `0.5 / sqrt`: a truncation per channel) times the channel sums (f_mul); the
+/// bias's and the mean's sums are local (train_model_cnn_batchnorm_b1.json).
+fn batch_norm(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let n = node.out_numel(0);
+    let c = node.in_numel(1);
+    if !cx.program.secret(node, 4) {
+        return Err(()); // public statistics: not measured
+    }
+    if cx.need(1) {
+        t.f_mul("x̂·g (dscale)", n);
+    }
+    if !(cx.need(0) || cx.need(3) || cx.need(4)) {
+        return Ok(());
+    }
+    if cx.program.secret(node, 1) {
+        t.f_mul("g·scale", n);
+    } else {
+        t.trunc(n);
+    }
+    if cx.need(0) || cx.need(3) {
+        t.f_mul("·rsqrt", n);
+    }
+    if cx.need(4) {
+        t.f_mul("rsqrt²", c);
+        t.f_mul("·rsqrt²", n);
+        t.f_mul("·(x − mean)", n);
+        t.trunc(c); // 0.5·rsqrt
+        t.f_mul("Σ·0.5·rsqrt", c);
+    }
+    Ok(())
+}
+
+/// Einsum of two operands, as its forward reads it (`ops::einsum`: batch, rows m, contraction
+/// k, columns n): each operand's gradient is another product, `dA = g·Bᵀ` ((m×n)(n×k)) and `dB =
+/// Aᵀ·g` ((k×m)(m×n)), one matrix Beaver product and a truncation each, per batch element
+/// (read off the step program of `bi,ij->bj`: two `dot`s; train_train_einsum_b2.json). Other
+/// forms (one operand, ellipses) are not modelled.
+fn einsum(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
+    let eq = node.attr_str("equation").ok_or(())?.replace(' ', "");
+    let (lhs, out) = eq.split_once("->").ok_or(())?;
+    let ops: Vec<&str> = lhs.split(',').collect();
+    if ops.len() != 2 || eq.contains("...") {
+        return Err(());
+    }
+    let (a, b) = (node.in_shape(0).ok_or(())?, node.in_shape(1).ok_or(())?);
+    let dim =
+        |sub: &str, s: &[u64], c: char| sub.chars().position(|x| x == c).and_then(|i| s.get(i).copied()).unwrap_or(1);
+    let (mut batch, mut m, mut k, mut n) = (1u64, 1u64, 1u64, 1u64);
+    for c in ops[0].chars() {
+        match (ops[1].contains(c), out.contains(c)) {
+            (true, true) => batch *= dim(ops[0], a, c),
+            (true, false) => k *= dim(ops[0], a, c),
+            (false, _) => m *= dim(ops[0], a, c),
+        }
+    }
+    for c in ops[1].chars().filter(|&c| !ops[0].contains(c)) {
+        n *= dim(ops[1], b, c);
+    }
+    if cx.need(0) {
+        batched(t, cx.cfg, batch, m, n, k);
+    }
+    if cx.need(1) {
+        batched(t, cx.cfg, batch, k, m, n);
+    }
+    Ok(())
+}
+
+/// ConvTranspose (`onnx2jax.py`: a convolution of the stride-dilated input with the flipped
+/// kernel), read off the step program: dX is a plain strided convolution of g with the kernel
+/// (positions N·H·W of the input, contraction O·kh·kw, C outputs); dW convolves g (O as batch, N
+/// as features) with the stride-dilated input as the kernel (positions O·kh·kw, contraction
+/// ((H−1)·s+1)·((W−1)·s+1)·N, C outputs); a truncation each (train_train_cnn_convtranspose_b2.json:
+/// 2×2, stride 2). Dilations other than 1 are not modelled.
+fn conv_transpose(node: &Node, cx: &Grad, t: &mut Tally, x: [u64; 4], w: [u64; 3]) -> Result<(), ()> {
+    let ([nb, cin, h, wd], [o, kh, kw]) = (x, w);
+    if node.attr_ints("dilations").is_some_and(|d| d.iter().any(|&v| v != 1)) {
+        return Err(());
+    }
+    let s = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+    let (sh, sw) = (s[0].max(1) as u64, s.get(1).copied().unwrap_or(1).max(1) as u64);
+    let cfg = cx.cfg;
+    if cx.need(0) {
+        t.mmul_aa(nb * h * wd, o * kh * kw, cin, cfg.mmul_split);
+        t.trunc(nb * h * wd * cin);
+    }
+    if cx.need(1) {
+        let k = ((h - 1) * sh + 1) * ((wd - 1) * sw + 1) * nb;
+        t.mmul_aa(o * kh * kw, k, cin, cfg.mmul_split);
+        t.trunc(o * kh * kw * cin);
+    }
+    Ok(())
 }
