@@ -71,7 +71,31 @@ class Reciprocal(_Port):
         return x.reciprocal()
 
 
-PORTS = [LayerNormalization, SimplifiedLayerNormalization, Gelu, Tanh, Reciprocal]
+class Log(_Port):
+    """x.log() (CrypTen: Householder iterations on exp, approximations.py `log`)."""
+
+    def forward(self, x):
+        return x.log()
+
+
+class ConvTranspose(_Port):
+    """x.conv_transpose2d(w, stride, padding, output_padding, groups, dilation) + b: one Beaver
+    product like conv2d (beaver.py `conv_transpose2d`), then the public bias added."""
+
+    def forward(self, inputs):
+        x, w = inputs[0], inputs[1]
+        a = self.attrs
+        pads = a.get("pads", [0, 0, 0, 0])
+        kwargs = {"stride": tuple(a.get("strides", [1, 1])), "padding": tuple(pads[:2]),
+                  "output_padding": tuple(a.get("output_padding", [0, 0])), "groups": a.get("group", 1),
+                  "dilation": tuple(a.get("dilations", [1, 1]))}
+        y = x.conv_transpose2d(w, **kwargs)
+        if len(inputs) > 2:
+            y = y + inputs[2].view(1, -1, 1, 1)
+        return y
+
+
+PORTS = [LayerNormalization, SimplifiedLayerNormalization, Gelu, Tanh, Reciprocal, Log, ConvTranspose]
 
 
 def install():

@@ -74,7 +74,7 @@ pub const LOADABLE: &[&str] = &[
     "Where",
 ];
 
-/// Ops `from_onnx` cannot load (CrypTen 0.4.1 has no LayerNorm, GELU or RMSNorm
+/// Ops `from_onnx` cannot load (CrypTen 0.4.1 has no LayerNorm, GELU, RMSNorm, Log or ConvTranspose
 /// module) that a user ports with CrypTen's own tensor functions: each is
 /// priced as that port, written and measured in validation/crypten/ports.py
 /// (fixtures tests/fixtures/crypten/transformer/).
@@ -87,6 +87,8 @@ pub const PORTS: &[(&str, &str)] = &[
     ("Gelu", "none: x·((x/√2).erf() + 1)·0.5; tanh: x·(((x + 0.044715·x.pow(3))·√(2/π)).tanh() + 1)·0.5"),
     ("Tanh", "x.tanh() = 2·sigmoid(2x) − 1"),
     ("Reciprocal", "x.reciprocal()"),
+    ("Log", "x.log()"),
+    ("ConvTranspose", "x.conv_transpose2d(w, stride, padding, output_padding, groups, dilation) + b"),
     ("Neg", "x.neg()"),
     ("Split", "x.split(sizes, axis)"),
     ("IsNaN", "an all-false public mask (fixed-point values are never NaN)"),
