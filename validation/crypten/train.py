@@ -93,6 +93,11 @@ def main(argv):
     # (validation/samples/train_ops.py; the same models as SPU's train.py).
     spu_models = os.path.join(ROOT, "tests", "fixtures", "spu", "models")
     jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models) for op in ["layernorm", "gelu", "gelu_tanh", "hardswish", "hardsigmoid"]]
+    # Backward of Exp, Log, Reciprocal, Tanh, LogSoftmax, Equal → Where between two Gemms, and of
+    # a ConvTranspose after a Conv (train_ops.py; the ops from_onnx has no module for as ports).
+    jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models)
+             for op in ["exp", "log", "reciprocal", "tanh", "logsoftmax", "where_equal"]]
+    jobs += [("train_cnn_convtranspose", [2, 3, 4, 4], 4, "sgd", spu_models)]
     for name, shape, classes, optimizer, folder in jobs:
         if argv and name not in argv and optimizer not in argv:
             continue

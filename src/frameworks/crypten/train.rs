@@ -76,6 +76,14 @@ static BACKWARD: Table<Price> = &[
     ("HardSigmoid", hard_sigmoid),
     ("LayerNormalization", inv_sqrt_in_place),
     ("SimplifiedLayerNormalization", inv_sqrt_in_place),
+    ("Exp", saved_times_g),
+    ("Tanh", square_times_g),
+    ("Reciprocal", square_times_g),
+    ("Log", log),
+    ("LogSoftmax", log_softmax),
+    ("Where", where_op),
+    // `eq` has no autograd function: its 0/1 output carries no gradient.
+    ("Equal", free),
 ];
 
 /// The ops CrypTen's backward prices (checked against the op registry).
@@ -179,7 +187,8 @@ fn softmax(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
 
 /// One private product of the gradient with a value the forward saved: Clip → hardtanh
 /// (`AutogradHardtanh.backward`: the 0/1 window mask), Pow (`AutogradPow.backward`:
-/// `p·x^(p−1)`), Sqrt (`AutogradSqrt.backward`: `inv_sqrt/2`).
+/// `p·x^(p−1)`), Sqrt (`AutogradSqrt.backward`: `inv_sqrt/2`), Exp (`AutogradExp.backward`:
+/// `output·g`).
 fn saved_times_g(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     let (g, d) = grad(node);
     t.mul("saved·g", g, g, g, d);
@@ -193,6 +202,62 @@ fn erf(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
     t.square(g, d);
     t.exp(g, d, cfg.exp_iters);
     t.mul("g·exp(−x²)", g, g, g, d);
+    Ok(())
+}
+
+/// The square of a saved output, then its product with the gradient: Tanh
+/// (`AutogradTanh.backward`: `g·(1 − y²)`) and Reciprocal (`AutogradReciprocal.backward`:
+/// `−g·(1/x)²`); the square is a Beaver square (2n, 1 round), `1 −` and the negation are local.
+fn square_times_g(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.square(g, d);
+    t.mul("g·y²", g, g, g, d);
+    Ok(())
+}
+
+/// Log (`AutogradLog.backward`): `g.div(x)` with an encrypted x, which `MPCTensor.div` computes
+/// as `g.mul(x.reciprocal())` (`mpc/mpc.py`): the signed reciprocal, then one product.
+fn log(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    t.reciprocal(g, d, false, cfg.reciprocal_iters, cfg.exp_iters);
+    t.mul("g·(1/x)", g, g, g, d);
+    Ok(())
+}
+
+/// LogSoftmax (`AutogradLogSoftmax.backward`): `g − exp(y)·Σg` over the axis: the exp of the
+/// saved output, the local sum, one product broadcast over the axis.
+fn log_softmax(node: &Node, cfg: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    let axis = node.out_shape(0).and_then(|s| {
+        let a = node.attr_int("axis").unwrap_or(-1);
+        let a = if a < 0 { a + s.len() as i64 } else { a };
+        s.get(a as usize).copied()
+    });
+    let rows = g / axis.unwrap_or(1).max(1);
+    t.exp(g, d, cfg.exp_iters);
+    t.mul("exp(y)·Σg", g, rows, g, d);
+    Ok(())
+}
+
+/// Where (`crypten.where`): an encrypted condition gives `c·x + (1 − c)·y`, two
+/// `AutogradMul`s whose backward computes both factors' gradients, 4 private products (the
+/// condition's too, though `eq` carries no gradient; products with the 0/1 condition, of encoder
+/// scale 1, are not truncated). A public condition gives `x·c + y·(1 − c)`:
+/// the gradient w.r.t. each public factor is still a private product (see [`mul`]).
+fn where_op(node: &Node, _: &Config, t: &mut Tally) -> Result<(), Unpriced> {
+    let (g, d) = grad(node);
+    if private(node, 0) {
+        t.mul("g·x", g, g, g, d);
+        t.mul_bit("g·c", g, g, g, d);
+        t.mul("g·y", g, g, g, d);
+        t.mul_bit("g·(1 − c)", g, g, g, d);
+    } else {
+        for i in [1, 2] {
+            if private(node, i) {
+                t.mul("g·x (gradient w.r.t. the public condition, unused)", g, g, g, d);
+            }
+        }
+    }
     Ok(())
 }
 
