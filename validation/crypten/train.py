@@ -98,6 +98,8 @@ def main(argv):
     jobs += [("train_" + op, [2, 16], 4, "sgd", spu_models)
              for op in ["exp", "log", "reciprocal", "tanh", "logsoftmax", "where_equal"]]
     jobs += [("train_cnn_convtranspose", [2, 3, 4, 4], 4, "sgd", spu_models)]
+    # Log and Reciprocal with a·a as Pow(a, 2) (pow_variants.py: CrypTen's graph cannot run Mul(a, a)).
+    jobs += [(f"train_{op}_pow", [2, 16], 4, "sgd", extra) for op in ["log", "reciprocal"]]
     for name, shape, classes, optimizer, folder in jobs:
         if argv and name not in argv and optimizer not in argv:
             continue
@@ -106,7 +108,7 @@ def main(argv):
         @run_multiprocess(world_size=2)
         def job():
             try:
-                return step(path, shape, classes, optimizer, with_ports=folder == spu_models)
+                return step(path, shape, classes, optimizer, with_ports=folder == spu_models or name.endswith("_pow"))
             except Exception as e:  # noqa: BLE001 - CrypTen's own failure is a result
                 return {"error": f"{type(e).__name__}: {e}"}
 
