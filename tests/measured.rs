@@ -32,8 +32,6 @@ const UNMEASURED: &[&str] = &[
     "cheetah ReduceMean inference",
     "crypten ConvTranspose training",
     "crypten LayerNormalization training",
-    "crypten Log training",
-    "crypten Reciprocal training",
     "cryptflow2 ArgMax inference",
     "cryptflow2 GlobalAveragePool inference",
     "cryptflow2 MatMul inference",
