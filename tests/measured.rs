@@ -30,7 +30,6 @@ const UNMEASURED: &[&str] = &[
     "cheetah GlobalAveragePool inference",
     "cheetah MatMul inference",
     "cheetah ReduceMean inference",
-    "crypten ConvTranspose training",
     "crypten LayerNormalization training",
     "cryptflow2 ArgMax inference",
     "cryptflow2 GlobalAveragePool inference",
