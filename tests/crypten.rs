@@ -274,3 +274,17 @@ fn tiny_hf_models_ran_in_crypten() {
         }
     }
 }
+
+/// CrypTen's `nn.Graph.forward` never runs a node that takes one tensor twice (it marks only the
+/// first use available): validation/crypten/train.py on tests/fixtures/spu/models/train_log.onnx
+/// (`Mul(a, a)`) failed with "nn.Graph.forward() failed. Is graph unconnected?". The report says so.
+#[test]
+fn a_node_taking_one_tensor_twice_is_said() {
+    let g = load_file(&root().join("tests/fixtures/spu/models/train_log.onnx"), &LoadOptions::default()).unwrap();
+    let r = profile(&g, &ProfileRequest { frameworks: vec!["crypten".into()], ..Default::default() }).unwrap();
+    assert!(
+        r.frameworks[0].warnings.iter().any(|w| w.contains("Mul taking the same tensor twice")),
+        "{:?}",
+        r.frameworks[0].warnings
+    );
+}

@@ -28,6 +28,13 @@ pub fn load_rejection(node: &Node) -> Option<String> {
     if matches!(node.op.as_str(), "ReduceMean" | "ReduceSum") && node.inputs.len() > 1 {
         return Some(format!("{} with its axes as an input (KeyError 'axes')", node.op));
     }
+    // `nn.Graph.forward` marks an input available by `value_list.index(name)` (nn/module.py), only
+    // the first of two equal inputs, so a node like Mul(a, a) never runs: "nn.Graph.forward()
+    // failed. Is graph unconnected?" (validation/crypten/train.py on train_log, train_reciprocal).
+    let names: Vec<&str> = node.inputs.iter().map(|t| t.name.as_str()).filter(|n| !n.is_empty()).collect();
+    if (1..names.len()).any(|i| names[..i].contains(&names[i])) {
+        return Some(format!("{} taking the same tensor twice (nn.Graph.forward never runs it)", node.op));
+    }
     (node.op == "Gemm" && node.inputs.len() < 3).then(|| "Gemm without its bias input C".to_string())
 }
 
