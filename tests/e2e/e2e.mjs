@@ -1329,10 +1329,9 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
   await desk.emulateMedia({ colorScheme: 'dark' });
   await shoot(desk, 'dark', 1400);
   await desk.close();
-  // 1280×720 at 150 %: 853×480 CSS pixels drawn 1.5 times.
+  // 1280×720 at 150 %: 853×480 CSS pixels (drawn here at 1×).
   const proj = await ctx.newPage();
-  const cdp = await ctx.newCDPSession(proj);
-  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 853, height: 480, deviceScaleFactor: 1.5, mobile: false });
+  await proj.setViewportSize({ width: 853, height: 480 });
   const projWide = await shoot(proj, 'projector', 853);
   await proj.close();
   const tctx = await touchContext();
