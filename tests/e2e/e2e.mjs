@@ -1096,6 +1096,8 @@ await test('graph state in the address: zoom, open scopes and metric survive a r
   const shown = async () => ({ n: (await graphUnits(p)).length, zoom: await p.$eval('#graph', (g) => g.dataset.zoom),
     metric: await p.$eval('#graph-metric', (s) => s.value), label: await p.$eval('#graph', (g) => g.getAttribute('aria-label')) });
   const before = await shown();
+  // The address is rewritten at most every 250 ms: wait for the last zoom to be in it.
+  await p.waitForFunction((z) => location.hash.includes(`gz=${z}`), before.zoom);
   console.log(`     address: #${p.url().split('#')[1].slice(0, 200)}`);
   await p.reload();
   await p.waitForSelector('#graph g.unit', { timeout: 60000 });
