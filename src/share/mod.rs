@@ -7,10 +7,15 @@
 
 pub mod structure;
 
+use crate::dataflow::Metric;
 use crate::report::Mode;
 use crate::whatif::WhatIf;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The graph view's zoom limits (1 = the drawing's natural size).
+pub const GRAPH_ZOOM_MIN: f64 = 0.1;
+pub const GRAPH_ZOOM_MAX: f64 = 4.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
@@ -82,6 +87,18 @@ pub struct ViewState {
     pub sort: Option<(String, bool)>,
     /// Charts on a log scale.
     pub log: bool,
+    /// Graph view: the zoom (None: fitted to the width, never above natural size), the scopes
+    /// open (None: the model's default opening) and what the shading measures.
+    pub graph_zoom: Option<f64>,
+    pub graph_open: Option<BTreeSet<String>>,
+    pub graph_metric: Metric,
+    /// The flame view's zoomed scope.
+    pub flame: Option<String>,
+    /// LLM generation last priced: (prompt tokens, new tokens); a link with it prices it again.
+    pub generation: Option<(u64, u64)>,
+    /// The generation charts' y axis: log or linear (None: log when the values span more than
+    /// two orders of magnitude).
+    pub generation_log: Option<bool>,
     /// What decoding reset to its default and why (a bad setting, batch or dimension): shown
     /// to the recipient; never encoded.
     pub notes: Vec<String>,
@@ -108,6 +125,12 @@ impl Default for ViewState {
             model: None,
             sort: None,
             log: false,
+            graph_zoom: None,
+            graph_open: None,
+            graph_metric: Metric::Bytes,
+            flame: None,
+            generation: None,
+            generation_log: None,
             notes: Vec::new(),
         }
     }
@@ -193,6 +216,29 @@ impl ViewState {
         if self.log {
             kv.push(("log".into(), "1".into()));
         }
+        if let Some(z) = self.graph_zoom {
+            kv.push(("gz".into(), z.to_string()));
+        }
+        if let Some(open) = &self.graph_open {
+            // One key per open scope (a scope path may hold any character); `go=` alone: none open.
+            if open.is_empty() {
+                kv.push(("go".into(), String::new()));
+            }
+            kv.extend(open.iter().map(|s| ("go".to_string(), s.clone())));
+        }
+        if self.graph_metric == Metric::Rounds {
+            kv.push(("gm".into(), "rounds".into()));
+        }
+        if let Some(f) = &self.flame {
+            kv.push(("fz".into(), f.clone()));
+        }
+        if let Some((p, t)) = self.generation {
+            kv.push(("gp".into(), p.to_string()));
+            kv.push(("gt".into(), t.to_string()));
+        }
+        if let Some(l) = self.generation_log {
+            kv.push(("glog".into(), if l { "1" } else { "0" }.into()));
+        }
         if let Some(f) = &self.file {
             kv.push(("file".into(), f.clone()));
         }
@@ -216,6 +262,8 @@ impl ViewState {
                 frag.len()
             ));
         }
+        // Generation needs both counts; either alone is dropped.
+        let (mut gp, mut gt) = (None, None);
         for part in frag.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| format!("'{part}' is not key=value"))?;
             let (k, v) = (dec(k)?, dec(v)?);
@@ -257,6 +305,27 @@ impl ViewState {
                     st.sort = Some((c.to_string(), desc))
                 }
                 "log" => st.log = v == "1",
+                "gz" => {
+                    let z = num(&v)?;
+                    st.graph_zoom = Some(z.clamp(GRAPH_ZOOM_MIN, GRAPH_ZOOM_MAX))
+                }
+                "go" => {
+                    let open = st.graph_open.get_or_insert_with(BTreeSet::new);
+                    if !v.is_empty() {
+                        open.insert(v);
+                    }
+                }
+                "gm" => st.graph_metric = if v == "rounds" { Metric::Rounds } else { Metric::Bytes },
+                "fz" => st.flame = Some(v),
+                "gp" | "gt" => {
+                    let which = if k == "gp" { "prompt-len" } else { "gen-tokens" };
+                    match crate::generation::parse_count(which, &v) {
+                        Ok(n) if k == "gp" => gp = Some(n),
+                        Ok(n) => gt = Some(n),
+                        Err(e) => st.notes.push(format!("The link's generation was dropped: {e}")),
+                    }
+                }
+                "glog" => st.generation_log = Some(v == "1"),
                 "m" => {
                     if !v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
                         return Err("the model part of the link is damaged (characters outside URL-safe base64)".into());
@@ -288,6 +357,7 @@ impl ViewState {
                 }
             }
         }
+        st.generation = gp.zip(gt);
         Ok(st)
     }
 }
@@ -323,6 +393,33 @@ mod tests {
         st.model = Some("eJzLSM3JyQcABiwCFQ".into());
         st.file = Some("my net.onnx".into());
         assert_eq!(ViewState::from_fragment(&format!("#{}", st.to_fragment())).unwrap(), st);
+    }
+
+    /// The graph view's zoom, open scopes and metric, the flame zoom and the generation's
+    /// counts and scale survive a link; "every scope closed" differs from "the default opening".
+    #[test]
+    fn drawing_state_survives_the_round_trip() {
+        let st = ViewState {
+            view: View::Graph,
+            graph_zoom: Some(1.5625),
+            graph_open: Some(["bert/encoder".to_string(), "a,b&c=d/é".to_string()].into()),
+            graph_metric: Metric::Rounds,
+            flame: Some("layer1/0".into()),
+            generation: Some((128, 16)),
+            generation_log: Some(false),
+            ..Default::default()
+        };
+        let back = ViewState::from_fragment(&st.to_fragment()).unwrap();
+        assert_eq!(back, st);
+        let closed = ViewState { graph_open: Some(BTreeSet::new()), ..Default::default() };
+        assert_eq!(ViewState::from_fragment(&closed.to_fragment()).unwrap().graph_open, Some(BTreeSet::new()));
+        assert_eq!(ViewState::from_fragment("v=graph").unwrap().graph_open, None);
+        // Out of range: clamped; a generation needs both counts, and valid ones.
+        let st = ViewState::from_fragment("gz=100&gp=64").unwrap();
+        assert_eq!((st.graph_zoom, st.generation), (Some(GRAPH_ZOOM_MAX), None));
+        let st = ViewState::from_fragment("gp=0&gt=8").unwrap();
+        assert_eq!(st.generation, None);
+        assert!(st.notes[0].starts_with("The link's generation was dropped"), "{:?}", st.notes);
     }
 
     #[test]

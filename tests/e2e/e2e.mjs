@@ -932,7 +932,11 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
   await page.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) > z * 1.1, z0);
   check(await page.evaluate(() => Math.abs((window.visualViewport?.scale || 1) - 1) < 1e-6), 'Ctrl + wheel zoomed the graph, not the page');
   await page.click('#graph-zoom-fit');
-  await page.waitForFunction(() => Math.abs(document.querySelector('#graph').getBoundingClientRect().width - (document.querySelector('.graph-canvas').clientWidth - 4)) < 3);
+  // Fit: the canvas's width, but never above the natural size.
+  await page.waitForFunction(() => {
+    const g = document.querySelector('#graph'), natural = g.viewBox.baseVal.width, room = document.querySelector('.graph-canvas').clientWidth - 4;
+    return Math.abs(g.getBoundingClientRect().width - Math.min(natural, room)) < 3;
+  });
   await page.screenshot({ path: path.join(SHOTS, '21-graph-zoom-fit.png') });
   // The graph's own framework picker re-shades it for another framework.
   const shades = async () => (await graphUnits(page)).map((u) => u.share).join();
@@ -959,6 +963,160 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
   await page.click('#graph-collapse');
   await page.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length < n, units.length);
   await page.click('#tab-overview');
+});
+
+
+// ---- Touch, fit width, drawing state in the store (#16 remaining items) ----
+// A phone: 390×844, touch, the page's viewport meta honoured. Gestures are real touch input
+// (CDP Input.dispatchTouchEvent), which the browser turns into pointer events.
+async function touchContext() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpclens-touch-'));
+  return chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+    viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2,
+  });
+}
+// Fingers move from `from` to `to` (offsets from the middle of the part of `sel` on screen).
+async function touchGesture(p, cdp, sel, from, to, steps = 10) {
+  await p.$eval(sel, (e) => e.scrollIntoView({ block: 'center' }));
+  const b = await (await p.$(sel)).boundingBox();
+  const vh = await p.evaluate(() => window.innerHeight);
+  const top = Math.max(b.y, 0), bottom = Math.min(b.y + b.height, vh);
+  const cx = b.x + b.width / 2, cy = (top + bottom) / 2;
+  const pts = (arr) => arr.map(([x, y], id) => ({ x: cx + x, y: cy + y, id }));
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: pts(from) });
+  for (let i = 1; i <= steps; i++) {
+    const at = from.map(([x, y], k) => [x + (to[k][0] - x) * i / steps, y + (to[k][1] - y) * i / steps]);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: pts(at) });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+const pinchOut = [[[-30, 0], [30, 0]], [[-120, 0], [120, 0]]];
+const pinchIn = [[[-120, 0], [120, 0]], [[-40, 0], [40, 0]]];
+
+await test('touch on a phone: a pinch zooms the graph and flame views, one finger moves them; Fit width caps at 100 %', async () => {
+  const tctx = await touchContext();
+  const p = await tctx.newPage();
+  p.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const cdp = await tctx.newCDPSession(p);
+  await open(p);
+  await p.waitForSelector('.samples button');
+  const fitCase = async () => p.$eval('#graph', (g) => ({ natural: g.viewBox.baseVal.width, room: document.querySelector('.graph-canvas').clientWidth - 4,
+    drawn: g.getBoundingClientRect().width, zoom: Number(g.dataset.zoom) }));
+  // Fit width: a small graph (LeNet, one column) at its natural size, a wide one (BERT-base) fitted.
+  const cases = {};
+  for (const s of ['lenet', 'bert_base']) {
+    await openSample(p, s);
+    if (await p.$('#tab-graph[aria-selected="true"]')) await p.tap('#tab-overview');
+    await p.tap('#tab-graph');
+    await p.waitForSelector('#graph g.unit');
+    if (s === 'bert_base') {
+      // Its largest scope opened: attention's branches side by side, wider than the phone.
+      const n = (await graphUnits(p)).length;
+      const scope = (await graphUnits(p)).filter((u) => u.scope).sort((a, b) => b.share - a.share)[0];
+      await p.$eval(`#graph g.unit[data-i="${scope.i}"]`, (g) => g.dispatchEvent(new MouseEvent('click', { bubbles: true })));
+      await p.tap('#graph-open');
+      await p.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length > n, n);
+    }
+    await p.tap('#graph-zoom-in');
+    await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'false');
+    await p.tap('#graph-zoom-fit');
+    await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'true');
+    const c = cases[s] = await fitCase();
+    console.log(`     ${s}: natural ${c.natural.toFixed(0)} px, canvas ${c.room} px → fit ${(100 * c.zoom).toFixed(0)} %, drawn ${c.drawn.toFixed(0)} px`);
+    check(Math.abs(c.drawn - Math.min(c.natural, c.room)) < 3 && c.zoom <= 1, `${s}: fit draws min(natural, canvas): ${JSON.stringify(c)}`);
+  }
+  check(cases.lenet.natural < cases.lenet.room && cases.lenet.zoom === 1, 'a small graph is not enlarged: ' + JSON.stringify(cases.lenet));
+  check(cases.bert_base.natural > cases.bert_base.room && cases.bert_base.zoom < 1, 'a wide graph is fitted: ' + JSON.stringify(cases.bert_base));
+  // Pinch out on the graph: it zooms (the page does not), at the fingers.
+  const zoomOf = () => p.$eval('#graph', (g) => Number(g.dataset.zoom));
+  const z0 = await zoomOf();
+  await touchGesture(p, cdp, '.graph-canvas', ...pinchOut);
+  await p.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) > z * 2, z0);
+  const z1 = await zoomOf();
+  console.log(`     pinch out: graph zoom ${(100 * z0).toFixed(0)} % → ${(100 * z1).toFixed(0)} %`);
+  check(await p.evaluate(() => Math.abs((window.visualViewport?.scale || 1) - 1) < 1e-6), 'the pinch zoomed the graph, not the page');
+  await p.waitForFunction(() => /[#&]gz=/.test(location.hash));
+  await p.screenshot({ path: path.join(SHOTS, '25-touch-graph-pinched.png') });
+  // One finger moves the drawing.
+  const scroll = () => p.$eval('.graph-canvas', (c) => [c.scrollLeft, c.scrollTop]);
+  const s0 = await scroll();
+  await touchGesture(p, cdp, '.graph-canvas', [[40, 40]], [[-40, -20]]);
+  const s1 = await scroll();
+  check(s1[0] - s0[0] > 40 && s1[1] - s0[1] > 20, `one-finger pan scrolls the drawing: ${s0} → ${s1}`);
+  check(Math.abs(await zoomOf() - z1) < 1e-9, 'a pan keeps the zoom');
+  // Pinch in: smaller again.
+  await touchGesture(p, cdp, '.graph-canvas', ...pinchIn);
+  await p.waitForFunction((z) => Number(document.querySelector('#graph').dataset.zoom) < z / 2, z1);
+  // A tap still selects a box.
+  const id = await p.$eval('#graph g.unit', (g) => g.dataset.id);
+  await p.$eval('#graph g.unit', (g) => g.scrollIntoView({ block: 'center', inline: 'center' }));
+  await p.tap('#graph g.unit rect');
+  await p.waitForFunction((id) => (document.querySelector('#graph-panel h3')?.textContent || '').includes(id), id);
+  // Flame view: a pinch magnifies it sideways inside its box, one finger moves it; the page stays phone-wide.
+  await p.tap('#tab-layers');
+  await p.waitForSelector('#chart-icicle g.cell');
+  const scaleOf = () => p.$eval('.flame-scroll', (b) => Number(b.dataset.scale));
+  const names0 = (await p.$$('#chart-icicle text.celltext')).length;
+  await touchGesture(p, cdp, '.flame-scroll', ...pinchOut);
+  await p.waitForFunction(() => Number(document.querySelector('.flame-scroll').dataset.scale) > 2);
+  const fl = await p.$eval('.flame-scroll', (b) => [b.clientWidth, b.scrollWidth, b.scrollLeft]);
+  const names1 = (await p.$$('#chart-icicle text.celltext')).length;
+  console.log(`     pinch out: flame ×${(await scaleOf()).toFixed(2)}, drawing ${fl[1]} px in a ${fl[0]} px box, ${names0} → ${names1} names readable`);
+  check(fl[1] > fl[0] * 2 && names1 > names0, `flame magnified: ${fl}, names ${names0} → ${names1}`);
+  await touchGesture(p, cdp, '.flame-scroll', [[60, 0]], [[-60, 0]]);
+  const left = await p.$eval('.flame-scroll', (b) => b.scrollLeft);
+  check(left - fl[2] > 60, `one-finger pan moves the flame view: ${fl[2]} → ${left}`);
+  check(await p.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal page scroll');
+  await p.screenshot({ path: path.join(SHOTS, '25-touch-flame-pinched.png') });
+  const big = await scaleOf();
+  await touchGesture(p, cdp, '.flame-scroll', ...pinchIn);
+  await p.waitForFunction((s) => Number(document.querySelector('.flame-scroll').dataset.scale) < s, big);
+  await tctx.close();
+});
+
+await test('graph state in the address: zoom, open scopes and metric survive a reload and Back; a new model resets them', async () => {
+  const p = await ctx.newPage();
+  await p.setViewportSize({ width: 1400, height: 900 });
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'bert_base');
+  await p.click('#tab-graph');
+  await p.waitForSelector('#graph g.unit');
+  const n0 = (await graphUnits(p)).length;
+  const scope = (await graphUnits(p)).filter((u) => u.scope).sort((a, b) => b.share - a.share)[0];
+  check(scope, 'a closed scope to open');
+  await p.click(`#graph g.unit[data-i="${scope.i}"]`);
+  await p.click('#graph-open');
+  await p.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length > n, n0);
+  await p.selectOption('#graph-metric', 'rounds');
+  await p.click('#graph-zoom-in');
+  await p.click('#graph-zoom-in');
+  await p.waitForFunction(() => /[#&]gz=/.test(location.hash) && /[#&]go=/.test(location.hash) && /gm=rounds/.test(location.hash));
+  const shown = async () => ({ n: (await graphUnits(p)).length, zoom: await p.$eval('#graph', (g) => g.dataset.zoom),
+    metric: await p.$eval('#graph-metric', (s) => s.value), label: await p.$eval('#graph', (g) => g.getAttribute('aria-label')) });
+  const before = await shown();
+  // The address is rewritten at most every 250 ms: wait for the last zoom to be in it.
+  await p.waitForFunction((z) => location.hash.includes(`gz=${z}`), before.zoom);
+  console.log(`     address: #${p.url().split('#')[1].slice(0, 200)}`);
+  await p.reload();
+  await p.waitForSelector('#graph g.unit', { timeout: 60000 });
+  await p.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length === n, before.n);
+  check(JSON.stringify(await shown()) === JSON.stringify(before), `reload restores the graph: ${JSON.stringify(await shown())} vs ${JSON.stringify(before)}`);
+  // Another view is a new history entry; Back shows the graph as it was left.
+  await p.click('#tab-overview');
+  await p.waitForFunction(() => /v=overview/.test(location.hash));
+  await p.goBack();
+  await p.waitForSelector('#graph g.unit');
+  await p.waitForFunction((n) => document.querySelectorAll('#graph g.unit').length === n, before.n);
+  check(JSON.stringify(await shown()) === JSON.stringify(before), `Back restores the graph: ${JSON.stringify(await shown())}`);
+  // A model the user picks starts with the default opening, fitted.
+  await openSample(p, 'resnet20');
+  check(!/[#&](gz|go)=/.test(p.url()), 'zoom and scopes leave the address: ' + p.url());
+  await p.click('#tab-graph');
+  await p.waitForSelector('#graph g.unit');
+  check(await p.$eval('#graph-zoom', (o) => o.dataset.fit === 'true'), 'the new model is fitted to the width');
+  await p.close();
 });
 
 await test('LLM generation: a decoder with a KV cache gets prefill, decode steps and their charts', async () => {
@@ -990,6 +1148,37 @@ await test('LLM generation: a decoder with a KV cache gets prefill, decode steps
   check(await xmin() === 24, `after a new prompt the axis starts at 24: ${await xmin()}`);
   await page.$eval('#generation', (e) => e.scrollIntoView());
   await page.screenshot({ path: path.join(SHOTS, '24-generation.png') });
+  // The y axis: log by default when the values span more than two orders of magnitude, a
+  // toggle for the other; every label inside its chart.
+  const span = await page.$$eval('#generation-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent));
+  const logNow = await page.isChecked('#generation-log');
+  const cls = async () => page.$eval('#generation-per-pass', (s) => s.classList.contains('log'));
+  check(await cls() === logNow, 'the checkbox says the scale drawn');
+  console.log(`     generation charts open on a ${logNow ? 'log' : 'linear'} y axis (prefills ${span.join(', ')})`);
+  const inside = async () => page.$$eval('#generation svg.chart', (svgs) => svgs.flatMap((s) => {
+    const w = s.viewBox.baseVal.width, h = s.viewBox.baseVal.height;
+    return [...s.querySelectorAll('text')].map((t) => [t.textContent, t.getBBox()]).filter(([, b]) => b.x < -0.5 || b.y < -0.5 || b.x + b.width > w + 0.5 || b.y + b.height > h + 0.5).map(([t]) => `${s.id}: ${t}`);
+  }));
+  check((await inside()).length === 0, 'labels cut: ' + (await inside()).join(', '));
+  await page.click('#generation-log');
+  await page.waitForFunction((l) => document.querySelector('#generation-per-pass').classList.contains('log') === !l, logNow);
+  await page.waitForFunction((l) => location.hash.includes(`glog=${l ? 0 : 1}`), logNow);
+  check((await inside()).length === 0, 'labels cut after the toggle: ' + (await inside()).join(', '));
+  check((await page.$$('#generation-per-pass .y-tick')).length >= 2, 'y ticks are labelled');
+  await page.$eval('#generation', (e) => e.scrollIntoView());
+  await page.screenshot({ path: path.join(SHOTS, '24-generation-toggled.png') });
+  // The counts priced and the scale are in the address: a reload prices the same generation again.
+  check(/[#&]gp=24/.test(page.url()) && /[#&]gt=8/.test(page.url()), 'address names the generation: ' + page.url());
+  const rowsNow = await page.$$eval('#generation-table tbody tr', (trs) => trs.map((tr) => tr.textContent).join());
+  await page.reload();
+  await page.waitForSelector('#generation-table tbody tr', { timeout: 120000 });
+  check((await page.$eval('#prompt-len', (i) => i.value)) === '24' && (await page.$eval('#gen-tokens', (i) => i.value)) === '8', 'the form is restored');
+  check((await page.$$eval('#generation-table tbody tr', (trs) => trs.map((tr) => tr.textContent).join())) === rowsNow, 'the same figures after a reload');
+  check(await cls() === !logNow, 'the scale picked is kept');
+  // Another model: the generation leaves the address.
+  await page.waitForSelector('.samples button');
+  await openSample(page, 'lenet');
+  check(!/[#&](gp|gt|glog)=/.test(page.url()), 'a new model drops the generation from the address: ' + page.url());
 });
 
 await test('bandwidth × RTT map: the fastest framework per cell, by the time formula on the CLI\'s totals', async () => {
@@ -1094,6 +1283,64 @@ await test('dark mode follows the system', async () => {
   await page.emulateMedia({ colorScheme: 'light' });
   const light = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
   check(dark !== light && light === 'rgb(255, 255, 255)', `dark ${dark}, light ${light}`);
+});
+
+
+// Every view in four setups, for a person to look at (target/e2e-screenshots/30-*): each view's
+// panel scrolled to the top of the screen. Checked here: no horizontal scroll on the phone.
+await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 150 %, dark', async () => {
+  const VIEWS = ['overview', 'layers', 'graph', 'ops', 'compare', 'learn', 'model'];
+  const shoot = async (p, tag, width) => {
+    await open(p);
+    await p.waitForSelector('.samples button');
+    await openSample(p, 'resnet18');
+    await p.screenshot({ path: path.join(SHOTS, `30-${tag}-summary.png`) });
+    const wide = [];
+    for (const v of VIEWS) {
+      await p.click(`#tab-${v}`);
+      await p.waitForSelector('#panel');
+      if (v === 'graph') await p.waitForSelector('#graph g.unit');
+      if (v === 'layers') await p.waitForSelector('#chart-icicle g.cell');
+      await p.waitForTimeout(150);
+      await p.$eval('#panel', (e) => e.scrollIntoView());
+      await p.screenshot({ path: path.join(SHOTS, `30-${tag}-${v}.png`) });
+      const w = await p.evaluate(() => document.documentElement.scrollWidth);
+      if (w > width) wide.push(`${v}: ${w} px`);
+    }
+    // The flame view and the generation section on their own.
+    await p.click('#tab-layers');
+    await p.$eval('#chart-icicle', (e) => e.scrollIntoView());
+    await p.screenshot({ path: path.join(SHOTS, `30-${tag}-flame.png`) });
+    await loadInput(p, path.join(ROOT, 'tests', 'fixtures', 'zoo', 'gpt2_kv.legacy17.onnx'));
+    await p.waitForSelector('#dims input');
+    await p.click('#dims-apply');
+    await p.waitForSelector('#generation-run', { timeout: 120000 });
+    await p.click('#generation-run');
+    await p.waitForSelector('#generation-cumulative', { timeout: 120000 });
+    await p.$eval('#generation', (e) => e.scrollIntoView());
+    await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation.png`) });
+    await p.$eval('#generation-per-pass', (e) => e.scrollIntoView());
+    await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation-charts.png`) });
+    const w = await p.evaluate(() => document.documentElement.scrollWidth);
+    if (w > width) wide.push(`generation: ${w} px`);
+    return wide;
+  };
+  const desk = await ctx.newPage();
+  await desk.setViewportSize({ width: 1400, height: 900 });
+  await shoot(desk, 'desk', 1400);
+  await desk.emulateMedia({ colorScheme: 'dark' });
+  await shoot(desk, 'dark', 1400);
+  await desk.close();
+  // 1280×720 at 150 %: 853×480 CSS pixels (drawn here at 1×).
+  const proj = await ctx.newPage();
+  await proj.setViewportSize({ width: 853, height: 480 });
+  const projWide = await shoot(proj, 'projector', 853);
+  await proj.close();
+  const tctx = await touchContext();
+  const phone = await tctx.newPage();
+  const phoneWide = await shoot(phone, 'phone', 390);
+  await tctx.close();
+  check(phoneWide.length === 0 && projWide.length === 0, `horizontal scroll: phone ${phoneWide.join(', ')}; projector ${projWide.join(', ')}`);
 });
 
 await test('no request left the origin', async () => {

@@ -46,8 +46,18 @@ pub enum Msg {
     Reveal,
     /// What the compute worker answered (with a model's bytes when it read a file).
     Engine(Reply, Option<Vec<u8>>),
-    /// LLM generation: (prompt tokens, new tokens) as typed.
-    Generate(String, String),
+    /// LLM generation: price the counts typed (`gen_inputs`).
+    Generate,
+    /// LLM generation's form as typed: (prompt tokens?, text); `true` for the prompt field.
+    GenInput(bool, String),
+    /// LLM generation's charts: log (`true`) or linear y axis.
+    GenLog(bool),
+    /// Graph view's zoom (None: fit the width, at most natural size).
+    GraphZoom(Option<f64>),
+    /// Flame view's horizontal magnification (a pinch or Ctrl + wheel).
+    FlameScale(f64),
+    /// Write the address bar now (a rewrite held back by `sync_url`'s rate limit).
+    SyncUrl,
     /// The whole file, read for the substituted-model download.
     WhatIfFile(Vec<u8>),
     /// (file name, message): reading failed; the current report stays.
@@ -132,6 +142,8 @@ pub struct App {
     pub decoder: Option<Rc<mpclens::generation::DecoderAxes>>,
     /// The last generation priced (or why not), and whether one is under way.
     pub generation: Option<Rc<Result<mpclens::generation::Generation, String>>>,
+    /// The generation form as typed: (prompt tokens, new tokens); what was priced is `st.generation`.
+    pub gen_inputs: (String, String),
     pub generating: bool,
     pub sort: (&'static str, bool),
     pub timing: Vec<(String, f64)>,
@@ -163,14 +175,15 @@ pub struct App {
     restoring: bool,
     /// Several files dropped at once: which one was opened.
     pub drop_note: Option<String>,
-    /// The flame view's zoomed scope.
-    pub flame_zoom: Option<String>,
+    /// The flame view's horizontal magnification (1: the chart's width); back to 1 when
+    /// its zoomed scope changes.
+    pub flame_scale: f64,
     /// The chart the SVG/PNG buttons export (id).
     pub export_chart: Option<String>,
-    /// Graph view: the scopes open (None: the default for this model), the
-    /// shading metric, the selected box, and the layout drawn (with what it was made from).
-    pub graph_open: Option<std::collections::BTreeSet<String>>,
-    pub graph_metric: mpclens::dataflow::Metric,
+    /// Graph view (its zoom, open scopes and metric are in `st`): the scopes the model opens
+    /// by default (the worker's choice, where a toggle starts from), the selected box, and the
+    /// layout drawn (with what it was made from).
+    graph_default_open: Option<std::collections::BTreeSet<String>>,
     pub graph_focus: Option<String>,
     pub graph_layout: Option<Rc<mpclens::dataflow::Layout>>,
     /// Where each framework is fastest over bandwidth × RTT (from the summary's totals).
@@ -179,11 +192,26 @@ pub struct App {
     /// Presentation mode's screen; `presenting` tells the window's key listener.
     pub present: Option<usize>,
     presenting: Rc<std::cell::Cell<bool>>,
+    /// When the address bar was last rewritten, and whether a held-back rewrite is due.
+    url_written: f64,
+    url_due: bool,
     _listeners: Vec<EventListener>,
 }
 
 /// What a graph layout depends on: (report, framework, metric, log, open scopes).
 type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, Option<std::collections::BTreeSet<String>>);
+
+/// The address bar is rewritten at most this often (see `App::sync_url`).
+const URL_EVERY_MS: f64 = 250.0;
+
+/// The flame view's largest magnification.
+pub const FLAME_SCALE_MAX: f64 = 64.0;
+
+/// The generation form's text for the counts a view state names (the defaults without).
+fn gen_inputs_of(g: Option<(u64, u64)>) -> (String, String) {
+    let (p, t) = g.unwrap_or((mpclens::generation::DEFAULT_PROMPT, 8));
+    (p.to_string(), t.to_string())
+}
 
 /// The last drawing stage of a new model (see `App::stage`).
 const STAGES: u8 = 3;
@@ -251,6 +279,7 @@ impl Component for App {
         let st_dims = st.dims.clone();
         let st_wi = st.whatif.clone();
         let st_sort = st.sort.clone();
+        let st_gen = st.generation;
         let dim_inputs = st.dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         App {
             status,
@@ -272,6 +301,7 @@ impl Component for App {
             progress: None,
             decoder: None,
             generation: None,
+            gen_inputs: gen_inputs_of(st_gen),
             generating: false,
             sort: sort_of(&st_sort),
             timing: Vec::new(),
@@ -289,17 +319,18 @@ impl Component for App {
             last_frag: frag.trim_start_matches('#').to_string(),
             vw: inner_width(),
             restoring: true,
-            flame_zoom: None,
+            flame_scale: 1.0,
             drop_note: None,
             export_chart: None,
-            graph_open: None,
-            graph_metric: Default::default(),
+            graph_default_open: None,
             graph_focus: None,
             graph_layout: None,
             fastest: None,
             graph_key: None,
             present: None,
             presenting,
+            url_written: 0.0,
+            url_due: false,
             _listeners: listeners,
         }
     }
@@ -307,7 +338,7 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         let redraw = self.reduce(ctx, msg);
         self.refresh_graph();
-        self.sync_url();
+        self.sync_url(ctx);
         if self.pending.is_none() && !matches!(self.status, Status::Busy(_)) {
             self.restoring = false;
         }
@@ -484,16 +515,31 @@ impl App {
                     reveal_later(ctx);
                 }
             }
-            Msg::Generate(prompt, tokens) => {
-                let counts = mpclens::generation::parse_count("prompt-len", &prompt)
-                    .and_then(|n| mpclens::generation::parse_count("gen-tokens", &tokens).map(|t| (n, t)));
+            Msg::Generate => {
+                let (prompt, tokens) = &self.gen_inputs;
+                let counts = mpclens::generation::parse_count("prompt-len", prompt)
+                    .and_then(|n| mpclens::generation::parse_count("gen-tokens", tokens).map(|t| (n, t)));
                 match counts {
-                    Ok((prompt_len, gen_tokens)) => {
-                        self.generating = true;
-                        self.bridge.send(Job::Generation { prompt_len, gen_tokens, setup: self.setup() }, None, None);
+                    Ok(c) => {
+                        self.st.generation = Some(c);
+                        self.ask_generation();
                     }
                     Err(e) => self.generation = Some(Rc::new(Err(e))),
                 }
+            }
+            Msg::GenInput(prompt, text) => {
+                if prompt {
+                    self.gen_inputs.0 = text
+                } else {
+                    self.gen_inputs.1 = text
+                }
+            }
+            Msg::GenLog(on) => self.st.generation_log = Some(on),
+            Msg::GraphZoom(z) => self.st.graph_zoom = z,
+            Msg::FlameScale(s) => self.flame_scale = s.clamp(1.0, FLAME_SCALE_MAX),
+            Msg::SyncUrl => {
+                self.url_due = false;
+                return false;
             }
             Msg::WhatIfFile(bytes) => {
                 self.status = Status::Idle;
@@ -604,16 +650,17 @@ impl App {
             Msg::SetExportChart(c) => self.export_chart = Some(c),
             Msg::FlameZoom(z) => {
                 // Zooming into the zoomed cell again zooms out to its parent.
-                self.flame_zoom = if z.is_some() && z == self.flame_zoom {
+                self.st.flame = if z.is_some() && z == self.st.flame {
                     z.and_then(|l| l.rsplit_once('/').map(|p| p.0.to_string()))
                 } else {
                     z
                 };
+                self.flame_scale = 1.0;
             }
             Msg::Select(n) => self.st.selected = Some(n),
             Msg::SetDepth(d) => self.st.depth = d,
             Msg::Export(k) => export::export(self, k),
-            Msg::CopyLink => self.share_link(),
+            Msg::CopyLink => self.share_link(ctx),
             Msg::DownloadStructure => {
                 if let Some(src) = &self.source {
                     match mpclens::share::structure::skeleton(&src.bytes) {
@@ -655,7 +702,8 @@ impl App {
                 self.graph_focus = Some(id);
             }
             Msg::GraphToggle(path) => {
-                let open = self.graph_open.get_or_insert_with(Default::default);
+                let default = &self.graph_default_open;
+                let open = self.st.graph_open.get_or_insert_with(|| default.clone().unwrap_or_default());
                 if open.remove(&path) {
                     // Closing a scope closes what is inside it; its box takes the selection.
                     let inner = format!("{path}/");
@@ -665,7 +713,7 @@ impl App {
                     open.insert(path);
                 }
             }
-            Msg::GraphMetric(m) => self.graph_metric = m,
+            Msg::GraphMetric(m) => self.st.graph_metric = m,
             Msg::Present(step) => {
                 self.present = step.map(|s| s.min(crate::present::STEPS - 1));
                 self.presenting.set(self.present.is_some());
@@ -685,7 +733,7 @@ impl App {
                 return self.reduce(ctx, Msg::Present(to));
             }
             Msg::GraphReset(all) => {
-                self.graph_open = if all { Some(Default::default()) } else { None };
+                self.st.graph_open = if all { Some(Default::default()) } else { None };
                 self.graph_focus = None;
             }
             Msg::WhatIf(w) => {
@@ -730,7 +778,9 @@ fn focus_later(id: &'static str) {
 impl App {
     /// Puts the view state, and for a dropped file its structure, in the
     /// address bar's fragment.
-    fn share_link(&mut self) {
+    fn share_link(&mut self, ctx: &Context<Self>) {
+        // The link is read from the address bar right after: written now, not held back.
+        self.url_written = f64::NEG_INFINITY;
         let mut note = String::new();
         self.st.model = None;
         if let (None, Some(src)) = (&self.st.sample, &self.source) {
@@ -750,11 +800,12 @@ impl App {
         let frag = self.st.to_fragment();
         if frag.len() > mpclens::share::MAX_LINK_CHARS {
             self.st.model = None;
-            self.sync_url();
+            self.url_written = f64::NEG_INFINITY;
+            self.sync_url(ctx);
             self.link_note = Some(format!("The model is too large for a link ({} characters). The link restores the view; send the model structure file (below) with it.", frag.len()));
             return;
         }
-        self.sync_url();
+        self.sync_url(ctx);
         let href = w.location().href().unwrap_or_default();
         // Best effort: the clipboard may be refused (no permission, no focus).
         let _ = w.navigator().clipboard().write_text(&href);
@@ -919,12 +970,8 @@ impl App {
                 self.sweep = s;
             }
             Reply::Laid(l) => {
-                if self.graph_open.is_none() {
-                    let open: std::collections::BTreeSet<String> = l.open.iter().cloned().collect();
-                    if let Some(k) = &mut self.graph_key {
-                        k.4 = Some(open.clone());
-                    }
-                    self.graph_open = Some(open);
+                if self.st.graph_open.is_none() {
+                    self.graph_default_open = Some(l.open.iter().cloned().collect());
                 }
                 self.graph_layout = Some(Rc::new(*l));
             }
@@ -946,8 +993,8 @@ impl App {
         self.st.dims = dims;
         self.sweep.clear();
         self.generation = None;
-        self.flame_zoom = None;
-        self.graph_open = None;
+        self.flame_scale = 1.0;
+        self.graph_default_open = None;
         self.graph_focus = None;
         if src.sample.is_none() {
             crate::session::store(&src.name, &src.bytes);
@@ -961,6 +1008,13 @@ impl App {
             self.sort = ("bytes", true);
             self.st.sort = None;
             self.link_note = None;
+            // Zoom, open scopes and generation counts belong to the model they were set on.
+            self.st.graph_zoom = None;
+            self.st.graph_open = None;
+            self.st.flame = None;
+            self.st.generation = None;
+            self.st.generation_log = None;
+            self.gen_inputs = gen_inputs_of(None);
         }
         self.source = Some(src);
     }
@@ -985,6 +1039,8 @@ impl App {
         self.whatif = crate::whatif::WhatIf::parse(&st.whatif.join(",")).unwrap_or_default();
         self.batch_input = st.batch.to_string();
         self.sort = sort_of(&st.sort);
+        self.gen_inputs = gen_inputs_of(st.generation);
+        let new_generation = st.generation != old.generation;
         if st.sample != old.sample || st.file != old.file || (st.model.is_some() && st.model != old.model) {
             self.link_dims = st.dims.clone();
             // Until the other model loads, the state shown stays that of the current one.
@@ -1013,12 +1069,16 @@ impl App {
         } else {
             self.ask_whatif();
             self.compute_compare_alt();
+            if new_generation {
+                self.generation = None;
+                self.ask_generation();
+            }
         }
     }
 
     /// The address bar follows the state: a new history entry when the place
     /// changes (model, view, framework), the same entry rewritten otherwise.
-    fn sync_url(&mut self) {
+    fn sync_url(&mut self, ctx: &Context<Self>) {
         if self.source.is_none() && self.pending.is_none() && self.report.is_none() {
             return;
         }
@@ -1033,6 +1093,22 @@ impl App {
         let place = |f: &str| ViewState::from_fragment(f).ok().map(|s| (s.sample, s.file, s.view, s.framework));
         let url = format!("#{frag}");
         let push = place(&frag) != place(&self.last_frag) && !self.restoring && !self.last_frag.is_empty();
+        // A pinch or typing rewrites the address many times a second, more than browsers allow
+        // (Chromium ignores past 200 in 10 s): at most one rewrite per URL_EVERY_MS, the last one
+        // held back until then.
+        let t = now();
+        if !push && t - self.url_written < URL_EVERY_MS {
+            if !self.url_due {
+                self.url_due = true;
+                let wait = (URL_EVERY_MS - (t - self.url_written)).max(0.0) as u32 + 1;
+                ctx.link().send_future(async move {
+                    gloo::timers::future::TimeoutFuture::new(wait).await;
+                    Msg::SyncUrl
+                });
+            }
+            return;
+        }
+        self.url_written = t;
         let _ = if push {
             h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         } else {
@@ -1071,10 +1147,20 @@ impl App {
         }
         self.fastest = Some(Rc::new(fastest));
         self.report = Some(Rc::new(r));
-        // Priced with other settings: the generation figures are stale.
+        // Priced with other settings: the generation figures are stale (priced again when the
+        // address names a generation).
         self.generation = None;
+        self.ask_generation();
         self.ask_whatif();
         self.compute_compare_alt();
+    }
+
+    /// Prices the generation the view state names, if the open model is a decoder.
+    fn ask_generation(&mut self) {
+        if let (Some((prompt_len, gen_tokens)), Some(_)) = (self.st.generation, &self.decoder) {
+            self.generating = true;
+            self.bridge.send(Job::Generation { prompt_len, gen_tokens, setup: self.setup() }, None, None);
+        }
     }
 
     /// Re-prices the model with the ticked substitutions in the worker ([`Reply::WhatIf`]).
@@ -1104,13 +1190,18 @@ impl App {
         }
         let Some(r) = self.report.clone() else { return };
         // None: the worker opens the default scopes and says which.
-        let open = self.graph_open.clone();
-        let key: GraphKey = (Rc::as_ptr(&r) as usize, self.st.framework.clone(), self.graph_metric, self.st.log, open);
+        let open = self.st.graph_open.clone();
+        let key: GraphKey =
+            (Rc::as_ptr(&r) as usize, self.st.framework.clone(), self.st.graph_metric, self.st.log, open);
         if self.graph_key.as_ref() == Some(&key) {
             return;
         }
-        let job =
-            Job::Layout { framework: key.1.clone(), open: key.4.clone(), metric: self.graph_metric, log: self.st.log };
+        let job = Job::Layout {
+            framework: key.1.clone(),
+            open: key.4.clone(),
+            metric: self.st.graph_metric,
+            log: self.st.log,
+        };
         self.bridge.send(job, None, None);
         self.graph_key = Some(key);
     }
@@ -1122,7 +1213,8 @@ impl App {
         let link = ctx.link();
         html! {
             <crate::graph_view::GraphView layout={l} graph={g} report={r} framework={self.st.framework.clone()}
-                focus={self.graph_focus.clone()} metric={self.graph_metric} log={self.st.log}
+                focus={self.graph_focus.clone()} metric={self.st.graph_metric} log={self.st.log}
+                zoom={self.st.graph_zoom} on_zoom={link.callback(Msg::GraphZoom)}
                 on_select={link.callback(Msg::GraphSelect)} on_toggle={link.callback(Msg::GraphToggle)}
                 on_metric={link.callback(Msg::GraphMetric)} on_log={link.callback(Msg::SetLog)}
                 on_framework={link.callback(Msg::SetFramework)}
@@ -1198,7 +1290,10 @@ impl App {
                 if self.stage >= STAGES {
                     { self.decoder.clone().map(|axes| html! { <crate::generation_view::GenerationView {axes}
                         result={self.generation.clone()} busy={self.generating}
-                        on_run={link.callback(|(p, t)| Msg::Generate(p, t))} /> }).unwrap_or_default() }
+                        prompt={self.gen_inputs.0.clone()} tokens={self.gen_inputs.1.clone()}
+                        log={self.st.generation_log} width={self.chart_opts().width}
+                        on_input={link.callback(|(f, t)| Msg::GenInput(f, t))} on_log={link.callback(Msg::GenLog)}
+                        on_run={link.callback(|_| Msg::Generate)} /> }).unwrap_or_default() }
                     { export::view(self, ctx) }
                 }
             </>

@@ -169,6 +169,7 @@ pub fn lines(
 }
 
 /// An icicle of the scope tree: one row per depth, widths ∝ bytes.
+#[derive(Clone, PartialEq)]
 pub struct Cell {
     pub depth: usize,
     pub start: f64,

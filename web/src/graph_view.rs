@@ -4,9 +4,12 @@
 //! A component over props: it draws the layout and computes no cost.
 
 use crate::fmt;
+use crate::gesture::{self, Anchor, Zoomer};
 use mpclens::dataflow::{self, Layout, Metric, Unit, BOX_H, BOX_W};
 use mpclens::graph::{Attr, Graph, Origin, Tensor};
 use mpclens::report::{FrameworkReport, Report};
+use mpclens::share::{GRAPH_ZOOM_MAX, GRAPH_ZOOM_MIN};
+use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -31,33 +34,29 @@ pub struct Props {
     pub on_log: Callback<bool>,
     /// `true`: close every scope; `false`: back to the default opening.
     pub on_reset: Callback<bool>,
+    /// The zoom (1 = natural size; None: fitted to the width, at most 1).
+    pub zoom: Option<f64>,
+    pub on_zoom: Callback<Option<f64>>,
 }
 
 /// Drawing margin around the boxes.
 const PAD: f64 = 12.0;
 
-/// Zoom limits and the factor of one step (button, key, wheel notch).
-const ZOOM_MIN: f64 = 0.1;
-const ZOOM_MAX: f64 = 4.0;
+/// The factor of one zoom step (button, key).
 const ZOOM_STEP: f64 = 1.25;
 
 fn clamp_zoom(z: f64) -> f64 {
     if z.is_finite() {
-        z.clamp(ZOOM_MIN, ZOOM_MAX)
+        z.clamp(GRAPH_ZOOM_MIN, GRAPH_ZOOM_MAX)
     } else {
         1.0
     }
 }
 
-/// The canvas's scroll after a zoom keeps the drawing point under `at` (canvas pixels) in place.
-#[derive(Clone, Copy, PartialEq)]
-struct Anchor {
-    /// Drawing point (unzoomed units).
-    x: f64,
-    y: f64,
-    /// Where it was in the canvas's viewport.
-    vx: f64,
-    vy: f64,
+/// "Fit width": the whole width in `room` pixels, but never above the natural size (a small
+/// graph is not blown up).
+fn fit_zoom(room: f64, w: f64) -> f64 {
+    clamp_zoom((room / w).min(1.0))
 }
 
 fn share_text(u: &Unit, metric: Metric) -> String {
@@ -90,66 +89,98 @@ fn focus_unit(svg: &web_sys::Element, i: usize) {
 #[function_component(GraphView)]
 pub fn graph_view(p: &Props) -> Html {
     let l = &p.layout;
-    // Zoom is how this view draws, not what it shows: it stays with the component.
-    let zoom = use_state(|| 1.0_f64);
     let canvas = use_node_ref();
+    // The canvas's width, measured (on mount and when the window is resized): "fit" needs it.
+    let room = use_state_eq(|| None::<f64>);
+    let w = l.width + 2.0 * PAD;
+    let z = match (p.zoom, *room) {
+        (Some(z), _) => clamp_zoom(z),
+        (None, Some(r)) => fit_zoom(r, w),
+        (None, None) => 1.0,
+    };
+    // Where the drawing must land after the next zoom is drawn, and the zoom drawn now (for
+    // the gesture listeners, made once).
     let anchor = use_mut_ref(|| None::<Anchor>);
+    let now = use_mut_ref(|| Rc::new(Cell::new(z)));
+    let now = now.borrow().clone();
+    now.set(z);
+    let on_zoom = use_mut_ref(|| p.on_zoom.clone());
+    *on_zoom.borrow_mut() = p.on_zoom.clone();
     {
         let (canvas, anchor) = (canvas.clone(), anchor.clone());
-        use_effect_with(*zoom, move |z| {
+        use_effect_with(z.to_bits(), move |_| {
             if let (Some(a), Some(c)) = (anchor.borrow_mut().take(), canvas.cast::<web_sys::Element>()) {
-                c.set_scroll_left((a.x * z - a.vx) as i32);
-                c.set_scroll_top((a.y * z - a.vy) as i32);
+                a.apply(&c, (z, z));
             }
         });
     }
-    // A drawing wider than the canvas opens fitted to its width.
-    {
-        let (canvas, zoom) = (canvas.clone(), zoom.clone());
-        let w = l.width + 2.0 * PAD;
-        use_effect_with((), move |_| {
-            if let Some(c) = canvas.cast::<web_sys::Element>() {
-                let room = c.client_width() as f64 - 4.0;
-                if room > 0.0 && room < w {
-                    zoom.set(clamp_zoom(room / w));
-                }
-            }
-        });
-    }
-    // Zooms to `to`, keeping the drawing point at viewport (vx, vy) in place (None: the centre).
-    let zoom_to = {
-        let (zoom, canvas, anchor) = (zoom.clone(), canvas.clone(), anchor.clone());
-        Rc::new(move |to: f64, at: Option<(f64, f64)>| {
+    // Asks the store for zoom `to`, the anchor kept in place (scrolled now if the zoom stays).
+    let zoom_to: Rc<dyn Fn(f64, Anchor)> = {
+        let (canvas, anchor, now, on_zoom) = (canvas.clone(), anchor.clone(), now.clone(), on_zoom.clone());
+        Rc::new(move |to: f64, a: Anchor| {
             let to = clamp_zoom(to);
-            if let Some(c) = canvas.cast::<web_sys::Element>() {
-                let (vx, vy) = at.unwrap_or((c.client_width() as f64 / 2.0, c.client_height() as f64 / 2.0));
-                let z = *zoom;
-                *anchor.borrow_mut() =
-                    Some(Anchor { x: (c.scroll_left() as f64 + vx) / z, y: (c.scroll_top() as f64 + vy) / z, vx, vy });
+            if (to - now.get()).abs() < 1e-9 {
+                if let Some(c) = canvas.cast::<web_sys::Element>() {
+                    a.apply(&c, (to, to));
+                }
+                return;
             }
-            zoom.set(to);
+            *anchor.borrow_mut() = Some(a);
+            on_zoom.borrow().emit(Some(to));
+        })
+    };
+    // Zoom about the canvas's centre (buttons, keys).
+    let zoom_centre = {
+        let (canvas, zoom_to) = (canvas.clone(), zoom_to.clone());
+        Rc::new(move |to: f64| {
+            if let Some(c) = canvas.cast::<web_sys::Element>() {
+                let (vx, vy) = (c.client_width() as f64 / 2.0, c.client_height() as f64 / 2.0);
+                zoom_to(to, Anchor::under(&c, (z, z), vx, vy));
+            }
         })
     };
     let fit = {
-        let (canvas, zoom_to) = (canvas.clone(), zoom_to.clone());
-        let w = l.width + 2.0 * PAD;
+        let (on_zoom, anchor) = (p.on_zoom.clone(), anchor.clone());
         Rc::new(move || {
-            if let Some(c) = canvas.cast::<web_sys::Element>() {
-                zoom_to((c.client_width() as f64 - 4.0) / w, Some((0.0, 0.0)));
-            }
+            *anchor.borrow_mut() = Some(Anchor { x: 0.0, y: 0.0, vx: 0.0, vy: 0.0 });
+            on_zoom.emit(None)
         })
     };
-    let z = *zoom;
+    {
+        let (canvas, room, zoom_to, now) = (canvas.clone(), room.clone(), zoom_to.clone(), now.clone());
+        use_effect_with((), move |_| {
+            let measure = {
+                let canvas = canvas.clone();
+                move || {
+                    if let Some(c) = canvas.cast::<web_sys::Element>() {
+                        let r = c.client_width() as f64 - 4.0;
+                        if r > 0.0 {
+                            room.set(Some(r));
+                        }
+                    }
+                }
+            };
+            measure();
+            let mut listeners = Vec::new();
+            if let Some(w) = web_sys::window() {
+                listeners.push(gloo::events::EventListener::new(&w, "resize", move |_| measure()));
+            }
+            if let Some(c) = canvas.cast::<web_sys::Element>() {
+                listeners.extend(gesture::listen(&c, Zoomer { now, to: zoom_to, both_axes: true }));
+            }
+            move || drop(listeners)
+        });
+    }
     let on_zoom_key = {
-        let (zoom_to, fit) = (zoom_to.clone(), fit.clone());
+        let (zoom_centre, fit) = (zoom_centre.clone(), fit.clone());
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
             "+" | "=" => {
                 e.prevent_default();
-                zoom_to(z * ZOOM_STEP, None)
+                zoom_centre(z * ZOOM_STEP)
             }
             "-" | "_" => {
                 e.prevent_default();
-                zoom_to(z / ZOOM_STEP, None)
+                zoom_centre(z / ZOOM_STEP)
             }
             "0" => {
                 e.prevent_default();
@@ -158,31 +189,6 @@ pub fn graph_view(p: &Props) -> Html {
             _ => {}
         })
     };
-    // Ctrl + wheel (and a trackpad pinch, which browsers send as one) zooms at the pointer;
-    // a plain wheel scrolls as usual. A listener of our own: Yew's wheel handlers are passive,
-    // so they could not stop the browser's page zoom.
-    {
-        let (zoom_to, canvas) = (zoom_to.clone(), canvas.clone());
-        use_effect_with(z, move |z| {
-            let z = *z;
-            let el = canvas.cast::<web_sys::Element>();
-            let listener = el.map(|c| {
-                let opts = gloo::events::EventListenerOptions::enable_prevent_default();
-                let target = c.clone();
-                gloo::events::EventListener::new_with_options(&target, "wheel", opts, move |e| {
-                    let Some(e) = e.dyn_ref::<web_sys::WheelEvent>() else { return };
-                    if !(e.ctrl_key() || e.meta_key()) {
-                        return;
-                    }
-                    e.prevent_default();
-                    let r = c.get_bounding_client_rect();
-                    let at = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
-                    zoom_to(z * (-e.delta_y() * 0.01).exp().clamp(0.5, 2.0), Some(at))
-                })
-            });
-            move || drop(listener)
-        });
-    }
     let fr: Option<&FrameworkReport> =
         p.report.frameworks.iter().find(|f| Some(&f.framework) == p.framework.as_ref()).or(p.report.frameworks.first());
     let focus_i = p.focus.as_ref().and_then(|f| l.units.iter().position(|u| &u.id == f));
@@ -271,7 +277,7 @@ pub fn graph_view(p: &Props) -> Html {
     let fw_options = p.report.frameworks.iter().map(|f| {
         html! { <option value={f.framework.clone()} selected={fr.is_some_and(|x| x.framework == f.framework)}>{f.title.clone()}</option> }
     });
-    let (zin, zout, zfit, zone) = (zoom_to.clone(), zoom_to.clone(), fit.clone(), zoom_to.clone());
+    let (zin, zout, zfit, zone) = (zoom_centre.clone(), zoom_centre.clone(), fit.clone(), zoom_centre.clone());
     let (on_log, log) = (p.on_log.clone(), p.log);
     let (r1, r2) = (p.on_reset.clone(), p.on_reset.clone());
     html! {
@@ -287,14 +293,14 @@ pub fn graph_view(p: &Props) -> Html {
                 <button id="graph-default" onclick={move |_| r2.emit(false)}>{"Default view"}</button>
                 { legend(l, p.log) }
                 <span class="graph-zoom" role="group" aria-label="Zoom">
-                    <button id="graph-zoom-out" aria-label="Zoom out" onclick={move |_| zout(z / ZOOM_STEP, None)}>{"−"}</button>
-                    <output id="graph-zoom" aria-live="polite">{format!("{:.0} %", 100.0 * z)}</output>
-                    <button id="graph-zoom-in" aria-label="Zoom in" onclick={move |_| zin(z * ZOOM_STEP, None)}>{"+"}</button>
+                    <button id="graph-zoom-out" aria-label="Zoom out" onclick={move |_| zout(z / ZOOM_STEP)}>{"−"}</button>
+                    <output id="graph-zoom" aria-live="polite" data-fit={p.zoom.is_none().to_string()}>{format!("{:.0} %", 100.0 * z)}</output>
+                    <button id="graph-zoom-in" aria-label="Zoom in" onclick={move |_| zin(z * ZOOM_STEP)}>{"+"}</button>
                     <button id="graph-zoom-fit" onclick={move |_| zfit()}>{"Fit width"}</button>
-                    <button id="graph-zoom-100" onclick={move |_| zone(1.0, None)}>{"100 %"}</button>
+                    <button id="graph-zoom-100" onclick={move |_| zone(1.0)}>{"100 %"}</button>
                 </span>
             </div>
-            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (Ctrl + wheel or a pinch zooms at the pointer). Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
+            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (never above 100 %); Ctrl + wheel or a pinch zooms at the pointer, and on a touch screen one finger moves the drawing. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
             <div class="graph-wrap">
                 <div class="graph-canvas" role="region" aria-label="Dataflow graph (scrollable, zoomable)" tabindex="-1" ref={canvas}
                     onkeydown={on_zoom_key}>

@@ -8,6 +8,7 @@ use crate::overview::empty_state;
 use mpclens::report::{FrameworkReport, NodeCost};
 use mpclens::settings::Allowed;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// A node's input and output shapes.
@@ -227,19 +228,22 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
         c.text = fmt::bytes((c.width * total) as u64);
         c.share = c.width;
     }
-    let zoom = app.flame_zoom.as_deref();
+    let zoom = app.st.flame.clone();
+    let reset = (zoom.is_some() || app.flame_scale > 1.0).then(|| {
+        let link = ctx.link().clone();
+        Callback::from(move |_: MouseEvent| {
+            link.send_message(Msg::FlameZoom(None));
+            link.send_message(Msg::FlameScale(1.0));
+        })
+    });
     html! { <div class="flame-box">
-        <p class="small">{"Flame view: click a block (or Enter) to zoom into it, Escape or the button to zoom out; ←/→ move between blocks."}
-            if let Some(z) = zoom { {" Zoomed into "}<code id="flame-zoom">{z.to_string()}</code>{" "}
-                <button id="flame-reset" onclick={ctx.link().callback(|_| Msg::FlameZoom(None))}>{"Show all"}</button> }</p>
-        { charts::flame(
-            "chart-icicle",
-            &format!("Scope tree (flame view): width ∝ bytes, colour ∝ share — {}", f.title),
-            &cells,
-            zoom,
-            ctx.link().callback(Msg::FlameZoom),
-            app.chart_opts().width,
-        ) }
+        <p class="small">{"Flame view: click a block (or Enter) to zoom into it, Escape or the button to zoom out; ←/→ move between blocks. A pinch (or Ctrl + wheel) magnifies it sideways; one finger moves it."}
+            if let Some(z) = &zoom { {" Zoomed into "}<code id="flame-zoom">{z.clone()}</code> }
+            if let Some(r) = reset { {" "}<button id="flame-reset" onclick={r}>{"Show all"}</button> }</p>
+        <crate::flame_view::FlameView cells={Rc::new(cells)}
+            title={format!("Scope tree (flame view): width ∝ bytes, colour ∝ share — {}", f.title)}
+            {zoom} scale={app.flame_scale} width={app.chart_opts().width}
+            on_zoom={ctx.link().callback(Msg::FlameZoom)} on_scale={ctx.link().callback(Msg::FlameScale)} />
     </div> }
 }
 
