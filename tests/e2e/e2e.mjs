@@ -1124,6 +1124,8 @@ if (big) {
       runs.push({ read: at('read'), loaded: at('loaded'), report: at('report-drawn'), summary: at('summary-drawn'), view: at('view-drawn'),
         longest: Math.max(0, ...r.long) });
     }
+    // The page's own account is on the Model tab (a dropped model with costs opens on the Overview).
+    if (!(await page.$('#timing'))) await page.click('#tab-model');
     const timing = await page.textContent('#timing');
     const f = (k) => med(runs.map((x) => x[k])).toFixed(0);
     console.log(`     page (median of ${runs.length}): drop → report drawn ${f('report')} ms (graph read ${f('read')}, report received ${f('loaded')}), → full summary drawn ${f('summary')} ms, → first view ${f('view')} ms; longest main-thread task ${f('longest')} ms`);
