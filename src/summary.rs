@@ -147,7 +147,40 @@ fn top(mut v: Vec<(&str, &str, usize, Cost)>, total: u64) -> Vec<Share> {
 /// The summary of `report` (the profile of `graph` for `req`), times on `network`.
 /// Prices the graph once more per substitution that applies to it.
 pub fn summarize(graph: &Graph, report: &Report, req: &ProfileRequest, network: &Network) -> Summary {
-    // One re-pricing per substitution that changes the graph.
+    let mut s = first_look(report, network);
+    add_what_ifs(&mut s, graph, report, req);
+    s
+}
+
+/// The summary without its what-if savings (every `what_ifs` empty): sums of `report` only, so
+/// it is ready at once; [`add_what_ifs`] completes it into [`summarize`]'s result. (The web
+/// page shows this first and the savings when they are priced.)
+pub fn first_look(report: &Report, network: &Network) -> Summary {
+    let frameworks = report
+        .frameworks
+        .iter()
+        .map(|f| {
+            let t = &f.total;
+            FrameworkSummary {
+                framework: f.framework.clone(),
+                title: f.title.clone(),
+                bytes: t.bytes,
+                rounds: t.rounds,
+                seconds: network.seconds(t),
+                coverage: f.coverage.summary(),
+                partial: f.coverage.partial,
+                top_layers: top(sum_by(f, |n| n.node.as_str()), t.bytes),
+                top_ops: top(sum_by(f, |n| n.op.as_str()), t.bytes),
+                what_ifs: Vec::new(),
+            }
+        })
+        .collect();
+    Summary { network: network.clone(), frameworks, op_kinds: op_kinds(report) }
+}
+
+/// Fills in `s`'s what-if savings (`s` is [`first_look`] of the same `report`): one
+/// re-pricing of `graph` per substitution that changes it.
+pub fn add_what_ifs(s: &mut Summary, graph: &Graph, report: &Report, req: &ProfileRequest) {
     let mut alternatives: Vec<(&str, &str, usize, Report)> = Vec::new();
     for (key, label) in SUBSTITUTIONS {
         let Ok(w) = WhatIf::default().with(key, true) else { continue };
@@ -159,50 +192,34 @@ pub fn summarize(graph: &Graph, report: &Report, req: &ProfileRequest, network: 
             alternatives.push((key, label, sites, r2));
         }
     }
-    let frameworks = report
-        .frameworks
-        .iter()
-        .map(|f| {
-            let t = &f.total;
-            let seconds = network.seconds(t);
-            let mut what_ifs: Vec<Saving> = alternatives
-                .iter()
-                .filter_map(|(key, label, sites, r2)| {
-                    let a = r2.frameworks.iter().find(|x| x.framework == f.framework)?;
-                    let saved_bytes = t.bytes as i64 - a.total.bytes as i64;
-                    Some(Saving {
-                        key: key.to_string(),
-                        label: label.to_string(),
-                        sites: *sites,
-                        bytes_after: a.total.bytes,
-                        rounds_after: a.total.rounds,
-                        saved_bytes,
-                        saved_rounds: t.rounds as i64 - a.total.rounds as i64,
-                        saved_seconds: seconds - network.seconds(&a.total),
-                        saved_share: if t.bytes == 0 { 0.0 } else { saved_bytes as f64 / t.bytes as f64 },
-                        like_for_like: a.unsupported.len() == f.unsupported.len(),
-                    })
+    let network = &s.network;
+    for (fs, f) in s.frameworks.iter_mut().zip(&report.frameworks) {
+        let t = &f.total;
+        let seconds = fs.seconds;
+        let mut what_ifs: Vec<Saving> = alternatives
+            .iter()
+            .filter_map(|(key, label, sites, r2)| {
+                let a = r2.frameworks.iter().find(|x| x.framework == f.framework)?;
+                let saved_bytes = t.bytes as i64 - a.total.bytes as i64;
+                Some(Saving {
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    sites: *sites,
+                    bytes_after: a.total.bytes,
+                    rounds_after: a.total.rounds,
+                    saved_bytes,
+                    saved_rounds: t.rounds as i64 - a.total.rounds as i64,
+                    saved_seconds: seconds - network.seconds(&a.total),
+                    saved_share: if t.bytes == 0 { 0.0 } else { saved_bytes as f64 / t.bytes as f64 },
+                    like_for_like: a.unsupported.len() == f.unsupported.len(),
                 })
-                .collect();
-            // Comparable savings first, then by time saved.
-            what_ifs.sort_by(|a, b| {
-                b.like_for_like.cmp(&a.like_for_like).then(b.saved_seconds.total_cmp(&a.saved_seconds))
-            });
-            FrameworkSummary {
-                framework: f.framework.clone(),
-                title: f.title.clone(),
-                bytes: t.bytes,
-                rounds: t.rounds,
-                seconds,
-                coverage: f.coverage.summary(),
-                partial: f.coverage.partial,
-                top_layers: top(sum_by(f, |n| n.node.as_str()), t.bytes),
-                top_ops: top(sum_by(f, |n| n.op.as_str()), t.bytes),
-                what_ifs,
-            }
-        })
-        .collect();
-    Summary { network: network.clone(), frameworks, op_kinds: op_kinds(report) }
+            })
+            .collect();
+        // Comparable savings first, then by time saved.
+        what_ifs
+            .sort_by(|a, b| b.like_for_like.cmp(&a.like_for_like).then(b.saved_seconds.total_cmp(&a.saved_seconds)));
+        fs.what_ifs = what_ifs;
+    }
 }
 
 /// Bytes and rounds per op kind for every framework.

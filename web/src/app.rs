@@ -58,8 +58,6 @@ pub enum Msg {
     FlameScale(f64),
     /// Write the address bar now (a rewrite held back by `sync_url`'s rate limit).
     SyncUrl,
-    /// The whole file, read for the substituted-model download.
-    WhatIfFile(Vec<u8>),
     /// (file name, message): reading failed; the current report stays.
     ReadFailed(String, String),
     /// A sample button or a drop: a new model, so search and what-ifs start afresh.
@@ -124,9 +122,21 @@ pub struct App {
     pub samples: Vec<String>,
     /// Where the core runs (a web worker; the page itself without one).
     bridge: crate::bridge::Bridge,
-    /// The worker's memory after the last load, and its (parse, price + summary) milliseconds.
+    /// The worker's memory after the last load, and its milliseconds: parse, price (with the
+    /// summary's first look), graph and node messages, the summary's what-ifs.
     pub worker_memory: u64,
-    pub worker_ms: (f64, f64),
+    pub worker_ms: (f64, f64, f64, f64),
+    /// Counts the reports shown: what is drawn from a report (node table, graph layout) is
+    /// keyed by it, so the what-if savings arriving later redraw only the summary.
+    pub report_no: u64,
+    /// The shown report's what-if savings are still being priced (its summary has none yet).
+    pub summary_pending: bool,
+    /// A dropped model's structure in link form, from the worker: (file name, link text).
+    structure_link: Option<(String, String)>,
+    /// The substituted model is being written (the page is busy until it downloads).
+    writing: bool,
+    /// Marks to set once the next drawing is done (`App::rendered`).
+    drawn_marks: Vec<&'static str>,
     /// How much of a newly shown model is drawn: the summary (0), then the controls and tabs
     /// (1), the open view (2), generation and exports (`STAGES`), one task apart, so the first
     /// drawing (and the browser compiling the view code on first use) never holds the page long.
@@ -199,7 +209,7 @@ pub struct App {
 }
 
 /// What a graph layout depends on: (report, framework, metric, log, open scopes).
-type GraphKey = (usize, Option<String>, mpclens::dataflow::Metric, bool, Option<std::collections::BTreeSet<String>>);
+type GraphKey = (u64, Option<String>, mpclens::dataflow::Metric, bool, Option<std::collections::BTreeSet<String>>);
 
 /// The address bar is rewritten at most this often (see `App::sync_url`).
 const URL_EVERY_MS: f64 = 250.0;
@@ -226,6 +236,14 @@ fn reveal_later(ctx: &Context<App>) {
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// A performance mark (`mpclens:…`) on the page's timeline, for the e2e figures and the
+/// browser's profiler.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("mpclens:{name}"));
+    }
 }
 
 impl Component for App {
@@ -296,7 +314,12 @@ impl Component for App {
             incoming_graph: None,
             stage: STAGES,
             worker_memory: 0,
-            worker_ms: (0.0, 0.0),
+            worker_ms: (0.0, 0.0, 0.0, 0.0),
+            report_no: 0,
+            summary_pending: false,
+            structure_link: None,
+            drawn_marks: Vec::new(),
+            writing: false,
             incoming_nodes: Vec::new(),
             progress: None,
             decoder: None,
@@ -345,13 +368,19 @@ impl Component for App {
         redraw
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        for m in self.drawn_marks.drain(..) {
+            mark(m);
+        }
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
         if let (Some(step), Some(r)) = (self.present, &self.report) {
             let link = ctx.link();
             return html! {
                 <div class="app present-mode">
                     <main>
-                        <crate::present::Present report={r.clone()} map={self.fastest.clone()} framework={self.st.framework.clone()}
+                        <crate::present::Present report={r.clone()} map={self.fastest.clone()} framework={self.st.framework.clone()} pending={self.summary_pending}
                             step={step} width={(self.vw - 80.0).clamp(300.0, 900.0)}
                             on_step={link.callback(|s| Msg::Present(Some(s)))} on_exit={link.callback(|_| Msg::Present(None))} />
                     </main>
@@ -488,15 +517,19 @@ impl App {
                 let name = f.name();
                 let size = f.size() as u64;
                 self.timing = vec![("start".into(), now())];
+                mark("file");
                 self.reset_on_load = true;
                 self.drop_note = None;
                 if size >= loading::SPARSE_FROM {
-                    // Large: read the graph only, skipping the weights' bytes.
+                    // Large: read the graph only, skipping the weights' bytes; the worker opens
+                    // it as soon as it is read (the dims a link gave, as `start_parse` takes them).
                     self.status = Status::Busy(format!(
                         "Reading the graph of {name} ({}; the weights are skipped) …",
                         crate::fmt::bytes(size)
                     ));
-                    self.bridge.send(Job::ReadGraph, None, Some(f.clone()));
+                    let job =
+                        Job::ReadGraph { batch: self.st.batch, dims: self.link_dims.clone(), setup: self.setup() };
+                    self.bridge.send(job, None, Some(f.clone()));
                     self.reading = Some((name, f));
                     return true;
                 }
@@ -511,6 +544,9 @@ impl App {
             Msg::Engine(reply, bytes) => return self.on_reply(ctx, reply, bytes),
             Msg::Reveal => {
                 self.stage = (self.stage + 1).min(STAGES);
+                if self.stage == 2 {
+                    self.drawn_marks.push("view-drawn");
+                }
                 if self.stage < STAGES {
                     reveal_later(ctx);
                 }
@@ -540,12 +576,6 @@ impl App {
             Msg::SyncUrl => {
                 self.url_due = false;
                 return false;
-            }
-            Msg::WhatIfFile(bytes) => {
-                self.status = Status::Idle;
-                if let Err(e) = crate::whatif::download_onnx(self, &bytes) {
-                    self.status = Status::Error(format!("The substituted model could not be written: {e}"));
-                }
             }
             Msg::Sample(s) => {
                 self.timing = vec![("start".into(), now())];
@@ -659,18 +689,18 @@ impl App {
             }
             Msg::Select(n) => self.st.selected = Some(n),
             Msg::SetDepth(d) => self.st.depth = d,
-            Msg::Export(k) => export::export(self, k),
+            Msg::Export(k) => match k.in_worker() {
+                Some(what) => self.bridge.send(Job::Export { what, whatif: Vec::new() }, None, None),
+                None => export::export(self, k),
+            },
             Msg::CopyLink => self.share_link(ctx),
             Msg::DownloadStructure => {
-                if let Some(src) = &self.source {
-                    match mpclens::share::structure::skeleton(&src.bytes) {
-                        Ok(b) => crate::export::download(
-                            &format!("{}.structure.onnx", src.name.trim_end_matches(".onnx")),
-                            "application/octet-stream",
-                            &b,
-                        ),
-                        Err(e) => self.status = Status::Error(format!("The model structure could not be written: {e}")),
-                    }
+                if self.source.is_some() {
+                    self.bridge.send(
+                        Job::Export { what: crate::jobs::Export::Structure, whatif: Vec::new() },
+                        None,
+                        None,
+                    );
                 }
             }
             Msg::Samples(s) => self.samples = s,
@@ -681,7 +711,7 @@ impl App {
                     }
                     focus_later("search");
                 } else {
-                    export::export(self, export::Kind::Json);
+                    self.reduce(ctx, Msg::Export(export::Kind::Json));
                     focus_later("export-json");
                 }
             }
@@ -741,24 +771,18 @@ impl App {
                 self.st.whatif = w.keys().into_iter().map(String::from).collect();
                 self.ask_whatif();
             }
-            Msg::WhatIfDownload => match self.source.as_ref().and_then(|s| s.file.clone()) {
-                // Only the graph is in memory: read the whole file for its weights.
-                Some(f) => {
-                    self.status = Status::Busy(format!("Reading {} to write the substituted model …", f.name()));
-                    ctx.link().send_future(async move {
-                        match loading::read_file(f).await {
-                            Ok(b) => Msg::WhatIfFile(b),
-                            Err(e) => Msg::ReadFailed(String::new(), e),
-                        }
-                    });
-                }
-                None => {
-                    let bytes = self.source.as_ref().map(|s| s.bytes.clone()).unwrap_or_default();
-                    if let Err(e) = crate::whatif::download_onnx(self, &bytes) {
-                        self.status = Status::Error(format!("The substituted model could not be written: {e}"));
-                    }
-                }
-            },
+            Msg::WhatIfDownload => {
+                // Written in the worker; only a large file's graph is open there, so the file
+                // goes along for its weights.
+                let file = self.source.as_ref().and_then(|s| s.file.clone());
+                self.status = Status::Busy(match &file {
+                    Some(f) => format!("Reading {} to write the substituted model …", f.name()),
+                    None => "Writing the substituted model …".into(),
+                });
+                self.writing = true;
+                let whatif = self.whatif.keys().into_iter().map(String::from).collect();
+                self.bridge.send(Job::Export { what: crate::jobs::Export::WhatIfOnnx, whatif }, None, file);
+            }
         }
         true
     }
@@ -784,7 +808,9 @@ impl App {
         let mut note = String::new();
         self.st.model = None;
         if let (None, Some(src)) = (&self.st.sample, &self.source) {
-            match mpclens::share::structure::encode(&src.bytes) {
+            // The worker's link form when it came (a large model's takes long to compress).
+            let made = self.structure_link.as_ref().filter(|(n, _)| *n == src.name).map(|(_, l)| Ok(l.clone()));
+            match made.unwrap_or_else(|| mpclens::share::structure::encode(&src.bytes)) {
                 Ok(m) => {
                     self.st.model = Some(m);
                     self.st.file = Some(src.name.clone());
@@ -836,12 +862,17 @@ impl App {
     }
 
     fn start_parse(&mut self, ctx: &Context<Self>, src: Source) {
+        self.set_pending(src);
+        self.schedule_parse(ctx);
+    }
+
+    /// `src` is the model being loaded (the worker is asked by the caller).
+    fn set_pending(&mut self, src: Source) {
         self.status = Status::Busy(format!("Parsing {} ({}) …", src.name, crate::fmt::bytes(src.bytes.len() as u64)));
         self.pending = Some(src);
         self.pending_dims = std::mem::take(&mut self.link_dims);
         self.dim_inputs = self.pending_dims.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.dim_roles.clear();
-        self.schedule_parse(ctx);
     }
 
     fn schedule_parse(&self, ctx: &Context<Self>) {
@@ -871,7 +902,9 @@ impl App {
         let fresh = self.pending.is_some();
         let Some(src) = self.pending.as_ref().or(self.source.as_ref()) else { return };
         let dims = if fresh { self.pending_dims.clone() } else { self.st.dims.clone() };
-        let job = Job::Open { name: src.name.clone(), batch: self.st.batch, dims, setup: self.setup() };
+        // A dropped model's link form is made in the worker, after its report.
+        let link = fresh && src.sample.is_none();
+        let job = Job::Open { name: src.name.clone(), batch: self.st.batch, dims, setup: self.setup(), link };
         self.bridge.send(job, Some(src.bytes.clone()), None);
     }
 
@@ -885,6 +918,7 @@ impl App {
             }
             Reply::GraphRead { read, reads, ms } => {
                 let Some((name, file)) = self.reading.take() else { return false };
+                mark("read");
                 self.timing.push(("read".into(), now()));
                 self.read_note = Some(format!(
                     "Read {} of the {} file in {reads} reads ({}): the graph, not the weights.",
@@ -893,7 +927,8 @@ impl App {
                     crate::fmt::seconds(ms / 1e3)
                 ));
                 let bytes = Rc::new(bytes.unwrap_or_default());
-                self.start_parse(ctx, Source { name, bytes, file: Some(file), sample: None, link_model: None });
+                // The worker goes on to open it (`Job::ReadGraph`).
+                self.set_pending(Source { name, bytes, file: Some(file), sample: None, link_model: None });
                 return true;
             }
             Reply::ReadFailed(e) => {
@@ -909,10 +944,11 @@ impl App {
                 return false;
             }
             Reply::Loaded { report, fastest, decoder, ms, memory } => {
+                mark("loaded");
                 self.worker_memory = memory;
-                self.worker_ms = ms;
+                self.worker_ms = (ms.0, ms.1, ms.2, 0.0);
                 let Some(graph) = self.incoming_graph.take() else { return false };
-                self.timing.push(("parsed".into(), now() - ms.1));
+                self.timing.push(("parsed".into(), now() - ms.1 - ms.2));
                 let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };
                 if let Some(src) = self.pending.take() {
                     self.commit(src, dims);
@@ -956,6 +992,28 @@ impl App {
                 self.progress = None;
                 self.show_report(*report, *fastest);
             }
+            Reply::Summary(summary, ms) => {
+                mark("summary");
+                self.drawn_marks.push("summary-drawn");
+                let Some(r) = &self.report else { return false };
+                // A new report with the same rows: views keyed by `report_no` are not redrawn.
+                let mut r = Report::clone(r);
+                r.summary = Some(*summary);
+                self.report = Some(Rc::new(r));
+                self.summary_pending = false;
+                self.worker_ms.3 = ms;
+                if !self.timing.iter().any(|(n, _)| n == "summary") {
+                    self.timing.push(("summary".into(), now()));
+                }
+            }
+            Reply::Structure { name, link, ms: _ } => {
+                let dropped = self.source.as_ref().is_some_and(|s| s.name == name && s.sample.is_none());
+                if let (true, Ok(link)) = (dropped, link) {
+                    crate::session::store_link(&name, &link);
+                    self.structure_link = Some((name, link));
+                }
+                return false;
+            }
             Reply::Failed(e) => {
                 self.progress = None;
                 self.generating = false;
@@ -974,6 +1032,15 @@ impl App {
                     self.graph_default_open = Some(l.open.iter().cloned().collect());
                 }
                 self.graph_layout = Some(Rc::new(*l));
+            }
+            Reply::Exported(made) => {
+                if std::mem::take(&mut self.writing) {
+                    self.status = Status::Idle;
+                }
+                match made {
+                    Ok((name, mime)) => export::download(&name, &mime, &bytes.unwrap_or_default()),
+                    Err(e) => self.status = Status::Error(e),
+                }
             }
             Reply::Generated(g) => {
                 self.status = Status::Idle;
@@ -996,9 +1063,8 @@ impl App {
         self.flame_scale = 1.0;
         self.graph_default_open = None;
         self.graph_focus = None;
-        if src.sample.is_none() {
-            crate::session::store(&src.name, &src.bytes);
-        }
+        // Its own link form follows from the worker (`Reply::Structure`).
+        self.structure_link = None;
         if std::mem::take(&mut self.reset_on_load) {
             self.st.search.clear();
             self.st.selected = None;
@@ -1147,6 +1213,11 @@ impl App {
         }
         self.fastest = Some(Rc::new(fastest));
         self.report = Some(Rc::new(r));
+        self.report_no += 1;
+        mark("report");
+        self.drawn_marks.push("report-drawn");
+        // The what-if savings follow (`Reply::Summary`).
+        self.summary_pending = true;
         // Priced with other settings: the generation figures are stale (priced again when the
         // address names a generation).
         self.generation = None;
@@ -1188,11 +1259,12 @@ impl App {
         if self.st.view != View::Graph {
             return;
         }
-        let Some(r) = self.report.clone() else { return };
+        if self.report.is_none() {
+            return;
+        }
         // None: the worker opens the default scopes and says which.
         let open = self.st.graph_open.clone();
-        let key: GraphKey =
-            (Rc::as_ptr(&r) as usize, self.st.framework.clone(), self.st.graph_metric, self.st.log, open);
+        let key: GraphKey = (self.report_no, self.st.framework.clone(), self.st.graph_metric, self.st.log, open);
         if self.graph_key.as_ref() == Some(&key) {
             return;
         }
@@ -1279,7 +1351,7 @@ impl App {
         let report = self.report.clone().expect("main_view is drawn with a report");
         html! {
             <>
-                <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()}
+                <crate::summary_view::SummaryView report={report} framework={self.st.framework.clone()} pending={self.summary_pending}
                     on_select={link.callback(Msg::SetFramework)} />
                 if self.stage >= 1 {
                     <p class="present-start"><button id="present-start" onclick={link.callback(|_| Msg::Present(Some(0)))}>{"Present (one chart per screen)"}</button></p>

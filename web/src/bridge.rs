@@ -43,23 +43,43 @@ impl Shared {
         gloo::timers::callback::Timeout::new(30, move || {
             let Ok(env) = crate::jobs::decode::<Envelope<Job>>(&sent.0) else { return };
             let (seq, kind) = (env.seq, env.kind);
-            if let (Job::ReadGraph, Some(f)) = (&env.body, sent.2) {
-                let me = me.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let t0 = crate::app::now();
-                    let reply = match crate::loading::read_graph(f).await {
-                        Ok((b, read, reads)) => {
-                            let r = Reply::GraphRead { read, reads, ms: crate::app::now() - t0 };
-                            return me.deliver(Envelope { seq, kind, body: r }, Some(b));
+            let (batch, dims, setup, f) = match (env.body, sent.2) {
+                (Job::ReadGraph { batch, dims, setup }, Some(f)) => (batch, dims, setup, f),
+                // A download that needs the whole file: read it first (no synchronous reader here).
+                (body @ Job::Export { .. }, Some(f)) => {
+                    let me = me.clone();
+                    return wasm_bindgen_futures::spawn_local(async move {
+                        let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                        match crate::loading::read_file(f).await {
+                            Ok(b) => engine.borrow_mut().handle(body, Some(b), &post),
+                            Err(e) => post(Reply::Exported(Err(e)), None),
                         }
-                        Err(e) => Reply::ReadFailed(e),
-                    };
-                    me.deliver(Envelope { seq, kind, body: reply }, None)
-                });
-                return;
-            }
-            let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
-            engine.borrow_mut().handle(env.body, sent.1.map(|b| b.to_vec()), &post);
+                    });
+                }
+                (body, _) => {
+                    let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                    return engine.borrow_mut().handle(body, sent.1.map(|b| b.to_vec()), &post);
+                }
+            };
+            let me = me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let t0 = crate::app::now();
+                let name = f.name();
+                match crate::loading::read_graph(f).await {
+                    Ok((b, read, reads)) => {
+                        let r = Reply::GraphRead { read, reads, ms: crate::app::now() - t0 };
+                        me.deliver(Envelope { seq, kind, body: r }, Some(b.clone()));
+                        // The open after a paint, as any job here.
+                        gloo::timers::callback::Timeout::new(30, move || {
+                            let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                            let job = Job::Open { name, batch, dims, setup, link: true };
+                            engine.borrow_mut().handle(job, Some(b), &post);
+                        })
+                        .forget();
+                    }
+                    Err(e) => me.deliver(Envelope { seq, kind, body: Reply::ReadFailed(e) }, None),
+                }
+            });
         })
         .forget();
     }

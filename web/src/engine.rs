@@ -46,13 +46,17 @@ impl Engine {
     /// Runs one job; `bytes` is a model's bytes for [`Job::Open`].
     pub fn handle(&mut self, job: Job, bytes: Option<Vec<u8>>, post: Post) {
         match job {
-            Job::ReadGraph => post(Reply::ReadFailed("no file came with the request".into()), None),
-            Job::Open { name, batch, dims, setup } => {
-                self.open(name, bytes.unwrap_or_default(), batch, dims, &setup, post)
+            Job::ReadGraph { .. } => post(Reply::ReadFailed("no file came with the request".into()), None),
+            Job::Open { name, batch, dims, setup, link } => {
+                self.open(name, bytes.unwrap_or_default(), batch, dims, &setup, link, post)
             }
             Job::Profile { setup } => {
                 let reply = self.profile(&setup, post);
-                post(reply, None)
+                let priced = matches!(reply, Reply::Profiled { .. });
+                post(reply, None);
+                if priced {
+                    self.complete_summary(&setup, post);
+                }
             }
             Job::WhatIf { keys, setup } => post(Reply::WhatIf(self.what_if(&keys, &setup)), None),
             Job::Compare { spec, setup } => post(Reply::Compared(self.compare(&spec, &setup)), None),
@@ -68,6 +72,10 @@ impl Engine {
                 let l = mpclens::dataflow::layout(&o.graph, &public, fr, &open, metric, log);
                 post(Reply::Laid(Box::new(l)), None)
             }
+            Job::Export { what, whatif } => match self.export(what, &whatif, bytes.as_deref()) {
+                Ok((name, mime, b)) => post(Reply::Exported(Ok((name, mime.into()))), Some(b)),
+                Err(e) => post(Reply::Exported(Err(e)), None),
+            },
             Job::Generation { prompt_len, gen_tokens, setup } => {
                 post(Reply::Progress(format!("Pricing the prefill and {} decode steps …", gen_tokens - 1), None), None);
                 let out = self.open.as_ref().ok_or_else(|| "no model is open".to_string()).and_then(|o| {
@@ -86,6 +94,9 @@ impl Engine {
         }
     }
 
+    /// Loads and prices a model; with `want_link`, also its structure in link form (for the
+    /// page's session copy and share link), after the report and the summary's what-ifs.
+    #[allow(clippy::too_many_arguments)]
     fn open(
         &mut self,
         name: String,
@@ -93,6 +104,7 @@ impl Engine {
         batch: u64,
         dims: std::collections::BTreeMap<String, u64>,
         setup: &Setup,
+        want_link: bool,
         post: Post,
     ) {
         post(Reply::Progress(format!("Parsing {name} …"), Some((1, 3))), None);
@@ -108,10 +120,16 @@ impl Engine {
                 self.open = Some(Open { name, bytes, dims, graph, report: None });
                 match self.profile(setup, post) {
                     Reply::Profiled { report, fastest } => {
+                        let t2 = now();
                         let graph = Box::new(self.open.as_ref().expect("just opened").graph.clone());
                         post(Reply::Graph(graph), None);
                         let memory = crate::model_view::wasm_memory_bytes();
-                        post(Reply::Loaded { report, fastest, decoder, ms: (t1 - t0, now() - t1), memory }, None)
+                        let ms = (t1 - t0, t2 - t1, now() - t2);
+                        post(Reply::Loaded { report, fastest, decoder, ms, memory }, None);
+                        self.complete_summary(setup, post);
+                        if want_link {
+                            self.post_structure(post);
+                        }
                     }
                     other => post(other, None),
                 }
@@ -134,16 +152,16 @@ impl Engine {
         }
     }
 
-    /// Prices the open model, with the summary (what-if savings on `setup`'s network) and the
-    /// fastest framework per network. Keeps the report for later what-ifs and layouts.
+    /// Prices the open model, with the summary's first look (totals, top layers and op kinds;
+    /// its what-if savings follow in [`Engine::complete_summary`]) and the fastest framework per
+    /// network. Keeps the report for later what-ifs and layouts.
     fn profile(&mut self, setup: &Setup, post: Post) -> Reply {
         let Some(o) = &mut self.open else { return Reply::Failed("no model is open".into()) };
         let req = setup.request();
         match mpclens::profile(&o.graph, &req) {
             Ok(mut r) => {
-                post(Reply::Progress("Summarising: top layers and what-ifs …".into(), Some((3, 3))), None);
                 let net = mpclens::network::Network::custom(setup.bandwidth_mbps, setup.rtt_ms);
-                let summary = mpclens::summary::summarize(&o.graph, &r, &req, &net);
+                let summary = mpclens::summary::first_look(&r, &net);
                 let fastest = Box::new(mpclens::crossover::fastest_map(&summary));
                 r.summary = Some(summary);
                 o.report = Some(r.clone());
@@ -155,6 +173,39 @@ impl Engine {
             }
             Err(e) => Reply::Failed(format!("Profiling failed: {e}")),
         }
+    }
+
+    /// The summary's what-if savings for the report just sent (one re-pricing per substitution):
+    /// sent after the report, so the page shows the report without waiting for them.
+    fn complete_summary(&mut self, setup: &Setup, post: Post) {
+        let Some(o) = &mut self.open else { return };
+        let Some(r) = &mut o.report else { return };
+        let Some(mut s) = r.summary.take() else { return };
+        let t0 = now();
+        mpclens::summary::add_what_ifs(&mut s, &o.graph, r, &setup.request());
+        r.summary = Some(s.clone());
+        post(Reply::Summary(Box::new(s), now() - t0), None)
+    }
+
+    /// The open model's structure as a share link carries it (weights dropped, compressed).
+    fn post_structure(&self, post: Post) {
+        let Some(o) = &self.open else { return };
+        let t0 = now();
+        let link = mpclens::share::structure::encode(&o.bytes);
+        post(Reply::Structure { name: o.name.clone(), link, ms: now() - t0 }, None)
+    }
+
+    /// A download of the open model and its last report; `file`: the whole file, when only
+    /// its graph is open.
+    fn export(
+        &self,
+        what: crate::jobs::Export,
+        whatif: &[String],
+        file: Option<&[u8]>,
+    ) -> Result<(String, &'static str, Vec<u8>), String> {
+        let o = self.open.as_ref().ok_or("no model is open")?;
+        let r = o.report.as_ref().ok_or("the model is not priced yet")?;
+        crate::export::make(what, &o.name, file.unwrap_or(&o.bytes), &o.graph, r, whatif)
     }
 
     fn what_if(&self, keys: &[String], setup: &Setup) -> Option<(crate::jobs::Deltas, usize)> {
@@ -232,6 +283,13 @@ impl ReadAt for SyncFile {
     }
 }
 
+/// The whole file (to write a model with its weights).
+fn read_whole(f: web_sys::File) -> Result<Vec<u8>, String> {
+    let reader = web_sys::FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
+    let buf = reader.read_as_array_buffer(&f).map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 /// Only the graph of a large file: the compacted model and what it took.
 async fn read_graph(f: web_sys::File) -> Result<(Vec<u8>, u64, u64), String> {
     let reader = web_sys::FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
@@ -275,22 +333,39 @@ pub fn serve() {
             Err(e) => return post_reply(0, Kind::Report, Reply::Failed(e), None),
         };
         let (seq, kind) = (env.seq, env.kind);
-        if let (Job::ReadGraph, Some(f)) = (&env.body, field("f")) {
-            let file: web_sys::File = f.unchecked_into();
-            wasm_bindgen_futures::spawn_local(async move {
-                let t0 = now();
-                match read_graph(file).await {
-                    Ok((bytes, read, reads)) => {
-                        post_reply(seq, kind, Reply::GraphRead { read, reads, ms: now() - t0 }, Some(bytes))
-                    }
-                    Err(e) => post_reply(seq, kind, Reply::ReadFailed(e), None),
+        let (batch, dims, setup, file) = match (env.body, field("f")) {
+            (Job::ReadGraph { batch, dims, setup }, Some(f)) => {
+                (batch, dims, setup, f.unchecked_into::<web_sys::File>())
+            }
+            // A download that needs the whole file (the weights): read here, synchronously.
+            (body @ Job::Export { .. }, Some(f)) => {
+                let post = move |r: Reply, b: Option<Vec<u8>>| post_reply(seq, kind, r, b);
+                return match read_whole(f.unchecked_into()) {
+                    Ok(bytes) => ENGINE.with(|e| e.borrow_mut().handle(body, Some(bytes), &post)),
+                    Err(e) => post(Reply::Exported(Err(format!("The browser could not read the file: {e}"))), None),
+                };
+            }
+            (body, _) => {
+                let bytes = field("b").map(|v| js_sys::Uint8Array::new(&v).to_vec());
+                let post = move |r: Reply, b: Option<Vec<u8>>| post_reply(seq, kind, r, b);
+                return ENGINE.with(|e| e.borrow_mut().handle(body, bytes, &post));
+            }
+        };
+        let name = file.name();
+        wasm_bindgen_futures::spawn_local(async move {
+            let t0 = now();
+            match read_graph(file).await {
+                Ok((bytes, read, reads)) => {
+                    // The page keeps a copy (share link, reload); the worker opens it at once,
+                    // without waiting for the page to send it back.
+                    post_reply(seq, kind, Reply::GraphRead { read, reads, ms: now() - t0 }, Some(bytes.clone()));
+                    let post = move |r: Reply, b: Option<Vec<u8>>| post_reply(seq, kind, r, b);
+                    let job = Job::Open { name, batch, dims, setup, link: true };
+                    ENGINE.with(|e| e.borrow_mut().handle(job, Some(bytes), &post));
                 }
-            });
-            return;
-        }
-        let bytes = field("b").map(|v| js_sys::Uint8Array::new(&v).to_vec());
-        let post = move |r: Reply, b: Option<Vec<u8>>| post_reply(seq, kind, r, b);
-        ENGINE.with(|e| e.borrow_mut().handle(env.body, bytes, &post));
+                Err(e) => post_reply(seq, kind, Reply::ReadFailed(e), None),
+            }
+        });
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();

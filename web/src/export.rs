@@ -3,6 +3,8 @@
 //! the page and handed to the browser as a local download.
 
 use crate::app::{App, Msg};
+use crate::jobs::Export;
+use mpclens::report::Report;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -43,30 +45,65 @@ fn download_blob(name: &str, blob: &web_sys::Blob) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-/// The CLI's CSV (`mpclens::csv`): the same columns and text as `--format csv`.
-pub fn csv(app: &App) -> String {
-    app.report.as_ref().map(|r| mpclens::csv::csv(r)).unwrap_or_default()
+/// The download `what` of the open model (`name`, its bytes) and its last report: made in the
+/// worker ([`crate::engine`]), since serialising a large model's report or file takes long.
+/// `whatif` (the substitutions of [`Export::WhatIfOnnx`]) is applied to `model`, which is the
+/// whole file there.
+pub fn make(
+    what: Export,
+    name: &str,
+    model: &[u8],
+    graph: &mpclens::Graph,
+    report: &Report,
+    whatif: &[String],
+) -> Result<(String, &'static str, Vec<u8>), String> {
+    let stem = report.model.file.trim_end_matches(".onnx");
+    let model_stem = name.trim_end_matches(".onnx");
+    Ok(match what {
+        Export::Json => (
+            format!("{stem}.mpclens.json"),
+            "application/json",
+            serde_json::to_vec_pretty(report).map_err(|e| e.to_string())?,
+        ),
+        // The CLI's CSV (`mpclens::csv`): the same columns and text as `--format csv`.
+        Export::Csv => (format!("{stem}.mpclens.csv"), "text/csv", mpclens::csv::csv(report).into_bytes()),
+        Export::Speedscope => {
+            (format!("{stem}.speedscope.json"), "application/json", speedscope(report).to_string().into_bytes())
+        }
+        Export::Structure => (
+            format!("{model_stem}.structure.onnx"),
+            "application/octet-stream",
+            mpclens::share::structure::skeleton(model)
+                .map_err(|e| format!("The model structure could not be written: {e}"))?,
+        ),
+        Export::WhatIfOnnx => {
+            let w = mpclens::whatif::WhatIf::parse(&whatif.join(","))?;
+            let (bytes, _) = mpclens::whatif::apply_onnx(model, graph, w)
+                .map_err(|e| format!("The substituted model could not be written: {e}"))?;
+            (format!("{model_stem}.{}.onnx", whatif.join("+")), "application/octet-stream", bytes)
+        }
+    })
 }
 
 /// speedscope's file format: one sampled profile per framework, stacks =
 /// scope path + node, weight = bytes.
-pub fn speedscope(app: &App) -> serde_json::Value {
-    let Some(r) = &app.report else { return json!({}) };
+pub fn speedscope(r: &Report) -> serde_json::Value {
+    // Frames in first-seen order, found by name.
     let mut frames: Vec<String> = Vec::new();
-    let idx = |s: &str, frames: &mut Vec<String>| match frames.iter().position(|f| f == s) {
-        Some(i) => i,
-        None => {
-            frames.push(s.to_string());
+    let mut at: std::collections::HashMap<String, usize> = Default::default();
+    let mut idx = |s: String| {
+        *at.entry(s).or_insert_with_key(|s| {
+            frames.push(s.clone());
             frames.len() - 1
-        }
+        })
     };
     let mut profiles = Vec::new();
     for fw in &r.frameworks {
         let mut samples = Vec::new();
         let mut weights = Vec::new();
         for n in &fw.nodes {
-            let mut stack: Vec<usize> = n.scope.iter().map(|s| idx(s, &mut frames)).collect();
-            stack.push(idx(&format!("{} ({})", n.node, n.op), &mut frames));
+            let mut stack: Vec<usize> = n.scope.iter().map(|s| idx(s.clone())).collect();
+            stack.push(idx(format!("{} ({})", n.node, n.op)));
             samples.push(stack);
             weights.push(n.cost.bytes);
         }
@@ -163,19 +200,26 @@ fn png(id: &str, name: String) {
     img.set_src(&url);
 }
 
+impl Kind {
+    /// The downloads made in the worker ([`make`]); charts are drawn on the page.
+    pub fn in_worker(self) -> Option<Export> {
+        match self {
+            Kind::Json => Some(Export::Json),
+            Kind::Csv => Some(Export::Csv),
+            Kind::Speedscope => Some(Export::Speedscope),
+            Kind::Svg | Kind::Png => None,
+        }
+    }
+}
+
+/// A chart as SVG or PNG (the other downloads are made in the worker: [`Kind::in_worker`]).
 pub fn export(app: &App, kind: Kind) {
-    let Some(r) = &app.report else { return };
+    if app.report.is_none() {
+        return;
+    }
     let stem = stem(app);
     match kind {
-        Kind::Json => download(
-            &format!("{stem}.mpclens.json"),
-            "application/json",
-            serde_json::to_string_pretty(&**r).unwrap_or_default().as_bytes(),
-        ),
-        Kind::Csv => download(&format!("{stem}.mpclens.csv"), "text/csv", csv(app).as_bytes()),
-        Kind::Speedscope => {
-            download(&format!("{stem}.speedscope.json"), "application/json", speedscope(app).to_string().as_bytes())
-        }
+        Kind::Json | Kind::Csv | Kind::Speedscope => {}
         // One chart: the one picked in the list (the first on the page by default).
         Kind::Svg => {
             if let Some(id) = chosen_chart(app) {

@@ -36,10 +36,12 @@ impl Setup {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Job {
-    /// Reads a large file's graph without its weights (the `File` rides beside the message).
-    ReadGraph,
+    /// Reads a large file's graph without its weights (the `File` rides beside the message),
+    /// sends it to the page ([`Reply::GraphRead`]) and opens it as [`Job::Open`] would, with `link`.
+    ReadGraph { batch: u64, dims: BTreeMap<String, u64>, setup: Setup },
     /// Loads and prices a model (its bytes ride beside the message); it becomes the open model.
-    Open { name: String, batch: u64, dims: BTreeMap<String, u64>, setup: Setup },
+    /// With `link`, its structure in link form follows ([`Reply::Structure`]).
+    Open { name: String, batch: u64, dims: BTreeMap<String, u64>, setup: Setup, link: bool },
     /// Prices the open model again (mode, settings or network changed).
     Profile { setup: Setup },
     /// Re-prices the open model with these substitutions (`mpclens::whatif` keys).
@@ -52,32 +54,54 @@ pub enum Job {
     Layout { framework: Option<String>, open: Option<BTreeSet<String>>, metric: Metric, log: bool },
     /// Prefill and decode of a decoder.
     Generation { prompt_len: u64, gen_tokens: u64, setup: Setup },
+    /// A download made from the open model and its last report ([`Reply::Exported`]).
+    /// `whatif`: the substitutions of [`Export::WhatIfOnnx`]; the user's `File` rides beside
+    /// when only a large file's graph is open.
+    Export { what: Export, whatif: Vec<String> },
+}
+
+/// What a download holds. Serialising a large model's report or file takes long, so it is
+/// made in the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Export {
+    /// The report in the CLI's JSON schema (with the summary's what-if savings).
+    Json,
+    /// The CLI's CSV.
+    Csv,
+    /// A speedscope profile: one per framework, bytes as weights.
+    Speedscope,
+    /// The model without its weights: a small ONNX anyone can drop on the page.
+    Structure,
+    /// The model with the what-if substitutions, weights included.
+    WhatIfOnnx,
 }
 
 impl Job {
     /// Jobs of one kind replace each other: only the reply to the latest counts.
     pub fn kind(&self) -> Kind {
         match self {
-            Job::ReadGraph => Kind::Read,
-            Job::Open { .. } | Job::Profile { .. } => Kind::Report,
+            // Reading a file leads to its report: a newer report job replaces it.
+            Job::ReadGraph { .. } | Job::Open { .. } | Job::Profile { .. } => Kind::Report,
             Job::WhatIf { .. } => Kind::WhatIf,
             Job::Compare { .. } => Kind::Compare,
             Job::Sweep { .. } => Kind::Sweep,
             Job::Layout { .. } => Kind::Layout,
             Job::Generation { .. } => Kind::Generation,
+            // Each kind of download on its own: a CSV asked for does not drop a JSON under way.
+            Job::Export { what, .. } => Kind::Export(*what),
         }
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Kind {
-    Read,
     Report,
     WhatIf,
     Compare,
     Sweep,
     Layout,
     Generation,
+    Export(Export),
 }
 
 /// A symbolic dim the model needs: (name, what it stands for, proposed value).
@@ -100,12 +124,13 @@ pub enum Reply {
     /// `frameworks[i].nodes` left empty), so no single message takes long to read.
     Nodes(usize, Vec<mpclens::report::NodeCost>),
     /// The model loaded and priced: it is the worker's open model now (its graph and node rows
-    /// came just before). `ms` = (load, price).
+    /// came just before). Its summary has no what-if savings yet ([`Reply::Summary`] follows).
+    /// `ms` = (load, price and the summary's first look, graph and node messages).
     Loaded {
         report: Box<Report>,
         fastest: Box<FastestMap>,
         decoder: Option<mpclens::generation::DecoderAxes>,
-        ms: (f64, f64),
+        ms: (f64, f64, f64),
         /// The worker's wasm memory (it only grows, so it is the peak).
         memory: u64,
     },
@@ -119,9 +144,18 @@ pub enum Reply {
         head: String,
         detail: String,
     },
+    /// The open model priced again (node rows came just before; what-ifs follow).
     Profiled {
         report: Box<Report>,
         fastest: Box<FastestMap>,
+    },
+    /// The last report's summary with its what-if savings, and the milliseconds they took.
+    Summary(Box<mpclens::summary::Summary>, f64),
+    /// A model's structure in share-link form (for the session copy and the share link).
+    Structure {
+        name: String,
+        link: Result<String, String>,
+        ms: f64,
     },
     /// Pricing failed (a setting the framework cannot run, a work budget).
     Failed(String),
@@ -130,6 +164,8 @@ pub enum Reply {
     Sweep(Sweep),
     Laid(Box<Layout>),
     Generated(Result<Box<Generation>, String>),
+    /// A download (its bytes beside): file name and MIME type; or why it could not be made.
+    Exported(Result<(String, String), String>),
 }
 
 /// A job with its number (replies carry it back).

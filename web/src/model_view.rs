@@ -105,25 +105,31 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             <h3>{format!("Nodes ({shown} of {})", r.nodes.len())}</h3>
             { search_box(app, ctx, "nodes") }
             <div class="scroll" tabindex="0" role="region" aria-label="Node table (scrolls)">
-            <NodeTable key={format!("{:p}", Rc::as_ptr(r))} report={r.clone()} query={q} />
+            <NodeTable key={app.report_no.to_string()} report={r.clone()} query={q} />
             </div>
         </div>
     }
 }
 
-/// "Loaded in 1.10 s (read 0.50 s, parse + profile 0.60 s)".
+/// "Loaded in 1.10 s (read 0.50 s, parse + profile 0.60 s …)".
 fn timing(app: &App) -> Option<String> {
     let get = |k: &str| app.timing.iter().find(|(n, _)| n == k).map(|x| x.1);
     let (s, r, p) = (get("start")?, get("read")?, get("profiled")?);
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
     Some(
         format!(
-            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price and summary {}). Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
+            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price {}, messages {}){}. Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
             fmt::seconds((r - s) / 1e3),
             fmt::seconds((p - r) / 1e3),
             fmt::seconds(app.worker_ms.0 / 1e3),
             fmt::seconds(app.worker_ms.1 / 1e3),
+            fmt::seconds(app.worker_ms.2 / 1e3),
+            get("summary").map_or(String::new(), |w| format!(
+                "; the what-if savings {} later ({} in the worker)",
+                fmt::seconds((w - p) / 1e3),
+                fmt::seconds(app.worker_ms.3 / 1e3)
+            )),
             fmt::bytes(app.worker_memory),
             fmt::bytes(wasm_memory_bytes()),
             fmt::bytes(file as u64)

@@ -19,6 +19,9 @@ pub struct Props {
     pub report: Rc<Report>,
     pub map: Option<Rc<FastestMap>>,
     pub framework: Option<String>,
+    /// The summary's what-if savings are still being priced.
+    #[prop_or_default]
+    pub pending: bool,
     /// 0-based screen.
     pub step: usize,
     /// Drawing width in CSS pixels (the SVG then scales to the screen).
@@ -145,6 +148,9 @@ pub fn present(p: &Props) -> Html {
                         ),
                         charts::hbars("present-chart", &format!("{} before and after — {}", "Bytes", cur.title), &bars, o, fmt::bytes_f),
                     )
+                }
+                None if p.pending => {
+                    ("The what-if that fixes them".to_string(), "Computing the what-if savings …".to_string(), html! {})
                 }
                 None => (
                     "The what-if that fixes them".to_string(),

@@ -8,9 +8,10 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-pub fn store(name: &str, bytes: &[u8]) {
-    let (Some(s), Ok(m)) = (storage(), mpclens::share::structure::encode(bytes)) else { return };
-    let _ = s.set_item(&format!("{PREFIX}{name}"), &m);
+/// Keeps `name`'s structure, in link form (`mpclens::share::structure::encode`, made in the worker).
+pub fn store_link(name: &str, link: &str) {
+    let Some(s) = storage() else { return };
+    let _ = s.set_item(&format!("{PREFIX}{name}"), link);
 }
 
 /// The model bytes kept under `name`, if any.

@@ -14,6 +14,9 @@ pub struct Props {
     pub report: Rc<Report>,
     /// The framework the detail lines describe.
     pub framework: Option<String>,
+    /// The what-if savings are still being priced (the rest of the summary is final).
+    #[prop_or_default]
+    pub pending: bool,
     pub on_select: Callback<String>,
 }
 
@@ -82,7 +85,7 @@ pub fn summary_view(p: &Props) -> Html {
         html! { <li class="sum-whatif" data-key={w.key.clone()} data-saved={w.saved_bytes.to_string()}>{what_if_text(w)}</li> }
     });
     html! {
-        <section class="summary" id="summary" aria-labelledby="summary-title">
+        <section class="summary" id="summary" aria-labelledby="summary-title" data-complete={(!p.pending).to_string()}>
             <h2 id="summary-title"><span id="summary-model">{r.model.file.clone()}</span>
                 <span class="small" id="summary-setup">{format!(" {} · batch {} · time at {} · {}", r.mode.as_str(), r.batch, net_text(&s.network), r.tool)}</span></h2>
             <div class="summary-grid">
@@ -95,7 +98,9 @@ pub fn summary_view(p: &Props) -> Html {
                     <ul class="inline" id="summary-ops" aria-label="Dearest op kinds">{ for ops }</ul>
                     <ul class="inline small" id="summary-layers" aria-label="Dearest layers">{ for layers }</ul>
                     <h3>{"What would save most"}</h3>
-                    if best.is_empty() {
+                    if p.pending {
+                        <p class="small" id="summary-whatif-pending" role="status">{"Computing the what-if savings …"}</p>
+                    } else if best.is_empty() {
                         <p class="small" id="summary-no-whatif">{"No substitution applies to this model or saves anything."}</p>
                     } else {
                         <ul id="summary-whatifs">{ for what_ifs }</ul>

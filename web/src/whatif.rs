@@ -1,6 +1,6 @@
 //! What-if: the core's substitutions (`mpclens::whatif`) applied to the loaded
-//! graph in the page, re-priced by the same cost models, with the substituted
-//! ONNX file offered as a download.
+//! graph and re-priced by the same cost models (in the worker), with the
+//! substituted ONNX file offered as a download (written in the worker).
 
 use crate::app::{App, Msg};
 use crate::fmt;
@@ -9,20 +9,6 @@ use mpclens::whatif::SUBSTITUTIONS;
 use yew::prelude::*;
 
 pub use crate::jobs::Deltas;
-
-/// Downloads the substituted model: the user's file (`file`, the whole of it)
-/// with only the node list changed.
-pub fn download_onnx(app: &App, file: &[u8]) -> Result<(), String> {
-    let (Some(src), Some(g)) = (&app.source, &app.graph) else { return Err("no model loaded".into()) };
-    let (bytes, _) = mpclens::whatif::apply_onnx(file, g, app.whatif)?;
-    let keys = app.whatif.keys().join("+");
-    crate::export::download(
-        &format!("{}.{keys}.onnx", src.name.trim_end_matches(".onnx")),
-        "application/octet-stream",
-        &bytes,
-    );
-    Ok(())
-}
 
 /// The change column. When the substitution changes how many nodes a framework
 /// cannot price, the two totals cover different work: the byte change is shown
