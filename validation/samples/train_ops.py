@@ -32,6 +32,17 @@ OPS = {
 C = h.make_node("Gemm", ["x", "w3", "b3"], ["c"], name="fc1b", alpha=1.0, beta=1.0, transA=0, transB=1)
 
 
+def _finish(nodes, name, x_shape, y_shape, inits):
+    """The model around `nodes`: float input x and output y of the given shapes, opset 20, IR 9,
+    checked."""
+    g = h.make_graph(nodes, name, [h.make_tensor_value_info("x", T.FLOAT, x_shape)],
+                     [h.make_tensor_value_info("y", T.FLOAT, y_shape)], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    return m
+
+
 def _one(op, ins=("a",), **attrs):
     return [h.make_node(op, list(ins), ["b"], name=op.lower(), **attrs)]
 
@@ -94,12 +105,7 @@ def extra_model(name):
     nodes = [h.make_node("Gemm", ["x", "w1", "b1"], ["a"], name="fc1", alpha=1.0, beta=1.0, transA=0, transB=1),
              *ops,
              h.make_node("Gemm", ["b", "w2", "b2"], ["y"], name="fc2", alpha=1.0, beta=1.0, transA=0, transB=1)]
-    g = h.make_graph(nodes, f"train_{name}", [h.make_tensor_value_info("x", T.FLOAT, [2, 16])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
-    m.ir_version = 9
-    onnx.checker.check_model(m)
-    return m
+    return _finish(nodes, f"train_{name}", [2, 16], [2, 4], inits)
 
 
 def model(name):
@@ -114,12 +120,7 @@ def model(name):
     inits = [w("w1", 16, 16), w("b1", 16), w("w2", 4, 16), w("b2", 4)]
     inits += [nh.from_array((1 + rng.standard_normal(16) * 0.1).astype(np.float32), params[0]),
               w(params[1], 16)] if params else []
-    g = h.make_graph(nodes, f"train_{name}", [h.make_tensor_value_info("x", T.FLOAT, [2, 16])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
-    m.ir_version = 9
-    onnx.checker.check_model(m)
-    return m
+    return _finish(nodes, f"train_{name}", [2, 16], [2, 4], inits)
 
 
 def layernorm_seq():
@@ -140,12 +141,7 @@ def layernorm_seq():
     inits = [w("w1", 16, 16), w("b1", 16), nh.from_array((1 + rng.standard_normal(16) * 0.1).astype(np.float32), "gamma"),
              w("beta", 16), w("w3", 16, 16), nh.from_array(np.array([1], dtype=np.int64), "axes"), w("w2", 4, 16),
              w("b2", 4)]
-    g = h.make_graph(nodes, "train_layernorm_seq", [h.make_tensor_value_info("x", T.FLOAT, [1, 4, 16])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [1, 4])], inits)
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
-    m.ir_version = 9
-    onnx.checker.check_model(m)
-    return m
+    return _finish(nodes, "train_layernorm_seq", [1, 4, 16], [1, 4], inits)
 
 
 def cnn_instancenorm():
@@ -165,12 +161,7 @@ def cnn_instancenorm():
     ]
     inits = [w("wc", 4, 3, 3, 3), w("bc", 4), nh.from_array((1 + rng.standard_normal(4) * 0.1).astype(np.float32), "scale"),
              w("bias", 4), w("w2", 4, 4), w("b2", 4)]
-    g = h.make_graph(nodes, "train_cnn_instancenorm", [h.make_tensor_value_info("x", T.FLOAT, [2, 3, 8, 8])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
-    m.ir_version = 9
-    onnx.checker.check_model(m)
-    return m
+    return _finish(nodes, "train_cnn_instancenorm", [2, 3, 8, 8], [2, 4], inits)
 
 
 def cnn_convtranspose():
@@ -188,12 +179,7 @@ def cnn_convtranspose():
         h.make_node("Gemm", ["f", "w2", "b2"], ["y"], name="fc", alpha=1.0, beta=1.0, transA=0, transB=1),
     ]
     inits = [w("wc", 3, 3, 1, 1), w("bc", 3), w("wt", 3, 2, 2, 2), w("bt", 2), w("w2", 4, 2), w("b2", 4)]
-    g = h.make_graph(nodes, "train_cnn_convtranspose", [h.make_tensor_value_info("x", T.FLOAT, [2, 3, 4, 4])],
-                     [h.make_tensor_value_info("y", T.FLOAT, [2, 4])], inits)
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", 20)])
-    m.ir_version = 9
-    onnx.checker.check_model(m)
-    return m
+    return _finish(nodes, "train_cnn_convtranspose", [2, 3, 4, 4], [2, 4], inits)
 
 
 def main():
