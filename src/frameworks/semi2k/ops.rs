@@ -101,7 +101,7 @@ fn norm_axis(axis: i64, rank: usize) -> usize {
 }
 
 /// Rows × length of a reduction of input 0 over `axis`.
-fn rows(node: &Node, axis: i64) -> (u64, u64, usize) {
+pub(super) fn rows(node: &Node, axis: i64) -> (u64, u64, usize) {
     let s = shape(node, 0);
     let a = norm_axis(axis, s.len());
     let k = s.get(a).copied().unwrap_or(1).max(1);

@@ -545,10 +545,8 @@ fn sigmoid(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
 /// `(·)·e`.
 fn softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    let axis = node.attr_int("axis").unwrap_or(-1);
-    let s = node.in_shape(0).ok_or(())?;
-    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
-    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    node.in_shape(0).ok_or(())?;
+    let rows = super::ops::rows(node, node.attr_int("axis").unwrap_or(-1)).0;
     approx::div(t, g, cx.cfg);
     t.f_mul("(Σe)²", rows);
     approx::reciprocal(t, rows, cx.cfg);
@@ -787,10 +785,8 @@ fn tanh(node: &Node, _: &Grad, t: &mut Tally) -> Result<(), ()> {
 /// loss's own log-softmax (train_train_logsoftmax_b2.json).
 fn log_softmax(node: &Node, cx: &Grad, t: &mut Tally) -> Result<(), ()> {
     let g = node.out_numel(0);
-    let axis = node.attr_int("axis").unwrap_or(-1);
-    let s = node.in_shape(0).ok_or(())?;
-    let a = if axis < 0 { (axis + s.len() as i64) as usize } else { axis as usize };
-    let rows = g / s.get(a).copied().unwrap_or(1).max(1);
+    node.in_shape(0).ok_or(())?;
+    let rows = super::ops::rows(node, node.attr_int("axis").unwrap_or(-1)).0;
     approx::div(t, rows, cx.cfg);
     t.f_mul("exp·(Σg/Σe)", g);
     Ok(())
