@@ -292,7 +292,20 @@ pub struct Report {
     pub generation: Option<crate::generation::Generation>,
 }
 
+/// Whether positive values span more than two orders of magnitude: where a linear bar chart
+/// would leave the small bars as slivers, the page's charts start on a log scale.
+pub fn spans_two_orders(values: impl IntoIterator<Item = u64>) -> bool {
+    let (lo, hi) = values.into_iter().filter(|v| *v > 0).fold((u64::MAX, 0), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    hi > 0 && hi as f64 / lo as f64 > 100.0
+}
+
 impl Report {
+    /// Whether the frameworks' total bytes span more than two orders of magnitude
+    /// ([`spans_two_orders`]): the page's default for its log scale.
+    pub fn totals_span_two_orders(&self) -> bool {
+        spans_two_orders(self.frameworks.iter().map(|f| f.total.bytes))
+    }
+
     /// The graph part of a report; `frameworks` is filled by [`crate::profile`].
     pub fn from_graph(g: &Graph, mode: Mode) -> Report {
         Report {

@@ -85,8 +85,9 @@ pub struct ViewState {
     pub model: Option<String>,
     /// Table sort: a column key and whether descending (`bytes`, true by default).
     pub sort: Option<(String, bool)>,
-    /// Charts on a log scale.
-    pub log: bool,
+    /// Charts on a log scale (None: log when the frameworks' totals span more than two orders of
+    /// magnitude, `Report::totals_span_two_orders`).
+    pub log: Option<bool>,
     /// Graph view: the zoom (None: fitted to the width, never above natural size), the scopes
     /// open (None: the model's default opening) and what the shading measures.
     pub graph_zoom: Option<f64>,
@@ -124,7 +125,7 @@ impl Default for ViewState {
             file: None,
             model: None,
             sort: None,
-            log: false,
+            log: None,
             graph_zoom: None,
             graph_open: None,
             graph_metric: Metric::Bytes,
@@ -213,8 +214,8 @@ impl ViewState {
         if let Some((c, desc)) = &self.sort {
             kv.push(("sort".into(), format!("{c}{}", if *desc { "-" } else { "+" })));
         }
-        if self.log {
-            kv.push(("log".into(), "1".into()));
+        if let Some(l) = self.log {
+            kv.push(("log".into(), if l { "1" } else { "0" }.into()));
         }
         if let Some(z) = self.graph_zoom {
             kv.push(("gz".into(), z.to_string()));
@@ -304,7 +305,7 @@ impl ViewState {
                     }
                     st.sort = Some((c.to_string(), desc))
                 }
-                "log" => st.log = v == "1",
+                "log" => st.log = Some(v == "1"),
                 "gz" => {
                     let z = num(&v)?;
                     st.graph_zoom = Some(z.clamp(GRAPH_ZOOM_MIN, GRAPH_ZOOM_MAX))
@@ -393,6 +394,20 @@ mod tests {
         st.model = Some("eJzLSM3JyQcABiwCFQ".into());
         st.file = Some("my net.onnx".into());
         assert_eq!(ViewState::from_fragment(&format!("#{}", st.to_fragment())).unwrap(), st);
+    }
+
+    /// The charts' scale: unset (the page decides from the totals' range), or chosen either way;
+    /// a chosen linear scale survives a link, so an automatic log default cannot override it.
+    #[test]
+    fn log_scale_is_unset_or_chosen() {
+        assert_eq!(ViewState::from_fragment("v=overview").unwrap().log, None);
+        for l in [Some(true), Some(false)] {
+            let st = ViewState { log: l, ..Default::default() };
+            assert_eq!(ViewState::from_fragment(&st.to_fragment()).unwrap().log, l);
+        }
+        assert!(crate::report::spans_two_orders([555_700_000, 325_870_000_000]));
+        assert!(!crate::report::spans_two_orders([0, 3_980_000_000, 802_400_000]));
+        assert!(!crate::report::spans_two_orders([]));
     }
 
     /// The graph view's zoom, open scopes and metric, the flame zoom and the generation's

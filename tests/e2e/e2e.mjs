@@ -763,6 +763,10 @@ await test('charts: width follows the window, labels inside, log scale, rounds a
     check(fs13 >= 12, 'chart text ' + fs13 + ' px');
   }
   await page.setViewportSize({ width: 1300, height: 900 });
+  // ResNet-20's totals span 43 MB – 7.7 GB (181×): the charts open on a log scale by themselves.
+  check(await page.isChecked('#log-scale') && /log scale/.test(await page.textContent('#chart-overview .title')), 'log scale by default when the totals span > 100×');
+  await page.uncheck('#log-scale');
+  await page.waitForFunction(() => /log=0/.test(location.hash) && !/log scale/.test(document.querySelector('#chart-overview .title')?.textContent));
   const lin = await page.$$eval('#chart-overview rect.online', (r) => r.map((x) => Number(x.getAttribute('width'))));
   await page.check('#log-scale');
   await page.waitForFunction(() => /log=1/.test(location.hash) && /log scale/.test(document.querySelector('#chart-overview .title')?.textContent));
@@ -943,9 +947,9 @@ await test('graph view: ResNet-50, BERT-base and a 1B LLM laid out by scope, sha
   // Rounds and log scale: other shares, a log legend.
   await page.selectOption('#graph-metric', 'rounds');
   await page.waitForFunction(() => /rounds/.test(document.querySelector('#graph')?.getAttribute('aria-label')));
-  await page.click('#graph-log');
+  await page.check('#graph-log');
   await page.waitForFunction(() => /≤/.test(document.querySelector('#graph-legend')?.textContent || ''));
-  await page.click('#graph-log');
+  await page.uncheck('#graph-log');
   await page.selectOption('#graph-metric', 'bytes');
   // Zoom: buttons, keys and Ctrl + wheel scale the drawing; "Fit width" fits the canvas.
   const zoomOf = () => page.$eval('#graph', (g) => Number(g.dataset.zoom));

@@ -676,7 +676,7 @@ impl App {
                 self.st.sort = Some((c.to_string(), self.sort.1));
             }
             Msg::Resize(w) => self.vw = w,
-            Msg::SetLog(on) => self.st.log = on,
+            Msg::SetLog(on) => self.st.log = Some(on),
             Msg::SetExportChart(c) => self.export_chart = Some(c),
             Msg::FlameZoom(z) => {
                 // Zooming into the zoomed cell again zooms out to its parent.
@@ -853,8 +853,14 @@ impl App {
     pub fn chart_opts(&self) -> crate::charts::Opts {
         crate::charts::Opts {
             width: (self.vw.min(1400.0) - if self.vw < 700.0 { 20.0 } else { 40.0 }).max(260.0),
-            log: self.st.log,
+            log: self.log_on(),
         }
+    }
+
+    /// The log scale as chosen, else on when the frameworks' totals span more than two orders of
+    /// magnitude (a linear scale would leave most bars as slivers).
+    pub fn log_on(&self) -> bool {
+        self.st.log.unwrap_or_else(|| self.report.as_ref().is_some_and(|r| r.totals_span_two_orders()))
     }
 
     pub fn has_costs(&self) -> bool {
@@ -1264,7 +1270,7 @@ impl App {
         }
         // None: the worker opens the default scopes and says which.
         let open = self.st.graph_open.clone();
-        let key: GraphKey = (self.report_no, self.st.framework.clone(), self.st.graph_metric, self.st.log, open);
+        let key: GraphKey = (self.report_no, self.st.framework.clone(), self.st.graph_metric, self.log_on(), open);
         if self.graph_key.as_ref() == Some(&key) {
             return;
         }
@@ -1272,7 +1278,7 @@ impl App {
             framework: key.1.clone(),
             open: key.4.clone(),
             metric: self.st.graph_metric,
-            log: self.st.log,
+            log: self.log_on(),
         };
         self.bridge.send(job, None, None);
         self.graph_key = Some(key);
@@ -1285,7 +1291,7 @@ impl App {
         let link = ctx.link();
         html! {
             <crate::graph_view::GraphView layout={l} graph={g} report={r} framework={self.st.framework.clone()}
-                focus={self.graph_focus.clone()} metric={self.st.graph_metric} log={self.st.log}
+                focus={self.graph_focus.clone()} metric={self.st.graph_metric} log={self.log_on()}
                 zoom={self.st.graph_zoom} on_zoom={link.callback(Msg::GraphZoom)}
                 on_select={link.callback(Msg::GraphSelect)} on_toggle={link.callback(Msg::GraphToggle)}
                 on_metric={link.callback(Msg::GraphMetric)} on_log={link.callback(Msg::SetLog)}

@@ -147,9 +147,9 @@ fn chart(
 
 /// Log by default when the values span more than two orders of magnitude.
 fn wide_span(g: &Generation) -> bool {
-    let ys = g.frameworks.iter().flat_map(|f| f.series.iter().flat_map(|p| [p.bytes, p.cumulative_bytes]));
-    let (lo, hi) = ys.filter(|y| *y > 0).fold((u64::MAX, 0), |(lo, hi), y| (lo.min(y), hi.max(y)));
-    hi > 0 && hi as f64 / lo as f64 > 100.0
+    mpclens::report::spans_two_orders(
+        g.frameworks.iter().flat_map(|f| f.series.iter().flat_map(|p| [p.bytes, p.cumulative_bytes])),
+    )
 }
 
 /// Which of the model's dims each pass sets.

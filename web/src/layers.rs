@@ -381,7 +381,7 @@ fn heat_table(r: &mpclens::Report) -> Html {
 
 /// The log-scale switch shared by every bar chart.
 pub fn log_toggle(app: &App, ctx: &Context<App>) -> Html {
-    let on = app.st.log;
+    let on = app.log_on();
     html! { <label class="log-toggle"><input type="checkbox" id="log-scale" checked={on}
     onchange={ctx.link().callback(move |_| Msg::SetLog(!on))} />{" log scale (bars ∝ log of the value)"}</label> }
 }
