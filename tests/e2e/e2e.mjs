@@ -1305,7 +1305,7 @@ if (big) {
           .observe(document.body, { childList: true, subtree: true });
       });
       await page.setInputFiles('#file', big);
-      await page.waitForFunction(() => performance.getEntriesByName('mpclens:summary-drawn').length && performance.getEntriesByName('mpclens:view-drawn').length, null, { timeout: 120000 });
+      await page.waitForFunction(() => ['summary-drawn', 'view-drawn', 'rows-drawn'].every((m) => performance.getEntriesByName('mpclens:' + m).length), null, { timeout: 120000 });
       await page.waitForTimeout(300);
       const r = await page.evaluate(() => {
         const m = {};
@@ -1314,14 +1314,14 @@ if (big) {
       });
       check(r.progress, 'a progress indicator was shown while reading/parsing');
       const at = (k) => (r.m[k] ?? NaN) - r.m.file;
-      runs.push({ read: at('read'), loaded: at('loaded'), report: at('report-drawn'), summary: at('summary-drawn'), view: at('view-drawn'),
+      runs.push({ read: at('read'), loaded: at('loaded'), report: at('report-drawn'), summary: at('summary-drawn'), view: at('view-drawn'), rows: at('rows-drawn'),
         longest: Math.max(0, ...r.long) });
     }
     // The page's own account is on the Model tab (a dropped model with costs opens on the Overview).
     if (!(await page.$('#timing'))) await page.click('#tab-model');
     const timing = await page.textContent('#timing');
     const f = (k) => med(runs.map((x) => x[k])).toFixed(0);
-    console.log(`     page (median of ${runs.length}): drop → report drawn ${f('report')} ms (graph read ${f('read')}, report received ${f('loaded')}), → full summary drawn ${f('summary')} ms, → first view ${f('view')} ms; longest main-thread task ${f('longest')} ms`);
+    console.log(`     page (median of ${runs.length}): drop → report drawn ${f('report')} ms (graph read ${f('read')}, report received ${f('loaded')}), → full summary drawn ${f('summary')} ms, → first view ${f('view')} ms, → every node row read ${f('rows')} ms; longest main-thread task ${f('longest')} ms`);
     console.log(`     runs: ${runs.map((x) => `${x.report.toFixed(0)}/${x.summary.toFixed(0)}`).join(' ')} (report/summary ms)`);
     console.log(`     page says: ${timing}; rows ${(await rows(page)).length}`);
     // The native CLI on the same file: the first report compares with `profile`, the full

@@ -44,6 +44,8 @@ pub enum Msg {
     SampleBytes(String, Vec<u8>),
     /// Draw the next stage of a newly shown model.
     Reveal,
+    /// Read one framework's node rows of the shown report (see `App::rows_due`).
+    ReadRows,
     /// What the compute worker answered (with a model's bytes when it read a file).
     Engine(Reply, Option<Vec<u8>>),
     /// LLM generation: price the counts typed (`gen_inputs`).
@@ -141,9 +143,15 @@ pub struct App {
     /// (1), the open view (2), generation and exports (`STAGES`), one task apart, so the first
     /// drawing (and the browser compiling the view code on first use) never holds the page long.
     pub stage: u8,
-    /// Parts of a report on their way from the worker (see [`Reply::Nodes`]).
+    /// Parts of a report on their way from the worker (see [`Reply::Nodes`]): the graph, and
+    /// each framework's node rows as the worker encoded them.
     incoming_graph: Option<Box<Graph>>,
-    incoming_nodes: Vec<(usize, Vec<mpclens::report::NodeCost>)>,
+    /// The shown report's graph has not come yet (it follows the report).
+    graph_due: bool,
+    incoming_nodes: Vec<(usize, Vec<u8>)>,
+    /// The shown report's node rows not read yet (`Msg::ReadRows` reads one framework's per
+    /// task, after the report is drawn; the per-layer views say so meanwhile).
+    rows_due: Vec<(usize, Vec<u8>)>,
     /// A large file whose graph the worker is reading: (name, file).
     reading: Option<(String, web_sys::File)>,
     /// Long work's progress, (done, of), while `status` is busy.
@@ -234,6 +242,14 @@ fn reveal_later(ctx: &Context<App>) {
     });
 }
 
+/// The next framework's node rows, in a task of their own (after this one has drawn).
+fn read_rows_later(ctx: &Context<App>) {
+    ctx.link().send_future(async {
+        gloo::timers::future::TimeoutFuture::new(0).await;
+        Msg::ReadRows
+    });
+}
+
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
@@ -312,6 +328,7 @@ impl Component for App {
             bridge: crate::bridge::Bridge::start(ctx.link().callback(|(r, b)| Msg::Engine(r, b))),
             reading: None,
             incoming_graph: None,
+            graph_due: false,
             stage: STAGES,
             worker_memory: 0,
             worker_ms: (0.0, 0.0, 0.0, 0.0),
@@ -321,6 +338,7 @@ impl Component for App {
             drawn_marks: Vec::new(),
             writing: false,
             incoming_nodes: Vec::new(),
+            rows_due: Vec::new(),
             progress: None,
             decoder: None,
             generation: None,
@@ -542,6 +560,7 @@ impl App {
                 });
             }
             Msg::Engine(reply, bytes) => return self.on_reply(ctx, reply, bytes),
+            Msg::ReadRows => return self.read_rows(ctx),
             Msg::Reveal => {
                 self.stage = (self.stage + 1).min(STAGES);
                 if self.stage == 2 {
@@ -942,18 +961,23 @@ impl App {
                 return self.reduce(ctx, Msg::ReadFailed(name, e));
             }
             Reply::Graph(g) => {
+                // It follows the report it belongs to (`Reply::Loaded` waits for it otherwise).
+                if self.graph_due {
+                    self.graph_due = false;
+                    self.graph = Some(Rc::new(*g));
+                    return true;
+                }
                 self.incoming_graph = Some(g);
                 return false;
             }
-            Reply::Nodes(i, nodes) => {
-                self.incoming_nodes.push((i, nodes));
+            Reply::Nodes(i) => {
+                self.incoming_nodes.push((i, bytes.unwrap_or_default()));
                 return false;
             }
             Reply::Loaded { report, fastest, decoder, ms, memory } => {
                 mark("loaded");
                 self.worker_memory = memory;
                 self.worker_ms = (ms.0, ms.1, ms.2, 0.0);
-                let Some(graph) = self.incoming_graph.take() else { return false };
                 self.timing.push(("parsed".into(), now() - ms.1 - ms.2));
                 let dims = if self.pending.is_some() { self.pending_dims.clone() } else { self.st.dims.clone() };
                 if let Some(src) = self.pending.take() {
@@ -962,10 +986,12 @@ impl App {
                     reveal_later(ctx);
                 }
                 self.decoder = decoder.map(Rc::new);
-                self.graph = Some(Rc::new(*graph));
+                self.graph = self.incoming_graph.take().map(|g| Rc::new(*g));
+                self.graph_due = self.graph.is_none();
                 self.status = Status::Idle;
                 self.progress = None;
                 self.show_report(*report, *fastest);
+                read_rows_later(ctx);
                 self.timing.push(("profiled".into(), now()));
                 if self.st.view == View::Model && self.has_costs() && self.st.sample.is_none() {
                     self.st.view = View::Overview;
@@ -997,6 +1023,7 @@ impl App {
                 self.status = Status::Idle;
                 self.progress = None;
                 self.show_report(*report, *fastest);
+                read_rows_later(ctx);
             }
             Reply::Summary(summary, ms) => {
                 mark("summary");
@@ -1206,14 +1233,10 @@ impl App {
         }
     }
 
-    /// A new report from the worker (its node rows came ahead): shown, then what depends on it
-    /// is asked for.
-    fn show_report(&mut self, mut r: Report, fastest: mpclens::crossover::FastestMap) {
-        for (i, nodes) in self.incoming_nodes.drain(..) {
-            if let Some(f) = r.frameworks.get_mut(i) {
-                f.nodes = nodes;
-            }
-        }
+    /// A new report from the worker (its node rows came ahead, still encoded: they are read
+    /// after the report is drawn, `Msg::ReadRows`): shown, then what depends on it is asked for.
+    fn show_report(&mut self, r: Report, fastest: mpclens::crossover::FastestMap) {
+        self.rows_due = std::mem::take(&mut self.incoming_nodes);
         if self.st.framework.as_ref().is_none_or(|f| !r.frameworks.iter().any(|x| &x.framework == f)) {
             self.st.framework = r.frameworks.first().map(|f| f.framework.clone());
         }
@@ -1230,6 +1253,43 @@ impl App {
         self.ask_generation();
         self.ask_whatif();
         self.compute_compare_alt();
+    }
+
+    /// Reads one framework's node rows into the shown report, the picked framework's first;
+    /// asks for the next in a task of its own, so no task holds the page long.
+    fn read_rows(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(r) = self.report.as_mut() else {
+            self.rows_due.clear();
+            return false;
+        };
+        let picked = r.frameworks.iter().position(|f| Some(&f.framework) == self.st.framework.as_ref());
+        let first = (!self.rows_due.is_empty()).then_some(0);
+        let Some(at) = self.rows_due.iter().position(|(i, _)| Some(*i) == picked).or(first) else {
+            // No rows to read (another chain read them, or the report has no framework).
+            mark("rows-drawn");
+            return false;
+        };
+        let (i, bytes) = self.rows_due.remove(at);
+        match crate::jobs::decode_rows(&bytes) {
+            Ok(nodes) => {
+                if let Some(f) = Rc::make_mut(r).frameworks.get_mut(i) {
+                    f.nodes = nodes;
+                }
+            }
+            Err(e) => self.status = Status::Error(e),
+        }
+        if self.rows_due.is_empty() {
+            mark("rows");
+            self.drawn_marks.push("rows-drawn");
+        } else {
+            read_rows_later(ctx);
+        }
+        true
+    }
+
+    /// The shown report's node rows are still being read (the per-layer views say so).
+    pub fn rows_pending(&self) -> bool {
+        !self.rows_due.is_empty()
     }
 
     /// Prices the generation the view state names, if the open model is a decoder.

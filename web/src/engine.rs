@@ -120,12 +120,14 @@ impl Engine {
                 self.open = Some(Open { name, bytes, dims, graph, report: None });
                 match self.profile(setup, post) {
                     Reply::Profiled { report, fastest } => {
+                        // `profile` posted the node rows; the report goes before the graph,
+                        // which the page's first drawing (the summary) does not need.
                         let t2 = now();
-                        let graph = Box::new(self.open.as_ref().expect("just opened").graph.clone());
-                        post(Reply::Graph(graph), None);
                         let memory = crate::model_view::wasm_memory_bytes();
                         let ms = (t1 - t0, t2 - t1, now() - t2);
                         post(Reply::Loaded { report, fastest, decoder, ms, memory }, None);
+                        let graph = Box::new(self.open.as_ref().expect("just opened").graph.clone());
+                        post(Reply::Graph(graph), None);
                         self.complete_summary(setup, post);
                         if want_link {
                             self.post_structure(post);
@@ -167,7 +169,7 @@ impl Engine {
                 o.report = Some(r.clone());
                 // Node rows go ahead, one framework per message: reading one message stays short.
                 for (i, f) in r.frameworks.iter_mut().enumerate() {
-                    post(Reply::Nodes(i, std::mem::take(&mut f.nodes)), None);
+                    post(Reply::Nodes(i), Some(crate::jobs::encode(&std::mem::take(&mut f.nodes))));
                 }
                 Reply::Profiled { report: Box::new(r), fastest }
             }

@@ -118,14 +118,18 @@ pub enum Reply {
         ms: f64,
     },
     ReadFailed(String),
-    /// The loaded model's graph (sent before [`Reply::Loaded`], in a message of its own).
+    /// The loaded model's graph, in a message of its own right after [`Reply::Loaded`] (the
+    /// page draws the summary first; the graph view and the model's inputs wait for it).
     Graph(Box<Graph>),
     /// One framework's node rows, sent before the report they belong to (its
-    /// `frameworks[i].nodes` left empty), so no single message takes long to read.
-    Nodes(usize, Vec<mpclens::report::NodeCost>),
-    /// The model loaded and priced: it is the worker's open model now (its graph and node rows
-    /// came just before). Its summary has no what-if savings yet ([`Reply::Summary`] follows).
-    /// `ms` = (load, price and the summary's first look, graph and node messages).
+    /// `frameworks[i].nodes` left empty), as MessagePack beside the message
+    /// ([`encode`] of a `Vec<NodeCost>`): the page keeps the bytes and reads them only after
+    /// the report is drawn ([`decode_rows`]), so the rows (their steps' explanations are most
+    /// of a report's size) never delay the first drawing.
+    Nodes(usize),
+    /// The model loaded and priced: it is the worker's open model now (its node rows came just
+    /// before, its graph follows). Its summary has no what-if savings yet ([`Reply::Summary`]
+    /// follows). `ms` = (load, price and the summary's first look, node messages).
     Loaded {
         report: Box<Report>,
         fastest: Box<FastestMap>,
@@ -182,4 +186,9 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
 
 pub fn decode<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T, String> {
     rmp_serde::from_slice(b).map_err(|e| format!("a worker message could not be read: {e}"))
+}
+
+/// One framework's node rows as [`Reply::Nodes`] carries them.
+pub fn decode_rows(b: &[u8]) -> Result<Vec<mpclens::report::NodeCost>, String> {
+    decode(b)
 }

@@ -78,9 +78,17 @@ fn phase_tag(n: &NodeCost) -> String {
     n.phase.as_str().to_string()
 }
 
+/// Shown for the moment between a report's first drawing and its node rows being read.
+fn rows_coming() -> Html {
+    html! { <p class="small" role="status" id="rows-coming">{"Reading the per-layer rows …"}</p> }
+}
+
 pub fn view(app: &App, ctx: &Context<App>) -> Html {
     let Some(r) = &app.report else { return html! {} };
     let Some(f) = current(app) else { return empty_state() };
+    if app.rows_pending() {
+        return rows_coming();
+    }
     let link = ctx.link();
     let shapes: HashMap<&str, Io> = r.nodes.iter().map(|n| (n.name.as_str(), (&n.inputs, &n.outputs))).collect();
     let total = f.total.bytes;
@@ -249,6 +257,9 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
 
 pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
     let Some(r) = &app.report else { return html! {} };
+    if app.rows_pending() {
+        return rows_coming();
+    }
     if r.frameworks.is_empty() {
         return empty_state();
     }
@@ -279,6 +290,9 @@ pub fn ops_view(app: &App, ctx: &Context<App>) -> Html {
 
 pub fn compare_view(app: &App, ctx: &Context<App>) -> Html {
     let Some(r) = &app.report else { return html! {} };
+    if app.rows_pending() {
+        return rows_coming();
+    }
     if r.frameworks.is_empty() {
         return empty_state();
     }
