@@ -1373,6 +1373,23 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
       await p.waitForTimeout(150);
       await p.$eval('#panel', (e) => e.scrollIntoView());
       await p.screenshot({ path: path.join(SHOTS, `30-${tag}-${v}.png`) });
+      if (v === 'overview') {
+        // Bar labels wrap between words only: each drawn line is a run of the label's words.
+        const bad = await p.$$eval('#chart-overview g, #chart-rounds g, #chart-time g', (gs) => gs.flatMap((g) => {
+          const t = g.querySelector(':scope > title')?.textContent;
+          const lines = [...g.querySelectorAll('text.label tspan')].map((s) => s.textContent);
+          if (!t || !lines.length) return [];
+          let at = 0;
+          for (let i = 0; i < lines.length; i++) {
+            while (t[at] === ' ') at++;
+            if (!t.startsWith(lines[i], at)) return [`${t}: line "${lines[i]}"`];
+            at += lines[i].length;
+            if (i < lines.length - 1 && t[at] !== ' ' && !/[/_.-]/.test(t[at - 1])) return [`${t}: broken after "${lines[i]}"`];
+          }
+          return [];
+        }));
+        check(bad.length === 0, `${tag}: bar labels break inside a word: ${bad.join(' | ')}`);
+      }
       const w = await p.evaluate(() => document.documentElement.scrollWidth);
       if (w > width) wide.push(`${v}: ${w} px`);
     }
