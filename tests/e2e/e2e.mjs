@@ -1109,6 +1109,9 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
   const left = await p.$eval('.flame-scroll', (b) => b.scrollLeft);
   check(left - fl[2] > 60, `one-finger pan moves the flame view: ${fl[2]} → ${left}`);
   check(await p.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal page scroll');
+  const head = await p.$eval('#flame-title', (h) => { const r = h.getBoundingClientRect(), b = document.querySelector('.flame-scroll').getBoundingClientRect(); return [r.left, r.right, r.bottom, b.top]; });
+  check(head[0] >= 0 && head[1] <= 390 && head[2] <= head[3] + 1, `the flame view's heading stays in view above the magnified drawing: ${head}`);
+  await p.$eval('#flame-title', (e) => e.scrollIntoView());
   await p.screenshot({ path: path.join(SHOTS, '25-touch-flame-pinched.png') });
   const big = await scaleOf();
   await touchGesture(p, cdp, '.flame-scroll', ...pinchIn);

@@ -221,7 +221,7 @@ pub struct Cell {
 }
 
 /// A flame view (icicle) of the scope tree, widths ∝ bytes, colour ∝ share of
-/// the total. `zoom` (a cell's label) fills the width with that subtree. Cells
+/// the total; `title` names it (its SVG `<title>`: the caller draws the visible heading). `zoom` (a cell's label) fills the width with that subtree. Cells
 /// are one roving Tab stop: ←/→ move, Enter zooms in, Escape zooms out.
 pub fn flame(
     id: &str,
@@ -241,14 +241,15 @@ pub fn flame(
         .filter(|c| c.width / zw * w >= 1.0)
         .collect();
     let depth = shown.iter().map(|c| c.depth).max().unwrap_or(0) + 1;
-    let h = 26.0 + row * depth as f64;
+    // The title is the caller's heading (above the box that scrolls sideways), not drawn here.
+    let h = 4.0 + row * depth as f64;
     let parent = |l: &str| l.rsplit_once('/').map(|(p, _)| p.to_string());
     let first_focus = shown.iter().position(|c| Some(c.label.as_str()) == zoom).unwrap_or(0);
     let rects = shown.iter().enumerate().map(|(i, c)| {
         let x = ((c.start - z0).max(0.0) / zw) * w;
         let right = ((c.start + c.width - z0).min(zw) / zw) * w;
         let cw = right - x;
-        let y = 24.0 + row * c.depth as f64;
+        let y = 2.0 + row * c.depth as f64;
         let (l1, l2) = (c.label.clone(), c.label.clone());
         let up = zoom.and_then(parent);
         let (cb, cb2) = (on_zoom.clone(), on_zoom.clone());
@@ -278,7 +279,7 @@ pub fn flame(
     html! {
         <svg id={id.to_string()} class="chart flame-chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w} {h}")} width={w.to_string()} height={h.to_string()} role="group" aria-label={title.to_string()}
             onkeydown={Callback::from(crate::roving::cells)}>
-            <text class="title" x="4" y="16">{title.to_string()}</text>
+            <title>{title.to_string()}</title>
             { for rects }
         </svg>
     }
