@@ -1043,7 +1043,8 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
   await open(p);
   await p.waitForSelector('.samples button');
   const fitCase = async () => p.$eval('#graph', (g) => ({ natural: g.viewBox.baseVal.width, room: document.querySelector('.graph-canvas').clientWidth - 4,
-    drawn: g.getBoundingClientRect().width, zoom: Number(g.dataset.zoom) }));
+    drawn: g.getBoundingClientRect().width, zoom: Number(g.dataset.zoom),
+    margin: g.getBoundingClientRect().left - document.querySelector('.graph-canvas').getBoundingClientRect().left - document.querySelector('.graph-canvas').clientLeft }));
   // Fit width: a small graph (LeNet, one column) at its natural size, a wide one (BERT-base) fitted.
   const cases = {};
   for (const s of ['lenet', 'bert_base']) {
@@ -1068,6 +1069,7 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
     check(Math.abs(c.drawn - Math.min(c.natural, c.room)) < 3 && c.zoom <= 1, `${s}: fit draws min(natural, canvas): ${JSON.stringify(c)}`);
   }
   check(cases.lenet.natural < cases.lenet.room && cases.lenet.zoom === 1, 'a small graph is not enlarged: ' + JSON.stringify(cases.lenet));
+  check(Math.abs(cases.lenet.margin - (cases.lenet.room + 4 - cases.lenet.drawn) / 2) < 3, 'a small graph is centred in its canvas: ' + JSON.stringify(cases.lenet));
   check(cases.bert_base.natural > cases.bert_base.room && cases.bert_base.zoom < 1, 'a wide graph is fitted: ' + JSON.stringify(cases.bert_base));
   // Pinch out on the graph: it zooms (the page does not), at the fingers.
   const zoomOf = () => p.$eval('#graph', (g) => Number(g.dataset.zoom));
