@@ -1395,6 +1395,12 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
         }));
         check(bad.length === 0, `${tag}: bar labels break inside a word: ${bad.join(' | ')}`);
       }
+      if (v === 'graph') {
+        const ctl = await p.$eval('.graph-view', (g) => [g.querySelector('.graph-canvas').getBoundingClientRect().top - g.getBoundingClientRect().top,
+          g.querySelector('.graph-canvas').getBoundingClientRect().height, window.innerHeight]);
+        console.log(`     ${tag} graph: controls ${ctl[0].toFixed(0)} px above a ${ctl[1].toFixed(0)} px canvas (window ${ctl[2]} px high)`);
+        if (tag === 'projector') check(ctl[0] < 0.3 * ctl[2], `projector: the graph's controls take ${ctl[0].toFixed(0)} of ${ctl[2]} px`);
+      }
       const w = await p.evaluate(() => document.documentElement.scrollWidth);
       if (w > width) wide.push(`${v}: ${w} px`);
     }

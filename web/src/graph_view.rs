@@ -300,7 +300,8 @@ pub fn graph_view(p: &Props) -> Html {
                     <button id="graph-zoom-100" onclick={move |_| zone(1.0)}>{"100 %"}</button>
                 </span>
             </div>
-            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (never above 100 %); Ctrl + wheel or a pinch zooms at the pointer, and on a touch screen one finger moves the drawing. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
+            <details class="small graph-hint"><summary>{"How to read and move the graph"}</summary>
+            <p id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (never above 100 %); Ctrl + wheel or a pinch zooms at the pointer, and on a touch screen one finger moves the drawing. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p></details>
             <div class="graph-wrap">
                 <div class="graph-canvas" role="region" aria-label="Dataflow graph (scrollable, zoomable)" tabindex="-1" ref={canvas}
                     onkeydown={on_zoom_key}>
