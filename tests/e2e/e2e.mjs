@@ -1418,6 +1418,9 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
     await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation.png`) });
     await p.$eval('#generation-per-pass', (e) => e.scrollIntoView());
     await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation-charts.png`) });
+    // The charts follow their container's width (drawn 1:1, so the text stays 13 px).
+    const gw = await p.$eval('#generation-per-pass', (s) => [s.getBoundingClientRect().width, s.parentElement.clientWidth, Number(s.getAttribute('width'))]);
+    check(Math.abs(gw[0] - gw[1]) < 30 && gw[2] - gw[0] < 30, `${tag}: generation chart ${gw[0].toFixed(0)} px wide (attribute ${gw[2]}) in a ${gw[1]} px container`);
     const w = await p.evaluate(() => document.documentElement.scrollWidth);
     if (w > width) wide.push(`generation: ${w} px`);
     return wide;
