@@ -1064,6 +1064,10 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
     await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'false');
     await p.tap('#graph-zoom-fit');
     await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'true');
+    const twice = await p.$$eval('#graph g.unit', (gs) => gs.map((g) => [g.querySelector('.l1')?.textContent, g.querySelector('.l2')?.textContent])
+      .filter(([a, b]) => a && b && b.toLowerCase().endsWith(a.toLowerCase())));
+    check(twice.length === 0, `${s}: no box says its op kind twice: ${JSON.stringify(twice.slice(0, 3))}`);
+    await p.screenshot({ path: path.join(SHOTS, `25-touch-graph-${s}.png`) });
     const c = cases[s] = await fitCase();
     console.log(`     ${s}: natural ${c.natural.toFixed(0)} px, canvas ${c.room} px → fit ${(100 * c.zoom).toFixed(0)} %, drawn ${c.drawn.toFixed(0)} px`);
     check(Math.abs(c.drawn - Math.min(c.natural, c.room)) < 3 && c.zoom <= 1, `${s}: fit draws min(natural, canvas): ${JSON.stringify(c)}`);

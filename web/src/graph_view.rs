@@ -74,6 +74,13 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// A node box whose name is its op kind ("Conv") or ends with it ("conv1_Conv"): the name alone,
+/// on one line (two would say the op kind twice).
+fn one_line(u: &Unit) -> Option<&str> {
+    let (name, op) = (u.sub.to_ascii_lowercase(), u.label.to_ascii_lowercase());
+    (!u.scope && !op.is_empty() && name.ends_with(&op)).then_some(u.sub.as_str())
+}
+
 /// Moves focus to box `i` and hands it the Tab stop.
 fn focus_unit(svg: &web_sys::Element, i: usize) {
     let Ok(Some(to)) = svg.query_selector(&format!("g.unit[data-i=\"{i}\"]")) else { return };
@@ -247,8 +254,12 @@ pub fn graph_view(p: &Props) -> Html {
                 // The title names the box (the drawn text may be cut, so it is no aria-label).
                 <title>{tip}</title>
                 <rect class="box" x={format!("{x:.1}")} y={format!("{y:.1}")} width={BOX_W.to_string()} height={BOX_H.to_string()} rx={if u.scope { "8" } else { "3" }} style={heat} />
-                <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 15.0)}>{cut(&u.label, 19)}{if u.scope { " ▸" } else { "" }}</text>
-                <text class="l2" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 30.0)}>{cut(&u.sub, 22)}</text>
+                if let Some(name) = one_line(u) {
+                    <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + BOX_H / 2.0 + 4.0)}>{cut(name, 19)}</text>
+                } else {
+                    <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 15.0)}>{cut(&u.label, 19)}{if u.scope { " ▸" } else { "" }}</text>
+                    <text class="l2" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 30.0)}>{cut(&u.sub, 22)}</text>
+                }
                 if u.unpriced > 0 { <text class="badge" x={format!("{:.1}", x + BOX_W - 6.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{"!"}</text> }
             </g>
         }
