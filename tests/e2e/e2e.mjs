@@ -1405,6 +1405,10 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
         console.log(`     ${tag} graph: controls ${ctl[0].toFixed(0)} px above a ${ctl[1].toFixed(0)} px canvas (window ${ctl[2]} px high)`);
         if (tag === 'projector') check(ctl[0] < 0.3 * ctl[2], `projector: the graph's controls take ${ctl[0].toFixed(0)} of ${ctl[2]} px`);
       }
+      if (v === 'model') {
+        const t = await p.$eval('#timing', (e) => [e.textContent, e.closest('details')?.open, e.closest('details')?.querySelector('summary').textContent]).catch(() => null);
+        check(t && /Loaded in/.test(t[0]) && t[1] === false && /^Loaded in/.test(t[2]), `${tag}: the timing is folded under a short summary: ${JSON.stringify(t)}`);
+      }
       const w = await p.evaluate(() => document.documentElement.scrollWidth);
       if (w > width) wide.push(`${v}: ${w} px`);
     }
