@@ -1169,6 +1169,30 @@ await test('graph state in the address: zoom, open scopes and metric survive a r
   await p.close();
 });
 
+await test('a reload at once after a change keeps it (the held-back address rewrite is flushed on pagehide)', async () => {
+  const p = await ctx.newPage();
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'lenet');
+  if (!(await p.$('#tab-model[aria-selected="true"]'))) await p.click('#tab-model');
+  await p.waitForSelector('#search');
+  // Two changes within 250 ms: the second is held back from the address, then the page reloads at once.
+  await p.fill('#search', 'conv');
+  await p.fill('#search', 'relu');
+  const held = await p.evaluate(() => location.hash);
+  await p.reload();
+  await p.waitForSelector('#search', { timeout: 60000 });
+  await p.waitForFunction(() => /q=relu/.test(location.hash));
+  const value = await p.$eval('#search', (i) => i.value);
+  console.log(`     address before the reload: ${held.slice(0, 120)}; after: ${(await p.evaluate(() => location.hash)).slice(0, 120)}`);
+  check(value === 'relu', `the search typed just before the reload is kept: "${value}"`);
+  // A second reload (nothing held back) keeps it too, and the kept rewrite was used only once.
+  await p.reload();
+  await p.waitForSelector('#search', { timeout: 60000 });
+  check((await p.$eval('#search', (i) => i.value)) === 'relu', 'and after a second reload');
+  await p.close();
+});
+
 await test('LLM generation: a decoder with a KV cache gets prefill, decode steps and their charts', async () => {
   if (!(await page.$('#file'))) await open(page);
   await loadInput(page, path.join(ROOT, 'tests', 'fixtures', 'zoo', 'gpt2_kv.legacy17.onnx'));

@@ -205,6 +205,8 @@ pub struct App {
     /// When the address bar was last rewritten, and whether a held-back rewrite is due.
     url_written: f64,
     url_due: bool,
+    /// The rewrite held back meanwhile: written at once when the page is hidden or left.
+    url_held: crate::address::Held,
     _listeners: Vec<EventListener>,
 }
 
@@ -252,7 +254,8 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         crate::panic::debug_flag();
-        let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        // The address's state, or the newer one a reload within 250 ms of a change would lose.
+        let frag = crate::address::restore();
         let (st, status) = match ViewState::from_fragment(&frag) {
             // A bad setting, batch or dim was reset: the link opens and says what changed.
             Ok(st) if !st.notes.is_empty() => {
@@ -293,6 +296,8 @@ impl Component for App {
         });
         let mut listeners: Vec<EventListener> = keys.into_iter().collect();
         listeners.extend(window_listeners(ctx));
+        let url_held = crate::address::Held::default();
+        listeners.extend(url_held.listeners());
         let batch_input = st.batch.to_string();
         let st_dims = st.dims.clone();
         let st_wi = st.whatif.clone();
@@ -354,6 +359,7 @@ impl Component for App {
             presenting,
             url_written: 0.0,
             url_due: false,
+            url_held,
             _listeners: listeners,
         }
     }
@@ -1159,6 +1165,7 @@ impl App {
         }
         let frag = self.st.to_fragment();
         if frag == self.last_frag || frag.len() > mpclens::share::MAX_LINK_CHARS {
+            self.url_held.clear();
             return;
         }
         let Some(h) = web_sys::window().and_then(|w| w.history().ok()) else { return };
@@ -1170,6 +1177,7 @@ impl App {
         // held back until then.
         let t = now();
         if !push && t - self.url_written < URL_EVERY_MS {
+            self.url_held.hold(&url);
             if !self.url_due {
                 self.url_due = true;
                 let wait = (URL_EVERY_MS - (t - self.url_written)).max(0.0) as u32 + 1;
@@ -1181,6 +1189,7 @@ impl App {
             return;
         }
         self.url_written = t;
+        self.url_held.clear();
         let _ = if push {
             h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         } else {
