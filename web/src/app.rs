@@ -45,7 +45,7 @@ pub enum Msg {
     /// Draw the next stage of a newly shown model.
     Reveal,
     /// What the compute worker answered (with a model's bytes when it read a file).
-    Engine(Reply, Option<Vec<u8>>),
+    Engine(Reply, Option<crate::bridge::Beside>),
     /// LLM generation: price the counts typed (`gen_inputs`).
     Generate,
     /// LLM generation's form as typed: (prompt tokens?, text); `true` for the prompt field.
@@ -921,7 +921,7 @@ impl App {
     }
 
     /// The one place the worker's answers change the state.
-    fn on_reply(&mut self, ctx: &Context<Self>, reply: Reply, bytes: Option<Vec<u8>>) -> bool {
+    fn on_reply(&mut self, ctx: &Context<Self>, reply: Reply, bytes: Option<crate::bridge::Beside>) -> bool {
         match reply {
             Reply::Progress(text, step) => {
                 self.status = Status::Busy(text);
@@ -938,7 +938,7 @@ impl App {
                     crate::fmt::bytes(file.size() as u64),
                     crate::fmt::seconds(ms / 1e3)
                 ));
-                let bytes = Rc::new(bytes.unwrap_or_default());
+                let bytes = Rc::new(bytes.map(crate::bridge::Beside::into_vec).unwrap_or_default());
                 // The worker goes on to open it (`Job::ReadGraph`).
                 self.set_pending(Source { name, bytes, file: Some(file), sample: None, link_model: None });
                 return true;
@@ -1046,13 +1046,23 @@ impl App {
                 self.graph_layout = Some(Rc::new(*l));
             }
             Reply::Exported(made) => {
-                if std::mem::take(&mut self.writing) {
+                // Only the busy line (a substituted model) or an error changes the page.
+                let was_writing = std::mem::take(&mut self.writing);
+                if was_writing {
                     self.status = Status::Idle;
                 }
-                match made {
-                    Ok((name, mime)) => export::download(&name, &mime, &bytes.unwrap_or_default()),
-                    Err(e) => self.status = Status::Error(e),
-                }
+                return match made {
+                    Ok((name, mime)) => {
+                        // The worker's array goes to the download's `Blob` as is.
+                        let data = bytes.map_or_else(|| js_sys::Uint8Array::new_with_length(0), |b| b.to_js());
+                        export::download_array(&name, &mime, &data);
+                        was_writing
+                    }
+                    Err(e) => {
+                        self.status = Status::Error(e);
+                        true
+                    }
+                };
             }
             Reply::Generated(g) => {
                 self.status = Status::Idle;
