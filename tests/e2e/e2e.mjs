@@ -1043,7 +1043,8 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
   await open(p);
   await p.waitForSelector('.samples button');
   const fitCase = async () => p.$eval('#graph', (g) => ({ natural: g.viewBox.baseVal.width, room: document.querySelector('.graph-canvas').clientWidth - 4,
-    drawn: g.getBoundingClientRect().width, zoom: Number(g.dataset.zoom) }));
+    drawn: g.getBoundingClientRect().width, zoom: Number(g.dataset.zoom),
+    margin: g.getBoundingClientRect().left - document.querySelector('.graph-canvas').getBoundingClientRect().left - document.querySelector('.graph-canvas').clientLeft }));
   // Fit width: a small graph (LeNet, one column) at its natural size, a wide one (BERT-base) fitted.
   const cases = {};
   for (const s of ['lenet', 'bert_base']) {
@@ -1063,11 +1064,16 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
     await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'false');
     await p.tap('#graph-zoom-fit');
     await p.waitForFunction(() => document.querySelector('#graph-zoom').dataset.fit === 'true');
+    const twice = await p.$$eval('#graph g.unit', (gs) => gs.map((g) => [g.querySelector('.l1')?.textContent, g.querySelector('.l2')?.textContent])
+      .filter(([a, b]) => a && b && b.toLowerCase().endsWith(a.toLowerCase())));
+    check(twice.length === 0, `${s}: no box says its op kind twice: ${JSON.stringify(twice.slice(0, 3))}`);
+    await p.screenshot({ path: path.join(SHOTS, `25-touch-graph-${s}.png`) });
     const c = cases[s] = await fitCase();
     console.log(`     ${s}: natural ${c.natural.toFixed(0)} px, canvas ${c.room} px → fit ${(100 * c.zoom).toFixed(0)} %, drawn ${c.drawn.toFixed(0)} px`);
     check(Math.abs(c.drawn - Math.min(c.natural, c.room)) < 3 && c.zoom <= 1, `${s}: fit draws min(natural, canvas): ${JSON.stringify(c)}`);
   }
   check(cases.lenet.natural < cases.lenet.room && cases.lenet.zoom === 1, 'a small graph is not enlarged: ' + JSON.stringify(cases.lenet));
+  check(Math.abs(cases.lenet.margin - (cases.lenet.room + 4 - cases.lenet.drawn) / 2) < 3, 'a small graph is centred in its canvas: ' + JSON.stringify(cases.lenet));
   check(cases.bert_base.natural > cases.bert_base.room && cases.bert_base.zoom < 1, 'a wide graph is fitted: ' + JSON.stringify(cases.bert_base));
   // Pinch out on the graph: it zooms (the page does not), at the fingers.
   const zoomOf = () => p.$eval('#graph', (g) => Number(g.dataset.zoom));
@@ -1109,6 +1115,9 @@ await test('touch on a phone: a pinch zooms the graph and flame views, one finge
   const left = await p.$eval('.flame-scroll', (b) => b.scrollLeft);
   check(left - fl[2] > 60, `one-finger pan moves the flame view: ${fl[2]} → ${left}`);
   check(await p.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal page scroll');
+  const head = await p.$eval('#flame-title', (h) => { const r = h.getBoundingClientRect(), b = document.querySelector('.flame-scroll').getBoundingClientRect(); return [r.left, r.right, r.bottom, b.top]; });
+  check(head[0] >= 0 && head[1] <= 390 && head[2] <= head[3] + 1, `the flame view's heading stays in view above the magnified drawing: ${head}`);
+  await p.$eval('#flame-title', (e) => e.scrollIntoView());
   await p.screenshot({ path: path.join(SHOTS, '25-touch-flame-pinched.png') });
   const big = await scaleOf();
   await touchGesture(p, cdp, '.flame-scroll', ...pinchIn);
@@ -1157,6 +1166,30 @@ await test('graph state in the address: zoom, open scopes and metric survive a r
   await p.click('#tab-graph');
   await p.waitForSelector('#graph g.unit');
   check(await p.$eval('#graph-zoom', (o) => o.dataset.fit === 'true'), 'the new model is fitted to the width');
+  await p.close();
+});
+
+await test('a reload at once after a change keeps it (the held-back address rewrite is flushed on pagehide)', async () => {
+  const p = await ctx.newPage();
+  await open(p);
+  await p.waitForSelector('.samples button');
+  await openSample(p, 'lenet');
+  if (!(await p.$('#tab-model[aria-selected="true"]'))) await p.click('#tab-model');
+  await p.waitForSelector('#search');
+  // Two changes within 250 ms: the second is held back from the address, then the page reloads at once.
+  await p.fill('#search', 'conv');
+  await p.fill('#search', 'relu');
+  const held = await p.evaluate(() => location.hash);
+  await p.reload();
+  await p.waitForSelector('#search', { timeout: 60000 });
+  await p.waitForFunction(() => /q=relu/.test(location.hash));
+  const value = await p.$eval('#search', (i) => i.value);
+  console.log(`     address before the reload: ${held.slice(0, 120)}; after: ${(await p.evaluate(() => location.hash)).slice(0, 120)}`);
+  check(value === 'relu', `the search typed just before the reload is kept: "${value}"`);
+  // A second reload (nothing held back) keeps it too, and the kept rewrite was used only once.
+  await p.reload();
+  await p.waitForSelector('#search', { timeout: 60000 });
+  check((await p.$eval('#search', (i) => i.value)) === 'relu', 'and after a second reload');
   await p.close();
 });
 
@@ -1373,6 +1406,33 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
       await p.waitForTimeout(150);
       await p.$eval('#panel', (e) => e.scrollIntoView());
       await p.screenshot({ path: path.join(SHOTS, `30-${tag}-${v}.png`) });
+      if (v === 'overview') {
+        // Bar labels wrap between words only: each drawn line is a run of the label's words.
+        const bad = await p.$$eval('#chart-overview g, #chart-rounds g, #chart-time g', (gs) => gs.flatMap((g) => {
+          const t = g.querySelector(':scope > title')?.textContent;
+          const lines = [...g.querySelectorAll('text.label tspan')].map((s) => s.textContent);
+          if (!t || !lines.length) return [];
+          let at = 0;
+          for (let i = 0; i < lines.length; i++) {
+            while (t[at] === ' ') at++;
+            if (!t.startsWith(lines[i], at)) return [`${t}: line "${lines[i]}"`];
+            at += lines[i].length;
+            if (i < lines.length - 1 && t[at] !== ' ' && !/[/_.-]/.test(t[at - 1])) return [`${t}: broken after "${lines[i]}"`];
+          }
+          return [];
+        }));
+        check(bad.length === 0, `${tag}: bar labels break inside a word: ${bad.join(' | ')}`);
+      }
+      if (v === 'graph') {
+        const ctl = await p.$eval('.graph-view', (g) => [g.querySelector('.graph-canvas').getBoundingClientRect().top - g.getBoundingClientRect().top,
+          g.querySelector('.graph-canvas').getBoundingClientRect().height, window.innerHeight]);
+        console.log(`     ${tag} graph: controls ${ctl[0].toFixed(0)} px above a ${ctl[1].toFixed(0)} px canvas (window ${ctl[2]} px high)`);
+        if (tag === 'projector') check(ctl[0] < 0.3 * ctl[2], `projector: the graph's controls take ${ctl[0].toFixed(0)} of ${ctl[2]} px`);
+      }
+      if (v === 'model') {
+        const t = await p.$eval('#timing', (e) => [e.textContent, e.closest('details')?.open, e.closest('details')?.querySelector('summary').textContent]).catch(() => null);
+        check(t && /Loaded in/.test(t[0]) && t[1] === false && /^Loaded in/.test(t[2]), `${tag}: the timing is folded under a short summary: ${JSON.stringify(t)}`);
+      }
       const w = await p.evaluate(() => document.documentElement.scrollWidth);
       if (w > width) wide.push(`${v}: ${w} px`);
     }
@@ -1390,6 +1450,9 @@ await test('screenshots: every view at 1400×900, 390×844 phone, 1280×720 at 1
     await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation.png`) });
     await p.$eval('#generation-per-pass', (e) => e.scrollIntoView());
     await p.screenshot({ path: path.join(SHOTS, `30-${tag}-generation-charts.png`) });
+    // The charts follow their container's width (drawn 1:1, so the text stays 13 px).
+    const gw = await p.$eval('#generation-per-pass', (s) => [s.getBoundingClientRect().width, s.parentElement.clientWidth, Number(s.getAttribute('width'))]);
+    check(Math.abs(gw[0] - gw[1]) < 30 && gw[2] - gw[0] < 30, `${tag}: generation chart ${gw[0].toFixed(0)} px wide (attribute ${gw[2]}) in a ${gw[1]} px container`);
     const w = await p.evaluate(() => document.documentElement.scrollWidth);
     if (w > width) wide.push(`generation: ${w} px`);
     return wide;

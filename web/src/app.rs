@@ -47,7 +47,7 @@ pub enum Msg {
     /// Read one framework's node rows of the shown report (see `App::rows_due`).
     ReadRows,
     /// What the compute worker answered (with a model's bytes when it read a file).
-    Engine(Reply, Option<Vec<u8>>),
+    Engine(Reply, Option<crate::bridge::Beside>),
     /// LLM generation: price the counts typed (`gen_inputs`).
     Generate,
     /// LLM generation's form as typed: (prompt tokens?, text); `true` for the prompt field.
@@ -213,6 +213,8 @@ pub struct App {
     /// When the address bar was last rewritten, and whether a held-back rewrite is due.
     url_written: f64,
     url_due: bool,
+    /// The rewrite held back meanwhile: written at once when the page is hidden or left.
+    url_held: crate::address::Held,
     _listeners: Vec<EventListener>,
 }
 
@@ -268,7 +270,8 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         crate::panic::debug_flag();
-        let frag = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        // The address's state, or the newer one a reload within 250 ms of a change would lose.
+        let frag = crate::address::restore();
         let (st, status) = match ViewState::from_fragment(&frag) {
             // A bad setting, batch or dim was reset: the link opens and says what changed.
             Ok(st) if !st.notes.is_empty() => {
@@ -309,6 +312,8 @@ impl Component for App {
         });
         let mut listeners: Vec<EventListener> = keys.into_iter().collect();
         listeners.extend(window_listeners(ctx));
+        let url_held = crate::address::Held::default();
+        listeners.extend(url_held.listeners());
         let batch_input = st.batch.to_string();
         let st_dims = st.dims.clone();
         let st_wi = st.whatif.clone();
@@ -372,6 +377,7 @@ impl Component for App {
             presenting,
             url_written: 0.0,
             url_due: false,
+            url_held,
             _listeners: listeners,
         }
     }
@@ -934,7 +940,7 @@ impl App {
     }
 
     /// The one place the worker's answers change the state.
-    fn on_reply(&mut self, ctx: &Context<Self>, reply: Reply, bytes: Option<Vec<u8>>) -> bool {
+    fn on_reply(&mut self, ctx: &Context<Self>, reply: Reply, bytes: Option<crate::bridge::Beside>) -> bool {
         match reply {
             Reply::Progress(text, step) => {
                 self.status = Status::Busy(text);
@@ -951,7 +957,7 @@ impl App {
                     crate::fmt::bytes(file.size() as u64),
                     crate::fmt::seconds(ms / 1e3)
                 ));
-                let bytes = Rc::new(bytes.unwrap_or_default());
+                let bytes = Rc::new(bytes.map(crate::bridge::Beside::into_vec).unwrap_or_default());
                 // The worker goes on to open it (`Job::ReadGraph`).
                 self.set_pending(Source { name, bytes, file: Some(file), sample: None, link_model: None });
                 return true;
@@ -1067,13 +1073,23 @@ impl App {
                 self.graph_layout = Some(Rc::new(*l));
             }
             Reply::Exported(made) => {
-                if std::mem::take(&mut self.writing) {
+                // Only the busy line (a substituted model) or an error changes the page.
+                let was_writing = std::mem::take(&mut self.writing);
+                if was_writing {
                     self.status = Status::Idle;
                 }
-                match made {
-                    Ok((name, mime)) => export::download(&name, &mime, &bytes.unwrap_or_default()),
-                    Err(e) => self.status = Status::Error(e),
-                }
+                return match made {
+                    Ok((name, mime)) => {
+                        // The worker's array goes to the download's `Blob` as is.
+                        let data = bytes.map_or_else(|| js_sys::Uint8Array::new_with_length(0), |b| b.to_js());
+                        export::download_array(&name, &mime, &data);
+                        was_writing
+                    }
+                    Err(e) => {
+                        self.status = Status::Error(e);
+                        true
+                    }
+                };
             }
             Reply::Generated(g) => {
                 self.status = Status::Idle;
@@ -1186,6 +1202,7 @@ impl App {
         }
         let frag = self.st.to_fragment();
         if frag == self.last_frag || frag.len() > mpclens::share::MAX_LINK_CHARS {
+            self.url_held.clear();
             return;
         }
         let Some(h) = web_sys::window().and_then(|w| w.history().ok()) else { return };
@@ -1197,6 +1214,7 @@ impl App {
         // held back until then.
         let t = now();
         if !push && t - self.url_written < URL_EVERY_MS {
+            self.url_held.hold(&url);
             if !self.url_due {
                 self.url_due = true;
                 let wait = (URL_EVERY_MS - (t - self.url_written)).max(0.0) as u32 + 1;
@@ -1208,6 +1226,7 @@ impl App {
             return;
         }
         self.url_written = t;
+        self.url_held.clear();
         let _ = if push {
             h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         } else {

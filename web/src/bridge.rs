@@ -18,8 +18,32 @@ use yew::Callback;
 /// A job as posted: the envelope's bytes, a model's bytes, the user's file.
 type Sent = (Vec<u8>, Option<Rc<Vec<u8>>>, Option<web_sys::File>);
 
+/// Bytes that came beside a reply: from the worker still in a JS array (copied into the
+/// module's memory only if the page needs them there: a download goes to its `Blob` as is),
+/// from the page's own engine a vector.
+pub enum Beside {
+    Js(js_sys::Uint8Array),
+    Here(Vec<u8>),
+}
+
+impl Beside {
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Beside::Js(a) => a.to_vec(),
+            Beside::Here(v) => v,
+        }
+    }
+
+    pub fn to_js(&self) -> js_sys::Uint8Array {
+        match self {
+            Beside::Js(a) => a.clone(),
+            Beside::Here(v) => js_sys::Uint8Array::from(v.as_slice()),
+        }
+    }
+}
+
 struct Shared {
-    on_reply: Callback<(Reply, Option<Vec<u8>>)>,
+    on_reply: Callback<(Reply, Option<Beside>)>,
     /// Newest job number per kind.
     latest: RefCell<BTreeMap<Kind, u64>>,
     /// Jobs posted before the worker said it is ready (run on the page if it never is).
@@ -29,7 +53,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn deliver(&self, env: Envelope<Reply>, bytes: Option<Vec<u8>>) {
+    fn deliver(&self, env: Envelope<Reply>, bytes: Option<Beside>) {
         let newest = self.latest.borrow().get(&env.kind).copied().unwrap_or(0);
         if env.seq >= newest {
             self.on_reply.emit((env.body, bytes));
@@ -49,7 +73,9 @@ impl Shared {
                 (body @ Job::Export { .. }, Some(f)) => {
                     let me = me.clone();
                     return wasm_bindgen_futures::spawn_local(async move {
-                        let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                        let post = |r: Reply, b: Option<Vec<u8>>| {
+                            me.deliver(Envelope { seq, kind, body: r }, b.map(Beside::Here))
+                        };
                         match crate::loading::read_file(f).await {
                             Ok(b) => engine.borrow_mut().handle(body, Some(b), &post),
                             Err(e) => post(Reply::Exported(Err(e)), None),
@@ -57,7 +83,8 @@ impl Shared {
                     });
                 }
                 (body, _) => {
-                    let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                    let post =
+                        |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b.map(Beside::Here));
                     return engine.borrow_mut().handle(body, sent.1.map(|b| b.to_vec()), &post);
                 }
             };
@@ -68,10 +95,12 @@ impl Shared {
                 match crate::loading::read_graph(f).await {
                     Ok((b, read, reads)) => {
                         let r = Reply::GraphRead { read, reads, ms: crate::app::now() - t0 };
-                        me.deliver(Envelope { seq, kind, body: r }, Some(b.clone()));
+                        me.deliver(Envelope { seq, kind, body: r }, Some(Beside::Here(b.clone())));
                         // The open after a paint, as any job here.
                         gloo::timers::callback::Timeout::new(30, move || {
-                            let post = |r: Reply, b: Option<Vec<u8>>| me.deliver(Envelope { seq, kind, body: r }, b);
+                            let post = |r: Reply, b: Option<Vec<u8>>| {
+                                me.deliver(Envelope { seq, kind, body: r }, b.map(Beside::Here))
+                            };
                             let job = Job::Open { name, batch, dims, setup, link: true };
                             engine.borrow_mut().handle(job, Some(b), &post);
                         })
@@ -101,7 +130,7 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    pub fn start(on_reply: Callback<(Reply, Option<Vec<u8>>)>) -> Bridge {
+    pub fn start(on_reply: Callback<(Reply, Option<Beside>)>) -> Bridge {
         let shared = Rc::new(Shared {
             on_reply,
             latest: Default::default(),
@@ -127,7 +156,7 @@ impl Bridge {
                     }
                     let Some(r) = field("r") else { return };
                     match crate::jobs::decode::<Envelope<Reply>>(&js_sys::Uint8Array::new(&r).to_vec()) {
-                        Ok(env) => s.deliver(env, field("b").map(|b| js_sys::Uint8Array::new(&b).to_vec())),
+                        Ok(env) => s.deliver(env, field("b").map(|b| Beside::Js(js_sys::Uint8Array::new(&b)))),
                         Err(e) => s.on_reply.emit((Reply::Failed(e), None)),
                     }
                 });

@@ -20,18 +20,54 @@ pub struct Opts {
 /// Average glyph width of the 13 px chart font, for sizing label columns.
 const CH: f64 = 7.4;
 
-/// `s` broken into lines of at most `n` characters, at `/ _ . - space` when
-/// possible: labels wrap, they are never cut.
+/// The pieces of `s` no line may split: words, each keeping a trailing `/ _ . -` (a
+/// path breaks after its separators), spaces dropped.
+fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        if c == ' ' {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        cur.push(c);
+        if matches!(c, '/' | '_' | '.' | '-') {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The longest piece of `s` that [`wrap`] never splits, in characters.
+pub fn longest_word(s: &str) -> usize {
+    words(s).iter().map(|w| w.chars().count()).max().unwrap_or(0)
+}
+
+/// `s` broken into lines of at most `n` characters, only between words (after a space or
+/// `/ _ . -`): a word is never split. A single word longer than `n` is cut with "…" (the
+/// caller shows the whole text as a tooltip; [`hbars`] sizes its label column so this is rare).
 pub fn wrap(s: &str, n: usize) -> Vec<String> {
     let n = n.max(4);
-    let mut out = Vec::new();
-    let mut rest: Vec<char> = s.chars().collect();
-    while rest.len() > n {
-        let cut = (n / 2..n).rev().find(|&i| matches!(rest[i], '/' | '_' | '.' | '-' | ' ')).map_or(n, |i| i + 1);
-        out.push(rest[..cut].iter().collect::<String>().trim_end().to_string());
-        rest = rest[cut..].to_vec();
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut glued = false; // the line ends in a separator: the next word follows without a space
+    for w in words(s) {
+        let w = if w.chars().count() > n { format!("{}…", w.chars().take(n - 1).collect::<String>()) } else { w };
+        let gap = usize::from(!line.is_empty() && !glued);
+        if !line.is_empty() && line.chars().count() + gap + w.chars().count() > n {
+            out.push(std::mem::take(&mut line));
+        } else if gap == 1 {
+            line.push(' ');
+        }
+        glued = w.ends_with(['/', '_', '.', '-']);
+        line.push_str(&w);
     }
-    out.push(rest.into_iter().collect());
+    out.push(line);
     out
 }
 
@@ -44,7 +80,10 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar], o: Opts, unit: fn(f64) -> Stri
     let max = bars.iter().map(total).fold(0.0, f64::max);
     let min_pos = bars.iter().map(total).filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
     let longest = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(4) as f64;
-    let label_w = (longest * CH + 12.0).min(w * 0.42).max(60.0);
+    // Room for the whole label when there is some, and always for its longest word (up to
+    // half the width): a label wraps between words, never inside one.
+    let word = bars.iter().map(|b| longest_word(&b.label)).max().unwrap_or(4) as f64;
+    let label_w = (longest * CH + 12.0).min(w * 0.42).max((word * CH + 12.0).min(w * 0.5)).max(60.0);
     let per_line = ((label_w - 10.0) / CH) as usize;
     let text_w = bars.iter().map(|b| b.text.chars().count()).max().unwrap_or(4) as f64 * CH + 12.0;
     let plot = (w - label_w - text_w - 4.0).max(40.0);
@@ -88,6 +127,7 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar], o: Opts, unit: fn(f64) -> Stri
         let label = lines.iter().enumerate().map(|(i, l)| html! { <tspan x={format!("{:.1}", label_w - 6.0)} y={format!("{:.1}", first + 15.0 * i as f64)}>{l.clone()}</tspan> });
         rows.push(html! {
             <g>
+                <title>{b.label.clone()}</title>
                 <text class="label" text-anchor="end">{ for label }</text>
                 { for segs }
                 <text class="value" x={format!("{:.1}", x + 5.0)} y={format!("{:.1}", y + row / 2.0 + 4.5)}>{b.text.clone()}</text>
@@ -181,7 +221,7 @@ pub struct Cell {
 }
 
 /// A flame view (icicle) of the scope tree, widths ∝ bytes, colour ∝ share of
-/// the total. `zoom` (a cell's label) fills the width with that subtree. Cells
+/// the total; `title` names it (its SVG `<title>`: the caller draws the visible heading). `zoom` (a cell's label) fills the width with that subtree. Cells
 /// are one roving Tab stop: ←/→ move, Enter zooms in, Escape zooms out.
 pub fn flame(
     id: &str,
@@ -201,14 +241,15 @@ pub fn flame(
         .filter(|c| c.width / zw * w >= 1.0)
         .collect();
     let depth = shown.iter().map(|c| c.depth).max().unwrap_or(0) + 1;
-    let h = 26.0 + row * depth as f64;
+    // The title is the caller's heading (above the box that scrolls sideways), not drawn here.
+    let h = 4.0 + row * depth as f64;
     let parent = |l: &str| l.rsplit_once('/').map(|(p, _)| p.to_string());
     let first_focus = shown.iter().position(|c| Some(c.label.as_str()) == zoom).unwrap_or(0);
     let rects = shown.iter().enumerate().map(|(i, c)| {
         let x = ((c.start - z0).max(0.0) / zw) * w;
         let right = ((c.start + c.width - z0).min(zw) / zw) * w;
         let cw = right - x;
-        let y = 24.0 + row * c.depth as f64;
+        let y = 2.0 + row * c.depth as f64;
         let (l1, l2) = (c.label.clone(), c.label.clone());
         let up = zoom.and_then(parent);
         let (cb, cb2) = (on_zoom.clone(), on_zoom.clone());
@@ -238,7 +279,7 @@ pub fn flame(
     html! {
         <svg id={id.to_string()} class="chart flame-chart" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {w} {h}")} width={w.to_string()} height={h.to_string()} role="group" aria-label={title.to_string()}
             onkeydown={Callback::from(crate::roving::cells)}>
-            <text class="title" x="4" y="16">{title.to_string()}</text>
+            <title>{title.to_string()}</title>
             { for rects }
         </svg>
     }

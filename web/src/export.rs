@@ -24,8 +24,13 @@ fn stem(app: &App) -> String {
 }
 
 pub fn download(name: &str, mime: &str, data: &[u8]) {
-    let arr = js_sys::Uint8Array::from(data);
-    let parts = js_sys::Array::of1(&arr);
+    download_array(name, mime, &js_sys::Uint8Array::from(data));
+}
+
+/// A download of bytes already in a JS array (a file the worker made): no copy through the
+/// module's memory.
+pub fn download_array(name: &str, mime: &str, arr: &js_sys::Uint8Array) {
+    let parts = js_sys::Array::of1(arr);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) else { return };

@@ -20,6 +20,9 @@ pub struct Props {
     pub width: f64,
     pub on_zoom: Callback<Option<String>>,
     pub on_scale: Callback<f64>,
+    /// Drawn between the heading and the drawing (the view's hint and buttons).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[function_component(FlameView)]
@@ -63,9 +66,12 @@ pub fn flame_view(p: &Props) -> Html {
             move || drop(listeners)
         });
     }
-    html! {
+    // The heading stays above the box: magnified, only the drawing scrolls sideways.
+    html! { <>
+        <h3 class="flame-title" id="flame-title">{p.title.clone()}</h3>
+        { p.children.clone() }
         <div class="flame-scroll" ref={boxed} data-scale={p.scale.to_string()}>
             { charts::flame("chart-icicle", &p.title, &p.cells, p.zoom.as_deref(), p.on_zoom.clone(), p.width * p.scale) }
         </div>
-    }
+    </> }
 }

@@ -97,13 +97,14 @@ fn chart(
     let ys: Vec<f64> = all.iter().map(|p| p.1 as f64).collect();
     let y = YAxis::new(&ys, log);
     let labels: Vec<String> = y.ticks.iter().map(|v| fmt::bytes(*v as u64)).collect();
-    let w = width.clamp(280.0, 720.0);
+    // As wide as the container (drawn at 1:1, so the text stays 13 px), a little taller when wide.
+    let w = width.max(280.0);
     let l = labels.iter().map(|s| s.chars().count()).max().unwrap_or(4) as f64 * CH + 14.0;
     let r = 14.0;
     let full_title = if log { format!("{title} (log scale)") } else { title.to_string() };
     let title_lines = crate::charts::wrap(&full_title, ((w - 8.0) / (CH + 0.6)) as usize);
     let t = 16.0 * title_lines.len() as f64 + 12.0;
-    let (b, plot_h) = (40.0, 170.0);
+    let (b, plot_h) = (40.0, (w * 0.25).clamp(170.0, 280.0));
     let h = t + plot_h + b;
     // The x axis spans the data (the per-pass chart starts at the prompt length, not 0).
     let xs = (all.iter().map(|p| p.0).min().unwrap_or(0) as f64, all.iter().map(|p| p.0).max().unwrap_or(1) as f64);

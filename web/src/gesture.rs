@@ -23,13 +23,26 @@ pub struct Anchor {
 impl Anchor {
     /// The drawing point at viewport point (vx, vy) of `el`, drawn at zoom (zx, zy).
     pub fn under(el: &Element, (zx, zy): (f64, f64), vx: f64, vy: f64) -> Anchor {
-        Anchor { x: (el.scroll_left() as f64 + vx) / zx, y: (el.scroll_top() as f64 + vy) / zy, vx, vy }
+        let (ox, oy) = origin(el);
+        Anchor { x: (el.scroll_left() as f64 + vx - ox) / zx, y: (el.scroll_top() as f64 + vy - oy) / zy, vx, vy }
     }
     /// Scrolls `el`, now drawn at zoom (zx, zy), so the point is back at its viewport place.
     pub fn apply(&self, el: &Element, (zx, zy): (f64, f64)) {
-        el.set_scroll_left((self.x * zx - self.vx).round() as i32);
-        el.set_scroll_top((self.y * zy - self.vy).round() as i32);
+        let (ox, oy) = origin(el);
+        el.set_scroll_left((self.x * zx + ox - self.vx).round() as i32);
+        el.set_scroll_top((self.y * zy + oy - self.vy).round() as i32);
     }
+}
+
+/// Where the drawing (the box's first child) starts in the box's scrolled content: not at 0
+/// when a drawing narrower than the box is centred in it.
+fn origin(el: &Element) -> (f64, f64) {
+    let Some(d) = el.first_element_child() else { return (0.0, 0.0) };
+    let (a, b) = (el.get_bounding_client_rect(), d.get_bounding_client_rect());
+    (
+        b.left() - a.left() - el.client_left() as f64 + el.scroll_left() as f64,
+        b.top() - a.top() - el.client_top() as f64 + el.scroll_top() as f64,
+    )
 }
 
 /// What a view gives the gestures: its zoom now, and how to ask for another.

@@ -74,6 +74,13 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// A node box whose name is its op kind ("Conv") or ends with it ("conv1_Conv"): the name alone,
+/// on one line (two would say the op kind twice).
+fn one_line(u: &Unit) -> Option<&str> {
+    let (name, op) = (u.sub.to_ascii_lowercase(), u.label.to_ascii_lowercase());
+    (!u.scope && !op.is_empty() && name.ends_with(&op)).then_some(u.sub.as_str())
+}
+
 /// Moves focus to box `i` and hands it the Tab stop.
 fn focus_unit(svg: &web_sys::Element, i: usize) {
     let Ok(Some(to)) = svg.query_selector(&format!("g.unit[data-i=\"{i}\"]")) else { return };
@@ -247,8 +254,12 @@ pub fn graph_view(p: &Props) -> Html {
                 // The title names the box (the drawn text may be cut, so it is no aria-label).
                 <title>{tip}</title>
                 <rect class="box" x={format!("{x:.1}")} y={format!("{y:.1}")} width={BOX_W.to_string()} height={BOX_H.to_string()} rx={if u.scope { "8" } else { "3" }} style={heat} />
-                <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 15.0)}>{cut(&u.label, 19)}{if u.scope { " ▸" } else { "" }}</text>
-                <text class="l2" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 30.0)}>{cut(&u.sub, 22)}</text>
+                if let Some(name) = one_line(u) {
+                    <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + BOX_H / 2.0 + 4.0)}>{cut(name, 19)}</text>
+                } else {
+                    <text class="l1" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 15.0)}>{cut(&u.label, 19)}{if u.scope { " ▸" } else { "" }}</text>
+                    <text class="l2" x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 30.0)}>{cut(&u.sub, 22)}</text>
+                }
                 if u.unpriced > 0 { <text class="badge" x={format!("{:.1}", x + BOX_W - 6.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{"!"}</text> }
             </g>
         }
@@ -300,7 +311,8 @@ pub fn graph_view(p: &Props) -> Html {
                     <button id="graph-zoom-100" onclick={move |_| zone(1.0)}>{"100 %"}</button>
                 </span>
             </div>
-            <p class="small" id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (never above 100 %); Ctrl + wheel or a pinch zooms at the pointer, and on a touch screen one finger moves the drawing. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p>
+            <details class="small graph-hint"><summary>{"How to read and move the graph"}</summary>
+            <p id="graph-hint">{"Rounded boxes (▸) are scopes: select one and open it from the panel (or press O). Arrow keys move between boxes, Enter selects; + and − zoom, 0 fits the width (never above 100 %); Ctrl + wheel or a pinch zooms at the pointer, and on a touch screen one finger moves the drawing. Dashed: public (computed in the clear, free); “!”: nodes this framework cannot price."}</p></details>
             <div class="graph-wrap">
                 <div class="graph-canvas" role="region" aria-label="Dataflow graph (scrollable, zoomable)" tabindex="-1" ref={canvas}
                     onkeydown={on_zoom_key}>

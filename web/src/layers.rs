@@ -244,14 +244,18 @@ fn icicle(app: &App, ctx: &Context<App>, f: &FrameworkReport) -> Html {
             link.send_message(Msg::FlameScale(1.0));
         })
     });
-    html! { <div class="flame-box">
+    let controls = html! {
         <p class="small">{"Flame view: click a block (or Enter) to zoom into it, Escape or the button to zoom out; ←/→ move between blocks. A pinch (or Ctrl + wheel) magnifies it sideways; one finger moves it."}
             if let Some(z) = &zoom { {" Zoomed into "}<code id="flame-zoom">{z.clone()}</code> }
             if let Some(r) = reset { {" "}<button id="flame-reset" onclick={r}>{"Show all"}</button> }</p>
+    };
+    html! { <div class="flame-box">
         <crate::flame_view::FlameView cells={Rc::new(cells)}
             title={format!("Scope tree (flame view): width ∝ bytes, colour ∝ share — {}", f.title)}
             {zoom} scale={app.flame_scale} width={app.chart_opts().width}
-            on_zoom={ctx.link().callback(Msg::FlameZoom)} on_scale={ctx.link().callback(Msg::FlameScale)} />
+            on_zoom={ctx.link().callback(Msg::FlameZoom)} on_scale={ctx.link().callback(Msg::FlameScale)}>
+            { controls }
+        </crate::flame_view::FlameView>
     </div> }
 }
 

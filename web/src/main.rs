@@ -1,5 +1,6 @@
 //! mpclens in the browser: thin Yew components over the core's report.
 
+mod address;
 mod app;
 mod bridge;
 mod charts;

@@ -94,7 +94,9 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
     html! {
         <div class="model">
             <h2 id="model-title">{format!("{} — {} nodes, opset {}, {} parameters", m.file, m.node_count, m.opset, fmt::int(m.parameters))}</h2>
-            if let Some(t) = timing(app) { <p class="small" id="timing">{t}</p> }
+            if let Some((short, t)) = timing(app) {
+                <details class="small timing"><summary id="timing-summary">{short}</summary><p id="timing">{t}</p></details>
+            }
             <div class="cols">
                 <div><h3>{"Inputs"}</h3><ul id="inputs">{ for inputs }</ul></div>
                 <div><h3>{"Outputs"}</h3><ul id="outputs">{ for outputs }</ul></div>
@@ -112,11 +114,13 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
 }
 
 /// "Loaded in 1.10 s (read 0.50 s, parse + profile 0.60 s …)".
-fn timing(app: &App) -> Option<String> {
+/// The load's timing: a short line ("Loaded in …") and the figures behind it.
+fn timing(app: &App) -> Option<(String, String)> {
     let get = |k: &str| app.timing.iter().find(|(n, _)| n == k).map(|x| x.1);
     let (s, r, p) = (get("start")?, get("read")?, get("profiled")?);
     let file = app.source.as_ref().map_or(0, |s| s.file.as_ref().map_or(s.bytes.len(), |f| f.size() as usize));
-    Some(
+    Some((
+        format!("Loaded in {}: timing and memory", fmt::seconds((p - s) / 1e3)),
         format!(
             "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price {}, messages {}){}. Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
@@ -134,7 +138,7 @@ fn timing(app: &App) -> Option<String> {
             fmt::bytes(wasm_memory_bytes()),
             fmt::bytes(file as u64)
         ) + &app.read_note.as_ref().map(|n| format!(" {n}")).unwrap_or_default(),
-    )
+    ))
 }
 
 /// Size of this module's linear memory: it only grows, so it is the peak.
