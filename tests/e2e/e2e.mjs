@@ -662,6 +662,8 @@ await test('state: the fragment is live; Back/Forward; reload restores a sample 
   await p.goBack();
   await p.waitForFunction(() => document.querySelector('#summary-model')?.textContent === 'lenet.onnx');
   check(await p.$eval('#tab-layers', (t) => t.getAttribute('aria-selected') === 'true'), 'Back restored the Per layer view');
+  // The per-layer rows are read a moment after the summary is drawn.
+  await p.waitForSelector('#sort-rounds');
   check(await p.$eval('#sort-rounds', (b) => b.closest('th').getAttribute('aria-sort') !== 'none'), 'and the sort from the link');
   await p.reload();
   await p.waitForFunction(() => document.querySelector('#summary-model')?.textContent === 'lenet.onnx', null, { timeout: 60000 });

@@ -148,10 +148,10 @@ pub struct App {
     incoming_graph: Option<Box<Graph>>,
     /// The shown report's graph has not come yet (it follows the report).
     graph_due: bool,
-    incoming_nodes: Vec<(usize, Vec<u8>)>,
+    incoming_nodes: Vec<(usize, crate::bridge::Beside)>,
     /// The shown report's node rows not read yet (`Msg::ReadRows` reads one framework's per
     /// task, after the report is drawn; the per-layer views say so meanwhile).
-    rows_due: Vec<(usize, Vec<u8>)>,
+    rows_due: Vec<(usize, crate::bridge::Beside)>,
     /// A large file whose graph the worker is reading: (name, file).
     reading: Option<(String, web_sys::File)>,
     /// Long work's progress, (done, of), while `status` is busy.
@@ -977,7 +977,7 @@ impl App {
                 return false;
             }
             Reply::Nodes(i) => {
-                self.incoming_nodes.push((i, bytes.unwrap_or_default()));
+                self.incoming_nodes.extend(bytes.map(|b| (i, b)));
                 return false;
             }
             Reply::Loaded { report, fastest, decoder, ms, memory } => {
@@ -1289,7 +1289,7 @@ impl App {
             return false;
         };
         let (i, bytes) = self.rows_due.remove(at);
-        match crate::jobs::decode_rows(&bytes) {
+        match crate::jobs::decode_rows(&bytes.into_vec()) {
             Ok(nodes) => {
                 if let Some(f) = Rc::make_mut(r).frameworks.get_mut(i) {
                     f.nodes = nodes;
