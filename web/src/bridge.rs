@@ -155,8 +155,8 @@ impl Bridge {
                         return s.give_up();
                     }
                     let Some(r) = field("r") else { return };
-                    match crate::jobs::decode::<Envelope<Reply>>(&js_sys::Uint8Array::new(&r).to_vec()) {
-                        Ok(env) => s.deliver(env, field("b").map(|b| Beside::Js(js_sys::Uint8Array::new(&b)))),
+                    match crate::jobs::decode::<Envelope<Reply>>(&r.unchecked_into::<js_sys::Uint8Array>().to_vec()) {
+                        Ok(env) => s.deliver(env, field("b").map(|b| Beside::Js(b.unchecked_into()))),
                         Err(e) => s.on_reply.emit((Reply::Failed(e), None)),
                     }
                 });
