@@ -525,6 +525,9 @@ await test('summary first: per-framework cost, dearest op kinds and best what-if
   await page.press('#rtt', 'Tab');
   await page.waitForFunction(() => /50 Mbit/.test(document.querySelector('#summary-setup')?.textContent));
   const cli = cliSummary(path.join(dist, 'samples', 'transformer_block.onnx'), ['--bandwidth', '50', '--rtt', '30']).summary;
+  // The setup line follows the fields at once; the times follow the worker's re-pricing.
+  const want = JSON.stringify(cli.frameworks.map((f) => f.seconds));
+  await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#summary-table tbody tr .sum-seconds')].map((e) => Number(e.dataset.v))) === w, want, { timeout: 20000 }).catch(() => {});
   const shown = (await summaryShown(page)).map((f) => f.seconds);
   check(JSON.stringify(shown) === JSON.stringify(cli.frameworks.map((f) => f.seconds)), `times on 50 Mbit/s, 30 ms: ${shown}`);
   await page.fill('#bandwidth', '1000');
