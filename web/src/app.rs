@@ -125,7 +125,7 @@ pub struct App {
     /// Where the core runs (a web worker; the page itself without one).
     bridge: crate::bridge::Bridge,
     /// The worker's memory after the last load, and its milliseconds: parse, price (with the
-    /// summary's first look), graph and node messages, the summary's what-ifs.
+    /// summary's first look), node rows' messages, the summary's what-ifs.
     pub worker_memory: u64,
     pub worker_ms: (f64, f64, f64, f64),
     /// Counts the reports shown: what is drawn from a report (node table, graph layout) is

@@ -129,7 +129,7 @@ pub enum Reply {
     Nodes(usize),
     /// The model loaded and priced: it is the worker's open model now (its node rows came just
     /// before, its graph follows). Its summary has no what-if savings yet ([`Reply::Summary`]
-    /// follows). `ms` = (load, price and the summary's first look, node messages).
+    /// follows). `ms` = (load, price and the summary's first look, node rows' messages).
     Loaded {
         report: Box<Report>,
         fastest: Box<FastestMap>,

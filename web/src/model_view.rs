@@ -122,7 +122,7 @@ fn timing(app: &App) -> Option<(String, String)> {
     Some((
         format!("Loaded in {}: timing and memory", fmt::seconds((p - s) / 1e3)),
         format!(
-            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price {}, messages {}){}. Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
+            "Loaded in {} (read {}, parse and profile {}; in the worker: parse {}, price {}, node rows {}){}. Memory for the analysis: {} in the worker, {} in the page, for a {} file.",
             fmt::seconds((p - s) / 1e3),
             fmt::seconds((r - s) / 1e3),
             fmt::seconds((p - r) / 1e3),
