@@ -78,7 +78,9 @@ pub enum Msg {
     SetView(View),
     SetFramework(String),
     SetCompare(String),
-    SetNet(f64, f64),
+    /// Bandwidth (Mbit/s) and RTT (ms); `None` leaves one as it is (each field sends only its
+    /// own: a value captured when the other field was last drawn could be stale).
+    SetNet(Option<f64>, Option<f64>),
     SetSearch(String),
     Sort(&'static str),
     /// The window's inner width changed (charts follow it).
@@ -686,10 +688,10 @@ impl App {
                 self.compute_compare_alt();
             }
             Msg::SetNet(bw, rtt) => {
-                if bw.is_finite() && bw > 0.0 {
+                if let Some(bw) = bw.filter(|b| b.is_finite() && *b > 0.0) {
                     self.st.bandwidth_mbps = bw;
                 }
-                if rtt.is_finite() && rtt > 0.0 {
+                if let Some(rtt) = rtt.filter(|r| r.is_finite() && *r > 0.0) {
                     self.st.rtt_ms = rtt;
                 }
                 // The summary's times use this network.
@@ -1297,13 +1299,20 @@ impl App {
             }
             Err(e) => self.status = Status::Error(e),
         }
+        // Only the per-layer views and the graph's side panel show rows: the others are not
+        // drawn again for them (a large report's page is slow to redraw).
+        let shown = matches!(self.st.view, View::Layers | View::Ops | View::Compare | View::Graph);
         if self.rows_due.is_empty() {
             mark("rows");
-            self.drawn_marks.push("rows-drawn");
+            if shown {
+                self.drawn_marks.push("rows-drawn");
+            } else {
+                mark("rows-drawn");
+            }
         } else {
             read_rows_later(ctx);
         }
-        true
+        shown
     }
 
     /// The shown report's node rows are still being read (the per-layer views say so).

@@ -60,11 +60,11 @@ pub fn view(app: &App, ctx: &Context<App>) -> Html {
             </label>
             <label>{"Bandwidth (Mbit/s) "}
                 <input type="number" id="bandwidth" min="1" step="any" value={bw.to_string()}
-                    onchange={link.callback(move |e: Event| Msg::SetNet(e.target_unchecked_into::<web_sys::HtmlInputElement>().value().parse().unwrap_or(0.0), rtt))} />
+                    onchange={link.callback(|e: Event| Msg::SetNet(Some(e.target_unchecked_into::<web_sys::HtmlInputElement>().value().parse().unwrap_or(0.0)), None))} />
             </label>
             <label>{"RTT (ms) "}
                 <input type="number" id="rtt" min="0.001" step="any" value={rtt.to_string()}
-                    onchange={link.callback(move |e: Event| Msg::SetNet(bw, e.target_unchecked_into::<web_sys::HtmlInputElement>().value().parse().unwrap_or(0.0)))} />
+                    onchange={link.callback(|e: Event| Msg::SetNet(None, Some(e.target_unchecked_into::<web_sys::HtmlInputElement>().value().parse().unwrap_or(0.0))))} />
             </label>
             <details class="fw-settings-all" id="fw-settings" open={changed > 0}>
                 <summary id="fw-settings-toggle">{format!("Framework settings ({})", if changed == 0 { "all at their defaults".to_string() } else { format!("{changed} changed from the defaults") })}</summary>
