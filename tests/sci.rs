@@ -562,3 +562,6 @@ fn cheetah_calls(r: &FrameworkReport) -> Vec<(&'static str, [u64; 4], [u64; 2])>
     }
     out
 }
+
+#[path = "sci/distinct.rs"]
+mod distinct;
