@@ -307,8 +307,8 @@ fn cryptflow2_call_names(model: &str, linear: &str, scale: u64) -> Vec<&'static 
     model_calls(&profile(&fx, model)).into_iter().map(|c| c.0).collect()
 }
 
-/// CryptFlow2 ResNet-50 and DenseNet-121: no recorded run yet (the model puts SCI_OT at 755 / 546 GB, hours on
-/// two cores). What is checked is the call order of EzPC's mains (`SCI/networks/main_*.cpp`, pinned
+/// CryptFlow2 ResNet-50 and DenseNet-121: no whole recorded run (the model puts SCI_OT at 755 / 546 GB, hours on
+/// two cores); their distinct calls run alone are in `distinct` (tests/sci/distinct.rs). Checked here: the call order of EzPC's mains (`SCI/networks/main_*.cpp`, pinned
 /// commit), listed by validation/sci/main_calls.py: the model prices the same 204 / 489 top-level
 /// calls in the same order, in both variants. The lister reproduces SqueezeNet's recorded call list.
 #[test]

@@ -183,7 +183,7 @@ fn price(g: &Graph, set: &Runset) -> FrameworkReport {
     for (k, v) in
         [("linear", set.linear.clone().unwrap()), ("ell", set.ell.to_string()), ("scale", set.scale.to_string())]
     {
-        st.set(f.settings(), "cryptflow2", &k, &v).unwrap();
+        st.set(f.settings(), "cryptflow2", k, &v).unwrap();
     }
     let r = f.profile(g, Mode::Inference, &st);
     assert!(r.unsupported.is_empty(), "{:?}", r.unsupported);
