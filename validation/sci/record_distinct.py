@@ -60,11 +60,18 @@ for i in range(0, len(todo), a.batch):
     labels = [x for k in keys for x in (["pre", k] if "pre=1" in mains["distinct"][k]["program"] else [k])]
     with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
         t0 = time.time()
-        subprocess.run([sys.executable, f"{HERE}/run.py", f"{a.build}/sci/bin", "mpclens_layer", tmp.name,
-                        "--variant", a.variant, "--scale", str(scale), "--port", str(port),
-                        "--args", f"calls={spec}"], check=True)
+        # A port still held by an earlier connection fails the server's bind ("Address already
+        # in use"): try again further on, twice.
+        for attempt in range(3):
+            r = subprocess.run([sys.executable, f"{HERE}/run.py", f"{a.build}/sci/bin", "mpclens_layer", tmp.name,
+                                "--variant", a.variant, "--scale", str(scale), "--port", str(port),
+                                "--args", f"calls={spec}"])
+            port += 10 if r.returncode == 0 else 1000
+            if r.returncode == 0:
+                break
+        else:
+            sys.exit(f"{keys}: three attempts failed")
         run = json.load(open(tmp.name))
-    port += 10
     assert len(run["calls"]) == len(labels), (labels, run["calls"])
     for c, lab in zip(run["calls"], labels):
         c["key"] = lab
