@@ -1291,17 +1291,21 @@ impl App {
             return false;
         };
         let (i, bytes) = self.rows_due.remove(at);
+        let mut failed = false;
         match crate::jobs::decode_rows(&bytes.into_vec()) {
             Ok(nodes) => {
                 if let Some(f) = Rc::make_mut(r).frameworks.get_mut(i) {
                     f.nodes = nodes;
                 }
             }
-            Err(e) => self.status = Status::Error(e),
+            Err(e) => {
+                self.status = Status::Error(e);
+                failed = true;
+            }
         }
         // Only the per-layer views and the graph's side panel show rows: the others are not
-        // drawn again for them (a large report's page is slow to redraw).
-        let shown = matches!(self.st.view, View::Layers | View::Ops | View::Compare | View::Graph);
+        // drawn again for them (a large report's page is slow to redraw), unless to say it failed.
+        let shown = failed || matches!(self.st.view, View::Layers | View::Ops | View::Compare | View::Graph);
         if self.rows_due.is_empty() {
             mark("rows");
             if shown {
